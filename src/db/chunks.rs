@@ -1,0 +1,138 @@
+//! The `job_chunks` table: a job's plan, and each chunk's attempts and result, stored the
+//! moment they happen so that a restarted job resumes from what is already done.
+
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+use super::jobs::{Progress, held_by};
+use super::models::{ChunkRow, NewChunk};
+use super::schema::{job_chunks, jobs};
+use super::{BatchInsert, Db, DbError, now_ms};
+use crate::status::ChunkStatus;
+
+/// A change to one chunk, as the chunk's supervisor reports it.
+#[derive(Debug, Clone)]
+pub enum ChunkChange {
+    Started { attempt: i32 },
+    Retrying { attempt: i32, error: String },
+    Done { attempts: i32, result: String },
+    Failed { attempts: i32, error: String },
+}
+
+impl Db {
+    /// Stores the chunk plan of a job that has none yet.
+    pub async fn insert_plan(
+        &self,
+        job_id: &str,
+        worker: &str,
+        chunks: Vec<NewChunk>,
+        step: &str,
+    ) -> Result<bool, DbError> {
+        let (job_id, worker, step) = (job_id.to_owned(), worker.to_owned(), step.to_owned());
+        in_transaction!(self, |conn| {
+            let total = i32::try_from(chunks.len()).unwrap_or(i32::MAX);
+            let changed = diesel::update(held_by(&job_id, &worker))
+                .set((jobs::total_chunks.eq(total), jobs::current_step.eq(&step)))
+                .execute(conn)
+                .await?;
+            if changed != 1 {
+                return Ok(false);
+            }
+            conn.insert_chunks(chunks).await?;
+            Ok(true)
+        })
+    }
+
+    pub async fn chunks(&self, job_id: &str) -> Result<Vec<ChunkRow>, DbError> {
+        let job_id = job_id.to_owned();
+        on_conn!(self, |conn| {
+            Ok(job_chunks::table
+                .filter(job_chunks::job_id.eq(&job_id))
+                .order(job_chunks::idx.asc())
+                .select(ChunkRow::as_select())
+                .load(conn)
+                .await?)
+        })
+    }
+
+    /// Records a chunk change together with the job's new progress, in one transaction and
+    /// only while `worker` holds the job. Returns `false` if it no longer does.
+    pub async fn record_chunk(
+        &self,
+        job_id: &str,
+        worker: &str,
+        idx: i32,
+        change: ChunkChange,
+        progress: Progress,
+    ) -> Result<bool, DbError> {
+        let (job_id, worker) = (job_id.to_owned(), worker.to_owned());
+        in_transaction!(self, |conn| {
+            let held = diesel::update(held_by(&job_id, &worker))
+                .set((
+                    jobs::progress_percent.eq(diesel::dsl::sql::<diesel::sql_types::Integer>(
+                        &format!(
+                            "CASE WHEN progress_percent > {p} THEN progress_percent ELSE {p} END",
+                            p = progress.percent
+                        ),
+                    )),
+                    jobs::current_step.eq(&progress.step),
+                    jobs::processed_chunks.eq(progress.processed_chunks),
+                    jobs::failed_chunks.eq(progress.failed_chunks),
+                ))
+                .execute(conn)
+                .await?;
+            if held != 1 {
+                return Ok(false);
+            }
+            let target = job_chunks::table
+                .filter(job_chunks::job_id.eq(&job_id))
+                .filter(job_chunks::idx.eq(idx));
+            let now = now_ms();
+            match change {
+                ChunkChange::Started { attempt } => {
+                    diesel::update(target)
+                        .set((
+                            job_chunks::status.eq(ChunkStatus::Running.as_str()),
+                            job_chunks::attempts.eq(attempt),
+                            job_chunks::started_at.eq(now),
+                        ))
+                        .execute(conn)
+                        .await?
+                }
+                ChunkChange::Retrying { attempt, error } => {
+                    diesel::update(target)
+                        .set((
+                            job_chunks::status.eq(ChunkStatus::Pending.as_str()),
+                            job_chunks::attempts.eq(attempt),
+                            job_chunks::last_error.eq(error),
+                        ))
+                        .execute(conn)
+                        .await?
+                }
+                ChunkChange::Done { attempts, result } => {
+                    diesel::update(target)
+                        .set((
+                            job_chunks::status.eq(ChunkStatus::Done.as_str()),
+                            job_chunks::attempts.eq(attempts),
+                            job_chunks::result.eq(result),
+                            job_chunks::finished_at.eq(now),
+                        ))
+                        .execute(conn)
+                        .await?
+                }
+                ChunkChange::Failed { attempts, error } => {
+                    diesel::update(target)
+                        .set((
+                            job_chunks::status.eq(ChunkStatus::Failed.as_str()),
+                            job_chunks::attempts.eq(attempts),
+                            job_chunks::last_error.eq(error),
+                            job_chunks::finished_at.eq(now),
+                        ))
+                        .execute(conn)
+                        .await?
+                }
+            };
+            Ok(true)
+        })
+    }
+}

@@ -1,0 +1,265 @@
+//! The `jobs` table: creation, claiming with a lease, progress, and the guarded end states.
+//!
+//! Every write a worker makes is guarded by `status = 'running' AND lease_owner = me`, so a job
+//! that was cancelled (or taken over after its lease expired) can never be moved by a worker
+//! that has not noticed yet: a cancelled job never becomes anything else.
+
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+use super::models::{HistoryRow, JobRow, NewJob, SentenceRow};
+use super::schema::{history, jobs};
+use super::{BatchInsert, Db, DbError, now_ms};
+use crate::status::JobStatus;
+
+/// What `cancel` found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CancelOutcome {
+    Cancelled,
+    NotFound,
+    AlreadyFinished(String),
+}
+
+/// How a job ends, with what it leaves behind.
+#[derive(Debug, Clone)]
+pub enum Ending {
+    /// `completed` or `partial`: a history entry with its sentences.
+    WithResult {
+        status: JobStatus,
+        history: HistoryRow,
+        sentences: Vec<SentenceRow>,
+    },
+    Failed {
+        code: String,
+        message: String,
+    },
+}
+
+/// Progress a worker reports; applied only while the worker still holds the job.
+#[derive(Debug, Clone)]
+pub struct Progress {
+    pub percent: i32,
+    pub step: String,
+    pub processed_chunks: i32,
+    pub failed_chunks: i32,
+}
+
+impl Db {
+    pub async fn insert_job(&self, job: NewJob) -> Result<(), DbError> {
+        on_conn!(self, |conn| {
+            diesel::insert_into(jobs::table)
+                .values(&job)
+                .execute(conn)
+                .await?;
+            Ok(())
+        })
+    }
+
+    pub async fn job(&self, id: &str, owner: &str) -> Result<Option<JobRow>, DbError> {
+        let (id, owner) = (id.to_owned(), owner.to_owned());
+        on_conn!(self, |conn| {
+            Ok(jobs::table
+                .filter(jobs::id.eq(&id))
+                .filter(jobs::owner_id.eq(&owner))
+                .select(JobRow::as_select())
+                .first(conn)
+                .await
+                .optional()?)
+        })
+    }
+
+    /// The owner's jobs, newest first.
+    pub async fn list_jobs(
+        &self,
+        owner: &str,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<JobRow>, DbError> {
+        let owner = owner.to_owned();
+        on_conn!(self, |conn| {
+            Ok(jobs::table
+                .filter(jobs::owner_id.eq(&owner))
+                .order((jobs::created_at.desc(), jobs::id.desc()))
+                .limit(limit)
+                .offset(offset)
+                .select(JobRow::as_select())
+                .load(conn)
+                .await?)
+        })
+    }
+
+    pub async fn cancel_job(&self, id: &str, owner: &str) -> Result<CancelOutcome, DbError> {
+        let (id, owner) = (id.to_owned(), owner.to_owned());
+        in_transaction!(self, |conn| {
+            let now = now_ms();
+            let changed = diesel::update(
+                jobs::table
+                    .filter(jobs::id.eq(&id))
+                    .filter(jobs::owner_id.eq(&owner))
+                    .filter(
+                        jobs::status
+                            .eq_any([JobStatus::Queued.as_str(), JobStatus::Running.as_str()]),
+                    ),
+            )
+            .set((
+                jobs::status.eq(JobStatus::Cancelled.as_str()),
+                jobs::current_step.eq("cancelled"),
+                jobs::finished_at.eq(now),
+                jobs::lease_owner.eq(None::<String>),
+                jobs::lease_expires_at.eq(None::<i64>),
+            ))
+            .execute(conn)
+            .await?;
+            if changed == 1 {
+                return Ok(CancelOutcome::Cancelled);
+            }
+            let status: Option<String> = jobs::table
+                .filter(jobs::id.eq(&id))
+                .filter(jobs::owner_id.eq(&owner))
+                .select(jobs::status)
+                .first(conn)
+                .await
+                .optional()?;
+            Ok(match status {
+                None => CancelOutcome::NotFound,
+                Some(s) => CancelOutcome::AlreadyFinished(s),
+            })
+        })
+    }
+
+    /// Claims the oldest job that is queued or whose worker stopped renewing its lease.
+    pub async fn claim_next_job(
+        &self,
+        worker: &str,
+        lease_ms: i64,
+    ) -> Result<Option<JobRow>, DbError> {
+        let worker = worker.to_owned();
+        in_transaction!(self, |conn| {
+            let now = now_ms();
+            let candidate: Option<String> = jobs::table
+                .filter(
+                    jobs::status.eq(JobStatus::Queued.as_str()).or(jobs::status
+                        .eq(JobStatus::Running.as_str())
+                        .and(jobs::lease_expires_at.lt(now))),
+                )
+                .order((jobs::created_at.asc(), jobs::id.asc()))
+                .select(jobs::id)
+                .first(conn)
+                .await
+                .optional()?;
+            let Some(id) = candidate else {
+                return Ok(None);
+            };
+            let row = diesel::update(jobs::table.filter(jobs::id.eq(&id)))
+                .set((
+                    jobs::status.eq(JobStatus::Running.as_str()),
+                    jobs::lease_owner.eq(&worker),
+                    jobs::lease_expires_at.eq(now + lease_ms),
+                    jobs::claims.eq(jobs::claims + 1),
+                    jobs::started_at.eq(diesel::dsl::sql::<
+                        diesel::sql_types::Nullable<diesel::sql_types::BigInt>,
+                    >(&format!(
+                        "COALESCE(started_at, {now})"
+                    ))),
+                ))
+                .returning(JobRow::as_returning())
+                .get_result(conn)
+                .await?;
+            Ok(Some(row))
+        })
+    }
+
+    /// Extends the lease; `false` means the job is no longer this worker's to run.
+    pub async fn renew_lease(
+        &self,
+        id: &str,
+        worker: &str,
+        lease_ms: i64,
+    ) -> Result<bool, DbError> {
+        let (id, worker) = (id.to_owned(), worker.to_owned());
+        on_conn!(self, |conn| {
+            let changed = diesel::update(held_by(&id, &worker))
+                .set(jobs::lease_expires_at.eq(now_ms() + lease_ms))
+                .execute(conn)
+                .await?;
+            Ok(changed == 1)
+        })
+    }
+
+    /// Gives the job back so that any worker (this one included) claims it again at once.
+    pub async fn release_lease(&self, id: &str, worker: &str) -> Result<(), DbError> {
+        let (id, worker) = (id.to_owned(), worker.to_owned());
+        on_conn!(self, |conn| {
+            diesel::update(held_by(&id, &worker))
+                .set(jobs::lease_expires_at.eq(0_i64))
+                .execute(conn)
+                .await?;
+            Ok(())
+        })
+    }
+
+    /// Ends the job and, for a result, writes its history entry and sentences, all in one
+    /// transaction. Returns `false` (and writes nothing) if the worker no longer holds the job.
+    pub async fn finish_job(
+        &self,
+        id: &str,
+        worker: &str,
+        ending: Ending,
+    ) -> Result<bool, DbError> {
+        let (id, worker) = (id.to_owned(), worker.to_owned());
+        in_transaction!(self, |conn| {
+            let now = now_ms();
+            let (status, code, message) = match &ending {
+                Ending::WithResult { status, .. } => (*status, None, None),
+                Ending::Failed { code, message } => {
+                    (JobStatus::Failed, Some(code.clone()), Some(message.clone()))
+                }
+            };
+            let changed = diesel::update(held_by(&id, &worker))
+                .set((
+                    jobs::status.eq(status.as_str()),
+                    jobs::current_step.eq(status.as_str()),
+                    jobs::progress_percent.eq(100),
+                    jobs::error_code.eq(code),
+                    jobs::error_message.eq(message),
+                    jobs::finished_at.eq(now),
+                    jobs::lease_owner.eq(None::<String>),
+                    jobs::lease_expires_at.eq(None::<i64>),
+                ))
+                .execute(conn)
+                .await?;
+            if changed != 1 {
+                return Ok(false);
+            }
+            if let Ending::WithResult {
+                history: entry,
+                sentences: rows,
+                ..
+            } = &ending
+            {
+                diesel::insert_into(history::table)
+                    .values(entry)
+                    .execute(conn)
+                    .await?;
+                conn.insert_sentences(rows.clone()).await?;
+            }
+            Ok(true)
+        })
+    }
+}
+
+type HeldBy<'a> = diesel::dsl::Filter<
+    diesel::dsl::Filter<
+        diesel::dsl::Filter<jobs::table, diesel::dsl::Eq<jobs::id, &'a str>>,
+        diesel::dsl::Eq<jobs::status, &'static str>,
+    >,
+    diesel::dsl::Eq<jobs::lease_owner, &'a str>,
+>;
+
+/// The job row, only while `worker` runs it.
+pub(super) fn held_by<'a>(id: &'a str, worker: &'a str) -> HeldBy<'a> {
+    jobs::table
+        .filter(jobs::id.eq(id))
+        .filter(jobs::status.eq(JobStatus::Running.as_str()))
+        .filter(jobs::lease_owner.eq(worker))
+}

@@ -1,0 +1,105 @@
+//! Rows as stored, and the conversions to and from the domain types.
+
+use diesel::prelude::*;
+
+use super::schema::{history, job_chunks, jobs, sentences};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = jobs)]
+pub struct JobRow {
+    pub id: String,
+    pub owner_id: String,
+    pub status: String,
+    pub file_name: String,
+    pub upload_path: String,
+    pub input_hash: String,
+    pub file_size: i64,
+    pub page_count: i32,
+    pub settings: String,
+    pub engine: String,
+    pub progress_percent: i32,
+    pub current_step: String,
+    pub total_chunks: i32,
+    pub processed_chunks: i32,
+    pub failed_chunks: i32,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+    pub claims: i32,
+    pub lease_owner: Option<String>,
+    pub lease_expires_at: Option<i64>,
+    pub created_at: i64,
+    pub started_at: Option<i64>,
+    pub finished_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = jobs)]
+pub struct NewJob {
+    pub id: String,
+    pub owner_id: String,
+    pub status: String,
+    pub file_name: String,
+    pub upload_path: String,
+    pub input_hash: String,
+    pub file_size: i64,
+    pub page_count: i32,
+    pub settings: String,
+    pub engine: String,
+    pub current_step: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = job_chunks)]
+pub struct ChunkRow {
+    pub job_id: String,
+    pub idx: i32,
+    pub first_page: i32,
+    pub last_page: i32,
+    pub status: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub input: String,
+    pub result: Option<String>,
+    pub started_at: Option<i64>,
+    pub finished_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = job_chunks)]
+pub struct NewChunk {
+    pub job_id: String,
+    pub idx: i32,
+    pub first_page: i32,
+    pub last_page: i32,
+    pub status: String,
+    pub input: String,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = history)]
+pub struct HistoryRow {
+    pub id: String,
+    pub job_id: String,
+    pub owner_id: String,
+    pub file_name: String,
+    pub status: String,
+    pub page_count: i32,
+    pub sentence_count: i32,
+    pub settings: String,
+    pub engine: String,
+    pub processing_ms: i64,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = sentences)]
+pub struct SentenceRow {
+    pub history_id: String,
+    pub position: i32,
+    pub normalized: String,
+    pub original: String,
+    pub page: i32,
+    pub engine: String,
+    pub edited: bool,
+}

@@ -1,0 +1,91 @@
+// Written by hand to match migrations/sqlite (and, later, migrations/postgres): both backends
+// share these column types, which is what lets one repository API serve both.
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        email -> Text,
+        password_hash -> Nullable<Text>,
+        role -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    jobs (id) {
+        id -> Text,
+        owner_id -> Text,
+        status -> Text,
+        file_name -> Text,
+        upload_path -> Text,
+        input_hash -> Text,
+        file_size -> BigInt,
+        page_count -> Integer,
+        settings -> Text,
+        engine -> Text,
+        progress_percent -> Integer,
+        current_step -> Text,
+        total_chunks -> Integer,
+        processed_chunks -> Integer,
+        failed_chunks -> Integer,
+        error_code -> Nullable<Text>,
+        error_message -> Nullable<Text>,
+        claims -> Integer,
+        lease_owner -> Nullable<Text>,
+        lease_expires_at -> Nullable<BigInt>,
+        created_at -> BigInt,
+        started_at -> Nullable<BigInt>,
+        finished_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    job_chunks (job_id, idx) {
+        job_id -> Text,
+        idx -> Integer,
+        first_page -> Integer,
+        last_page -> Integer,
+        status -> Text,
+        attempts -> Integer,
+        last_error -> Nullable<Text>,
+        input -> Text,
+        result -> Nullable<Text>,
+        started_at -> Nullable<BigInt>,
+        finished_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    history (id) {
+        id -> Text,
+        job_id -> Text,
+        owner_id -> Text,
+        file_name -> Text,
+        status -> Text,
+        page_count -> Integer,
+        sentence_count -> Integer,
+        settings -> Text,
+        engine -> Text,
+        processing_ms -> BigInt,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    sentences (history_id, position) {
+        history_id -> Text,
+        position -> Integer,
+        normalized -> Text,
+        original -> Text,
+        page -> Integer,
+        engine -> Text,
+        edited -> Bool,
+    }
+}
+
+diesel::joinable!(jobs -> users (owner_id));
+diesel::joinable!(job_chunks -> jobs (job_id));
+diesel::joinable!(history -> jobs (job_id));
+diesel::joinable!(sentences -> history (history_id));
+
+diesel::allow_tables_to_appear_in_same_query!(users, jobs, job_chunks, history, sentences);
