@@ -1,0 +1,1211 @@
+//! Turns extracted pages into the book's running text.
+//!
+//! The output is a contract with the sentence segmenter: paragraphs separated by a single
+//! `'\n'`, single spaces inside a paragraph, nothing at either end; chapter headings are
+//! paragraphs of their own. Everything that is not the author's text (page numbers, running
+//! headers and footers, typesetting hyphens, ligatures, odd spaces) is removed here, using the
+//! line geometry from [`super::extract`] rather than guessing from the text alone.
+
+use std::collections::{HashMap, HashSet};
+
+use super::extract::RawPage;
+
+#[derive(Debug, Clone, Copy)]
+pub struct CleanOptions {
+    /// Rejoin words a typesetter split with a plain hyphen at a line end ("mai-" + "son").
+    /// Soft hyphens (U+00AD) are always rejoined: they never belong to the text.
+    pub fix_hyphenation: bool,
+}
+
+impl Default for CleanOptions {
+    fn default() -> Self {
+        Self {
+            fix_hyphenation: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Book {
+    pub text: String,
+    /// `page_starts[i]` is the byte offset in `text` where page `i + 1` begins. A page without
+    /// body text starts where the next one does; a word rejoined across a page break belongs
+    /// to the earlier page.
+    pub page_starts: Vec<usize>,
+}
+
+pub fn clean_book(pages: &[RawPage], opts: CleanOptions) -> Book {
+    let mut prepared: Vec<PageLines> = pages.iter().map(prepare_page).collect();
+    let stats = Stats::measure(&prepared);
+    strip_page_numbers(&mut prepared);
+    strip_running_heads(&mut prepared, &stats);
+    let geometry = Geometry::measure(&prepared, &stats);
+    assemble(&prepared, &geometry, &stats, opts)
+}
+
+/// Whether a plain hyphen ending a line, between `head` (the word before it) and `tail` (the
+/// first word of the next line), belongs to the word and must stay: "peut-" + "être",
+/// "Jean-" + "Claude", "arc-" + "en-ciel". Otherwise it is a typesetter's break ("mai-" +
+/// "son"). The fixtures use this to only split compounds where the clean-up can restore them.
+pub(crate) fn keeps_line_end_hyphen(head: &str, tail: &str) -> bool {
+    let Some(first) = tail.chars().next() else {
+        return true;
+    };
+    // A capital, digit or punctuation after the break is never the rest of a split word.
+    if !first.is_lowercase() {
+        return true;
+    }
+    is_compound_tail(tail) || is_compound_head(head)
+}
+
+// Words that follow a hyphen in French compounds and inversions; a line starting with one of
+// them after a hyphen continues a compound, not a split word.
+#[rustfmt::skip]
+const COMPOUND_TAILS: &[&str] = &[
+    "être", "là", "ci", "même", "mêmes", "t-il", "t-ils", "t-elle", "t-elles", "t-on", "il",
+    "ils", "elle", "elles", "on", "je", "tu", "nous", "vous", "moi", "toi", "lui", "leur", "y",
+    "en", "ce", "dessus", "dessous", "delà", "devant", "derrière",
+];
+
+fn is_compound_tail(tail: &str) -> bool {
+    let word = tail
+        .trim_end_matches(|c: char| !c.is_alphanumeric())
+        .to_lowercase();
+    if COMPOUND_TAILS.contains(&word.as_str()) {
+        return true;
+    }
+    // "en-ciel", "là-bas", "ci-dessous": the part before the next hyphen decides.
+    word.split_once('-')
+        .is_some_and(|(part, _)| COMPOUND_TAILS.contains(&part))
+}
+
+// Words that only ever stand before a hyphen at the start of a compound ("là-bas",
+// "c’est-à-dire", "vis-à-vis"); no ordinary word is split right after them.
+const COMPOUND_HEADS: &[&str] = &["là", "à", "c’est", "c'est"];
+
+/// A proper-noun-like head ("Jean-", "Saint-") or a known compound head ("là-", "c’est-").
+fn is_compound_head(head: &str) -> bool {
+    let part = head.rsplit('-').next().unwrap_or(head);
+    let part = part.trim_start_matches(|c: char| !c.is_alphanumeric());
+    part.chars().next().is_some_and(char::is_uppercase)
+        || COMPOUND_HEADS.contains(&part.to_lowercase().as_str())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lines
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ending {
+    Plain,
+    /// The line ended with a soft hyphen, already removed from the text.
+    Soft,
+    /// The line ends with a plain hyphen right after a letter or digit (still in the text).
+    Hard,
+}
+
+#[derive(Debug, Clone)]
+struct Line {
+    text: String,
+    ending: Ending,
+    x0: f32,
+    x1: f32,
+    y: f32,
+    size: f32,
+}
+
+struct PageLines {
+    number: u32,
+    height: f32,
+    lines: Vec<Line>,
+}
+
+fn prepare_page(page: &RawPage) -> PageLines {
+    let mut lines: Vec<Line> = page
+        .lines
+        .iter()
+        .filter_map(|raw| {
+            let (text, ending) = split_ending(&normalize(&raw.text));
+            if text.is_empty() {
+                return None;
+            }
+            Some(Line {
+                text,
+                ending,
+                x0: raw.x0,
+                x1: raw.x1,
+                y: raw.y,
+                size: raw.size,
+            })
+        })
+        .collect();
+    // Content streams may draw footers before the body; reading order is top to bottom.
+    lines.sort_by(|a, b| a.y.total_cmp(&b.y));
+    let height = if page.height > 0.0 {
+        page.height
+    } else {
+        lines.iter().map(|l| l.y).fold(0.0, f32::max)
+    };
+    PageLines {
+        number: page.number,
+        height,
+        lines,
+    }
+}
+
+/// Character-level clean-up. NFKC is deliberately not used: it would turn "…" into "...".
+fn normalize(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for c in raw.chars() {
+        match c {
+            '\u{FB00}' => out.push_str("ff"),
+            '\u{FB01}' => out.push_str("fi"),
+            '\u{FB02}' => out.push_str("fl"),
+            '\u{FB03}' => out.push_str("ffi"),
+            '\u{FB04}' => out.push_str("ffl"),
+            '\u{FB05}' | '\u{FB06}' => out.push_str("st"),
+            '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}' => {}
+            // Unicode hyphens behave like the ASCII one for the line-end rules.
+            '\u{2010}' | '\u{2011}' => out.push('-'),
+            // NBSP, narrow NBSP, figure/thin/hair spaces, ideographic space, tabs, newlines…
+            c if c.is_whitespace() => {
+                if !out.is_empty() && !out.ends_with(' ') {
+                    out.push(' ');
+                }
+            }
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    let trimmed = out.trim_end().len();
+    out.truncate(trimmed);
+    out
+}
+
+/// Removes soft hyphens and tells how the line ends.
+fn split_ending(text: &str) -> (String, Ending) {
+    let soft_end = text.ends_with('\u{AD}');
+    let cleaned: String = text.chars().filter(|&c| c != '\u{AD}').collect();
+    let cleaned = collapse(&cleaned);
+    if cleaned.is_empty() {
+        return (cleaned, Ending::Plain);
+    }
+    if soft_end {
+        return (cleaned, Ending::Soft);
+    }
+    let mut rev = cleaned.chars().rev();
+    let ending = match (rev.next(), rev.next()) {
+        (Some('-'), Some(c)) if c.is_alphanumeric() => Ending::Hard,
+        _ => Ending::Plain,
+    };
+    (cleaned, ending)
+}
+
+fn collapse(text: &str) -> String {
+    text.split(' ')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Book-wide measurements
+
+struct Stats {
+    body_size: f32,
+    leading: f32,
+}
+
+impl Stats {
+    fn measure(pages: &[PageLines]) -> Self {
+        // The body font is the one most of the text is set in.
+        let body_size = weighted_mode(
+            pages
+                .iter()
+                .flat_map(|p| &p.lines)
+                .map(|l| (l.size, l.text.chars().count())),
+            0.5,
+        )
+        .filter(|s| *s > 0.0)
+        .unwrap_or(10.0);
+        let leading = weighted_mode(
+            pages.iter().flat_map(|p| {
+                p.lines.windows(2).filter_map(|w| {
+                    let dy = w[1].y - w[0].y;
+                    let body = |l: &Line| is_body_size(l.size, body_size);
+                    (body(&w[0]) && body(&w[1]) && dy > 0.8 * body_size && dy < 3.0 * body_size)
+                        .then_some((dy, 1))
+                })
+            }),
+            0.5,
+        )
+        .unwrap_or(1.2 * body_size);
+        Self { body_size, leading }
+    }
+}
+
+fn is_body_size(size: f32, body: f32) -> bool {
+    (size - body).abs() <= 0.15 * body
+}
+
+/// Most frequent value after rounding to `step`, weighted; ties go to the smaller value.
+fn weighted_mode(values: impl Iterator<Item = (f32, usize)>, step: f32) -> Option<f32> {
+    let mut counts: HashMap<i64, usize> = HashMap::new();
+    for (v, w) in values {
+        if v.is_finite() {
+            *counts.entry((v / step).round() as i64).or_default() += w;
+        }
+    }
+    counts
+        .into_iter()
+        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
+        .map(|(k, _)| k as f32 * step)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Page furniture
+
+/// Share of the page height, at the top and at the bottom, where headers and folios live.
+const BAND: f32 = 0.1;
+
+fn in_band(line: &Line, height: f32) -> bool {
+    height > 0.0 && (line.y <= BAND * height || line.y >= (1.0 - BAND) * height)
+}
+
+/// The number a folio line shows: "12", "- 12 -", "[12]", "xiv", "XIV".
+fn folio_value(text: &str) -> Option<i64> {
+    let core = text.trim_matches(|c: char| {
+        c.is_whitespace() || matches!(c, '-' | '–' | '—' | '(' | ')' | '[' | ']' | '·' | '•')
+    });
+    if core.is_empty() || core.len() > 8 {
+        return None;
+    }
+    if core.chars().all(|c| c.is_ascii_digit()) {
+        return core.parse().ok();
+    }
+    let upper = core.chars().all(|c| c.is_ascii_uppercase());
+    let lower = core.chars().all(|c| c.is_ascii_lowercase());
+    if upper || lower {
+        return roman_value(&core.to_ascii_lowercase());
+    }
+    None
+}
+
+/// Value of a roman numeral written the canonical way ("xiv", not "civil" or "iiii").
+fn roman_value(s: &str) -> Option<i64> {
+    const DIGITS: [(i64, &str); 13] = [
+        (1000, "m"),
+        (900, "cm"),
+        (500, "d"),
+        (400, "cd"),
+        (100, "c"),
+        (90, "xc"),
+        (50, "l"),
+        (40, "xl"),
+        (10, "x"),
+        (9, "ix"),
+        (5, "v"),
+        (4, "iv"),
+        (1, "i"),
+    ];
+    let mut rest = s;
+    let mut total = 0;
+    for (value, digits) in DIGITS {
+        // At most three repeats of a one-letter digit, one of a two-letter one.
+        let max = if digits.len() == 1 { 3 } else { 1 };
+        for _ in 0..max {
+            match rest.strip_prefix(digits) {
+                Some(r) => {
+                    rest = r;
+                    total += value;
+                }
+                None => break,
+            }
+        }
+    }
+    (rest.is_empty() && total > 0).then_some(total)
+}
+
+fn strip_page_numbers(pages: &mut [PageLines]) {
+    // (page index, line index, value, in the margin band)
+    let mut candidates = Vec::new();
+    for (p, page) in pages.iter().enumerate() {
+        let last = page.lines.len().saturating_sub(1);
+        for (i, line) in page.lines.iter().enumerate() {
+            let band = in_band(line, page.height);
+            if (band || i == 0 || i == last)
+                && let Some(value) = folio_value(&line.text)
+            {
+                candidates.push((p, i, value, band));
+            }
+        }
+    }
+    // Outside the margin band, a lone number can be a chapter number heading a page ("IV");
+    // there it only counts as a folio if it follows the book's page numbering.
+    let offset = weighted_mode(
+        candidates
+            .iter()
+            .map(|&(p, _, v, _)| ((v - i64::from(pages[p].number)) as f32, 1)),
+        1.0,
+    )
+    .filter(|&o| {
+        candidates
+            .iter()
+            .filter(|&&(p, _, v, _)| (v - i64::from(pages[p].number)) as f32 == o)
+            .count()
+            >= 2
+    });
+    let mut drop: HashSet<(usize, usize)> = HashSet::new();
+    for &(p, i, value, band) in &candidates {
+        let follows = offset == Some((value - i64::from(pages[p].number)) as f32);
+        if band || follows {
+            drop.insert((p, i));
+        }
+    }
+    remove_lines(pages, &drop);
+}
+
+fn signature(text: &str) -> String {
+    let lower: String = text
+        .to_lowercase()
+        .chars()
+        .filter(|c| !c.is_numeric())
+        .collect();
+    collapse(lower.trim())
+}
+
+/// Drops lines that repeat at the top or bottom of many pages (author, title, chapter name).
+fn strip_running_heads(pages: &mut [PageLines], stats: &Stats) {
+    let mut candidates: Vec<(usize, usize, String)> = Vec::new();
+    for (p, page) in pages.iter().enumerate() {
+        let n = page.lines.len();
+        for (i, line) in page.lines.iter().enumerate() {
+            let band = in_band(line, page.height);
+            // A header set lower than the band still stands apart from the text block, and is
+            // never larger than the body (chapter headings are).
+            let set_apart =
+                n >= 2 && (i == 0 || i == n - 1) && line.size <= 1.1 * stats.body_size && {
+                    let neighbour = if i == 0 {
+                        &page.lines[1]
+                    } else {
+                        &page.lines[n - 2]
+                    };
+                    (neighbour.y - line.y).abs() > 2.0 * stats.leading
+                };
+            if band || set_apart {
+                let sig = signature(&line.text);
+                if !sig.is_empty() {
+                    candidates.push((p, i, sig));
+                }
+            }
+        }
+    }
+    let mut pages_with: HashMap<&str, HashSet<usize>> = HashMap::new();
+    for (p, _, sig) in &candidates {
+        pages_with.entry(sig.as_str()).or_default().insert(*p);
+    }
+    let threshold = 2.max((pages.len() as f32 * 0.2).ceil() as usize);
+    let drop: HashSet<(usize, usize)> = candidates
+        .iter()
+        .filter(|(_, _, sig)| pages_with.get(sig.as_str()).map_or(0, HashSet::len) >= threshold)
+        .map(|(p, i, _)| (*p, *i))
+        .collect();
+    remove_lines(pages, &drop);
+}
+
+fn remove_lines(pages: &mut [PageLines], drop: &HashSet<(usize, usize)>) {
+    if drop.is_empty() {
+        return;
+    }
+    for (p, page) in pages.iter_mut().enumerate() {
+        let mut i = 0;
+        page.lines.retain(|_| {
+            let keep = !drop.contains(&(p, i));
+            i += 1;
+            keep
+        });
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Text block geometry
+
+#[derive(Debug, Clone, Copy)]
+struct Block {
+    left: f32,
+    right: f32,
+}
+
+impl Block {
+    fn width(&self) -> f32 {
+        (self.right - self.left).max(1.0)
+    }
+}
+
+struct Geometry {
+    blocks: Vec<Block>,
+}
+
+impl Geometry {
+    fn measure(pages: &[PageLines], stats: &Stats) -> Self {
+        let body = |l: &&Line| is_body_size(l.size, stats.body_size);
+        // Facing pages can have mirrored margins, so even and odd pages are measured apart.
+        let by_parity = |parity: Option<u32>| {
+            let lines: Vec<&Line> = pages
+                .iter()
+                .filter(|p| parity.is_none_or(|k| p.number % 2 == k))
+                .flat_map(|p| p.lines.iter().filter(body))
+                .collect();
+            // Too few lines to tell a margin from an indent: use the whole book instead.
+            if parity.is_some() && lines.len() < 20 {
+                return None;
+            }
+            let left = weighted_mode(lines.iter().map(|l| (l.x0, 1)), 0.5)?;
+            let right = percentile(lines.iter().map(|l| l.x1).collect(), 0.9)?;
+            Some(Block { left, right })
+        };
+        let global = by_parity(None).unwrap_or(Block {
+            left: 0.0,
+            right: 1.0,
+        });
+        let parity = [
+            by_parity(Some(0)).unwrap_or(global),
+            by_parity(Some(1)).unwrap_or(global),
+        ];
+        let blocks = pages
+            .iter()
+            .map(|page| {
+                let usual = parity[(page.number % 2) as usize];
+                let lines: Vec<&Line> = page.lines.iter().filter(body).collect();
+                // A page's own left edge is trusted only with enough lines to vote: a page
+                // holding one indented line would otherwise look unindented.
+                let mut counts: HashMap<i64, usize> = HashMap::new();
+                for l in &lines {
+                    *counts.entry((l.x0 / 0.5).round() as i64).or_default() += 1;
+                }
+                let own = counts
+                    .into_iter()
+                    .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
+                    .filter(|&(_, n)| lines.len() >= 5 && n >= 2)
+                    .map(|(k, _)| k as f32 * 0.5);
+                match own {
+                    Some(left) => Block {
+                        left,
+                        right: left + usual.width(),
+                    },
+                    None => usual,
+                }
+            })
+            .collect();
+        Self { blocks }
+    }
+}
+
+fn percentile(mut values: Vec<f32>, q: f32) -> Option<f32> {
+    values.retain(|v| v.is_finite());
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(f32::total_cmp);
+    let i = ((values.len() - 1) as f32 * q).round() as usize;
+    values.get(i).copied()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Paragraphs
+
+/// What the paragraph rules need to know about the previous body line.
+struct Previous {
+    heading: bool,
+    /// Ends a sentence and stops clearly short of the right edge: the end of a paragraph.
+    closes_paragraph: bool,
+    ending: Ending,
+    page: usize,
+    y: f32,
+}
+
+fn is_heading(line: &Line, block: Block, stats: &Stats) -> bool {
+    let text = line.text.as_str();
+    if text.ends_with(['.', ',', ';', ':', '!', '?', '…', '»', '"', '”', '’', '-']) {
+        return false;
+    }
+    let w = block.width();
+    let mid = (line.x0 + line.x1) / 2.0;
+    let centered = line.x0 > block.left + 0.05 * w
+        && line.x1 < block.right - 0.05 * w
+        && (mid - (block.left + block.right) / 2.0).abs() < 0.06 * w;
+    let letters = text.chars().filter(|c| c.is_alphabetic()).count();
+    let all_caps = letters >= 2 && !text.chars().any(char::is_lowercase);
+    let lower = text.to_lowercase();
+    let chapter_word = ["chapitre", "prologue", "épilogue"]
+        .iter()
+        .any(|w| lower.starts_with(w));
+    let large = line.size >= 1.25 * stats.body_size;
+    let narrow = line.x1 - line.x0 < 0.85 * w;
+    centered || (narrow && (all_caps || chapter_word || large))
+}
+
+fn is_indented(line: &Line, block: Block) -> bool {
+    let shift = line.x0 - block.left;
+    shift > (0.5 * line.size).max(3.0) && shift < 0.3 * block.width()
+}
+
+fn closes_paragraph(line: &Line, block: Block) -> bool {
+    let sentence_end = line.text.ends_with(['.', '!', '?', '…', '»', '"', '”']);
+    let short = line.x1 < block.right - (0.08 * block.width()).max(3.0 * line.size);
+    sentence_end && short
+}
+
+fn assemble(pages: &[PageLines], geometry: &Geometry, stats: &Stats, opts: CleanOptions) -> Book {
+    let mut out = Assembler {
+        text: String::new(),
+        starts: vec![0; pages.len()],
+        pending: Vec::new(),
+        ending: Ending::Plain,
+        opts,
+    };
+    let mut prev: Option<Previous> = None;
+    for (p, page) in pages.iter().enumerate() {
+        out.pending.push(p);
+        let block = geometry.blocks[p];
+        for line in &page.lines {
+            let heading = is_heading(line, block, stats);
+            let new_paragraph = match &prev {
+                None => true,
+                Some(prev) => {
+                    heading
+                        || prev.heading
+                        || (prev.ending != Ending::Soft
+                            && (is_indented(line, block)
+                                || (prev.page == p && line.y - prev.y > 1.7 * stats.leading)
+                                || prev.closes_paragraph))
+                }
+            };
+            if new_paragraph {
+                out.new_paragraph(&line.text);
+            } else {
+                out.continue_paragraph(&line.text);
+            }
+            out.ending = line.ending;
+            prev = Some(Previous {
+                heading,
+                closes_paragraph: closes_paragraph(line, block),
+                ending: line.ending,
+                page: p,
+                y: line.y,
+            });
+        }
+    }
+    out.resolve();
+    Book {
+        text: out.text,
+        page_starts: out.starts,
+    }
+}
+
+struct Assembler {
+    text: String,
+    starts: Vec<usize>,
+    /// Pages whose first character has not been written yet.
+    pending: Vec<usize>,
+    /// How the last written line ended.
+    ending: Ending,
+    opts: CleanOptions,
+}
+
+impl Assembler {
+    fn resolve(&mut self) {
+        let at = self.text.len();
+        for p in self.pending.drain(..) {
+            self.starts[p] = at;
+        }
+    }
+
+    fn new_paragraph(&mut self, line: &str) {
+        if !self.text.is_empty() {
+            self.text.push('\n');
+        }
+        self.resolve();
+        self.text.push_str(line);
+    }
+
+    fn continue_paragraph(&mut self, line: &str) {
+        match self.ending {
+            Ending::Plain => {
+                self.text.push(' ');
+                self.resolve();
+                self.text.push_str(line);
+            }
+            Ending::Soft => self.join_word(line),
+            Ending::Hard => {
+                if let Some(before) = self.text.strip_suffix('-') {
+                    let head = before.rsplit([' ', '\n']).next().unwrap_or(before);
+                    let tail = line.split(' ').next().unwrap_or(line);
+                    if self.opts.fix_hyphenation && !keeps_line_end_hyphen(head, tail) {
+                        self.text.pop();
+                    }
+                }
+                self.join_word(line);
+            }
+        }
+    }
+
+    /// Glues the line's first word to the previous one; the rest is new text.
+    fn join_word(&mut self, line: &str) {
+        match line.split_once(' ') {
+            Some((first, rest)) => {
+                self.text.push_str(first);
+                self.text.push(' ');
+                self.resolve();
+                self.text.push_str(rest);
+            }
+            None => self.text.push_str(line),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::extract::RawLine;
+    use super::*;
+
+    // A4 page, 11 pt body, 14 pt leading, text block from x = 72 to x = 523.
+    const LEFT: f32 = 72.0;
+    const RIGHT: f32 = 523.0;
+    const TOP: f32 = 100.0;
+    const LEADING: f32 = 14.0;
+
+    #[derive(Clone, Copy)]
+    enum Kind {
+        /// A full, justified line.
+        Full,
+        /// First line of a paragraph: indented and full.
+        Indent,
+        /// Last line of a paragraph: starts at the margin, ends early.
+        Last,
+        /// A one-line paragraph: indented and short.
+        Short,
+        /// Centered, larger: a chapter heading.
+        Heading,
+    }
+
+    fn line(text: &str, kind: Kind, y: f32) -> RawLine {
+        let width = text.chars().count() as f32 * 5.5;
+        let (x0, x1, size) = match kind {
+            Kind::Full => (LEFT, RIGHT, 11.0),
+            Kind::Indent => (LEFT + 18.0, RIGHT, 11.0),
+            Kind::Last => (LEFT, (LEFT + width).min(RIGHT - 60.0), 11.0),
+            Kind::Short => (LEFT + 18.0, (LEFT + 18.0 + width).min(RIGHT - 60.0), 11.0),
+            Kind::Heading => {
+                let w = text.chars().count() as f32 * 8.0;
+                (297.5 - w / 2.0, 297.5 + w / 2.0, 16.0)
+            }
+        };
+        RawLine {
+            text: text.to_owned(),
+            x0,
+            x1,
+            y,
+            size,
+        }
+    }
+
+    /// Body lines stacked from the top of the text block.
+    fn body(lines: &[(&str, Kind)]) -> Vec<RawLine> {
+        lines
+            .iter()
+            .enumerate()
+            .map(|(i, (t, k))| line(t, *k, TOP + i as f32 * LEADING))
+            .collect()
+    }
+
+    fn page(number: u32, lines: Vec<RawLine>) -> RawPage {
+        RawPage {
+            number,
+            width: 595.0,
+            height: 842.0,
+            lines,
+        }
+    }
+
+    fn margin(text: &str, y: f32) -> RawLine {
+        let w = text.chars().count() as f32 * 4.5;
+        RawLine {
+            text: text.to_owned(),
+            x0: 297.5 - w / 2.0,
+            x1: 297.5 + w / 2.0,
+            y,
+            size: 9.0,
+        }
+    }
+
+    fn paragraphs(book: &Book) -> Vec<&str> {
+        book.text.split('\n').collect()
+    }
+
+    fn clean(pages: &[RawPage]) -> Book {
+        clean_book(pages, CleanOptions::default())
+    }
+
+    /// Some filler so that the book-wide statistics see a real text block.
+    fn filler(n: usize) -> Vec<(&'static str, Kind)> {
+        let mut v = vec![(
+            "Il était une fois une ville au bord de la mer,",
+            Kind::Indent,
+        )];
+        v.extend((1..n).map(|_| {
+            (
+                "où les maisons se serraient les unes contre les autres",
+                Kind::Full,
+            )
+        }));
+        v.push(("comme des moutons.", Kind::Last));
+        v
+    }
+
+    fn assert_contract(book: &Book, page_count: usize) {
+        assert!(!book.text.starts_with('\n') && !book.text.ends_with('\n'));
+        assert!(!book.text.contains("\n\n"));
+        for p in paragraphs(book) {
+            assert_eq!(p.trim(), p);
+            assert!(!p.contains("  "));
+        }
+        assert_eq!(book.page_starts.len(), page_count);
+        if page_count > 0 {
+            assert_eq!(book.page_starts[0], 0);
+        }
+        assert!(book.page_starts.windows(2).all(|w| w[0] <= w[1]));
+        assert!(book.page_starts.iter().all(|&s| s <= book.text.len()));
+    }
+
+    #[test]
+    fn page_numbers_are_dropped_in_the_margins_only() {
+        let mut p1 = body(&filler(4));
+        p1.push(margin("12", 800.0));
+        let mut p2 = vec![margin("- 13 -", 45.0)];
+        p2.extend(body(&[
+            ("Le nombre", Kind::Indent),
+            ("42", Kind::Last),
+            ("reste dans le texte.", Kind::Short),
+        ]));
+        let mut p3 = body(&filler(3));
+        p3.push(margin("xiv", 810.0));
+        let pages = [page(12, p1), page(13, p2), page(14, p3)];
+        let book = clean(&pages);
+        assert_contract(&book, 3);
+        assert!(!book.text.contains("12"));
+        assert!(!book.text.contains("13"));
+        assert!(!book.text.contains("xiv"));
+        assert!(book.text.contains("Le nombre 42\nreste dans le texte."));
+    }
+
+    #[test]
+    fn a_bare_chapter_number_heading_a_page_is_kept() {
+        // "IV" is the first line of the page but well below the top margin, and it does not
+        // follow the page numbering (the folios do: value = page number).
+        let mut p1 = body(&filler(5));
+        p1.push(margin("1", 800.0));
+        let mut p2 = vec![line("IV", Kind::Heading, 180.0)];
+        p2.extend(body(&filler(5)).into_iter().map(|l| RawLine {
+            y: l.y + 120.0,
+            ..l
+        }));
+        p2.push(margin("2", 800.0));
+        let book = clean(&[page(1, p1), page(2, p2)]);
+        assert_contract(&book, 2);
+        assert!(paragraphs(&book).contains(&"IV"));
+        assert!(!book.text.contains(" 2") && !book.text.contains(" 1"));
+    }
+
+    #[test]
+    fn folios_out_of_band_follow_the_numbering() {
+        // Big bottom margin: the folio sits above the band but is the page's last line.
+        let pages: Vec<RawPage> = (1..=4)
+            .map(|n| {
+                let mut lines = body(&filler(3));
+                lines.push(margin(&(n + 4).to_string(), 700.0));
+                page(n, lines)
+            })
+            .collect();
+        let book = clean(&pages);
+        for n in 5..=8 {
+            assert!(
+                !book.text.contains(&n.to_string()),
+                "{n} left in {:?}",
+                book.text
+            );
+        }
+    }
+
+    #[test]
+    fn alternating_running_headers_are_dropped() {
+        let pages: Vec<RawPage> = (1..=6)
+            .map(|n| {
+                let head = if n % 2 == 0 {
+                    "Hélène Marchais"
+                } else {
+                    "L’HORLOGER DE LA RUE DES CARMES"
+                };
+                let mut lines = vec![margin(head, 50.0)];
+                lines.extend(body(&filler(3)));
+                lines.push(margin(&format!("— {n} —"), 800.0));
+                page(n, lines)
+            })
+            .collect();
+        let book = clean(&pages);
+        assert_contract(&book, 6);
+        assert!(!book.text.contains("Marchais"));
+        assert!(!book.text.contains("HORLOGER"));
+        assert!(!book.text.contains('—'));
+        assert_eq!(paragraphs(&book).len(), 6);
+    }
+
+    #[test]
+    fn headers_with_page_numbers_and_a_lone_margin_line() {
+        // Folio and title on one line: digits are ignored when comparing headers. A margin
+        // line that appears once is not a header.
+        let pages: Vec<RawPage> = (1..=5)
+            .map(|n| {
+                let mut lines = vec![margin(&format!("{n}   LE LIVRE"), 50.0)];
+                lines.extend(body(&filler(3)));
+                if n == 3 {
+                    lines.push(margin("Note du traducteur", 790.0));
+                }
+                page(n, lines)
+            })
+            .collect();
+        let book = clean(&pages);
+        assert!(!book.text.contains("LIVRE"));
+        assert!(book.text.contains("Note du traducteur"));
+    }
+
+    #[test]
+    fn headers_below_the_band_are_found_by_their_isolation() {
+        // A running title set low (y = 110, outside the top 10 %), well apart from the text;
+        // and chapter headings "Chapitre 1", "Chapitre 2"… whose digit-free signatures also
+        // repeat, but which are larger than the body and must stay.
+        let pages: Vec<RawPage> = (1..=5)
+            .map(|n| {
+                let mut lines = Vec::new();
+                // On odd pages the chapter heading is the page's first, isolated line.
+                if n % 2 == 0 {
+                    lines.push(RawLine {
+                        y: 110.0,
+                        ..margin("Le Livre des heures", 0.0)
+                    });
+                }
+                lines.push(RawLine {
+                    y: 160.0,
+                    ..line(&format!("Chapitre {n}"), Kind::Heading, 0.0)
+                });
+                lines.extend(body(&filler(3)).into_iter().map(|l| RawLine {
+                    y: l.y + 100.0,
+                    ..l
+                }));
+                page(n, lines)
+            })
+            .collect();
+        let book = clean(&pages);
+        assert!(!book.text.contains("Livre des heures"));
+        for n in 1..=5 {
+            assert!(paragraphs(&book).contains(&format!("Chapitre {n}").as_str()));
+        }
+    }
+
+    #[test]
+    fn repeated_body_text_is_not_a_header() {
+        // The refrain opens the text block on every page, below the margin band.
+        let pages: Vec<RawPage> = (1..=5)
+            .map(|n| {
+                page(
+                    n,
+                    body(&[
+                        ("Maintenant ou jamais.", Kind::Short),
+                        (
+                            "Il était une fois une ville au bord de la mer,",
+                            Kind::Indent,
+                        ),
+                        (
+                            "où les maisons se serraient les unes contre les autres",
+                            Kind::Full,
+                        ),
+                        ("comme des moutons.", Kind::Last),
+                    ]),
+                )
+            })
+            .collect();
+        let book = clean(&pages);
+        assert_eq!(book.text.matches("Maintenant ou jamais.").count(), 5);
+    }
+
+    #[test]
+    fn soft_hyphens_join_at_line_end_and_vanish_elsewhere() {
+        let pages = [page(
+            1,
+            body(&[
+                ("Il entra dans la mai\u{AD}", Kind::Indent),
+                ("son et re\u{AD}garda par la fe\u{AD} ", Kind::Full),
+                ("nêtre.", Kind::Last),
+            ]),
+        )];
+        let book = clean(&pages);
+        assert_eq!(
+            book.text,
+            "Il entra dans la maison et regarda par la fenêtre."
+        );
+    }
+
+    #[test]
+    fn hard_hyphens_at_line_end() {
+        let pages = [page(
+            1,
+            body(&[
+                ("Il entra dans la mai-", Kind::Indent),
+                ("son, et c’était peut-", Kind::Full),
+                ("être la dernière fois que Jean-", Kind::Full),
+                ("Claude voyait l’arc-", Kind::Full),
+                ("en-ciel au-", Kind::Full),
+                ("dessus de Saint-", Kind::Full),
+                ("germain ; demanda-", Kind::Full),
+                ("t-il. Le 14-", Kind::Full),
+                ("18 juillet.", Kind::Last),
+            ]),
+        )];
+        let book = clean(&pages);
+        assert_eq!(
+            book.text,
+            "Il entra dans la maison, et c’était peut-être la dernière fois que Jean-Claude \
+             voyait l’arc-en-ciel au-dessus de Saint-germain ; demanda-t-il. Le 14-18 juillet."
+        );
+        let kept = clean_book(
+            &pages,
+            CleanOptions {
+                fix_hyphenation: false,
+            },
+        );
+        assert!(
+            kept.text
+                .starts_with("Il entra dans la mai-son, et c’était peut-être")
+        );
+    }
+
+    #[test]
+    fn keeps_line_end_hyphen_rules() {
+        assert!(!keeps_line_end_hyphen("mai", "son"));
+        assert!(!keeps_line_end_hyphen("«mai", "son»,"));
+        assert!(keeps_line_end_hyphen("peut", "être,"));
+        assert!(keeps_line_end_hyphen("arc", "en-ciel"));
+        assert!(keeps_line_end_hyphen("là", "bas"));
+        assert!(keeps_line_end_hyphen("c’est", "à-dire"));
+        assert!(keeps_line_end_hyphen("c’est-à", "dire"));
+        assert!(!keeps_line_end_hyphen("en", "fant"));
+        assert!(keeps_line_end_hyphen("celui", "ci"));
+        assert!(keeps_line_end_hyphen("a", "t-elle."));
+        assert!(keeps_line_end_hyphen("Jean", "claude"));
+        assert!(keeps_line_end_hyphen("J.", "C."));
+        assert!(keeps_line_end_hyphen("dit", "il."));
+        assert!(keeps_line_end_hyphen("mai", ""));
+    }
+
+    #[test]
+    fn paragraph_breaks_from_indent_gap_heading_and_short_lines() {
+        let mut lines = vec![line("CHAPITRE PREMIER", Kind::Heading, 180.0)];
+        let mut y = 222.0;
+        let mut add = |t: &str, k: Kind, gap: f32| {
+            y += gap;
+            lines.push(line(t, k, y));
+            y += LEADING;
+        };
+        add(
+            "La pluie tombait depuis le matin sur la ville,",
+            Kind::Indent,
+            0.0,
+        );
+        add(
+            "et personne ne sortait ; la rue était vide, et",
+            Kind::Full,
+            0.0,
+        );
+        // Indent alone (the previous line is full and ends mid-sentence).
+        add("— Vraiment ? dit-elle.", Kind::Short, 0.0);
+        // Short line closing a sentence alone (no indent, no gap).
+        add(
+            "Puis une autre, sans alinéa, après une ligne",
+            Kind::Full,
+            0.0,
+        );
+        add(
+            "pleine qui ne ferme pas la phrase, et encore",
+            Kind::Full,
+            0.0,
+        );
+        // Vertical gap alone.
+        add(
+            "une scène qui commence sans alinéa, et elle",
+            Kind::Full,
+            LEADING,
+        );
+        // Short but mid-sentence; full and closing a sentence: neither ends the paragraph.
+        add("continue là,", Kind::Last, 0.0);
+        add(
+            "puis ici, sur une ligne pleine qui finit bien.",
+            Kind::Full,
+            0.0,
+        );
+        add(
+            "Et la ligne suivante reste dans le paragraphe",
+            Kind::Full,
+            0.0,
+        );
+        // Heading-like: "Chapitre …" without final punctuation.
+        add("Chapitre deux", Kind::Last, 0.0);
+        add("— Oui.", Kind::Short, 0.0);
+        let pages = [page(1, body(&filler(4))), page(2, lines)];
+        let book = clean(&pages);
+        assert_contract(&book, 2);
+        let paras = paragraphs(&book);
+        assert_eq!(
+            &paras[1..],
+            [
+                "CHAPITRE PREMIER",
+                "La pluie tombait depuis le matin sur la ville, et personne ne sortait ; la rue \
+                 était vide, et",
+                "— Vraiment ? dit-elle.",
+                "Puis une autre, sans alinéa, après une ligne pleine qui ne ferme pas la phrase, \
+                 et encore",
+                "une scène qui commence sans alinéa, et elle continue là, puis ici, sur une ligne \
+                 pleine qui finit bien. Et la ligne suivante reste dans le paragraphe",
+                "Chapitre deux",
+                "— Oui.",
+            ]
+        );
+    }
+
+    #[test]
+    fn paragraphs_and_words_continue_across_pages() {
+        let p1 = body(&[
+            (
+                "Il était une fois une ville au bord de la mer,",
+                Kind::Indent,
+            ),
+            (
+                "où les maisons se serraient les unes contre les",
+                Kind::Full,
+            ),
+            (
+                "autres comme des moutons, et où le vent du large",
+                Kind::Full,
+            ),
+            (
+                "venu de l’ouest, chargé de sel et de sable, tout",
+                Kind::Full,
+            ),
+            (
+                "au long de l’hiver et même parfois au printemps,",
+                Kind::Full,
+            ),
+            (
+                "soufflait si fort que les mouettes elles-mêmes mar\u{AD}",
+                Kind::Full,
+            ),
+        ]);
+        let p2 = body(&[
+            ("chaient à pied dans les rues.", Kind::Last),
+            ("Le lendemain, tout changea.", Kind::Short),
+        ]);
+        let p3 = body(&[]);
+        let p4 = body(&[("Et la suite.", Kind::Short), ("Puis rien.", Kind::Short)]);
+        let book = clean(&[page(1, p1), page(2, p2), page(3, p3), page(4, p4)]);
+        assert_contract(&book, 4);
+        let paras = paragraphs(&book);
+        assert_eq!(paras.len(), 4);
+        assert!(paras[0].ends_with("les mouettes elles-mêmes marchaient à pied dans les rues."));
+        // "marchaient" belongs to page 1; page 2 starts right after it.
+        assert!(book.text[book.page_starts[1]..].starts_with("à pied dans les rues."));
+        // Page 3 has no text: it starts where page 4 does, at a paragraph start.
+        assert_eq!(book.page_starts[2], book.page_starts[3]);
+        assert!(book.text[book.page_starts[3]..].starts_with("Et la suite."));
+    }
+
+    #[test]
+    fn a_new_page_may_start_a_paragraph() {
+        let p1 = body(&[
+            (
+                "Il était une fois une ville au bord de la mer,",
+                Kind::Indent,
+            ),
+            (
+                "où les maisons se serraient les unes contre les",
+                Kind::Full,
+            ),
+            ("autres comme des moutons.", Kind::Full),
+        ]);
+        let p2 = body(&[
+            (
+                "Le lendemain, tout changea dans la ville au bord",
+                Kind::Indent,
+            ),
+            ("de la mer.", Kind::Last),
+        ]);
+        let book = clean(&[page(1, p1), page(2, p2)]);
+        assert_eq!(paragraphs(&book).len(), 2);
+        assert!(book.text[book.page_starts[1]..].starts_with("Le lendemain"));
+        assert_eq!(
+            &book.text[book.page_starts[1] - 1..book.page_starts[1]],
+            "\n"
+        );
+    }
+
+    #[test]
+    fn page_start_stays_pending_when_the_joined_word_is_the_whole_line() {
+        let p1 = body(&[("Il regarda par la fe\u{AD}", Kind::Indent)]);
+        let p2 = body(&[("nêtre", Kind::Full)]);
+        let p3 = body(&[("sans rien voir.", Kind::Last)]);
+        let book = clean(&[page(1, p1), page(2, p2), page(3, p3)]);
+        assert_eq!(book.text, "Il regarda par la fenêtre sans rien voir.");
+        assert_eq!(book.page_starts[1], book.page_starts[2]);
+        assert!(book.text[book.page_starts[2]..].starts_with("sans"));
+    }
+
+    #[test]
+    fn characters_are_normalised() {
+        let pages = [page(
+            1,
+            body(&[(
+                "\u{FEFF}Une ﬁne ﬂeur\u{00A0}; «\u{202F}oﬀre\u{2009}» à\tl’œil\u{200B} \
+                 Œdipe… ﬃ ﬄ ﬅ ﬆ",
+                Kind::Short,
+            )]),
+        )];
+        let book = clean(&pages);
+        assert_eq!(
+            book.text,
+            "Une fine fleur ; « offre » à l’œil Œdipe… ffi ffl st st"
+        );
+    }
+
+    #[test]
+    fn empty_input() {
+        let book = clean(&[]);
+        assert_eq!(book.text, "");
+        assert!(book.page_starts.is_empty());
+        let book = clean(&[page(1, vec![]), page(2, vec![])]);
+        assert_eq!(book.page_starts, vec![0, 0]);
+    }
+
+    #[test]
+    fn folio_values() {
+        assert_eq!(folio_value("12"), Some(12));
+        assert_eq!(folio_value("- 12 -"), Some(12));
+        assert_eq!(folio_value("— 7 —"), Some(7));
+        assert_eq!(folio_value("[3]"), Some(3));
+        assert_eq!(folio_value("xiv"), Some(14));
+        assert_eq!(folio_value("XIV"), Some(14));
+        assert_eq!(folio_value("Xiv"), None);
+        assert_eq!(folio_value("Il"), None);
+        assert_eq!(folio_value("12 rue"), None);
+        assert_eq!(folio_value("mcmxciv"), Some(1994));
+        assert_eq!(folio_value("civil"), None);
+        assert_eq!(folio_value("iiii"), None);
+        assert_eq!(folio_value("mix"), Some(1009));
+    }
+}
