@@ -1,0 +1,147 @@
+//! The offline engine: French sentence segmentation, then cuts at clause boundaries. It never
+//! loses, reorders or invents a word, and needs no key and no network.
+
+pub mod segment;
+pub mod split;
+pub mod words;
+
+use std::sync::Arc;
+
+use futures_util::future::LocalBoxFuture;
+
+use super::{ChunkInput, ChunkOutput, Engine, EngineError, LOCAL, Sentence};
+use crate::settings::Settings;
+use segment::{SegmentOptions, segment};
+use split::{SplitOptions, split_sentence};
+
+pub struct LocalEngine;
+
+impl Engine for LocalEngine {
+    fn name(&self) -> &str {
+        LOCAL
+    }
+
+    fn rewrite(
+        self: Arc<Self>,
+        input: Arc<ChunkInput>,
+        settings: Arc<Settings>,
+    ) -> LocalBoxFuture<'static, Result<ChunkOutput, EngineError>> {
+        Box::pin(async move {
+            // CPU work: keep it off the arbiter thread that runs the actors.
+            tokio::task::spawn_blocking(move || rewrite_chunk(&input, &settings))
+                .await
+                .map_err(|e| EngineError::Unavailable(format!("local engine task failed: {e}")))
+        })
+    }
+}
+
+/// Rewrites the sentences that start in the chunk's body.
+pub fn rewrite_chunk(input: &ChunkInput, settings: &Settings) -> ChunkOutput {
+    let keep_dialogue_whole = settings.ignore_dialogue;
+    let split_options = SplitOptions {
+        max_words: settings.sentence_length_limit as usize,
+        min_words: settings.min_sentence_length as usize,
+        keep_dialogue_whole,
+    };
+    let mut sentences = Vec::new();
+    for seg in segment(
+        &input.text,
+        SegmentOptions {
+            keep_dialogue_whole,
+        },
+    ) {
+        if !input.owns(seg.start) {
+            continue;
+        }
+        let Some(original) = input.text.get(seg.start..seg.end) else {
+            continue;
+        };
+        let page = input.page_at(seg.start);
+        // A dialogue reply (a paragraph opened by a dash) is speech too: kept whole on request.
+        let pieces = if keep_dialogue_whole && original.starts_with(['—', '–']) {
+            vec![original.split_whitespace().collect::<Vec<_>>().join(" ")]
+        } else {
+            split_sentence(original, split_options)
+        };
+        for piece in pieces {
+            let normalized = if settings.preserve_formatting {
+                piece
+            } else {
+                strip_formatting(&piece)
+            };
+            if normalized.is_empty() {
+                continue;
+            }
+            sentences.push(Sentence {
+                normalized,
+                original: original.to_owned(),
+                page,
+            });
+        }
+    }
+    ChunkOutput { sentences }
+}
+
+/// Without `preserve_formatting` the learner gets bare sentences: no quotation marks and no
+/// dialogue dashes (the words themselves are untouched).
+fn strip_formatting(piece: &str) -> String {
+    let bare: String = piece
+        .chars()
+        .filter(|c| !matches!(c, '«' | '»' | '“' | '”' | '"'))
+        .collect();
+    let bare = bare.trim_start_matches(['—', '–', ' ']);
+    bare.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::PageStart;
+
+    fn input(text: &str, body: std::ops::Range<usize>) -> ChunkInput {
+        ChunkInput {
+            index: 0,
+            first_page: 1,
+            last_page: 1,
+            text: text.to_owned(),
+            body_start: body.start,
+            body_end: body.end,
+            pages: vec![PageStart { offset: 0, page: 1 }],
+        }
+    }
+
+    #[test]
+    fn only_sentences_starting_in_the_body_are_rewritten() {
+        let text = "Il pleuvait. Elle attendait le train. Le train arriva enfin.";
+        let body_start = text.find("Elle").unwrap();
+        let body_end = text.find("Le train").unwrap();
+        let out = rewrite_chunk(&input(text, body_start..body_end), &Settings::default());
+        let originals: Vec<_> = out.sentences.iter().map(|s| s.original.as_str()).collect();
+        assert_eq!(originals, ["Elle attendait le train."]);
+    }
+
+    #[test]
+    fn every_piece_links_to_its_original_and_respects_the_limit() {
+        let text = "Le vieil homme marchait lentement vers la gare, et il pensait à sa fille qui \
+                    vivait à Paris depuis des années.";
+        let settings = Settings::default();
+        let out = rewrite_chunk(&input(text, 0..text.len()), &settings);
+        assert!(out.sentences.len() >= 2);
+        for s in &out.sentences {
+            assert_eq!(s.original, text);
+            assert!(words::word_count(&s.normalized) <= 8, "{}", s.normalized);
+        }
+    }
+
+    #[test]
+    fn formatting_can_be_dropped_without_touching_words() {
+        let text = "« Viens ici ! » dit-elle.";
+        let settings = Settings {
+            preserve_formatting: false,
+            ..Settings::default()
+        };
+        let out = rewrite_chunk(&input(text, 0..text.len()), &settings);
+        assert_eq!(out.sentences[0].normalized, "Viens ici ! dit-elle.");
+        assert_eq!(out.sentences[0].original, text);
+    }
+}
