@@ -1,0 +1,204 @@
+//! `ChunkActor`: rewrites one chunk under an `actix::Supervisor`.
+//!
+//! `actix::Supervisor` restarts an actor that stops, but it does not catch panics inside
+//! handlers. So each attempt runs as its own task: a panic there ends the task with a
+//! `JoinError` we observe, a hang ends at the time limit, and an error comes back typed. All
+//! three become a failed attempt; the actor reports it and stops, and the supervisor restarts
+//! it after a backoff, until the attempts are used up. The actor holds a strong address of
+//! itself while it still has work to do: that is what makes the supervisor restart it, and
+//! dropping it before the final stop is what lets the actor end for good.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix::prelude::*;
+use tokio::sync::Semaphore;
+use tokio::task::AbortHandle;
+
+use super::messages::{ChunkEvent, ChunkReport, StopChunk};
+use super::retry::RetryPolicy;
+use crate::engine::{ChunkInput, ChunkOutput, Engine, EngineError};
+use crate::settings::Settings;
+
+/// Why one attempt failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AttemptFailure {
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    #[error("the engine panicked: {0}")]
+    Panicked(String),
+    #[error("the attempt exceeded its time limit of {0:?}")]
+    TimedOut(Duration),
+}
+
+impl AttemptFailure {
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::Engine(e) => e.is_retryable(),
+            Self::Panicked(_) | Self::TimedOut(_) => true,
+        }
+    }
+}
+
+pub struct ChunkActor {
+    index: usize,
+    input: Arc<ChunkInput>,
+    settings: Arc<Settings>,
+    engine: Arc<dyn Engine>,
+    report_to: Recipient<ChunkReport>,
+    policy: RetryPolicy,
+    permits: Arc<Semaphore>,
+    /// Attempts made so far, including those of earlier runs of the job.
+    attempts: u32,
+    next_delay: Duration,
+    task: Option<AbortHandle>,
+    keep_alive: Option<Addr<Self>>,
+}
+
+pub struct ChunkSpec {
+    pub index: usize,
+    pub input: Arc<ChunkInput>,
+    pub settings: Arc<Settings>,
+    pub engine: Arc<dyn Engine>,
+    pub report_to: Recipient<ChunkReport>,
+    pub policy: RetryPolicy,
+    pub permits: Arc<Semaphore>,
+    pub attempts_so_far: u32,
+}
+
+impl ChunkActor {
+    /// Starts the chunk under a supervisor on the current arbiter.
+    pub fn launch(spec: ChunkSpec) -> Addr<Self> {
+        actix::Supervisor::start(move |ctx: &mut Context<Self>| Self {
+            index: spec.index,
+            input: spec.input,
+            settings: spec.settings,
+            engine: spec.engine,
+            report_to: spec.report_to,
+            policy: spec.policy,
+            permits: spec.permits,
+            attempts: spec.attempts_so_far,
+            next_delay: Duration::ZERO,
+            task: None,
+            keep_alive: Some(ctx.address()),
+        })
+    }
+
+    fn run_attempt(&mut self, ctx: &mut Context<Self>) {
+        self.attempts += 1;
+        self.report(ChunkEvent::Started {
+            attempt: self.attempts,
+        });
+        let engine = Arc::clone(&self.engine);
+        let input = Arc::clone(&self.input);
+        let settings = Arc::clone(&self.settings);
+        let permits = Arc::clone(&self.permits);
+        let limit = self.policy.timeout;
+        let task = actix_rt::spawn(async move {
+            let _permit = permits.acquire_owned().await.map_err(|_| {
+                AttemptFailure::Engine(EngineError::Unavailable("worker shutting down".into()))
+            })?;
+            match tokio::time::timeout(limit, engine.rewrite(input, settings)).await {
+                Ok(result) => result.map_err(AttemptFailure::from),
+                Err(_) => Err(AttemptFailure::TimedOut(limit)),
+            }
+        });
+        self.task = Some(task.abort_handle());
+        ctx.spawn(task.into_actor(self).map(|joined, act, ctx| match joined {
+            Ok(Ok(output)) => act.succeed(output, ctx),
+            Ok(Err(failure)) => act.fail(failure, ctx),
+            Err(e) if e.is_panic() => {
+                let message = crate::util::panic_message(&*e.into_panic());
+                act.fail(AttemptFailure::Panicked(message), ctx);
+            }
+            // Aborted by `StopChunk`: the actor is already stopping.
+            Err(_) => {}
+        }));
+    }
+
+    fn succeed(&mut self, output: ChunkOutput, ctx: &mut Context<Self>) {
+        self.task = None;
+        self.report(ChunkEvent::Done {
+            attempts: self.attempts,
+            output,
+        });
+        self.finish(ctx);
+    }
+
+    fn fail(&mut self, failure: AttemptFailure, ctx: &mut Context<Self>) {
+        self.task = None;
+        let error = failure.to_string();
+        if failure.is_retryable() && self.attempts < self.policy.max_attempts {
+            tracing::warn!(chunk = self.index, attempt = self.attempts, %error, "chunk attempt failed; restarting");
+            self.next_delay = self.policy.delay_after(self.attempts);
+            self.report(ChunkEvent::Retrying {
+                attempt: self.attempts,
+                error,
+                delay: self.next_delay,
+            });
+            // The supervisor restarts us (we still hold our own address) after `restarting`.
+            ctx.stop();
+        } else {
+            tracing::warn!(chunk = self.index, attempts = self.attempts, %error, "chunk failed");
+            self.report(ChunkEvent::Failed {
+                attempts: self.attempts,
+                error,
+            });
+            self.finish(ctx);
+        }
+    }
+
+    /// Stops for good: without our own address the supervisor lets us go.
+    fn finish(&mut self, ctx: &mut Context<Self>) {
+        self.keep_alive = None;
+        ctx.stop();
+    }
+
+    fn report(&self, event: ChunkEvent) {
+        self.report_to.do_send(ChunkReport {
+            index: self.index,
+            event,
+        });
+    }
+
+    fn abort_task(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+impl Actor for ChunkActor {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        if self.keep_alive.is_none() {
+            ctx.stop();
+            return;
+        }
+        if self.next_delay.is_zero() {
+            self.run_attempt(ctx);
+        } else {
+            ctx.run_later(self.next_delay, |act, ctx| act.run_attempt(ctx));
+        }
+    }
+
+    fn stopped(&mut self, _: &mut Self::Context) {
+        self.abort_task();
+    }
+}
+
+impl Supervised for ChunkActor {
+    fn restarting(&mut self, _: &mut Self::Context) {
+        self.abort_task();
+    }
+}
+
+impl Handler<StopChunk> for ChunkActor {
+    type Result = ();
+
+    fn handle(&mut self, _: StopChunk, ctx: &mut Self::Context) {
+        self.abort_task();
+        self.finish(ctx);
+    }
+}

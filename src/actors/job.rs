@@ -1,0 +1,552 @@
+//! `JobActor`: runs one job. It extracts and plans the book (or picks up the plan a previous
+//! run stored), runs the chunks with the plan's parallelism, stores every chunk result the
+//! moment it lands, and finally merges the results in page order into the owner's history.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::Instant;
+
+use actix::WeakAddr;
+use actix::prelude::*;
+
+use super::Deps;
+use super::chunk::{ChunkActor, ChunkSpec};
+use super::messages::{Cancel, ChunkEvent, ChunkReport, JobEnded, StopChunk};
+use super::retry::RetryPolicy;
+use crate::db::chunks::ChunkChange;
+use crate::db::jobs::{Ending, Progress};
+use crate::db::models::{ChunkRow, HistoryRow, JobRow, NewChunk, SentenceRow};
+use crate::db::{DbError, now_ms};
+use crate::engine::{ChunkInput, ChunkOutput, Engine, Sentence};
+use crate::pdf::{self, PdfError, clean::CleanOptions, plan};
+use crate::settings::Settings;
+use crate::status::{ChunkStatus, JobStatus};
+
+/// Shares of the progress bar: extraction first, then the chunks, then the merge.
+const EXTRACTED_PERCENT: i32 = 5;
+const CHUNKS_PERCENT: i32 = 90;
+
+struct ChunkState {
+    status: ChunkStatus,
+    attempts: u32,
+    /// `None` when the stored input could not be read back (the chunk is then failed).
+    input: Option<Arc<ChunkInput>>,
+}
+
+pub struct JobActor {
+    deps: Arc<Deps>,
+    job: JobRow,
+    settings: Arc<Settings>,
+    engine: Arc<dyn Engine>,
+    supervisor: Recipient<JobEnded>,
+    chunks: Vec<ChunkState>,
+    waiting: VecDeque<usize>,
+    running: HashMap<usize, WeakAddr<ChunkActor>>,
+    parallelism: usize,
+    percent: i32,
+    /// The job reached an end state, or is no longer ours: nothing to release.
+    settled: bool,
+    /// The final merge has been scheduled.
+    finishing: bool,
+    started: Instant,
+}
+
+/// What storing a batch of chunk changes led to.
+enum Stored {
+    Continue,
+    Finished,
+    Lost,
+}
+
+/// Why a job stops before it can end normally.
+#[derive(Debug, thiserror::Error)]
+enum Interruption {
+    /// Cancelled, or its lease went to another worker.
+    #[error("the job is no longer held by this worker")]
+    Lost,
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl JobActor {
+    pub fn new(
+        deps: Arc<Deps>,
+        job: JobRow,
+        settings: Settings,
+        engine: Arc<dyn Engine>,
+        supervisor: Recipient<JobEnded>,
+    ) -> Self {
+        Self {
+            deps,
+            job,
+            settings: Arc::new(settings),
+            engine,
+            supervisor,
+            chunks: Vec::new(),
+            waiting: VecDeque::new(),
+            running: HashMap::new(),
+            parallelism: 1,
+            percent: 0,
+            settled: false,
+            finishing: false,
+            started: Instant::now(),
+        }
+    }
+
+    fn worker(&self) -> &str {
+        &self.deps.worker_id
+    }
+
+    /// Loads the stored plan, or makes one from the PDF on the first run.
+    async fn prepare(
+        deps: Arc<Deps>,
+        job: JobRow,
+        settings: Arc<Settings>,
+    ) -> Result<Result<(Vec<ChunkRow>, usize), PdfError>, Interruption> {
+        let plan_cfg = deps.config.plan();
+        let parallelism = |pages: i32| {
+            plan::plan(u32::try_from(pages).unwrap_or(1), &plan_cfg).parallelism as usize
+        };
+        let stored = deps.db.chunks(&job.id).await?;
+        if !stored.is_empty() {
+            return Ok(Ok((stored, parallelism(job.page_count))));
+        }
+        let bytes = match tokio::fs::read(&job.upload_path).await {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                return Ok(Err(PdfError::Malformed {
+                    detail: format!("upload unreadable: {e}"),
+                }));
+            }
+        };
+        let options = CleanOptions {
+            fix_hyphenation: settings.fix_hyphenation,
+        };
+        let read = tokio::task::spawn_blocking(move || pdf::read_book(&bytes, options))
+            .await
+            .map_err(|e| DbError::Task(e.to_string()))?;
+        let (book, page_count) = match read {
+            Ok(read) => read,
+            Err(e) => return Ok(Err(e)),
+        };
+        let chunk_plan = plan::plan(page_count, &plan_cfg);
+        let inputs = plan::chunk_inputs(&book, &chunk_plan, plan_cfg.overlap_pages);
+        let mut rows = Vec::with_capacity(inputs.len());
+        for input in &inputs {
+            rows.push(NewChunk {
+                job_id: job.id.clone(),
+                idx: i32::try_from(input.index).unwrap_or(i32::MAX),
+                first_page: i32::try_from(input.first_page).unwrap_or(i32::MAX),
+                last_page: i32::try_from(input.last_page).unwrap_or(i32::MAX),
+                status: ChunkStatus::Pending.as_str().to_owned(),
+                input: serde_json::to_string(input).map_err(|e| DbError::Decode(e.to_string()))?,
+            });
+        }
+        let step = format!("processing {} chunks", rows.len());
+        if !deps
+            .db
+            .insert_plan(&job.id, &deps.worker_id, rows, &step)
+            .await?
+        {
+            return Err(Interruption::Lost);
+        }
+        let stored = deps.db.chunks(&job.id).await?;
+        Ok(Ok((stored, chunk_plan.parallelism as usize)))
+    }
+
+    fn adopt_plan(&mut self, rows: Vec<ChunkRow>, parallelism: usize) {
+        self.parallelism = parallelism.max(1);
+        self.chunks = rows
+            .into_iter()
+            .map(|row| {
+                let status = ChunkStatus::parse(&row.status).unwrap_or(ChunkStatus::Pending);
+                ChunkState {
+                    // A chunk that was running when the previous worker stopped runs again.
+                    status: if status == ChunkStatus::Running {
+                        ChunkStatus::Pending
+                    } else {
+                        status
+                    },
+                    attempts: u32::try_from(row.attempts).unwrap_or(0),
+                    input: serde_json::from_str(&row.input).ok().map(Arc::new),
+                }
+            })
+            .collect();
+        self.waiting = (0..self.chunks.len())
+            .filter(|&i| self.chunks[i].status == ChunkStatus::Pending)
+            .collect();
+        self.percent = self.percent.max(self.progress().percent);
+    }
+
+    fn count(&self, status: ChunkStatus) -> usize {
+        self.chunks.iter().filter(|c| c.status == status).count()
+    }
+
+    fn progress(&self) -> Progress {
+        let (done, failed) = (
+            self.count(ChunkStatus::Done),
+            self.count(ChunkStatus::Failed),
+        );
+        let total = self.chunks.len().max(1);
+        let chunk_share = i32::try_from((done + failed) * CHUNKS_PERCENT as usize / total)
+            .unwrap_or(CHUNKS_PERCENT);
+        Progress {
+            percent: (EXTRACTED_PERCENT + chunk_share).max(self.percent),
+            step: format!(
+                "processing chunks ({}/{})",
+                done + failed,
+                self.chunks.len()
+            ),
+            processed_chunks: i32::try_from(done).unwrap_or(i32::MAX),
+            failed_chunks: i32::try_from(failed).unwrap_or(i32::MAX),
+        }
+    }
+
+    /// Starts waiting chunks until the job's parallelism is reached. Returns the changes of
+    /// chunks that could not be started, for the caller to store.
+    fn fill(&mut self, ctx: &mut Context<Self>) -> Vec<(usize, ChunkChange)> {
+        let mut unstartable = Vec::new();
+        while self.running.len() < self.parallelism {
+            let Some(index) = self.waiting.pop_front() else {
+                break;
+            };
+            let Some(input) = self.chunks[index].input.clone() else {
+                self.chunks[index].status = ChunkStatus::Failed;
+                unstartable.push((
+                    index,
+                    ChunkChange::Failed {
+                        attempts: i32::try_from(self.chunks[index].attempts).unwrap_or(i32::MAX),
+                        error: "the stored chunk input could not be read".into(),
+                    },
+                ));
+                continue;
+            };
+            let addr = ChunkActor::launch(ChunkSpec {
+                index,
+                input,
+                settings: Arc::clone(&self.settings),
+                engine: Arc::clone(&self.engine),
+                report_to: ctx.address().recipient(),
+                policy: RetryPolicy::from_config(&self.deps.config),
+                permits: Arc::clone(&self.deps.chunk_permits),
+                attempts_so_far: self.resumed_attempts(index),
+            });
+            self.chunks[index].status = ChunkStatus::Running;
+            self.running.insert(index, addr.downgrade());
+        }
+        unstartable
+    }
+
+    /// A chunk interrupted by a crash gets at least one more attempt, even if the crash came
+    /// during its last one.
+    fn resumed_attempts(&self, index: usize) -> u32 {
+        let max = self.deps.config.chunk_attempts.max(1);
+        self.chunks[index].attempts.min(max - 1)
+    }
+
+    /// Stores chunk changes in order and, once every chunk has settled, merges the results and
+    /// ends the job. Everything goes into a single `ctx.wait` per call: actix polls pending
+    /// waits last-in first-out, so two waits from one handler would run in reverse order.
+    fn store(&mut self, changes: Vec<(usize, ChunkChange)>, ctx: &mut Context<Self>) {
+        let finish = !self.finishing && self.running.is_empty() && self.waiting.is_empty();
+        if changes.is_empty() && !finish {
+            return;
+        }
+        self.finishing |= finish;
+        let deps = Arc::clone(&self.deps);
+        let job = self.job.clone();
+        let engine = self.engine.name().to_owned();
+        let progress = self.progress();
+        self.percent = progress.percent;
+        let elapsed_ms = i64::try_from(self.started.elapsed().as_millis()).unwrap_or(i64::MAX);
+        let work = async move {
+            for (index, change) in changes {
+                let idx = i32::try_from(index).unwrap_or(i32::MAX);
+                let held = deps
+                    .db
+                    .record_chunk(&job.id, &deps.worker_id, idx, change, progress.clone())
+                    .await?;
+                if !held {
+                    return Ok(Stored::Lost);
+                }
+            }
+            if !finish {
+                return Ok(Stored::Continue);
+            }
+            let rows = deps.db.chunks(&job.id).await?;
+            let ending = ending_for(&job, &rows, &engine, elapsed_ms);
+            Ok(
+                if deps.db.finish_job(&job.id, &deps.worker_id, ending).await? {
+                    Stored::Finished
+                } else {
+                    Stored::Lost
+                },
+            )
+        };
+        ctx.wait(work.into_actor(self).map(
+            |stored: Result<Stored, DbError>, act, ctx| match stored {
+                Ok(Stored::Continue) => {}
+                Ok(Stored::Finished) => {
+                    act.settled = true;
+                    ctx.stop();
+                }
+                Ok(Stored::Lost) => act.interrupt(Interruption::Lost, ctx),
+                Err(e) => act.interrupt(Interruption::Db(e), ctx),
+            },
+        ));
+    }
+
+    fn fail_job(&mut self, code: &str, message: String, ctx: &mut Context<Self>) {
+        let db = self.deps.db.clone();
+        let (job_id, worker) = (self.job.id.clone(), self.worker().to_owned());
+        let ending = Ending::Failed {
+            code: code.to_owned(),
+            message,
+        };
+        ctx.wait(
+            async move { db.finish_job(&job_id, &worker, ending).await }
+                .into_actor(self)
+                .map(|finished, act, ctx| match finished {
+                    Ok(true) => {
+                        act.settled = true;
+                        ctx.stop();
+                    }
+                    Ok(false) => act.interrupt(Interruption::Lost, ctx),
+                    Err(e) => act.interrupt(Interruption::Db(e), ctx),
+                }),
+        );
+    }
+
+    fn interrupt(&mut self, why: Interruption, ctx: &mut Context<Self>) {
+        match &why {
+            Interruption::Lost => {
+                tracing::info!(job = %self.job.id, "job no longer held here; stopping its work");
+                self.settled = true;
+            }
+            Interruption::Db(e) => {
+                tracing::error!(job = %self.job.id, error = %e, "job interrupted by a database error; it will be resumed");
+            }
+        }
+        self.stop_chunks();
+        ctx.stop();
+    }
+
+    fn stop_chunks(&mut self) {
+        for (_, chunk) in self.running.drain() {
+            if let Some(addr) = chunk.upgrade() {
+                addr.do_send(StopChunk);
+            }
+        }
+        self.waiting.clear();
+    }
+}
+
+/// How the job ends, from its stored chunks.
+fn ending_for(job: &JobRow, rows: &[ChunkRow], engine: &str, elapsed_ms: i64) -> Ending {
+    let failed: Vec<&ChunkRow> = rows
+        .iter()
+        .filter(|r| r.status == ChunkStatus::Failed.as_str())
+        .collect();
+    let mut sentences: Vec<Sentence> = Vec::new();
+    let mut unreadable = 0;
+    for row in rows
+        .iter()
+        .filter(|r| r.status == ChunkStatus::Done.as_str())
+    {
+        match row
+            .result
+            .as_deref()
+            .map(serde_json::from_str::<ChunkOutput>)
+        {
+            Some(Ok(output)) => sentences.extend(output.sentences),
+            _ => unreadable += 1,
+        }
+    }
+    if unreadable > 0 {
+        return Ending::Failed {
+            code: "internal".into(),
+            message: "stored chunk results could not be read".into(),
+        };
+    }
+    if failed.len() == rows.len() {
+        let last = failed
+            .iter()
+            .rev()
+            .find_map(|r| r.last_error.clone())
+            .unwrap_or_default();
+        return Ending::Failed {
+            code: "all_chunks_failed".into(),
+            message: format!("every chunk failed after its retries (last error: {last})"),
+        };
+    }
+    if sentences.is_empty() {
+        return Ending::Failed {
+            code: "no_sentences".into(),
+            message: "no sentences were found in this PDF".into(),
+        };
+    }
+    let status = if failed.is_empty() {
+        JobStatus::Completed
+    } else {
+        JobStatus::Partial
+    };
+    let history_id = uuid::Uuid::new_v4().to_string();
+    let sentence_rows: Vec<SentenceRow> = sentences
+        .into_iter()
+        .zip(0..)
+        .map(|(s, position)| SentenceRow {
+            history_id: history_id.clone(),
+            position,
+            normalized: s.normalized,
+            original: s.original,
+            page: i32::try_from(s.page).unwrap_or(i32::MAX),
+            engine: engine.to_owned(),
+            edited: false,
+        })
+        .collect();
+    Ending::WithResult {
+        status,
+        history: HistoryRow {
+            id: history_id,
+            job_id: job.id.clone(),
+            owner_id: job.owner_id.clone(),
+            file_name: job.file_name.clone(),
+            status: status.as_str().to_owned(),
+            page_count: job.page_count,
+            sentence_count: i32::try_from(sentence_rows.len()).unwrap_or(i32::MAX),
+            settings: job.settings.clone(),
+            engine: engine.to_owned(),
+            processing_ms: elapsed_ms,
+            created_at: now_ms(),
+        },
+        sentences: sentence_rows,
+    }
+}
+
+impl Actor for JobActor {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        tracing::info!(job = %self.job.id, claims = self.job.claims, "job started");
+        let heartbeat = self.deps.config.lease() / 3;
+        ctx.run_interval(heartbeat, |act, ctx| {
+            let db = act.deps.db.clone();
+            let (job_id, worker) = (act.job.id.clone(), act.worker().to_owned());
+            let lease_ms = i64::try_from(act.deps.config.lease().as_millis()).unwrap_or(i64::MAX);
+            ctx.spawn(
+                async move { db.renew_lease(&job_id, &worker, lease_ms).await }
+                    .into_actor(act)
+                    .map(|held, act, ctx| match held {
+                        Ok(true) => {}
+                        Ok(false) => act.interrupt(Interruption::Lost, ctx),
+                        // A missed heartbeat is not fatal: the lease outlives several.
+                        Err(e) => {
+                            tracing::warn!(job = %act.job.id, error = %e, "lease renewal failed")
+                        }
+                    }),
+            );
+        });
+        let prepare = Self::prepare(
+            Arc::clone(&self.deps),
+            self.job.clone(),
+            Arc::clone(&self.settings),
+        );
+        // `spawn`, not `wait`: extracting a long book takes a while, and the heartbeat must go on.
+        ctx.spawn(prepare.into_actor(self).map(|prepared, act, ctx| match prepared {
+            Ok(Ok((rows, parallelism))) => {
+                act.adopt_plan(rows, parallelism);
+                act.percent = act.percent.max(EXTRACTED_PERCENT);
+                let unstartable = act.fill(ctx);
+                act.store(unstartable, ctx);
+            }
+            Ok(Err(pdf_error)) => {
+                tracing::warn!(job = %act.job.id, error = ?pdf_error, "the PDF could not be read");
+                act.fail_job(pdf_error.code(), pdf_error.to_string(), ctx);
+            }
+            Err(why) => act.interrupt(why, ctx),
+        }));
+    }
+
+    fn stopped(&mut self, _: &mut Self::Context) {
+        self.stop_chunks();
+        self.supervisor.do_send(JobEnded {
+            job_id: self.job.id.clone(),
+            settled: self.settled,
+        });
+    }
+}
+
+impl Handler<ChunkReport> for JobActor {
+    type Result = ();
+
+    fn handle(&mut self, report: ChunkReport, ctx: &mut Self::Context) {
+        if self.settled || report.index >= self.chunks.len() {
+            return;
+        }
+        let index = report.index;
+        let change = match report.event {
+            ChunkEvent::Started { attempt } => {
+                self.chunks[index].attempts = attempt;
+                ChunkChange::Started {
+                    attempt: attempt as i32,
+                }
+            }
+            ChunkEvent::Retrying {
+                attempt,
+                error,
+                delay,
+            } => {
+                tracing::info!(job = %self.job.id, chunk = index, attempt, ?delay, "chunk will be retried");
+                ChunkChange::Retrying {
+                    attempt: attempt as i32,
+                    error,
+                }
+            }
+            ChunkEvent::Done { attempts, output } => {
+                self.running.remove(&index);
+                self.chunks[index].status = ChunkStatus::Done;
+                match serde_json::to_string(&output) {
+                    Ok(result) => ChunkChange::Done {
+                        attempts: attempts as i32,
+                        result,
+                    },
+                    Err(e) => {
+                        self.chunks[index].status = ChunkStatus::Failed;
+                        ChunkChange::Failed {
+                            attempts: attempts as i32,
+                            error: format!("result could not be stored: {e}"),
+                        }
+                    }
+                }
+            }
+            ChunkEvent::Failed { attempts, error } => {
+                self.running.remove(&index);
+                self.chunks[index].status = ChunkStatus::Failed;
+                ChunkChange::Failed {
+                    attempts: attempts as i32,
+                    error,
+                }
+            }
+        };
+        let settles_a_chunk = matches!(
+            change,
+            ChunkChange::Done { .. } | ChunkChange::Failed { .. }
+        );
+        let mut changes = vec![(index, change)];
+        if settles_a_chunk {
+            changes.extend(self.fill(ctx));
+        }
+        self.store(changes, ctx);
+    }
+}
+
+impl Handler<Cancel> for JobActor {
+    type Result = ();
+
+    fn handle(&mut self, _: Cancel, ctx: &mut Self::Context) {
+        tracing::info!(job = %self.job.id, "job cancelled");
+        self.settled = true;
+        self.stop_chunks();
+        ctx.stop();
+    }
+}

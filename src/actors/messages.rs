@@ -1,0 +1,66 @@
+//! Messages between the supervisor, job actors and chunk actors.
+
+use std::time::Duration;
+
+use actix::Message;
+
+use crate::engine::ChunkOutput;
+
+/// New work may be waiting: look at the queue now rather than at the next poll.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Wake;
+
+/// The job was cancelled in the database; stop its actors if they run here.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct CancelJob {
+    pub job_id: String,
+}
+
+/// A job actor stopped. `settled` means the job reached an end state (or is no longer ours);
+/// otherwise its lease is released so that the job is resumed.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct JobEnded {
+    pub job_id: String,
+    pub settled: bool,
+}
+
+/// Stop the job's work at once (the job was cancelled).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Cancel;
+
+/// Stop this chunk's work at once.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct StopChunk;
+
+/// A chunk actor's report to its job actor.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct ChunkReport {
+    pub index: usize,
+    pub event: ChunkEvent,
+}
+
+#[derive(Debug)]
+pub enum ChunkEvent {
+    Started {
+        attempt: u32,
+    },
+    Retrying {
+        attempt: u32,
+        error: String,
+        delay: Duration,
+    },
+    Done {
+        attempts: u32,
+        output: ChunkOutput,
+    },
+    Failed {
+        attempts: u32,
+        error: String,
+    },
+}

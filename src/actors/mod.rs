@@ -1,0 +1,39 @@
+//! The job runtime: one `JobSupervisor` per process, a `JobActor` per running job, and
+//! supervised `ChunkActor`s that rewrite the chunks.
+
+pub mod chunk;
+pub mod job;
+pub mod messages;
+pub mod retry;
+pub mod supervisor;
+
+use std::sync::Arc;
+
+use tokio::sync::Semaphore;
+
+use crate::config::Config;
+use crate::db::Db;
+use crate::engine::Engines;
+
+/// What every actor of the runtime shares.
+pub struct Deps {
+    pub db: Db,
+    pub engines: Engines,
+    pub config: Arc<Config>,
+    /// This process's name in job leases.
+    pub worker_id: String,
+    /// The global cap on chunks being rewritten at once, across all jobs.
+    pub chunk_permits: Arc<Semaphore>,
+}
+
+impl Deps {
+    pub fn new(db: Db, engines: Engines, config: Arc<Config>) -> Arc<Self> {
+        Arc::new(Self {
+            chunk_permits: Arc::new(Semaphore::new(config.max_parallel_chunks.max(1))),
+            worker_id: format!("worker-{}", uuid::Uuid::new_v4()),
+            db,
+            engines,
+            config,
+        })
+    }
+}

@@ -1,0 +1,176 @@
+//! `JobSupervisor`: one per process. It claims jobs from the database (queued ones, and
+//! running ones whose worker stopped renewing the lease), keeps at most `max_running_jobs`
+//! running here, starts a `JobActor` for each, and gives back the lease of a job actor that
+//! stopped before its job ended, so that the job is resumed from its stored chunks.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix::prelude::*;
+
+use super::Deps;
+use super::job::JobActor;
+use super::messages::{Cancel, CancelJob, JobEnded, Wake};
+use crate::db::jobs::Ending;
+use crate::db::models::JobRow;
+use crate::settings::Settings;
+
+pub struct JobSupervisor {
+    deps: Arc<Deps>,
+    running: HashMap<String, Addr<JobActor>>,
+    claiming: bool,
+}
+
+impl JobSupervisor {
+    pub fn new(deps: Arc<Deps>) -> Self {
+        Self {
+            deps,
+            running: HashMap::new(),
+            claiming: false,
+        }
+    }
+
+    /// Starts the supervisor on an arbiter of its own, where its job and chunk actors run too.
+    pub fn start_on_own_arbiter(deps: Arc<Deps>) -> (Addr<Self>, Arbiter) {
+        let arbiter = Arbiter::new();
+        let addr = Self::start_in_arbiter(&arbiter.handle(), move |_| Self::new(deps));
+        (addr, arbiter)
+    }
+
+    /// Claims jobs one at a time until this process is full or the queue is empty.
+    fn claim(&mut self, ctx: &mut Context<Self>) {
+        if self.claiming || self.running.len() >= self.deps.config.max_running_jobs.max(1) {
+            return;
+        }
+        self.claiming = true;
+        let deps = Arc::clone(&self.deps);
+        let lease_ms = i64::try_from(deps.config.lease().as_millis()).unwrap_or(i64::MAX);
+        ctx.spawn(
+            async move { deps.db.claim_next_job(&deps.worker_id, lease_ms).await }
+                .into_actor(self)
+                .map(|claimed, act, ctx| {
+                    act.claiming = false;
+                    match claimed {
+                        Ok(Some(job)) => {
+                            act.start_job(job, ctx);
+                            act.claim(ctx);
+                        }
+                        Ok(None) => {}
+                        Err(e) => tracing::error!(error = %e, "claiming a job failed"),
+                    }
+                }),
+        );
+    }
+
+    fn start_job(&mut self, job: JobRow, ctx: &mut Context<Self>) {
+        // Our own job, reclaimed after a missed heartbeat: it is still running here.
+        if self.running.contains_key(&job.id) {
+            return;
+        }
+        let refusal =
+            if u32::try_from(job.claims).unwrap_or(u32::MAX) > self.deps.config.max_job_claims {
+                Some((
+                    "job_crashed",
+                    "this job stopped its worker too many times and was given up".to_owned(),
+                ))
+            } else {
+                None
+            };
+        let settings = serde_json::from_str::<Settings>(&job.settings);
+        let engine = settings
+            .as_ref()
+            .ok()
+            .and_then(|s| self.deps.engines.get(&s.engine));
+        match (refusal, settings, engine) {
+            (None, Ok(settings), Some(engine)) => {
+                let id = job.id.clone();
+                let actor = JobActor::new(
+                    Arc::clone(&self.deps),
+                    job,
+                    settings,
+                    engine,
+                    ctx.address().recipient(),
+                );
+                self.running.insert(id, actor.start());
+            }
+            (refusal, settings, _) => {
+                let (code, message) = refusal.unwrap_or_else(|| match settings {
+                    Ok(s) => (
+                        "engine_unavailable",
+                        format!("the engine '{}' is not available on this server", s.engine),
+                    ),
+                    Err(_) => (
+                        "internal",
+                        "the job's stored settings could not be read".into(),
+                    ),
+                });
+                tracing::warn!(job = %job.id, code, "job refused");
+                let deps = Arc::clone(&self.deps);
+                let ending = Ending::Failed {
+                    code: code.to_owned(),
+                    message,
+                };
+                ctx.spawn(
+                    async move {
+                        if let Err(e) = deps.db.finish_job(&job.id, &deps.worker_id, ending).await {
+                            tracing::error!(job = %job.id, error = %e, "could not fail the job");
+                        }
+                    }
+                    .into_actor(self),
+                );
+            }
+        }
+    }
+}
+
+impl Actor for JobSupervisor {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        let every = Duration::from_millis(self.deps.config.poll_interval_ms.max(10));
+        ctx.run_interval(every, |act, ctx| act.claim(ctx));
+        self.claim(ctx);
+    }
+}
+
+impl Handler<Wake> for JobSupervisor {
+    type Result = ();
+
+    fn handle(&mut self, _: Wake, ctx: &mut Self::Context) {
+        self.claim(ctx);
+    }
+}
+
+impl Handler<CancelJob> for JobSupervisor {
+    type Result = ();
+
+    fn handle(&mut self, msg: CancelJob, _: &mut Self::Context) {
+        if let Some(job) = self.running.get(&msg.job_id) {
+            job.do_send(Cancel);
+        }
+    }
+}
+
+impl Handler<JobEnded> for JobSupervisor {
+    type Result = ();
+
+    fn handle(&mut self, msg: JobEnded, ctx: &mut Self::Context) {
+        self.running.remove(&msg.job_id);
+        if msg.settled {
+            self.claim(ctx);
+            return;
+        }
+        // The job actor died before its job ended: give the job back, then claim again.
+        let deps = Arc::clone(&self.deps);
+        ctx.spawn(
+            async move {
+                if let Err(e) = deps.db.release_lease(&msg.job_id, &deps.worker_id).await {
+                    tracing::error!(job = %msg.job_id, error = %e, "could not release the lease");
+                }
+            }
+            .into_actor(self)
+            .map(|(), act, ctx| act.claim(ctx)),
+        );
+    }
+}
