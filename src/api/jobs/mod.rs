@@ -1,0 +1,78 @@
+//! `/api/v1/jobs`: one handler per file, and the job's JSON view.
+
+pub mod cancel;
+pub mod create;
+pub mod get;
+pub mod list;
+pub mod result;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::AppState;
+use super::error::ApiError;
+use crate::db::models::JobRow;
+
+#[derive(Debug, Serialize)]
+pub struct JobView {
+    pub id: String,
+    pub status: String,
+    pub progress_percent: i32,
+    pub current_step: String,
+    pub processed_chunks: i32,
+    pub total_chunks: i32,
+    pub failed_chunks: i32,
+    pub page_count: i32,
+    pub file_name: String,
+    pub settings: Value,
+    pub created_at: Option<DateTime<Utc>>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub error: Option<JobErrorView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct JobErrorView {
+    pub code: String,
+    pub message: String,
+}
+
+impl From<JobRow> for JobView {
+    fn from(row: JobRow) -> Self {
+        let error = row.error_code.map(|code| JobErrorView {
+            code,
+            message: row.error_message.unwrap_or_default(),
+        });
+        Self {
+            settings: serde_json::from_str(&row.settings).unwrap_or(Value::Null),
+            id: row.id,
+            status: row.status,
+            progress_percent: row.progress_percent,
+            current_step: row.current_step,
+            processed_chunks: row.processed_chunks,
+            total_chunks: row.total_chunks,
+            failed_chunks: row.failed_chunks,
+            page_count: row.page_count,
+            file_name: row.file_name,
+            created_at: DateTime::from_timestamp_millis(row.created_at),
+            started_at: row.started_at.and_then(DateTime::from_timestamp_millis),
+            finished_at: row.finished_at.and_then(DateTime::from_timestamp_millis),
+            error,
+        }
+    }
+}
+
+/// The caller's job, or 404 (for a missing id and for someone else's job alike).
+async fn owned_job(state: &AppState, id: &str, owner: &str) -> Result<JobRow, ApiError> {
+    // Ids are UUIDs; anything else cannot exist, so skip the query.
+    if uuid::Uuid::parse_str(id).is_err() {
+        return Err(ApiError::not_found("job"));
+    }
+    state
+        .core
+        .db
+        .job(id, owner)
+        .await?
+        .ok_or_else(|| ApiError::not_found("job"))
+}

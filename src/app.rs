@@ -1,0 +1,53 @@
+//! `Application`: the HTTP server in front of a `Core`, bound and ready to run.
+
+use std::net::{SocketAddr, TcpListener};
+
+use actix_web::dev::Server;
+use actix_web::{App, HttpServer, web};
+
+use crate::api::{self, AppState};
+use crate::config::ServeConfig;
+use crate::core::Core;
+use crate::db::LOCAL_USER_ID;
+use crate::engine::Engines;
+
+pub struct Application {
+    pub core: Core,
+    addr: SocketAddr,
+    server: Server,
+}
+
+impl Application {
+    /// Starts the core and binds the listener (port 0 picks a free port).
+    pub async fn build(config: ServeConfig, engines: Engines) -> anyhow::Result<Self> {
+        let core = Core::start(config.core, engines).await?;
+        let listener = TcpListener::bind(config.bind)?;
+        let addr = listener.local_addr()?;
+        let state = web::Data::new(AppState {
+            core: core.clone(),
+            owner: LOCAL_USER_ID.to_owned(),
+        });
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .wrap(actix_web::middleware::Logger::new("%r %s %b %Dms"))
+                .configure(api::routes)
+        })
+        .listen(listener)?
+        .run();
+        Ok(Self { core, addr, server })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// A handle that can stop the server.
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

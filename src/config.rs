@@ -1,0 +1,201 @@
+//! Configuration: every option is a command-line flag with an `FNT_…` environment variable,
+//! and the defaults are the embedded set-up (SQLite under ./data, local engine, no key).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::db::DatabaseUrl;
+use crate::pdf::plan::PlanConfig;
+
+mod defaults {
+    pub const BIND: &str = "127.0.0.1:8080";
+    pub const DATA_DIR: &str = "./data";
+    pub const DB_MAX_CONNECTIONS: usize = 8;
+    pub const MAX_UPLOAD_MB: u64 = 50;
+    pub const MAX_PAGES: u32 = 1000;
+    pub const MAX_RUNNING_JOBS: usize = 4;
+    pub const MAX_PARALLEL_CHUNKS: usize = 8;
+    pub const CHUNK_ATTEMPTS: u32 = 3;
+    pub const CHUNK_TIMEOUT_SECS: u64 = 300;
+    pub const RETRY_BASE_MS: u64 = 500;
+    pub const RETRY_MAX_MS: u64 = 30_000;
+    pub const LEASE_SECS: u64 = 30;
+    pub const POLL_INTERVAL_MS: u64 = 2_000;
+    pub const MAX_JOB_CLAIMS: u32 = 5;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Human,
+    Json,
+}
+
+/// Options shared by every command that runs jobs (`serve` and `process`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct Config {
+    /// Directory for the SQLite database and uploaded PDFs.
+    #[arg(long, env = "FNT_DATA_DIR", default_value = defaults::DATA_DIR)]
+    pub data_dir: PathBuf,
+    /// Database URL (sqlite://PATH); defaults to DATA_DIR/fnt.sqlite3.
+    #[arg(long, env = "FNT_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Connections in the database pool.
+    #[arg(long, env = "FNT_DB_MAX_CONNECTIONS", default_value_t = defaults::DB_MAX_CONNECTIONS)]
+    pub db_max_connections: usize,
+    /// Largest accepted upload, in MiB.
+    #[arg(long, env = "FNT_MAX_UPLOAD_MB", default_value_t = defaults::MAX_UPLOAD_MB)]
+    pub max_upload_mb: u64,
+    /// Most pages an uploaded PDF may have.
+    #[arg(long, env = "FNT_MAX_PAGES", default_value_t = defaults::MAX_PAGES)]
+    pub max_pages: u32,
+    /// Jobs this process runs at once; more wait in the queue.
+    #[arg(long, env = "FNT_MAX_RUNNING_JOBS", default_value_t = defaults::MAX_RUNNING_JOBS)]
+    pub max_running_jobs: usize,
+    /// Chunks this process rewrites at once, across all jobs.
+    #[arg(long, env = "FNT_MAX_PARALLEL_CHUNKS", default_value_t = defaults::MAX_PARALLEL_CHUNKS)]
+    pub max_parallel_chunks: usize,
+    /// Attempts per chunk before it is marked failed.
+    #[arg(long, env = "FNT_CHUNK_ATTEMPTS", default_value_t = defaults::CHUNK_ATTEMPTS)]
+    pub chunk_attempts: u32,
+    /// Time limit for one attempt at one chunk, in seconds.
+    #[arg(long, env = "FNT_CHUNK_TIMEOUT_SECS", default_value_t = defaults::CHUNK_TIMEOUT_SECS)]
+    pub chunk_timeout_secs: u64,
+    /// First retry delay, in milliseconds (doubles per attempt, with full jitter).
+    #[arg(long, env = "FNT_RETRY_BASE_MS", default_value_t = defaults::RETRY_BASE_MS)]
+    pub retry_base_ms: u64,
+    /// Longest retry delay, in milliseconds.
+    #[arg(long, env = "FNT_RETRY_MAX_MS", default_value_t = defaults::RETRY_MAX_MS)]
+    pub retry_max_ms: u64,
+    /// How long a claimed job stays this process's without a heartbeat, in seconds.
+    #[arg(long, env = "FNT_LEASE_SECS", default_value_t = defaults::LEASE_SECS)]
+    pub lease_secs: u64,
+    /// How often idle workers look for queued or abandoned jobs, in milliseconds.
+    #[arg(long, env = "FNT_POLL_INTERVAL_MS", default_value_t = defaults::POLL_INTERVAL_MS)]
+    pub poll_interval_ms: u64,
+    /// Times a job may be claimed before it is failed as poisoned (it keeps killing workers).
+    #[arg(long, env = "FNT_MAX_JOB_CLAIMS", default_value_t = defaults::MAX_JOB_CLAIMS)]
+    pub max_job_claims: u32,
+    /// Books up to this many pages are processed as one chunk.
+    #[arg(long, env = "FNT_SINGLE_CHUNK_MAX_PAGES", default_value_t = PlanConfig::default().single_chunk_max_pages)]
+    pub single_chunk_max_pages: u32,
+    /// Books up to this many pages use medium chunks; longer books use large chunks.
+    #[arg(long, env = "FNT_MEDIUM_MAX_PAGES", default_value_t = PlanConfig::default().medium_max_pages)]
+    pub medium_max_pages: u32,
+    /// Pages per chunk for medium books.
+    #[arg(long, env = "FNT_MEDIUM_CHUNK_PAGES", default_value_t = PlanConfig::default().medium_chunk_pages)]
+    pub medium_chunk_pages: u32,
+    /// Chunks of one medium book processed at once.
+    #[arg(long, env = "FNT_MEDIUM_PARALLELISM", default_value_t = PlanConfig::default().medium_parallelism)]
+    pub medium_parallelism: u32,
+    /// Pages per chunk for large books.
+    #[arg(long, env = "FNT_LARGE_CHUNK_PAGES", default_value_t = PlanConfig::default().large_chunk_pages)]
+    pub large_chunk_pages: u32,
+    /// Chunks of one large book processed at once.
+    #[arg(long, env = "FNT_LARGE_PARALLELISM", default_value_t = PlanConfig::default().large_parallelism)]
+    pub large_parallelism: u32,
+    /// Pages of context given to a chunk on each side.
+    #[arg(long, env = "FNT_OVERLAP_PAGES", default_value_t = PlanConfig::default().overlap_pages)]
+    pub overlap_pages: u32,
+    /// Log format.
+    #[arg(long, env = "FNT_LOG_FORMAT", value_enum, default_value_t = LogFormat::Human)]
+    pub log_format: LogFormat,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        let plan = PlanConfig::default();
+        Self {
+            data_dir: PathBuf::from(defaults::DATA_DIR),
+            database_url: None,
+            db_max_connections: defaults::DB_MAX_CONNECTIONS,
+            max_upload_mb: defaults::MAX_UPLOAD_MB,
+            max_pages: defaults::MAX_PAGES,
+            max_running_jobs: defaults::MAX_RUNNING_JOBS,
+            max_parallel_chunks: defaults::MAX_PARALLEL_CHUNKS,
+            chunk_attempts: defaults::CHUNK_ATTEMPTS,
+            chunk_timeout_secs: defaults::CHUNK_TIMEOUT_SECS,
+            retry_base_ms: defaults::RETRY_BASE_MS,
+            retry_max_ms: defaults::RETRY_MAX_MS,
+            lease_secs: defaults::LEASE_SECS,
+            poll_interval_ms: defaults::POLL_INTERVAL_MS,
+            max_job_claims: defaults::MAX_JOB_CLAIMS,
+            single_chunk_max_pages: plan.single_chunk_max_pages,
+            medium_max_pages: plan.medium_max_pages,
+            medium_chunk_pages: plan.medium_chunk_pages,
+            medium_parallelism: plan.medium_parallelism,
+            large_chunk_pages: plan.large_chunk_pages,
+            large_parallelism: plan.large_parallelism,
+            overlap_pages: plan.overlap_pages,
+            log_format: LogFormat::Human,
+        }
+    }
+}
+
+impl Config {
+    pub fn database(&self) -> Result<DatabaseUrl, crate::db::DbError> {
+        match &self.database_url {
+            Some(url) => DatabaseUrl::parse(url),
+            None => Ok(DatabaseUrl::sqlite_in(&self.data_dir)),
+        }
+    }
+
+    pub fn uploads_dir(&self) -> PathBuf {
+        self.data_dir.join("uploads")
+    }
+
+    pub fn max_upload_bytes(&self) -> u64 {
+        self.max_upload_mb.saturating_mul(1024 * 1024)
+    }
+
+    pub fn plan(&self) -> PlanConfig {
+        PlanConfig {
+            single_chunk_max_pages: self.single_chunk_max_pages,
+            medium_max_pages: self.medium_max_pages,
+            medium_chunk_pages: self.medium_chunk_pages,
+            medium_parallelism: self.medium_parallelism,
+            large_chunk_pages: self.large_chunk_pages,
+            large_parallelism: self.large_parallelism,
+            overlap_pages: self.overlap_pages,
+        }
+    }
+
+    pub fn chunk_timeout(&self) -> Duration {
+        Duration::from_secs(self.chunk_timeout_secs)
+    }
+
+    pub fn lease(&self) -> Duration {
+        Duration::from_secs(self.lease_secs.max(1))
+    }
+}
+
+/// `fnt serve` options.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeConfig {
+    /// Address and port to listen on.
+    #[arg(long, env = "FNT_BIND", default_value = defaults::BIND)]
+    pub bind: SocketAddr,
+    #[command(flatten)]
+    pub core: Config,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        serve: ServeConfig,
+    }
+
+    #[test]
+    fn hand_written_defaults_match_the_flag_defaults() {
+        let parsed = Cli::parse_from(["fnt"]).serve;
+        let default = Config::default();
+        assert_eq!(parsed.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(format!("{:?}", parsed.core), format!("{default:?}"));
+    }
+}

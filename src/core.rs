@@ -1,0 +1,71 @@
+//! `Core`: the running service without its HTTP face: configuration, database, engines and the
+//! job supervisor. `fnt serve` puts the HTTP API in front of it; `fnt process` uses it directly.
+
+use std::sync::Arc;
+
+use actix::{Addr, Arbiter};
+
+use crate::actors::Deps;
+use crate::actors::messages::{CancelJob, Wake};
+use crate::actors::supervisor::JobSupervisor;
+use crate::config::Config;
+use crate::db::Db;
+use crate::engine::Engines;
+
+#[derive(Clone)]
+pub struct Core {
+    pub config: Arc<Config>,
+    pub db: Db,
+    pub engines: Engines,
+    supervisor: Addr<JobSupervisor>,
+    arbiter: actix::ArbiterHandle,
+}
+
+impl Core {
+    /// Opens the database (running migrations), prepares the data directory and starts the
+    /// job supervisor on an arbiter of its own. Must run inside an actix system.
+    pub async fn start(config: Config, engines: Engines) -> anyhow::Result<Self> {
+        let config = Arc::new(config);
+        let uploads = config.uploads_dir();
+        tokio::fs::create_dir_all(&uploads).await?;
+        remove_stale_parts(&uploads).await;
+        let db = Db::connect(&config.database()?, config.db_max_connections).await?;
+        let deps = Deps::new(db.clone(), engines.clone(), Arc::clone(&config));
+        let (supervisor, arbiter): (_, Arbiter) = JobSupervisor::start_on_own_arbiter(deps);
+        Ok(Self {
+            config,
+            db,
+            engines,
+            supervisor,
+            arbiter: arbiter.handle(),
+        })
+    }
+
+    pub fn wake_workers(&self) {
+        self.supervisor.do_send(Wake);
+    }
+
+    pub fn cancel_running(&self, job_id: &str) {
+        self.supervisor.do_send(CancelJob {
+            job_id: job_id.to_owned(),
+        });
+    }
+
+    /// Stops the supervisor's arbiter, and with it every job and chunk actor of this process,
+    /// at once and without any clean-up: what a crash looks like to the database.
+    pub fn halt_workers(&self) {
+        self.arbiter.stop();
+    }
+}
+
+/// Uploads interrupted by a crash leave `.part` files behind; no job refers to them.
+async fn remove_stale_parts(dir: &std::path::Path) {
+    let Ok(mut entries) = tokio::fs::read_dir(dir).await else {
+        return;
+    };
+    while let Ok(Some(entry)) = entries.next_entry().await {
+        if entry.file_name().to_string_lossy().ends_with(".part") {
+            let _ = tokio::fs::remove_file(entry.path()).await;
+        }
+    }
+}

@@ -1,0 +1,16 @@
+//! french-novel-tool: turns French novels (PDF) into short, complete sentences for learners.
+
+pub mod actors;
+pub mod api;
+pub mod app;
+pub mod config;
+pub mod core;
+pub mod db;
+pub mod engine;
+pub mod pdf;
+pub mod process;
+pub mod settings;
+pub mod status;
+pub mod submit;
+pub mod testkit;
+pub mod util;

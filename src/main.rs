@@ -1,0 +1,88 @@
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+use fnt::app::Application;
+use fnt::config::{Config, LogFormat, ServeConfig};
+use fnt::db::Db;
+use fnt::engine::Engines;
+use fnt::process::ProcessArgs;
+
+/// french-novel-tool: turns French novels (PDF) into short, complete sentences for learners.
+#[derive(Parser)]
+#[command(name = "fnt", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP service (SQLite under ./data and the local engine by default).
+    Serve(ServeConfig),
+    /// Process one PDF in-process and write its sentences as CSV.
+    Process(ProcessArgs),
+    /// Create or upgrade the database schema, then exit.
+    Migrate(Config),
+    /// Write a sample French novel as a PDF, to try the service with.
+    SamplePdf {
+        /// Where to write the PDF.
+        #[arg(default_value = "book.pdf")]
+        output: PathBuf,
+        /// Roughly how many pages it should have.
+        #[arg(long, default_value_t = 40)]
+        pages: usize,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let log_format = match &cli.command {
+        Command::Serve(c) => c.core.log_format,
+        Command::Migrate(c) => c.log_format,
+        _ => LogFormat::Human,
+    };
+    init_logging(log_format, matches!(cli.command, Command::Process(_)));
+    match cli.command {
+        Command::Serve(config) => actix_web::rt::System::new().block_on(serve(config)),
+        Command::Process(args) => actix_web::rt::System::new().block_on(async move {
+            let count = fnt::process::run(&args, Engines::builtin()).await?;
+            println!("{count} sentences written to {}", args.output.display());
+            Ok(())
+        }),
+        Command::Migrate(config) => actix_web::rt::System::new().block_on(async move {
+            Db::connect(&config.database()?, 1).await?;
+            println!("database is up to date");
+            Ok(())
+        }),
+        Command::SamplePdf { output, pages } => {
+            let chapters = fnt::testkit::novel::novel(pages);
+            let fixture = fnt::testkit::pdf::book_pdf(&chapters, &Default::default());
+            std::fs::write(&output, &fixture.pdf)
+                .with_context(|| format!("cannot write {}", output.display()))?;
+            println!("wrote {} ({} pages)", output.display(), fixture.page_count);
+            Ok(())
+        }
+    }
+}
+
+async fn serve(config: ServeConfig) -> anyhow::Result<()> {
+    let app = Application::build(config, Engines::builtin()).await?;
+    tracing::info!(addr = %app.addr(), "fnt is listening");
+    app.run_until_stopped().await?;
+    Ok(())
+}
+
+fn init_logging(format: LogFormat, quiet: bool) {
+    let default = if quiet { "warn" } else { "info" };
+    let filter = EnvFilter::try_from_env("FNT_LOG")
+        .or_else(|_| EnvFilter::try_from_default_env())
+        .unwrap_or_else(|_| EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    match format {
+        LogFormat::Human => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}

@@ -1,0 +1,111 @@
+//! Turning a stored upload into a queued job: the one path shared by the HTTP API and
+//! `fnt process`. Nothing is half-stored: either the job row and its PDF both exist, or neither.
+
+use std::path::PathBuf;
+
+use tempfile::TempPath;
+
+use crate::core::Core;
+use crate::db::models::NewJob;
+use crate::db::{DbError, now_ms};
+use crate::pdf::{self, PdfError, Requirements};
+use crate::settings::{SettingError, Settings};
+use crate::status::JobStatus;
+
+/// An uploaded file, stored under the uploads directory under a temporary name that is
+/// deleted unless the job is created.
+pub struct Upload {
+    pub temp: TempPath,
+    pub file_name: String,
+    pub size: u64,
+    pub sha256: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    #[error(transparent)]
+    Setting(#[from] SettingError),
+    #[error(transparent)]
+    Pdf(#[from] PdfError),
+    #[error("storing the upload failed: {0}")]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+/// Validates the settings and the PDF, then stores the job as queued and wakes the workers.
+pub async fn submit(
+    core: &Core,
+    owner: &str,
+    upload: Upload,
+    settings: Settings,
+) -> Result<String, SubmitError> {
+    settings.validate(&core.engines.names())?;
+    let bytes = tokio::fs::read(&upload.temp).await?;
+    let requirements = Requirements {
+        max_pages: core.config.max_pages,
+        text_layer: true,
+    };
+    let info = tokio::task::spawn_blocking(move || pdf::inspect(&bytes, requirements))
+        .await
+        .map_err(|e| std::io::Error::other(e.to_string()))??;
+
+    let id = uuid::Uuid::new_v4().to_string();
+    let path: PathBuf = core.config.uploads_dir().join(format!("{id}.pdf"));
+    let settings_json =
+        serde_json::to_string(&settings).map_err(|e| DbError::Decode(e.to_string()))?;
+    let job = NewJob {
+        id: id.clone(),
+        owner_id: owner.to_owned(),
+        status: JobStatus::Queued.as_str().to_owned(),
+        file_name: upload.file_name,
+        upload_path: path.to_string_lossy().into_owned(),
+        input_hash: upload.sha256,
+        file_size: i64::try_from(upload.size).unwrap_or(i64::MAX),
+        page_count: i32::try_from(info.page_count).unwrap_or(i32::MAX),
+        settings: settings_json,
+        engine: settings.engine.clone(),
+        current_step: "queued".to_owned(),
+        created_at: now_ms(),
+    };
+    upload
+        .temp
+        .persist(&path)
+        .map_err(|e| SubmitError::Io(e.error))?;
+    if let Err(e) = core.db.insert_job(job).await {
+        // The row is not there, so neither may the file be.
+        let _ = tokio::fs::remove_file(&path).await;
+        return Err(e.into());
+    }
+    core.wake_workers();
+    Ok(id)
+}
+
+/// A name that is safe to store and show: the last path component, without control
+/// characters, at most 200 characters.
+pub fn sanitize_file_name(raw: &str) -> String {
+    let base = raw.rsplit(['/', '\\']).next().unwrap_or_default();
+    let clean: String = base.chars().filter(|c| !c.is_control()).take(200).collect();
+    let clean = clean.trim();
+    if clean.is_empty() || clean == "." || clean == ".." {
+        "upload.pdf".to_owned()
+    } else {
+        clean.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_are_sanitised() {
+        assert_eq!(sanitize_file_name("livre.pdf"), "livre.pdf");
+        assert_eq!(sanitize_file_name("../../etc/passwd"), "passwd");
+        assert_eq!(sanitize_file_name("C:\\Users\\a\\roman.pdf"), "roman.pdf");
+        assert_eq!(sanitize_file_name("a\u{0}b\nc.pdf"), "abc.pdf");
+        assert_eq!(sanitize_file_name(".."), "upload.pdf");
+        assert_eq!(sanitize_file_name(""), "upload.pdf");
+        assert_eq!(sanitize_file_name(&"x".repeat(500)).len(), 200);
+    }
+}
