@@ -1,0 +1,362 @@
+//! Test helpers: `spawn_app()` on port 0 with its own temporary database, a scriptable engine
+//! that can panic, hang or fail on chosen chunks, and a small HTTP client.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use actix_web::http::StatusCode;
+use futures_util::future::LocalBoxFuture;
+use serde_json::Value;
+
+use fnt::app::Application;
+use fnt::config::{Config, ServeConfig};
+use fnt::core::Core;
+use fnt::engine::local::rewrite_chunk;
+use fnt::engine::{ChunkInput, ChunkOutput, Engine, EngineError, Engines};
+use fnt::settings::Settings;
+use fnt::testkit::novel;
+use fnt::testkit::pdf::{FixtureOptions, book_pdf};
+
+pub struct TestApp {
+    pub base: String,
+    pub core: Core,
+    pub dir: Arc<tempfile::TempDir>,
+    handle: actix_web::dev::ServerHandle,
+    client: awc::Client,
+}
+
+/// A configuration for tests: small books already make several chunks, retries are quick.
+pub fn test_config(dir: &std::path::Path) -> Config {
+    Config {
+        data_dir: dir.to_owned(),
+        single_chunk_max_pages: 4,
+        medium_max_pages: 1000,
+        medium_chunk_pages: 3,
+        medium_parallelism: 3,
+        retry_base_ms: 20,
+        retry_max_ms: 200,
+        chunk_timeout_secs: 2,
+        poll_interval_ms: 100,
+        lease_secs: 2,
+        ..Config::default()
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}, Engines::builtin()).await
+}
+
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Config), engines: Engines) -> TestApp {
+    let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
+    spawn_app_in(dir, configure, engines).await
+}
+
+/// An app on an existing data directory (a restart of an earlier app).
+pub async fn spawn_app_in(
+    dir: Arc<tempfile::TempDir>,
+    configure: impl FnOnce(&mut Config),
+    engines: Engines,
+) -> TestApp {
+    let mut core = test_config(dir.path());
+    configure(&mut core);
+    let config = ServeConfig {
+        bind: "127.0.0.1:0".parse().expect("address"),
+        core,
+    };
+    let app = Application::build(config, engines)
+        .await
+        .expect("app starts");
+    let base = format!("http://{}", app.addr());
+    let core = app.core.clone();
+    let handle = app.handle();
+    actix_web::rt::spawn(app.run_until_stopped());
+    TestApp {
+        base,
+        core,
+        dir,
+        handle,
+        client: awc::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .finish(),
+    }
+}
+
+impl TestApp {
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        let res = self.client.get(format!("{}{path}", self.base)).send().await;
+        read(res).await
+    }
+
+    pub async fn post(&self, path: &str) -> (StatusCode, Value) {
+        let res = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .send()
+            .await;
+        read(res).await
+    }
+
+    /// Sends a raw request body to a path (for malformed requests).
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> (StatusCode, Value) {
+        let res = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .insert_header(("content-type", content_type))
+            .send_body(body)
+            .await;
+        read(res).await
+    }
+
+    /// `POST /api/v1/jobs` with the PDF and settings fields.
+    pub async fn upload(&self, pdf: &[u8], fields: &[(&str, &str)]) -> (StatusCode, Value) {
+        let boundary = "fnt-test-boundary-7d3c";
+        let body = multipart_body(boundary, fields, Some(("book.pdf", pdf)));
+        self.post_raw(
+            "/api/v1/jobs",
+            &format!("multipart/form-data; boundary={boundary}"),
+            body,
+        )
+        .await
+    }
+
+    /// Uploads and returns the job id, asserting the 202.
+    pub async fn submit(&self, pdf: &[u8], fields: &[(&str, &str)]) -> String {
+        let (status, body) = self.upload(pdf, fields).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+        body["job_id"].as_str().expect("job_id").to_owned()
+    }
+
+    pub async fn job(&self, id: &str) -> Value {
+        let (status, body) = self.get(&format!("/api/v1/jobs/{id}")).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body
+    }
+
+    /// Polls the job until `done` holds for it, or panics after `limit`.
+    pub async fn wait_for(
+        &self,
+        id: &str,
+        limit: Duration,
+        done: impl Fn(&Value) -> bool,
+    ) -> Value {
+        let start = Instant::now();
+        loop {
+            let job = self.job(id).await;
+            if done(&job) {
+                return job;
+            }
+            assert!(
+                start.elapsed() < limit,
+                "job never reached the expected state: {job}"
+            );
+            actix_web::rt::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    pub async fn wait_until_finished(&self, id: &str) -> Value {
+        self.wait_for(id, Duration::from_secs(60), |job| {
+            !matches!(job["status"].as_str(), Some("queued" | "running"))
+        })
+        .await
+    }
+
+    /// The result's sentences as (normalized, original, page).
+    pub async fn sentences(&self, id: &str) -> Vec<(String, String, i64)> {
+        let (status, body) = self.get(&format!("/api/v1/jobs/{id}/result")).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["sentences"]
+            .as_array()
+            .expect("sentences")
+            .iter()
+            .map(|s| {
+                (
+                    s["normalized"].as_str().expect("normalized").to_owned(),
+                    s["original"].as_str().expect("original").to_owned(),
+                    s["page"].as_i64().expect("page"),
+                )
+            })
+            .collect()
+    }
+
+    /// Files left in the uploads directory.
+    pub fn stored_uploads(&self) -> Vec<String> {
+        std::fs::read_dir(self.core.config.uploads_dir())
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Stops the HTTP server and kills the workers without clean-up, like a crash.
+    pub async fn crash(self) {
+        self.core.halt_workers();
+        self.handle.stop(false).await;
+    }
+}
+
+async fn read(
+    res: Result<
+        awc::ClientResponse<
+            impl futures_util::Stream<
+                Item = Result<actix_web::web::Bytes, actix_web::error::PayloadError>,
+            > + Unpin,
+        >,
+        awc::error::SendRequestError,
+    >,
+) -> (StatusCode, Value) {
+    let mut res = res.expect("request sent");
+    let status = res.status();
+    let bytes = res.body().limit(64 * 1024 * 1024).await.expect("body read");
+    let value = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes).unwrap_or_else(|_| {
+            panic!(
+                "response is not JSON ({status}): {}",
+                String::from_utf8_lossy(&bytes)
+            )
+        })
+    };
+    (status, value)
+}
+
+pub fn multipart_body(
+    boundary: &str,
+    fields: &[(&str, &str)],
+    file: Option<(&str, &[u8])>,
+) -> Vec<u8> {
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    if let Some((file_name, bytes)) = file {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/pdf\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    body
+}
+
+/// A multi-page French novel PDF of about `pages` pages.
+pub fn novel_pdf(pages: usize) -> Vec<u8> {
+    book_pdf(&novel::novel(pages), &FixtureOptions::default()).pdf
+}
+
+/// What the scripted engine does on one attempt at a chunk.
+#[derive(Debug, Clone)]
+pub enum Act {
+    Panic,
+    Hang,
+    Fail(EngineError),
+    Delay(Duration),
+}
+
+/// The local engine, except where a script says otherwise: `script[(chunk, attempt)]`.
+#[derive(Default)]
+pub struct ScriptedEngine {
+    script: Mutex<HashMap<(u32, u32), Act>>,
+    /// Acts applied to every attempt at every chunk not in `script`.
+    default: Mutex<Option<Act>>,
+    calls: Mutex<HashMap<u32, u32>>,
+    pub in_flight: Arc<AtomicUsize>,
+}
+
+impl ScriptedEngine {
+    pub fn new() -> Arc<Self> {
+        Arc::new(Self::default())
+    }
+
+    /// `act` on attempt `attempt` (1-based) at chunk `chunk`.
+    pub fn on(self: &Arc<Self>, chunk: u32, attempt: u32, act: Act) -> Arc<Self> {
+        self.script
+            .lock()
+            .expect("lock")
+            .insert((chunk, attempt), act);
+        Arc::clone(self)
+    }
+
+    pub fn always(self: &Arc<Self>, act: Act) -> Arc<Self> {
+        *self.default.lock().expect("lock") = Some(act);
+        Arc::clone(self)
+    }
+
+    /// Attempts made at each chunk.
+    pub fn calls(&self) -> HashMap<u32, u32> {
+        self.calls.lock().expect("lock").clone()
+    }
+
+    pub fn engines(self: &Arc<Self>) -> Engines {
+        let mut engines = Engines::builtin();
+        engines.insert(Arc::clone(self) as Arc<dyn Engine>);
+        engines
+    }
+}
+
+struct InFlight(Arc<AtomicUsize>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl Engine for ScriptedEngine {
+    fn name(&self) -> &str {
+        // It stands in for the local engine, so jobs need no special settings.
+        "local"
+    }
+
+    fn rewrite(
+        self: Arc<Self>,
+        input: Arc<ChunkInput>,
+        settings: Arc<Settings>,
+    ) -> LocalBoxFuture<'static, Result<ChunkOutput, EngineError>> {
+        let attempt = {
+            let mut calls = self.calls.lock().expect("lock");
+            let n = calls.entry(input.index).or_insert(0);
+            *n += 1;
+            *n
+        };
+        let act = self
+            .script
+            .lock()
+            .expect("lock")
+            .get(&(input.index, attempt))
+            .cloned()
+            .or_else(|| self.default.lock().expect("lock").clone());
+        self.in_flight.fetch_add(1, Ordering::SeqCst);
+        let guard = InFlight(Arc::clone(&self.in_flight));
+        Box::pin(async move {
+            let _guard = guard;
+            match act {
+                Some(Act::Panic) => panic!("scripted panic in chunk {}", input.index),
+                Some(Act::Hang) => std::future::pending::<()>().await,
+                Some(Act::Fail(e)) => return Err(e),
+                Some(Act::Delay(d)) => actix_web::rt::time::sleep(d).await,
+                None => {}
+            }
+            Ok(rewrite_chunk(&input, &settings))
+        })
+    }
+}

@@ -1,0 +1,10 @@
+//! One integration binary: the service over real HTTP, a real SQLite file and real PDFs.
+
+mod bad_input;
+mod boundaries;
+mod cancel;
+mod helpers;
+mod jobs;
+mod process_cli;
+mod resume;
+mod supervision;

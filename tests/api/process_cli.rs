@@ -1,0 +1,60 @@
+//! `fnt process book.pdf -o book.csv`: the same pipeline, in-process, from the command line.
+
+use std::process::Command;
+
+use crate::helpers::{novel_pdf, spawn_app};
+
+#[actix_web::test]
+async fn process_writes_the_same_sentences_as_the_service_to_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let pdf_path = dir.path().join("roman.pdf");
+    let csv_path = dir.path().join("roman.csv");
+    let pdf = novel_pdf(8);
+    std::fs::write(&pdf_path, &pdf).unwrap();
+
+    let output = Command::new(env!("CARGO_BIN_EXE_fnt"))
+        .args(["process", "--quiet", "-o"])
+        .arg(&csv_path)
+        .arg(&pdf_path)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    let mut reader = csv::Reader::from_path(&csv_path).unwrap();
+    assert_eq!(
+        reader.headers().unwrap(),
+        vec!["position", "normalized", "original", "page"]
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+
+    let app = spawn_app().await;
+    let id = app.submit(&pdf, &[]).await;
+    app.wait_until_finished(&id).await;
+    let expected = app.sentences(&id).await;
+    assert_eq!(rows.len(), expected.len());
+    for (i, (row, (normalized, original, page))) in rows.iter().zip(&expected).enumerate() {
+        assert_eq!(row[0], (i + 1).to_string());
+        assert_eq!(&row[1], normalized);
+        assert_eq!(&row[2], original);
+        assert_eq!(row[3], page.to_string());
+    }
+}
+
+#[test]
+fn process_reports_an_unreadable_pdf_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let bogus = dir.path().join("notes.pdf");
+    std::fs::write(&bogus, "pas un pdf").unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_fnt"))
+        .args(["process", "--quiet"])
+        .arg(&bogus)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("not a PDF"), "{stderr}");
+}
