@@ -44,10 +44,10 @@ pub struct Config {
     #[arg(long, env = "FNT_DB_MAX_CONNECTIONS", default_value_t = defaults::DB_MAX_CONNECTIONS)]
     pub db_max_connections: usize,
     /// Largest accepted upload, in MiB.
-    #[arg(long, env = "FNT_MAX_UPLOAD_MB", default_value_t = defaults::MAX_UPLOAD_MB)]
+    #[arg(long, env = "FNT_MAX_UPLOAD_MB", value_parser = clap::value_parser!(u64).range(1..), default_value_t = defaults::MAX_UPLOAD_MB)]
     pub max_upload_mb: u64,
     /// Most pages an uploaded PDF may have.
-    #[arg(long, env = "FNT_MAX_PAGES", default_value_t = defaults::MAX_PAGES)]
+    #[arg(long, env = "FNT_MAX_PAGES", value_parser = clap::value_parser!(u32).range(1..), default_value_t = defaults::MAX_PAGES)]
     pub max_pages: u32,
     /// Jobs this process runs at once; more wait in the queue.
     #[arg(long, env = "FNT_MAX_RUNNING_JOBS", default_value_t = defaults::MAX_RUNNING_JOBS)]
@@ -56,10 +56,10 @@ pub struct Config {
     #[arg(long, env = "FNT_MAX_PARALLEL_CHUNKS", default_value_t = defaults::MAX_PARALLEL_CHUNKS)]
     pub max_parallel_chunks: usize,
     /// Attempts per chunk before it is marked failed.
-    #[arg(long, env = "FNT_CHUNK_ATTEMPTS", default_value_t = defaults::CHUNK_ATTEMPTS)]
+    #[arg(long, env = "FNT_CHUNK_ATTEMPTS", value_parser = clap::value_parser!(u32).range(1..), default_value_t = defaults::CHUNK_ATTEMPTS)]
     pub chunk_attempts: u32,
     /// Time limit for one attempt at one chunk, in seconds.
-    #[arg(long, env = "FNT_CHUNK_TIMEOUT_SECS", default_value_t = defaults::CHUNK_TIMEOUT_SECS)]
+    #[arg(long, env = "FNT_CHUNK_TIMEOUT_SECS", value_parser = clap::value_parser!(u64).range(1..), default_value_t = defaults::CHUNK_TIMEOUT_SECS)]
     pub chunk_timeout_secs: u64,
     /// First retry delay, in milliseconds (doubles per attempt, with full jitter).
     #[arg(long, env = "FNT_RETRY_BASE_MS", default_value_t = defaults::RETRY_BASE_MS)]
@@ -68,31 +68,31 @@ pub struct Config {
     #[arg(long, env = "FNT_RETRY_MAX_MS", default_value_t = defaults::RETRY_MAX_MS)]
     pub retry_max_ms: u64,
     /// How long a claimed job stays this process's without a heartbeat, in seconds.
-    #[arg(long, env = "FNT_LEASE_SECS", default_value_t = defaults::LEASE_SECS)]
+    #[arg(long, env = "FNT_LEASE_SECS", value_parser = clap::value_parser!(u64).range(1..), default_value_t = defaults::LEASE_SECS)]
     pub lease_secs: u64,
     /// How often idle workers look for queued or abandoned jobs, in milliseconds.
-    #[arg(long, env = "FNT_POLL_INTERVAL_MS", default_value_t = defaults::POLL_INTERVAL_MS)]
+    #[arg(long, env = "FNT_POLL_INTERVAL_MS", value_parser = clap::value_parser!(u64).range(1..), default_value_t = defaults::POLL_INTERVAL_MS)]
     pub poll_interval_ms: u64,
     /// Times a job may be claimed before it is failed as poisoned (it keeps killing workers).
-    #[arg(long, env = "FNT_MAX_JOB_CLAIMS", default_value_t = defaults::MAX_JOB_CLAIMS)]
+    #[arg(long, env = "FNT_MAX_JOB_CLAIMS", value_parser = clap::value_parser!(u32).range(1..), default_value_t = defaults::MAX_JOB_CLAIMS)]
     pub max_job_claims: u32,
     /// Books up to this many pages are processed as one chunk.
-    #[arg(long, env = "FNT_SINGLE_CHUNK_MAX_PAGES", default_value_t = PlanConfig::default().single_chunk_max_pages)]
+    #[arg(long, env = "FNT_SINGLE_CHUNK_MAX_PAGES", value_parser = clap::value_parser!(u32).range(1..), default_value_t = PlanConfig::default().single_chunk_max_pages)]
     pub single_chunk_max_pages: u32,
     /// Books up to this many pages use medium chunks; longer books use large chunks.
-    #[arg(long, env = "FNT_MEDIUM_MAX_PAGES", default_value_t = PlanConfig::default().medium_max_pages)]
+    #[arg(long, env = "FNT_MEDIUM_MAX_PAGES", value_parser = clap::value_parser!(u32).range(1..), default_value_t = PlanConfig::default().medium_max_pages)]
     pub medium_max_pages: u32,
     /// Pages per chunk for medium books.
-    #[arg(long, env = "FNT_MEDIUM_CHUNK_PAGES", default_value_t = PlanConfig::default().medium_chunk_pages)]
+    #[arg(long, env = "FNT_MEDIUM_CHUNK_PAGES", value_parser = clap::value_parser!(u32).range(1..), default_value_t = PlanConfig::default().medium_chunk_pages)]
     pub medium_chunk_pages: u32,
     /// Chunks of one medium book processed at once.
-    #[arg(long, env = "FNT_MEDIUM_PARALLELISM", default_value_t = PlanConfig::default().medium_parallelism)]
+    #[arg(long, env = "FNT_MEDIUM_PARALLELISM", value_parser = clap::value_parser!(u32).range(1..), default_value_t = PlanConfig::default().medium_parallelism)]
     pub medium_parallelism: u32,
     /// Pages per chunk for large books.
-    #[arg(long, env = "FNT_LARGE_CHUNK_PAGES", default_value_t = PlanConfig::default().large_chunk_pages)]
+    #[arg(long, env = "FNT_LARGE_CHUNK_PAGES", value_parser = clap::value_parser!(u32).range(1..), default_value_t = PlanConfig::default().large_chunk_pages)]
     pub large_chunk_pages: u32,
     /// Chunks of one large book processed at once.
-    #[arg(long, env = "FNT_LARGE_PARALLELISM", default_value_t = PlanConfig::default().large_parallelism)]
+    #[arg(long, env = "FNT_LARGE_PARALLELISM", value_parser = clap::value_parser!(u32).range(1..), default_value_t = PlanConfig::default().large_parallelism)]
     pub large_parallelism: u32,
     /// Pages of context given to a chunk on each side.
     #[arg(long, env = "FNT_OVERLAP_PAGES", default_value_t = PlanConfig::default().overlap_pages)]

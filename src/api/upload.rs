@@ -13,6 +13,7 @@ use crate::submit::{Upload, sanitize_file_name};
 // Settings are short; anything longer is not a setting.
 const MAX_FIELD_BYTES: usize = 1024;
 const MAX_FIELDS: usize = 32;
+const WRITE_BUFFER: usize = 1024 * 1024;
 
 /// A job request as it came in: the stored file and the settings sent beside it.
 pub struct JobForm {
@@ -80,7 +81,10 @@ async fn store_file(
         .tempfile_in(dir)
         .map_err(ApiError::internal)?;
     let (file, temp) = temp.into_parts();
-    let mut file = tokio::fs::File::from_std(file);
+    // tokio's File sends every write to the blocking pool; multipart hands us small pieces, so
+    // batch them into large writes.
+    let mut file =
+        tokio::io::BufWriter::with_capacity(WRITE_BUFFER, tokio::fs::File::from_std(file));
     let mut hasher = Sha256::new();
     let mut size: u64 = 0;
     while let Some(bytes) = field.try_next().await.map_err(multipart_error)? {
