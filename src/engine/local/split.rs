@@ -192,9 +192,13 @@ const BARE_OPENERS: &[&str] = &[
 
 /// Prepositions: a weaker cut that still keeps a phrase together.
 const PREPOSITIONS: &[&str] = &[
-    "de", "d'", "du", "des", "à", "au", "aux", "pour", "dans", "avec", "sans", "sur", "sous", "en",
-    "par", "vers", "chez", "contre", "entre", "depuis", "pendant", "avant", "après",
+    "à", "au", "aux", "pour", "dans", "avec", "sans", "sur", "sous", "en", "par", "vers", "chez",
+    "contre", "entre", "depuis", "pendant", "avant", "après",
 ];
+
+/// "de" and its forms mostly open a noun complement ("la rue des Carmes"), so a cut before
+/// them is the last choice before an arbitrary one.
+const GENITIVES: &[&str] = &["de", "d'", "du", "des"];
 
 /// "qu'il" → "qu'", "Lorsqu’elle" → "lorsqu'", "Mais" → "mais".
 fn lookup_key(word_token: &str) -> String {
@@ -253,8 +257,10 @@ fn describe_gaps(tokens: &[&str], units: &[Unit], keep_dialogue_whole: bool) -> 
             5
         } else if PREPOSITIONS.contains(&next) {
             6
-        } else {
+        } else if GENITIVES.contains(&next) {
             7
+        } else {
+            8
         };
         let allowed = !keep_dialogue_whole || depth_after.get(g - 1).copied().unwrap_or(0) == 0;
         if let Some(slot) = gaps.get_mut(g) {
@@ -682,7 +688,7 @@ mod tests {
                 "Sur la ville de province.",
                 "Les habitants sortirent de leurs maisons.",
                 "Ils regardaient le ciel avec inquiétude.",
-                // Tier 6 cuts before "de" even in a noun complement.
+                // With no better gap left, the cut falls before "de", inside a noun complement.
                 "Car la tempête.",
                 "De la nuit avait arraché les toits.",
                 "Et renversé les arbres du grand parc."
