@@ -134,6 +134,23 @@ mod tests {
     }
 
     #[test]
+    fn ignore_dialogue_keeps_a_dash_reply_whole() {
+        let text = "— Je ne sais pas, répondit-elle en haussant les épaules, mais je reviendrai \
+                    demain matin avant le lever du soleil.";
+        let whole = Settings {
+            ignore_dialogue: true,
+            ..Settings::default()
+        };
+        let out = rewrite_chunk(&input(text, 0..text.len()), &whole);
+        assert_eq!(out.sentences.len(), 1);
+        assert_eq!(out.sentences[0].normalized, text);
+
+        let cut = rewrite_chunk(&input(text, 0..text.len()), &Settings::default());
+        assert!(cut.sentences.len() > 1);
+        assert!(cut.sentences.iter().all(|s| words::word_count(&s.normalized) <= 8));
+    }
+
+    #[test]
     fn formatting_can_be_dropped_without_touching_words() {
         let text = "« Viens ici ! » dit-elle.";
         let settings = Settings {
