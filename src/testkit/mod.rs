@@ -1,5 +1,6 @@
 //! Test fixtures that are also useful outside the tests: a hand-written French novel and a
 //! generator of real multi-page PDFs made from it (`fnt sample-pdf` uses them too).
 
+pub mod lcg;
 pub mod novel;
 pub mod pdf;

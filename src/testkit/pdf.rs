@@ -13,6 +13,7 @@ use lopdf::{
     Stream, StringFormat, dictionary,
 };
 
+use super::lcg::Lcg;
 use super::novel::{AUTHOR, Chapter, TITLE};
 use crate::pdf::clean::keeps_line_end_hyphen;
 
@@ -147,7 +148,7 @@ pub fn image_only_pdf(pages: u32) -> Vec<u8> {
                 let row = (i / w) as u8;
                 200u8
                     .saturating_add(row / 4)
-                    .wrapping_sub((rng.next() % 24) as u8)
+                    .wrapping_sub((rng.next_u64() % 24) as u8)
             })
             .collect();
         let mut image = Stream::new(
@@ -651,7 +652,7 @@ fn pad(doc: &mut Document, bytes: usize) {
     let mut rng = Lcg(0x0bad_5eed);
     let mut data = Vec::with_capacity(width * height + 8);
     while data.len() < width * height {
-        data.extend_from_slice(&rng.next().to_le_bytes());
+        data.extend_from_slice(&rng.next_u64().to_le_bytes());
     }
     data.truncate(width * height);
     let mut image = Stream::new(
@@ -717,19 +718,6 @@ fn content_stream(operations: Vec<Operation>) -> Stream {
     let mut stream = Stream::new(Dictionary::new(), bytes);
     stream.compress().expect("flate-compress a content stream");
     stream
-}
-
-/// Small deterministic generator (Knuth's MMIX constants) for noise and filler.
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        self.0 >> 11
-    }
 }
 
 // ---------------------------------------------------------------------------------------------

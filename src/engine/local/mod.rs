@@ -147,7 +147,11 @@ mod tests {
 
         let cut = rewrite_chunk(&input(text, 0..text.len()), &Settings::default());
         assert!(cut.sentences.len() > 1);
-        assert!(cut.sentences.iter().all(|s| words::word_count(&s.normalized) <= 8));
+        assert!(
+            cut.sentences
+                .iter()
+                .all(|s| words::word_count(&s.normalized) <= 8)
+        );
     }
 
     #[test]

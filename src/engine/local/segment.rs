@@ -5,7 +5,7 @@
 //! French prose: abbreviations, initials, incises after quoted speech and
 //! dialogue conventions all put terminators mid-sentence.
 
-use super::words::{word_count, words};
+use super::words::{QuoteDepth, word_count, words};
 
 /// Byte range into the input, trimmed of surrounding whitespace, never contains '\n'.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -183,29 +183,10 @@ fn starts_new_sentence(chars: &[(usize, char)], k: usize) -> bool {
     true
 }
 
-/// Quote nesting after each char; the ASCII `"` has no direction so it toggles.
+/// Quote nesting after each char.
 fn quote_depths(chars: &[(usize, char)]) -> Vec<u32> {
-    let mut depth: u32 = 0;
-    let mut ascii_open = false;
-    chars
-        .iter()
-        .map(|&(_, c)| {
-            match c {
-                '«' | '“' => depth = depth.saturating_add(1),
-                '»' | '”' => depth = depth.saturating_sub(1),
-                '"' => {
-                    depth = if ascii_open {
-                        depth.saturating_sub(1)
-                    } else {
-                        depth.saturating_add(1)
-                    };
-                    ascii_open = !ascii_open;
-                }
-                _ => {}
-            }
-            depth
-        })
-        .collect()
+    let mut quotes = QuoteDepth::default();
+    chars.iter().map(|&(_, c)| quotes.feed(c)).collect()
 }
 
 /// Titles and initials are always followed by a capitalised name, so a dot
@@ -408,6 +389,7 @@ fn is_heading(p: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testkit::lcg::Lcg;
 
     fn segs(text: &str, keep: bool) -> Vec<&str> {
         segment(
@@ -773,22 +755,6 @@ mod tests {
         }
     }
 
-    struct Lcg(u64);
-
-    impl Lcg {
-        fn next(&mut self) -> u64 {
-            self.0 = self
-                .0
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            self.0 >> 33
-        }
-
-        fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-            items[(self.next() % items.len() as u64) as usize]
-        }
-    }
-
     #[test]
     fn random_garbage_never_panics() {
         let alphabet = [
@@ -798,7 +764,7 @@ mod tests {
         ];
         let mut rng = Lcg(7);
         for _ in 0..3000 {
-            let len = (rng.next() % 40) as usize;
+            let len = (rng.next_u64() % 40) as usize;
             let text: String = (0..len).map(|_| rng.pick(&alphabet)).collect();
             check_segments(&text, false);
             check_segments(&text, true);
@@ -843,7 +809,7 @@ mod tests {
         ];
         let mut rng = Lcg(42);
         for _ in 0..1500 {
-            let paragraphs = 1 + rng.next() % 3;
+            let paragraphs = 1 + rng.next_u64() % 3;
             let mut text = String::new();
             for p in 0..paragraphs {
                 if p > 0 {
@@ -851,10 +817,10 @@ mod tests {
                 }
                 // Lowercase start and a final period: never a heading.
                 text.push_str("alors");
-                for _ in 0..(rng.next() % 15) {
+                for _ in 0..(rng.next_u64() % 15) {
                     text.push(' ');
                     text.push_str(rng.pick(&vocab));
-                    if rng.next().is_multiple_of(5) {
+                    if rng.next_u64().is_multiple_of(5) {
                         text.push_str(rng.pick(&[".", " !", " ?", "…"]));
                     }
                 }

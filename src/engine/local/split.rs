@@ -6,7 +6,7 @@
 //! units, which is what guarantees no word or attached punctuation is lost,
 //! duplicated or reordered.
 
-use super::words::word_count;
+use super::words::{QuoteDepth, word_count};
 
 #[derive(Debug, Clone, Copy)]
 pub struct SplitOptions {
@@ -272,27 +272,14 @@ fn describe_gaps(tokens: &[&str], units: &[Unit], keep_dialogue_whole: bool) -> 
 
 /// Quote nesting after each unit; an unclosed quote runs to the sentence end.
 fn quote_depth_after(texts: &[String]) -> Vec<u32> {
-    let mut depth: u32 = 0;
-    let mut ascii_open = false;
+    let mut quotes = QuoteDepth::default();
     texts
         .iter()
         .map(|t| {
-            for c in t.chars() {
-                match c {
-                    '«' | '“' => depth = depth.saturating_add(1),
-                    '»' | '”' => depth = depth.saturating_sub(1),
-                    '"' => {
-                        depth = if ascii_open {
-                            depth.saturating_sub(1)
-                        } else {
-                            depth.saturating_add(1)
-                        };
-                        ascii_open = !ascii_open;
-                    }
-                    _ => {}
-                }
-            }
-            depth
+            t.chars().for_each(|c| {
+                quotes.feed(c);
+            });
+            quotes.depth()
         })
         .collect()
 }
@@ -383,6 +370,7 @@ fn ends_with_sentence_punct(s: &str) -> bool {
 mod tests {
     use super::super::words::words;
     use super::*;
+    use crate::testkit::lcg::Lcg;
 
     fn opts(max_words: usize, min_words: usize, keep: bool) -> SplitOptions {
         SplitOptions {
@@ -822,26 +810,6 @@ mod tests {
                     }
                 }
             }
-        }
-    }
-
-    struct Lcg(u64);
-
-    impl Lcg {
-        fn next(&mut self) -> u64 {
-            self.0 = self
-                .0
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            self.0 >> 33
-        }
-
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n as u64) as usize
-        }
-
-        fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-            items[self.below(items.len())]
         }
     }
 

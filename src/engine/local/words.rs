@@ -39,6 +39,38 @@ fn is_combining_mark(c: char) -> bool {
     )
 }
 
+/// How deep inside quotation marks the text is, fed one char at a time. The ASCII `"` has no
+/// direction, so it toggles; an unclosed quote runs on.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct QuoteDepth {
+    depth: u32,
+    ascii_open: bool,
+}
+
+impl QuoteDepth {
+    /// Takes the next char and returns the depth after it.
+    pub fn feed(&mut self, c: char) -> u32 {
+        match c {
+            '«' | '“' => self.depth = self.depth.saturating_add(1),
+            '»' | '”' => self.depth = self.depth.saturating_sub(1),
+            '"' => {
+                self.depth = if self.ascii_open {
+                    self.depth.saturating_sub(1)
+                } else {
+                    self.depth.saturating_add(1)
+                };
+                self.ascii_open = !self.ascii_open;
+            }
+            _ => {}
+        }
+        self.depth
+    }
+
+    pub fn depth(&self) -> u32 {
+        self.depth
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
