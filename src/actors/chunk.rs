@@ -50,6 +50,8 @@ pub struct ChunkActor {
     permits: Arc<Semaphore>,
     /// Attempts made so far, including those of earlier runs of the job.
     attempts: u32,
+    /// Failed attempts that count against the limit (snoozes don't).
+    failures: u32,
     next_delay: Duration,
     task: Option<AbortHandle>,
     keep_alive: Option<Addr<Self>>,
@@ -78,6 +80,7 @@ impl ChunkActor {
             policy: spec.policy,
             permits: spec.permits,
             attempts: spec.attempts_so_far,
+            failures: spec.attempts_so_far,
             next_delay: Duration::ZERO,
             task: None,
             keep_alive: Some(ctx.address()),
@@ -98,14 +101,18 @@ impl ChunkActor {
             let _permit = permits.acquire_owned().await.map_err(|_| {
                 AttemptFailure::Engine(EngineError::Unavailable("worker shutting down".into()))
             })?;
+            // Timed from here: waiting for a permit is not the engine's time.
+            let started = std::time::Instant::now();
             match tokio::time::timeout(limit, engine.rewrite(input, settings)).await {
-                Ok(result) => result.map_err(AttemptFailure::from),
+                Ok(result) => result
+                    .map(|output| (output, started.elapsed()))
+                    .map_err(AttemptFailure::from),
                 Err(_) => Err(AttemptFailure::TimedOut(limit)),
             }
         });
         self.task = Some(task.abort_handle());
         ctx.spawn(task.into_actor(self).map(|joined, act, ctx| match joined {
-            Ok(Ok(output)) => act.succeed(output, ctx),
+            Ok(Ok((output, took))) => act.succeed(output, took, ctx),
             Ok(Err(failure)) => act.fail(failure, ctx),
             Err(e) if e.is_panic() => {
                 let message = crate::util::panic_message(&*e.into_panic());
@@ -116,11 +123,12 @@ impl ChunkActor {
         }));
     }
 
-    fn succeed(&mut self, output: ChunkOutput, ctx: &mut Context<Self>) {
+    fn succeed(&mut self, output: ChunkOutput, took: Duration, ctx: &mut Context<Self>) {
         self.task = None;
         self.report(ChunkEvent::Done {
             attempts: self.attempts,
             output,
+            took,
         });
         self.finish(ctx);
     }
@@ -128,9 +136,32 @@ impl ChunkActor {
     fn fail(&mut self, failure: AttemptFailure, ctx: &mut Context<Self>) {
         self.task = None;
         let error = failure.to_string();
-        if failure.is_retryable() && self.attempts < self.policy.max_attempts {
+        if let AttemptFailure::Engine(engine_error) = &failure {
+            if let Some(wait) = engine_error.snooze() {
+                tracing::info!(chunk = self.index, ?wait, %error, "chunk snoozed");
+                self.next_delay = wait.max(Duration::from_millis(1));
+                self.report(ChunkEvent::Snoozed {
+                    attempt: self.attempts,
+                    error,
+                    delay: self.next_delay,
+                    quota: matches!(engine_error, EngineError::QuotaExhausted { .. }),
+                });
+                ctx.stop();
+                return;
+            }
+            if engine_error.fails_job() {
+                self.report(ChunkEvent::Fatal {
+                    attempts: self.attempts,
+                    error,
+                });
+                self.finish(ctx);
+                return;
+            }
+        }
+        self.failures += 1;
+        if failure.is_retryable() && self.failures < self.policy.max_attempts {
             tracing::warn!(chunk = self.index, attempt = self.attempts, %error, "chunk attempt failed; restarting");
-            self.next_delay = self.policy.delay_after(self.attempts);
+            self.next_delay = self.policy.delay_after(self.failures);
             self.report(ChunkEvent::Retrying {
                 attempt: self.attempts,
                 error,

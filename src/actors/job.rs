@@ -2,7 +2,7 @@
 //! run stored), runs the chunks with the plan's parallelism, stores every chunk result the
 //! moment it lands, and finally merges the results in page order into the owner's history.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -48,6 +48,8 @@ pub struct JobActor {
     settled: bool,
     /// The final merge has been scheduled.
     finishing: bool,
+    /// Chunks parked until the engine's daily quota resets.
+    waiting_for_quota: HashSet<usize>,
     started: Instant,
 }
 
@@ -89,6 +91,7 @@ impl JobActor {
             percent: 0,
             settled: false,
             finishing: false,
+            waiting_for_quota: HashSet::new(),
             started: Instant::now(),
         }
     }
@@ -192,11 +195,20 @@ impl JobActor {
             .unwrap_or(CHUNKS_PERCENT);
         Progress {
             percent: (EXTRACTED_PERCENT + chunk_share).max(self.percent),
-            step: format!(
-                "processing chunks ({}/{})",
-                done + failed,
-                self.chunks.len()
-            ),
+            step: if self.waiting_for_quota.is_empty() {
+                format!(
+                    "processing chunks ({}/{})",
+                    done + failed,
+                    self.chunks.len()
+                )
+            } else {
+                format!(
+                    "waiting for quota ({} chunks parked; {}/{} done)",
+                    self.waiting_for_quota.len(),
+                    done + failed,
+                    self.chunks.len()
+                )
+            },
             processed_chunks: i32::try_from(done).unwrap_or(i32::MAX),
             failed_chunks: i32::try_from(failed).unwrap_or(i32::MAX),
         }
@@ -400,7 +412,7 @@ fn ending_for(job: &JobRow, rows: &[ChunkRow], engine: &str, elapsed_ms: i64) ->
             normalized: s.normalized,
             original: s.original,
             page: i32::try_from(s.page).unwrap_or(i32::MAX),
-            engine: engine.to_owned(),
+            engine: s.engine.unwrap_or_else(|| engine.to_owned()),
             edited: false,
         })
         .collect();
@@ -487,6 +499,7 @@ impl Handler<ChunkReport> for JobActor {
         let change = match report.event {
             ChunkEvent::Started { attempt } => {
                 self.chunks[index].attempts = attempt;
+                self.waiting_for_quota.remove(&index);
                 ChunkChange::Started {
                     attempt: attempt as i32,
                 }
@@ -502,13 +515,40 @@ impl Handler<ChunkReport> for JobActor {
                     error,
                 }
             }
-            ChunkEvent::Done { attempts, output } => {
+            ChunkEvent::Snoozed {
+                attempt,
+                error,
+                delay,
+                quota,
+            } => {
+                tracing::info!(job = %self.job.id, chunk = index, ?delay, quota, "chunk waits");
+                if quota {
+                    self.waiting_for_quota.insert(index);
+                }
+                ChunkChange::Retrying {
+                    attempt: attempt as i32,
+                    error,
+                }
+            }
+            ChunkEvent::Fatal { error, .. } => {
+                tracing::warn!(job = %self.job.id, chunk = index, %error, "the job cannot succeed");
+                self.stop_chunks();
+                self.fail_job("engine_rejected", error, ctx);
+                return;
+            }
+            ChunkEvent::Done {
+                attempts,
+                output,
+                took,
+            } => {
                 self.running.remove(&index);
                 self.chunks[index].status = ChunkStatus::Done;
                 match serde_json::to_string(&output) {
                     Ok(result) => ChunkChange::Done {
                         attempts: attempts as i32,
                         result,
+                        usage: output.usage,
+                        duration_ms: i64::try_from(took.as_millis()).unwrap_or(i64::MAX),
                     },
                     Err(e) => {
                         self.chunks[index].status = ChunkStatus::Failed;

@@ -55,11 +55,25 @@ pub enum ChunkEvent {
         error: String,
         delay: Duration,
     },
+    /// Waiting without spending an attempt (rate limit, or the daily quota when `quota`).
+    Snoozed {
+        attempt: u32,
+        error: String,
+        delay: Duration,
+        quota: bool,
+    },
     Done {
         attempts: u32,
         output: ChunkOutput,
+        /// How long the successful attempt took.
+        took: Duration,
     },
     Failed {
+        attempts: u32,
+        error: String,
+    },
+    /// An error that dooms the whole job (an invalid API key).
+    Fatal {
         attempts: u32,
         error: String,
     },

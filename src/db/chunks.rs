@@ -8,15 +8,29 @@ use super::jobs::{Progress, held_by};
 use super::models::{ChunkRow, NewChunk};
 use super::schema::{job_chunks, jobs};
 use super::{BatchInsert, Db, DbError, now_ms};
+use crate::engine::Usage;
 use crate::status::ChunkStatus;
 
 /// A change to one chunk, as the chunk's supervisor reports it.
 #[derive(Debug, Clone)]
 pub enum ChunkChange {
-    Started { attempt: i32 },
-    Retrying { attempt: i32, error: String },
-    Done { attempts: i32, result: String },
-    Failed { attempts: i32, error: String },
+    Started {
+        attempt: i32,
+    },
+    Retrying {
+        attempt: i32,
+        error: String,
+    },
+    Done {
+        attempts: i32,
+        result: String,
+        usage: Usage,
+        duration_ms: i64,
+    },
+    Failed {
+        attempts: i32,
+        error: String,
+    },
 }
 
 impl Db {
@@ -109,13 +123,30 @@ impl Db {
                         .execute(conn)
                         .await?
                 }
-                ChunkChange::Done { attempts, result } => {
+                ChunkChange::Done {
+                    attempts,
+                    result,
+                    usage,
+                    duration_ms,
+                } => {
+                    diesel::update(jobs::table.filter(jobs::id.eq(&job_id)))
+                        .set((
+                            jobs::tokens_in.eq(jobs::tokens_in + usage.input_tokens),
+                            jobs::tokens_out.eq(jobs::tokens_out + usage.output_tokens),
+                            jobs::api_calls.eq(jobs::api_calls + usage.api_calls),
+                        ))
+                        .execute(conn)
+                        .await?;
                     diesel::update(target)
                         .set((
                             job_chunks::status.eq(ChunkStatus::Done.as_str()),
                             job_chunks::attempts.eq(attempts),
                             job_chunks::result.eq(result),
                             job_chunks::finished_at.eq(now),
+                            job_chunks::tokens_in.eq(usage.input_tokens),
+                            job_chunks::tokens_out.eq(usage.output_tokens),
+                            job_chunks::api_calls.eq(usage.api_calls),
+                            job_chunks::duration_ms.eq(duration_ms),
                         ))
                         .execute(conn)
                         .await?

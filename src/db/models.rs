@@ -30,6 +30,9 @@ pub struct JobRow {
     pub created_at: i64,
     pub started_at: Option<i64>,
     pub finished_at: Option<i64>,
+    pub tokens_in: i64,
+    pub tokens_out: i64,
+    pub api_calls: i64,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -63,6 +66,10 @@ pub struct ChunkRow {
     pub result: Option<String>,
     pub started_at: Option<i64>,
     pub finished_at: Option<i64>,
+    pub tokens_in: i64,
+    pub tokens_out: i64,
+    pub api_calls: i64,
+    pub duration_ms: i64,
 }
 
 #[derive(Debug, Clone, Insertable)]

@@ -36,6 +36,9 @@ diesel::table! {
         created_at -> BigInt,
         started_at -> Nullable<BigInt>,
         finished_at -> Nullable<BigInt>,
+        tokens_in -> BigInt,
+        tokens_out -> BigInt,
+        api_calls -> BigInt,
     }
 }
 
@@ -52,6 +55,19 @@ diesel::table! {
         result -> Nullable<Text>,
         started_at -> Nullable<BigInt>,
         finished_at -> Nullable<BigInt>,
+        tokens_in -> BigInt,
+        tokens_out -> BigInt,
+        api_calls -> BigInt,
+        duration_ms -> BigInt,
+    }
+}
+
+diesel::table! {
+    llm_cache (key) {
+        key -> Text,
+        engine -> Text,
+        output -> Text,
+        created_at -> BigInt,
     }
 }
 
@@ -88,4 +104,6 @@ diesel::joinable!(job_chunks -> jobs (job_id));
 diesel::joinable!(history -> jobs (job_id));
 diesel::joinable!(sentences -> history (history_id));
 
-diesel::allow_tables_to_appear_in_same_query!(users, jobs, job_chunks, history, sentences);
+diesel::allow_tables_to_appear_in_same_query!(
+    users, jobs, job_chunks, history, sentences, llm_cache
+);

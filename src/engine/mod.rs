@@ -1,6 +1,9 @@
 //! Engines rewrite one chunk of a book into short sentences, behind one trait.
 
+pub mod cache;
+pub mod gemini;
 pub mod local;
+pub mod rate_gate;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -19,6 +22,9 @@ pub struct Sentence {
     pub normalized: String,
     pub original: String,
     pub page: u32,
+    /// Set when another engine than the chunk's wrote this sentence (a fallback).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine: Option<String>,
 }
 
 /// Where a page's text starts inside a chunk's text.
@@ -62,22 +68,74 @@ impl ChunkInput {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChunkOutput {
     pub sentences: Vec<Sentence>,
+    #[serde(default)]
+    pub usage: Usage,
 }
 
-/// Why an engine could not rewrite a chunk. Typed, so retries are decided by kind.
+/// What rewriting a chunk cost.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Usage {
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+    pub api_calls: i64,
+}
+
+impl std::ops::AddAssign for Usage {
+    fn add_assign(&mut self, other: Self) {
+        self.input_tokens += other.input_tokens;
+        self.output_tokens += other.output_tokens;
+        self.api_calls += other.api_calls;
+    }
+}
+
+/// Why an engine could not rewrite a chunk. Typed, so what happens next is decided by kind,
+/// never by the wording of a message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EngineError {
-    /// Worth another try later (a busy service, a timeout, a crashed worker thread).
+    /// Too many requests right now: wait this long, then try again (no attempt is spent).
+    #[error("rate limited; retry in {retry_after:?}")]
+    RateLimited { retry_after: std::time::Duration },
+    /// The daily quota is used up: park until it resets (no attempt is spent).
+    #[error("daily quota exhausted until {until}")]
+    QuotaExhausted {
+        until: chrono::DateTime<chrono::Utc>,
+    },
+    /// Worth another try after a backoff (5xx, timeouts, dropped connections).
     #[error("engine unavailable: {0}")]
     Unavailable(String),
+    /// The answer could not be read (bad JSON, a reply that drops text): try again.
+    #[error("unusable answer: {0}")]
+    Malformed(String),
+    /// The API key is not valid: nothing this job sends can succeed.
+    #[error("{0}")]
+    InvalidKey(String),
     /// Trying again cannot help.
     #[error("{0}")]
     Permanent(String),
 }
 
 impl EngineError {
+    /// Worth another attempt, counted against the chunk's attempts.
     pub fn is_retryable(&self) -> bool {
-        matches!(self, Self::Unavailable(_))
+        matches!(self, Self::Unavailable(_) | Self::Malformed(_))
+    }
+
+    /// A wait that does not count as a failed attempt.
+    pub fn snooze(&self) -> Option<std::time::Duration> {
+        match self {
+            Self::RateLimited { retry_after } => Some(*retry_after),
+            Self::QuotaExhausted { until } => Some(
+                (*until - chrono::Utc::now())
+                    .to_std()
+                    .unwrap_or(std::time::Duration::ZERO),
+            ),
+            _ => None,
+        }
+    }
+
+    /// Fails the whole job at once, not just this chunk.
+    pub fn fails_job(&self) -> bool {
+        matches!(self, Self::InvalidKey(_))
     }
 }
 
@@ -85,6 +143,12 @@ impl EngineError {
 /// chunk actor runs them on its own arbiter.
 pub trait Engine: Send + Sync + 'static {
     fn name(&self) -> &str;
+
+    /// What, besides the chunk and the settings, decides this engine's answer (model, prompt
+    /// version). `Some` makes results cacheable; the default, `None`, never caches.
+    fn cache_identity(&self, _settings: &Settings) -> Option<String> {
+        None
+    }
 
     fn rewrite(
         self: Arc<Self>,
@@ -107,6 +171,15 @@ impl Engines {
         engines
     }
 
+    /// The built-in engines plus those the configuration enables (Gemini, with a key).
+    pub fn from_config(config: &crate::config::Config) -> Result<Self, String> {
+        let mut engines = Self::builtin();
+        if let Some(gemini) = config.gemini() {
+            engines.insert(Arc::new(gemini::GeminiEngine::new(gemini)?));
+        }
+        Ok(engines)
+    }
+
     /// Adds an engine, replacing one of the same name.
     pub fn insert(&mut self, engine: Arc<dyn Engine>) {
         self.by_name.insert(engine.name().to_owned(), engine);
@@ -118,6 +191,24 @@ impl Engines {
 
     pub fn names(&self) -> Vec<&str> {
         self.by_name.keys().map(String::as_str).collect()
+    }
+
+    /// The same engines, those with cacheable results behind the database cache.
+    pub fn cached(self, db: &crate::db::Db) -> Self {
+        let by_name = self
+            .by_name
+            .into_iter()
+            .map(|(name, engine)| {
+                let engine: Arc<dyn Engine> =
+                    if engine.cache_identity(&Settings::default()).is_some() {
+                        Arc::new(cache::CachedEngine::new(engine, db.clone()))
+                    } else {
+                        engine
+                    };
+                (name, engine)
+            })
+            .collect();
+        Self { by_name }
     }
 }
 

@@ -76,10 +76,14 @@ pub fn rewrite_chunk(input: &ChunkInput, settings: &Settings) -> ChunkOutput {
                 normalized,
                 original: original.to_owned(),
                 page,
+                engine: None,
             });
         }
     }
-    ChunkOutput { sentences }
+    ChunkOutput {
+        sentences,
+        usage: Default::default(),
+    }
 }
 
 /// Without `preserve_formatting` the learner gets bare sentences: no quotation marks and no
