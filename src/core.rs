@@ -30,6 +30,7 @@ impl Core {
         tokio::fs::create_dir_all(&uploads).await?;
         remove_stale_parts(&uploads).await;
         let db = Db::connect(&config.database()?, config.db_max_connections).await?;
+        let engines = engines.cached(&db);
         let deps = Deps::new(db.clone(), engines.clone(), Arc::clone(&config));
         let (supervisor, arbiter): (_, Arbiter) = JobSupervisor::start_on_own_arbiter(deps);
         Ok(Self {
@@ -39,6 +40,14 @@ impl Core {
             supervisor,
             arbiter: arbiter.handle(),
         })
+    }
+
+    /// Settings for a new job before the upload's own fields are applied.
+    pub fn default_settings(&self) -> crate::settings::Settings {
+        crate::settings::Settings {
+            engine: self.config.default_engine().to_owned(),
+            ..Default::default()
+        }
     }
 
     pub fn wake_workers(&self) {

@@ -44,6 +44,7 @@ macro_rules! in_transaction {
     }};
 }
 
+pub mod cache;
 pub mod chunks;
 pub mod history;
 pub mod jobs;

@@ -1,0 +1,44 @@
+//! The `llm_cache` table: engine results by cache key.
+
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+use super::schema::llm_cache;
+use super::{Db, DbError, now_ms};
+
+impl Db {
+    pub async fn cached_output(&self, key: &str) -> Result<Option<String>, DbError> {
+        let key = key.to_owned();
+        on_conn!(self, |conn| {
+            Ok(llm_cache::table
+                .filter(llm_cache::key.eq(&key))
+                .select(llm_cache::output)
+                .first(conn)
+                .await
+                .optional()?)
+        })
+    }
+
+    pub async fn store_output(
+        &self,
+        key: &str,
+        engine: &str,
+        output: String,
+    ) -> Result<(), DbError> {
+        let (key, engine) = (key.to_owned(), engine.to_owned());
+        on_conn!(self, |conn| {
+            diesel::insert_into(llm_cache::table)
+                .values((
+                    llm_cache::key.eq(&key),
+                    llm_cache::engine.eq(&engine),
+                    llm_cache::output.eq(&output),
+                    llm_cache::created_at.eq(now_ms()),
+                ))
+                .on_conflict(llm_cache::key)
+                .do_nothing()
+                .execute(conn)
+                .await?;
+            Ok(())
+        })
+    }
+}

@@ -1,0 +1,87 @@
+//! The result cache: the same chunk text, settings, model and prompt version give the stored
+//! result with no API call, so uploading the same PDF twice costs nothing the second time.
+
+use std::sync::Arc;
+
+use futures_util::future::LocalBoxFuture;
+use sha2::{Digest, Sha256};
+
+use super::{ChunkInput, ChunkOutput, Engine, EngineError, Usage};
+use crate::db::Db;
+use crate::settings::Settings;
+
+/// Wraps an engine whose results are worth keeping (see [`Engine::cache_identity`]).
+pub struct CachedEngine {
+    inner: Arc<dyn Engine>,
+    db: Db,
+}
+
+impl CachedEngine {
+    pub fn new(inner: Arc<dyn Engine>, db: Db) -> Self {
+        Self { inner, db }
+    }
+}
+
+/// The cache key: everything that decides the answer, and nothing else.
+pub fn cache_key(identity: &str, input: &ChunkInput, settings: &Settings) -> String {
+    let mut hash = Sha256::new();
+    for part in [
+        identity.as_bytes(),
+        // The engine name is part of `settings`; the rest of them shape the answer.
+        serde_json::to_string(settings)
+            .unwrap_or_default()
+            .as_bytes(),
+        input.body_start.to_string().as_bytes(),
+        input.body_end.to_string().as_bytes(),
+        input.first_page.to_string().as_bytes(),
+        input.text.as_bytes(),
+    ] {
+        hash.update((part.len() as u64).to_le_bytes());
+        hash.update(part);
+    }
+    hex::encode(hash.finalize())
+}
+
+impl Engine for CachedEngine {
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+
+    fn cache_identity(&self, settings: &Settings) -> Option<String> {
+        self.inner.cache_identity(settings)
+    }
+
+    fn rewrite(
+        self: Arc<Self>,
+        input: Arc<ChunkInput>,
+        settings: Arc<Settings>,
+    ) -> LocalBoxFuture<'static, Result<ChunkOutput, EngineError>> {
+        Box::pin(async move {
+            let Some(identity) = self.inner.cache_identity(&settings) else {
+                return Arc::clone(&self.inner).rewrite(input, settings).await;
+            };
+            let key = cache_key(&identity, &input, &settings);
+            match self.db.cached_output(&key).await {
+                Ok(Some(stored)) => {
+                    if let Ok(mut output) = serde_json::from_str::<ChunkOutput>(&stored) {
+                        // A hit costs nothing this time.
+                        output.usage = Usage::default();
+                        return Ok(output);
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => tracing::warn!(error = %e, "cache lookup failed; calling the engine"),
+            }
+            let output = Arc::clone(&self.inner).rewrite(input, settings).await?;
+            match serde_json::to_string(&output) {
+                Ok(json) => {
+                    if let Err(e) = self.db.store_output(&key, self.inner.name(), json).await {
+                        tracing::warn!(error = %e, "could not cache a result");
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "could not encode a result for the cache"),
+            }
+            Ok(output)
+        })
+    }
+}
