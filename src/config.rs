@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::db::DatabaseUrl;
+use crate::engine::gemini::GeminiConfig;
+use crate::engine::rate_gate::RateLimits;
 use crate::pdf::plan::PlanConfig;
 
 mod defaults {
@@ -23,6 +25,12 @@ mod defaults {
     pub const LEASE_SECS: u64 = 30;
     pub const POLL_INTERVAL_MS: u64 = 2_000;
     pub const MAX_JOB_CLAIMS: u32 = 5;
+    pub const GEMINI_BASE_URL: &str = "https://generativelanguage.googleapis.com";
+    pub const GEMINI_RPM: u32 = 60;
+    pub const GEMINI_TPM: u64 = 1_000_000;
+    pub const GEMINI_CONCURRENCY: usize = 4;
+    pub const GEMINI_TIMEOUT_SECS: u64 = 180;
+    pub const GEMINI_MAX_OUTPUT_TOKENS: i32 = 32_768;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -100,6 +108,84 @@ pub struct Config {
     /// Log format.
     #[arg(long, env = "FNT_LOG_FORMAT", value_enum, default_value_t = LogFormat::Human)]
     pub log_format: LogFormat,
+    /// Gemini API key; when set, `gemini` is available and becomes the default engine.
+    #[arg(long, env = "GEMINI_API_KEY", hide_env_values = true)]
+    pub gemini_api_key: Option<Secret>,
+    /// Gemini REST base URL (point it at `fnt fake-gemini` to test without Google).
+    #[arg(long, env = "FNT_GEMINI_BASE_URL", default_value = defaults::GEMINI_BASE_URL)]
+    pub gemini_base_url: String,
+    /// Model for `model_preference=speed`.
+    #[arg(
+        long,
+        env = "FNT_GEMINI_MODEL_SPEED",
+        default_value = "gemini-2.5-flash-lite"
+    )]
+    pub gemini_model_speed: String,
+    /// Model for `model_preference=balanced` (the default preference).
+    #[arg(
+        long,
+        env = "FNT_GEMINI_MODEL_BALANCED",
+        default_value = "gemini-2.5-flash"
+    )]
+    pub gemini_model_balanced: String,
+    /// Model for `model_preference=quality`.
+    #[arg(
+        long,
+        env = "FNT_GEMINI_MODEL_QUALITY",
+        default_value = "gemini-2.5-pro"
+    )]
+    pub gemini_model_quality: String,
+    /// Gemini requests per minute, across all jobs of this process.
+    #[arg(long, env = "FNT_GEMINI_RPM", value_parser = clap::value_parser!(u32).range(1..), default_value_t = defaults::GEMINI_RPM)]
+    pub gemini_rpm: u32,
+    /// Gemini input tokens per minute, across all jobs of this process.
+    #[arg(long, env = "FNT_GEMINI_TPM", value_parser = clap::value_parser!(u64).range(1..), default_value_t = defaults::GEMINI_TPM)]
+    pub gemini_tpm: u64,
+    /// Gemini calls in flight at once.
+    #[arg(long, env = "FNT_GEMINI_CONCURRENCY", default_value_t = defaults::GEMINI_CONCURRENCY)]
+    pub gemini_concurrency: usize,
+    /// Time limit of one Gemini call, in seconds.
+    #[arg(long, env = "FNT_GEMINI_TIMEOUT_SECS", value_parser = clap::value_parser!(u64).range(1..), default_value_t = defaults::GEMINI_TIMEOUT_SECS)]
+    pub gemini_timeout_secs: u64,
+    /// Output token budget of one Gemini call.
+    #[arg(long, env = "FNT_GEMINI_MAX_OUTPUT_TOKENS", value_parser = clap::value_parser!(i32).range(256..), default_value_t = defaults::GEMINI_MAX_OUTPUT_TOKENS)]
+    pub gemini_max_output_tokens: i32,
+    /// On a daily-quota error, park chunks this many seconds instead of until the quota resets
+    /// (midnight Pacific).
+    #[arg(long, env = "FNT_GEMINI_QUOTA_PARK_SECS")]
+    pub gemini_quota_park_secs: Option<u64>,
+}
+
+/// A secret from the command line or the environment: never printed, never logged.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.trim().is_empty() {
+            Err("must not be empty".into())
+        } else {
+            Ok(Self(s.trim().to_owned()))
+        }
+    }
 }
 
 impl Default for Config {
@@ -128,6 +214,17 @@ impl Default for Config {
             large_parallelism: plan.large_parallelism,
             overlap_pages: plan.overlap_pages,
             log_format: LogFormat::Human,
+            gemini_api_key: None,
+            gemini_base_url: defaults::GEMINI_BASE_URL.to_owned(),
+            gemini_model_speed: "gemini-2.5-flash-lite".to_owned(),
+            gemini_model_balanced: "gemini-2.5-flash".to_owned(),
+            gemini_model_quality: "gemini-2.5-pro".to_owned(),
+            gemini_rpm: defaults::GEMINI_RPM,
+            gemini_tpm: defaults::GEMINI_TPM,
+            gemini_concurrency: defaults::GEMINI_CONCURRENCY,
+            gemini_timeout_secs: defaults::GEMINI_TIMEOUT_SECS,
+            gemini_max_output_tokens: defaults::GEMINI_MAX_OUTPUT_TOKENS,
+            gemini_quota_park_secs: None,
         }
     }
 }
@@ -166,6 +263,36 @@ impl Config {
 
     pub fn lease(&self) -> Duration {
         Duration::from_secs(self.lease_secs.max(1))
+    }
+
+    /// The Gemini engine's settings, when a key is configured.
+    pub fn gemini(&self) -> Option<GeminiConfig> {
+        let key = self.gemini_api_key.as_ref()?;
+        Some(GeminiConfig {
+            base_url: self.gemini_base_url.clone(),
+            api_key: key.expose().to_owned(),
+            model_speed: self.gemini_model_speed.clone(),
+            model_balanced: self.gemini_model_balanced.clone(),
+            model_quality: self.gemini_model_quality.clone(),
+            limits: RateLimits {
+                requests_per_window: self.gemini_rpm,
+                tokens_per_window: self.gemini_tpm,
+                max_concurrent: self.gemini_concurrency.max(1),
+                window: Duration::from_secs(60),
+            },
+            request_timeout: Duration::from_secs(self.gemini_timeout_secs),
+            max_output_tokens: self.gemini_max_output_tokens,
+            quota_park: self.gemini_quota_park_secs.map(Duration::from_secs),
+        })
+    }
+
+    /// The engine a job uses when the upload does not name one.
+    pub fn default_engine(&self) -> &'static str {
+        if self.gemini_api_key.is_some() {
+            crate::engine::gemini::GEMINI
+        } else {
+            crate::engine::LOCAL
+        }
     }
 }
 

@@ -26,6 +26,9 @@ enum Command {
     Process(ProcessArgs),
     /// Create or upgrade the database schema, then exit.
     Migrate(Config),
+    /// Run a local server that speaks Gemini's `generateContent` wire format, with injected
+    /// latency and faults, to test against without Google.
+    FakeGemini(fnt::fake_gemini::FakeGeminiArgs),
     /// Write a sample French novel as a PDF, to try the service with.
     SamplePdf {
         /// Where to write the PDF.
@@ -48,13 +51,18 @@ fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(config) => actix_web::rt::System::new().block_on(serve(config)),
         Command::Process(args) => actix_web::rt::System::new().block_on(async move {
-            let count = fnt::process::run(&args, Engines::builtin()).await?;
+            let count = fnt::process::run(&args).await?;
             println!("{count} sentences written to {}", args.output.display());
             Ok(())
         }),
         Command::Migrate(config) => actix_web::rt::System::new().block_on(async move {
             Db::connect(&config.database()?, 1).await?;
             println!("database is up to date");
+            Ok(())
+        }),
+        Command::FakeGemini(args) => actix_web::rt::System::new().block_on(async move {
+            tracing::info!(bind = %args.bind, "fake Gemini is listening");
+            fnt::fake_gemini::run(args).await?;
             Ok(())
         }),
         Command::SamplePdf { output, pages } => {
@@ -69,7 +77,8 @@ fn main() -> anyhow::Result<()> {
 }
 
 async fn serve(config: ServeConfig) -> anyhow::Result<()> {
-    let app = Application::build(config, Engines::builtin()).await?;
+    let engines = Engines::from_config(&config.core).map_err(anyhow::Error::msg)?;
+    let app = Application::build(config, engines).await?;
     tracing::info!(addr = %app.addr(), "fnt is listening");
     app.run_until_stopped().await?;
     Ok(())

@@ -40,9 +40,19 @@ pub struct ProcessArgs {
     /// Keep words broken by line-end hyphens as they are printed.
     #[arg(long)]
     pub keep_hyphenation: bool,
-    /// Engine to use.
-    #[arg(long, default_value = crate::engine::LOCAL)]
-    pub engine: String,
+    /// Engine to use (default: gemini when GEMINI_API_KEY is set, else local).
+    #[arg(long)]
+    pub engine: Option<String>,
+    /// Gemini API key.
+    #[arg(long, env = "GEMINI_API_KEY", hide_env_values = true)]
+    pub gemini_api_key: Option<crate::config::Secret>,
+    /// Gemini REST base URL.
+    #[arg(
+        long,
+        env = "FNT_GEMINI_BASE_URL",
+        default_value = "https://generativelanguage.googleapis.com"
+    )]
+    pub gemini_base_url: String,
     /// Most pages the PDF may have.
     #[arg(long, default_value_t = Config::default().max_pages)]
     pub max_pages: u32,
@@ -52,31 +62,40 @@ pub struct ProcessArgs {
 }
 
 impl ProcessArgs {
-    fn settings(&self) -> Settings {
+    fn settings(&self, default_engine: &str) -> Settings {
         Settings {
             sentence_length_limit: self.sentence_length_limit,
             min_sentence_length: self.min_sentence_length,
             ignore_dialogue: self.ignore_dialogue,
             preserve_formatting: !self.strip_formatting,
             fix_hyphenation: !self.keep_hyphenation,
-            engine: self.engine.to_ascii_lowercase(),
+            engine: self
+                .engine
+                .as_deref()
+                .unwrap_or(default_engine)
+                .to_ascii_lowercase(),
+            ..Settings::default()
         }
     }
 }
 
 /// Runs the job and writes the CSV; returns how many sentences were written.
-pub async fn run(args: &ProcessArgs, engines: Engines) -> anyhow::Result<usize> {
+pub async fn run(args: &ProcessArgs) -> anyhow::Result<usize> {
     let scratch = tempfile::tempdir().context("creating a scratch directory")?;
     let config = Config {
         data_dir: scratch.path().to_owned(),
         max_pages: args.max_pages,
         // Nothing else runs here, so give this one job the whole machine.
         max_running_jobs: 1,
+        gemini_api_key: args.gemini_api_key.clone(),
+        gemini_base_url: args.gemini_base_url.clone(),
         ..Config::default()
     };
+    let engines = Engines::from_config(&config).map_err(anyhow::Error::msg)?;
+    let default_engine = config.default_engine();
     let core = Core::start(config, engines).await?;
     let upload = stage(&args.pdf, &core.config.uploads_dir()).await?;
-    let job_id = submit(&core, LOCAL_USER_ID, upload, args.settings())
+    let job_id = submit(&core, LOCAL_USER_ID, upload, args.settings(default_engine))
         .await
         .map_err(|e| anyhow::anyhow!("{}: {e}", args.pdf.display()))?;
 

@@ -20,6 +20,28 @@ pub struct Settings {
     pub fix_hyphenation: bool,
     /// Which engine rewrites the chunks.
     pub engine: String,
+    /// For engines with several models: trade speed against quality.
+    #[serde(default)]
+    pub model_preference: ModelPreference,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ModelPreference {
+    Speed,
+    #[default]
+    Balanced,
+    Quality,
+}
+
+impl ModelPreference {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Speed => "speed",
+            Self::Balanced => "balanced",
+            Self::Quality => "quality",
+        }
+    }
 }
 
 impl Default for Settings {
@@ -31,6 +53,7 @@ impl Default for Settings {
             preserve_formatting: true,
             fix_hyphenation: true,
             engine: crate::engine::LOCAL.to_owned(),
+            model_preference: ModelPreference::default(),
         }
     }
 }
@@ -64,6 +87,19 @@ impl Settings {
             "preserve_formatting" => self.preserve_formatting = parse_bool(name, value)?,
             "fix_hyphenation" => self.fix_hyphenation = parse_bool(name, value)?,
             "engine" => self.engine = value.to_ascii_lowercase(),
+            "model_preference" => {
+                self.model_preference = match value.to_ascii_lowercase().as_str() {
+                    "speed" => ModelPreference::Speed,
+                    "balanced" => ModelPreference::Balanced,
+                    "quality" => ModelPreference::Quality,
+                    _ => {
+                        return Err(SettingError::new(
+                            name,
+                            "must be speed, balanced or quality",
+                        ));
+                    }
+                }
+            }
             _ => return Err(SettingError::new(name, "unknown setting")),
         }
         Ok(())

@@ -37,6 +37,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(
                     resource("/jobs/{id}/result").route(web::get().to(jobs::result::job_result)),
                 )
+                .service(resource("/jobs/{id}/retry").route(web::post().to(jobs::retry::retry_job)))
                 .default_service(web::to(not_found_route)),
         )
         .default_service(web::to(not_found_route));

@@ -8,9 +8,9 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use super::models::{HistoryRow, JobRow, NewJob, SentenceRow};
-use super::schema::{history, jobs};
+use super::schema::{history, job_chunks, jobs};
 use super::{BatchInsert, Db, DbError, now_ms};
-use crate::status::JobStatus;
+use crate::status::{ChunkStatus, JobStatus};
 
 /// What `cancel` found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,6 +18,18 @@ pub enum CancelOutcome {
     Cancelled,
     NotFound,
     AlreadyFinished(String),
+}
+
+/// What `retry_failed_chunks` found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RetryOutcome {
+    /// The failed chunks are pending again and the job is queued.
+    Requeued {
+        chunks: usize,
+    },
+    NotFound,
+    /// Only a finished job with failed chunks can be retried.
+    NothingToRetry(String),
 }
 
 /// How a job ends, with what it leaves behind.
@@ -124,6 +136,82 @@ impl Db {
                 None => CancelOutcome::NotFound,
                 Some(s) => CancelOutcome::AlreadyFinished(s),
             })
+        })
+    }
+
+    /// Queues a partial (or failed) job again with only its failed chunks pending: chunks that
+    /// succeeded keep their stored results and are never sent again. The history entry is
+    /// dropped and rebuilt when the job ends.
+    pub async fn retry_failed_chunks(
+        &self,
+        id: &str,
+        owner: &str,
+    ) -> Result<RetryOutcome, DbError> {
+        let (id, owner) = (id.to_owned(), owner.to_owned());
+        in_transaction!(self, |conn| {
+            let status: Option<String> = jobs::table
+                .filter(jobs::id.eq(&id))
+                .filter(jobs::owner_id.eq(&owner))
+                .select(jobs::status)
+                .first(conn)
+                .await
+                .optional()?;
+            let Some(status) = status else {
+                return Ok(RetryOutcome::NotFound);
+            };
+            let retryable = [JobStatus::Partial.as_str(), JobStatus::Failed.as_str()];
+            if !retryable.contains(&status.as_str()) {
+                return Ok(RetryOutcome::NothingToRetry(status));
+            }
+            let failed = job_chunks::table
+                .filter(job_chunks::job_id.eq(&id))
+                .filter(job_chunks::status.eq(ChunkStatus::Failed.as_str()));
+            let chunks = diesel::update(failed)
+                .set((
+                    job_chunks::status.eq(ChunkStatus::Pending.as_str()),
+                    job_chunks::attempts.eq(0),
+                    job_chunks::last_error.eq(None::<String>),
+                    job_chunks::finished_at.eq(None::<i64>),
+                ))
+                .execute(conn)
+                .await?;
+            if chunks == 0 {
+                return Ok(RetryOutcome::NothingToRetry(status));
+            }
+            let (total, done): (i32, i64) = (
+                jobs::table
+                    .filter(jobs::id.eq(&id))
+                    .select(jobs::total_chunks)
+                    .first(conn)
+                    .await?,
+                job_chunks::table
+                    .filter(job_chunks::job_id.eq(&id))
+                    .filter(job_chunks::status.eq(ChunkStatus::Done.as_str()))
+                    .count()
+                    .get_result(conn)
+                    .await?,
+            );
+            diesel::delete(history::table.filter(history::job_id.eq(&id)))
+                .execute(conn)
+                .await?;
+            // A retry is a new run: its progress starts from what is already done.
+            let percent = 5 + i32::try_from(done * 90 / i64::from(total.max(1))).unwrap_or(90);
+            diesel::update(jobs::table.filter(jobs::id.eq(&id)))
+                .set((
+                    jobs::status.eq(JobStatus::Queued.as_str()),
+                    jobs::current_step.eq("queued for retry"),
+                    jobs::progress_percent.eq(percent),
+                    jobs::failed_chunks.eq(0),
+                    jobs::error_code.eq(None::<String>),
+                    jobs::error_message.eq(None::<String>),
+                    jobs::finished_at.eq(None::<i64>),
+                    jobs::claims.eq(0),
+                    jobs::lease_owner.eq(None::<String>),
+                    jobs::lease_expires_at.eq(None::<i64>),
+                ))
+                .execute(conn)
+                .await?;
+            Ok(RetryOutcome::Requeued { chunks })
         })
     }
 

@@ -3,6 +3,7 @@
 mod bad_input;
 mod boundaries;
 mod cancel;
+mod gemini;
 mod helpers;
 mod jobs;
 mod process_cli;

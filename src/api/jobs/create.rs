@@ -8,7 +8,6 @@ use serde_json::json;
 use crate::api::AppState;
 use crate::api::error::ApiError;
 use crate::api::upload::read_job_form;
-use crate::settings::Settings;
 use crate::submit::submit;
 
 pub async fn create_job(
@@ -18,7 +17,7 @@ pub async fn create_job(
     let core = &state.core;
     let form = read_job_form(
         payload,
-        Settings::default(),
+        core.default_settings(),
         &core.config.uploads_dir(),
         core.config.max_upload_bytes(),
     )

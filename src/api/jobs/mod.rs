@@ -5,6 +5,7 @@ pub mod create;
 pub mod get;
 pub mod list;
 pub mod result;
+pub mod retry;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -25,6 +26,9 @@ pub struct JobView {
     pub failed_chunks: i32,
     pub page_count: i32,
     pub file_name: String,
+    pub tokens_in: i64,
+    pub tokens_out: i64,
+    pub api_calls: i64,
     pub settings: Value,
     pub created_at: Option<DateTime<Utc>>,
     pub started_at: Option<DateTime<Utc>>,
@@ -55,6 +59,9 @@ impl From<JobRow> for JobView {
             failed_chunks: row.failed_chunks,
             page_count: row.page_count,
             file_name: row.file_name,
+            tokens_in: row.tokens_in,
+            tokens_out: row.tokens_out,
+            api_calls: row.api_calls,
             created_at: DateTime::from_timestamp_millis(row.created_at),
             started_at: row.started_at.and_then(DateTime::from_timestamp_millis),
             finished_at: row.finished_at.and_then(DateTime::from_timestamp_millis),

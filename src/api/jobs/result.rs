@@ -13,6 +13,8 @@ struct SentenceView {
     normalized: String,
     original: String,
     page: i32,
+    /// The engine that wrote it (differs from the job's when a fallback was needed).
+    engine: String,
 }
 
 #[derive(Serialize)]
@@ -58,6 +60,7 @@ pub async fn job_result(
             normalized: s.normalized,
             original: s.original,
             page: s.page,
+            engine: s.engine,
         })
         .collect();
     Ok(HttpResponse::Ok().json(ResultView {

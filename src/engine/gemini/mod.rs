@@ -1,0 +1,546 @@
+//! The Gemini engine: `generateContent` over REST with awc.
+//!
+//! A chunk is one request. An answer that was blocked or cut at the token limit is asked
+//! again on each half of the chunk; a piece too small to split is written by the local engine
+//! and its sentences say so. Every answer is checked before it is accepted: readable JSON (one
+//! repair attempt), nothing silently dropped, and every sentence within the limit (one
+//! targeted re-ask, then a local split).
+
+pub mod client;
+pub mod prompt;
+pub mod wire;
+
+use std::cell::Cell;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Days, NaiveTime, TimeZone, Utc};
+use futures_util::future::LocalBoxFuture;
+use serde::Deserialize;
+
+use super::local::{rewrite_chunk, split, words::word_count};
+use super::rate_gate::{RateGate, RateLimits};
+use super::{ChunkInput, ChunkOutput, Engine, EngineError, PageStart, Sentence, Usage};
+use crate::settings::{ModelPreference, Settings};
+use client::{CallFailure, Client};
+use wire::{ApiFailure, ContentFailure, GenerateContentRequest, Part};
+
+pub const GEMINI: &str = "gemini";
+
+/// A chunk body shorter than this is not split further; the local engine writes it instead.
+const MIN_SPLIT_BYTES: usize = 400;
+/// An answer whose originals cover less than this share of the chunk's words dropped text.
+const MIN_WORD_RATIO: f64 = 0.6;
+
+#[derive(Debug, Clone)]
+pub struct GeminiConfig {
+    pub base_url: String,
+    pub api_key: String,
+    pub model_speed: String,
+    pub model_balanced: String,
+    pub model_quality: String,
+    pub limits: RateLimits,
+    pub request_timeout: Duration,
+    pub max_output_tokens: i32,
+    /// Park a chunk this long on a daily-quota error instead of until the quota resets.
+    pub quota_park: Option<Duration>,
+}
+
+pub struct GeminiEngine {
+    config: GeminiConfig,
+    client: Client,
+    gate: RateGate,
+}
+
+/// Why one request did not give sentences.
+enum Ask {
+    /// Blocked or cut short: try again on smaller pieces.
+    Split(String),
+    Fail(EngineError),
+}
+
+#[derive(Deserialize)]
+struct Reply {
+    sentences: Vec<Item>,
+}
+
+#[derive(Deserialize)]
+struct Item {
+    normalized: String,
+    original: String,
+}
+
+impl GeminiEngine {
+    pub fn new(config: GeminiConfig) -> Result<Self, String> {
+        Ok(Self {
+            client: Client::new(&config.base_url, &config.api_key, config.request_timeout)?,
+            gate: RateGate::new(config.limits),
+            config,
+        })
+    }
+
+    pub fn model_for(&self, settings: &Settings) -> &str {
+        match settings.model_preference {
+            ModelPreference::Speed => &self.config.model_speed,
+            ModelPreference::Balanced => &self.config.model_balanced,
+            ModelPreference::Quality => &self.config.model_quality,
+        }
+    }
+
+    /// Rewrites the body of `input`, halving it while answers are blocked or cut short.
+    fn rewrite_body<'a>(
+        &'a self,
+        input: ChunkInput,
+        settings: &'a Settings,
+        usage: &'a Cell<Usage>,
+    ) -> LocalBoxFuture<'a, Result<Vec<Sentence>, EngineError>> {
+        Box::pin(async move {
+            match self.ask(&input, settings, usage).await {
+                Ok(sentences) => Ok(sentences),
+                Err(Ask::Fail(e)) => Err(e),
+                Err(Ask::Split(why)) => match halves(&input) {
+                    Some((first, second)) => {
+                        tracing::info!(chunk = input.index, %why, "splitting the chunk in halves");
+                        let mut sentences = self.rewrite_body(first, settings, usage).await?;
+                        sentences.extend(self.rewrite_body(second, settings, usage).await?);
+                        Ok(sentences)
+                    }
+                    None => {
+                        tracing::info!(chunk = input.index, %why, "falling back to the local engine");
+                        Ok(local_fallback(&input, settings))
+                    }
+                },
+            }
+        })
+    }
+
+    async fn ask(
+        &self,
+        input: &ChunkInput,
+        settings: &Settings,
+        usage: &Cell<Usage>,
+    ) -> Result<Vec<Sentence>, Ask> {
+        let items = self.request_items(input, settings, usage).await?;
+        let body = input
+            .text
+            .get(input.body_start..input.body_end)
+            .unwrap_or_default();
+        check_coverage(body, &items).map_err(Ask::Fail)?;
+        let mut sentences = place_on_pages(input, items);
+        self.enforce_limit(input, settings, &mut sentences, usage)
+            .await;
+        Ok(sentences)
+    }
+
+    /// One request for `input`'s body; the answer's items, or why there are none.
+    async fn request_items(
+        &self,
+        input: &ChunkInput,
+        settings: &Settings,
+        usage: &Cell<Usage>,
+    ) -> Result<Vec<Item>, Ask> {
+        let prompt = prompt::prompt(input, settings);
+        let request = GenerateContentRequest::text_json(
+            &prompt.system,
+            vec![Part::text(prompt.user)],
+            prompt::response_schema(),
+            self.config.max_output_tokens,
+            0.2,
+        );
+        let estimate = (prompt.system.len() + input.text.len()) as u64 / 4;
+        let _pass = self.gate.admit(estimate).await;
+        let mut call_usage = Usage::default();
+        let answer = self
+            .client
+            .generate(self.model_for(settings), &request, &mut call_usage)
+            .await;
+        let mut total = usage.get();
+        total += call_usage;
+        usage.set(total);
+        match answer {
+            Ok(text) => parse_items(&text).ok_or_else(|| {
+                Ask::Fail(EngineError::Malformed(
+                    "the answer is not the JSON that was asked for".into(),
+                ))
+            }),
+            Err(CallFailure::Transport(m)) => Err(Ask::Fail(EngineError::Unavailable(m))),
+            Err(CallFailure::BadBody(m)) => Err(Ask::Fail(EngineError::Malformed(m))),
+            Err(CallFailure::Content(failure)) => match failure {
+                ContentFailure::PromptBlocked { .. } | ContentFailure::Refused { .. } => {
+                    Err(Ask::Split(failure.to_string()))
+                }
+                ContentFailure::Truncated { .. } => Err(Ask::Split(failure.to_string())),
+                ContentFailure::Empty => {
+                    Err(Ask::Fail(EngineError::Malformed(failure.to_string())))
+                }
+            },
+            Err(CallFailure::Api(failure)) => Err(Ask::Fail(self.engine_error(failure))),
+        }
+    }
+
+    fn engine_error(&self, failure: ApiFailure) -> EngineError {
+        match failure {
+            ApiFailure::InvalidKey { .. } => EngineError::InvalidKey(
+                "the Gemini API key is not valid: check GEMINI_API_KEY".into(),
+            ),
+            ApiFailure::QuotaPerMinute { retry_after } => EngineError::RateLimited {
+                retry_after: retry_after.unwrap_or(Duration::from_secs(60)),
+            },
+            ApiFailure::QuotaPerDay { .. } => EngineError::QuotaExhausted {
+                until: match self.config.quota_park {
+                    Some(park) => Utc::now() + chrono::Duration::from_std(park).unwrap_or_default(),
+                    None => next_quota_reset(Utc::now()),
+                },
+            },
+            ApiFailure::Internal { message }
+            | ApiFailure::Unavailable { message }
+            | ApiFailure::DeadlineExceeded { message } => EngineError::Unavailable(message),
+            ApiFailure::Other {
+                http_status,
+                message,
+            } if http_status >= 500 => EngineError::Unavailable(message),
+            other => EngineError::Permanent(other.to_string()),
+        }
+    }
+
+    /// Sentences over the limit get one targeted re-ask; what is still too long is split
+    /// locally. Dialogue kept whole on request is left alone.
+    async fn enforce_limit(
+        &self,
+        input: &ChunkInput,
+        settings: &Settings,
+        sentences: &mut Vec<Sentence>,
+        usage: &Cell<Usage>,
+    ) {
+        let limit = settings.sentence_length_limit as usize;
+        let too_long = |s: &Sentence| {
+            word_count(&s.normalized) > limit
+                && !(settings.ignore_dialogue && is_dialogue(&s.original))
+        };
+        if !sentences.iter().any(too_long) {
+            return;
+        }
+        let long: Vec<String> = sentences
+            .iter()
+            .filter(|s| too_long(s))
+            .map(|s| s.normalized.clone())
+            .collect();
+        let reask = ChunkInput {
+            index: input.index,
+            first_page: input.first_page,
+            last_page: input.first_page,
+            text: long.join("\n"),
+            body_start: 0,
+            body_end: long.join("\n").len(),
+            pages: vec![PageStart {
+                offset: 0,
+                page: input.first_page,
+            }],
+        };
+        let answers = self
+            .request_items(&reask, settings, usage)
+            .await
+            .unwrap_or_default();
+        let mut out = Vec::with_capacity(sentences.len());
+        for sentence in sentences.drain(..) {
+            if !too_long(&sentence) {
+                out.push(sentence);
+                continue;
+            }
+            let pieces: Vec<String> = answers
+                .iter()
+                .filter(|a| a.original == sentence.normalized)
+                .map(|a| a.normalized.clone())
+                .collect();
+            let pieces = if !pieces.is_empty() && pieces.iter().all(|p| word_count(p) <= limit) {
+                pieces
+            } else {
+                split::split_sentence(
+                    &sentence.normalized,
+                    split::SplitOptions {
+                        max_words: limit,
+                        min_words: settings.min_sentence_length as usize,
+                        keep_dialogue_whole: settings.ignore_dialogue,
+                    },
+                )
+            };
+            out.extend(pieces.into_iter().map(|normalized| Sentence {
+                normalized,
+                ..sentence.clone()
+            }));
+        }
+        *sentences = out;
+    }
+}
+
+impl Engine for GeminiEngine {
+    fn name(&self) -> &str {
+        GEMINI
+    }
+
+    fn cache_identity(&self, settings: &Settings) -> Option<String> {
+        Some(format!(
+            "{GEMINI}|{}|{}",
+            self.model_for(settings),
+            prompt::PROMPT_VERSION
+        ))
+    }
+
+    fn rewrite(
+        self: Arc<Self>,
+        input: Arc<ChunkInput>,
+        settings: Arc<Settings>,
+    ) -> LocalBoxFuture<'static, Result<ChunkOutput, EngineError>> {
+        Box::pin(async move {
+            let usage = Cell::new(Usage::default());
+            let sentences = self
+                .rewrite_body((*input).clone(), &settings, &usage)
+                .await?;
+            Ok(ChunkOutput {
+                sentences,
+                usage: usage.get(),
+            })
+        })
+    }
+}
+
+/// The answer's items, after one repair attempt on JSON that does not parse.
+fn parse_items(text: &str) -> Option<Vec<Item>> {
+    let text = wire::strip_json_fences(text);
+    serde_json::from_str::<Reply>(text)
+        .or_else(|_| serde_json::from_str::<Reply>(&repair_json(text)))
+        .ok()
+        .map(|reply| reply.sentences)
+}
+
+/// Mends what models commonly break in JSON: trailing commas and unclosed brackets.
+fn repair_json(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut closers = Vec::new();
+    let (mut in_string, mut escaped) = (false, false);
+    for c in text.chars() {
+        if in_string {
+            out.push(c);
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => in_string = true,
+            '{' => closers.push('}'),
+            '[' => closers.push(']'),
+            '}' | ']' => {
+                closers.pop();
+                drop_trailing_comma(&mut out);
+            }
+            _ => {}
+        }
+        out.push(c);
+    }
+    if in_string {
+        out.push('"');
+    }
+    drop_trailing_comma(&mut out);
+    while let Some(closer) = closers.pop() {
+        out.push(closer);
+    }
+    out
+}
+
+fn drop_trailing_comma(out: &mut String) {
+    let trimmed = out.trim_end().len();
+    if out[..trimmed].ends_with(',') {
+        out.truncate(trimmed - 1);
+    }
+}
+
+/// An answer that covers too little of the chunk silently dropped text.
+fn check_coverage(body: &str, items: &[Item]) -> Result<(), EngineError> {
+    let body_words = word_count(body);
+    if body_words == 0 {
+        return Ok(());
+    }
+    if items.is_empty() {
+        return Err(EngineError::Malformed(
+            "the answer has no sentences for a chunk with text".into(),
+        ));
+    }
+    let mut covered = 0;
+    let mut last: Option<&str> = None;
+    for item in items {
+        if last != Some(item.original.as_str()) {
+            covered += word_count(&item.original);
+        }
+        last = Some(&item.original);
+    }
+    if (covered as f64) < body_words as f64 * MIN_WORD_RATIO {
+        return Err(EngineError::Malformed(format!(
+            "the answer covers {covered} of the chunk's {body_words} words"
+        )));
+    }
+    Ok(())
+}
+
+/// Finds each original in the chunk, in order, to give its sentences a page.
+fn place_on_pages(input: &ChunkInput, items: Vec<Item>) -> Vec<Sentence> {
+    let mut cursor = input.body_start;
+    items
+        .into_iter()
+        .map(|item| {
+            let found = input
+                .text
+                .get(cursor..)
+                .and_then(|rest| rest.find(&item.original))
+                .map(|at| cursor + at);
+            if let Some(at) = found {
+                cursor = at;
+            }
+            Sentence {
+                page: input.page_at(found.unwrap_or(cursor)),
+                normalized: item.normalized,
+                original: item.original,
+                engine: None,
+            }
+        })
+        .collect()
+}
+
+/// The body cut near its middle at a paragraph break, else after a sentence end.
+fn halves(input: &ChunkInput) -> Option<(ChunkInput, ChunkInput)> {
+    let (start, end) = (input.body_start, input.body_end);
+    if end.saturating_sub(start) < MIN_SPLIT_BYTES {
+        return None;
+    }
+    let body = input.text.get(start..end)?;
+    let middle = body.len() / 2;
+    let nearest = |pattern: &str| {
+        body.match_indices(pattern)
+            .map(|(at, m)| at + m.len())
+            .filter(|&at| at > 0 && at < body.len())
+            .min_by_key(|&at| at.abs_diff(middle))
+    };
+    let cut = start + nearest("\n").or_else(|| nearest(". "))?;
+    let first = ChunkInput {
+        body_end: cut,
+        ..input.clone()
+    };
+    let second = ChunkInput {
+        body_start: cut,
+        ..input.clone()
+    };
+    Some((first, second))
+}
+
+fn local_fallback(input: &ChunkInput, settings: &Settings) -> Vec<Sentence> {
+    rewrite_chunk(input, settings)
+        .sentences
+        .into_iter()
+        .map(|s| Sentence {
+            engine: Some(super::LOCAL.to_owned()),
+            ..s
+        })
+        .collect()
+}
+
+fn is_dialogue(original: &str) -> bool {
+    original.starts_with(['«', '“', '"', '—', '–'])
+}
+
+/// Gemini's daily quotas reset at midnight Pacific time. PST (UTC−8) is used all year, so in
+/// summer the wait is an hour longer than it needs to be, never shorter.
+pub fn next_quota_reset(now: DateTime<Utc>) -> DateTime<Utc> {
+    let pacific = now - chrono::Duration::hours(8);
+    let next_day = pacific
+        .date_naive()
+        .checked_add_days(Days::new(1))
+        .unwrap_or(pacific.date_naive());
+    Utc.from_utc_datetime(&next_day.and_time(NaiveTime::MIN)) + chrono::Duration::hours(8)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(normalized: &str, original: &str) -> Item {
+        Item {
+            normalized: normalized.into(),
+            original: original.into(),
+        }
+    }
+
+    #[test]
+    fn broken_json_is_repaired_once() {
+        let good = r#"{"sentences":[{"normalized":"Il pleut.","original":"Il pleut."}]}"#;
+        assert_eq!(parse_items(good).unwrap().len(), 1);
+        let fenced = format!("```json\n{good}\n```");
+        assert_eq!(parse_items(&fenced).unwrap().len(), 1);
+        let trailing = r#"{"sentences":[{"normalized":"Il pleut.","original":"Il pleut."},]}"#;
+        assert_eq!(parse_items(trailing).unwrap().len(), 1);
+        let unclosed = r#"{"sentences":[{"normalized":"Il pleut.","original":"Il pleut."}"#;
+        assert_eq!(parse_items(unclosed).unwrap().len(), 1);
+        assert!(parse_items("Voici les phrases : …").is_none());
+    }
+
+    #[test]
+    fn an_answer_that_drops_text_is_refused() {
+        let body = "Il pleuvait depuis le matin. Elle attendait le train de huit heures. \
+                    Personne ne vint.";
+        let all = vec![
+            item(
+                "Il pleuvait depuis le matin.",
+                "Il pleuvait depuis le matin.",
+            ),
+            item(
+                "Elle attendait le train.",
+                "Elle attendait le train de huit heures.",
+            ),
+            item("Personne ne vint.", "Personne ne vint."),
+        ];
+        assert!(check_coverage(body, &all).is_ok());
+        assert!(check_coverage(body, &all[..1]).is_err());
+        assert!(check_coverage(body, &[]).is_err());
+        assert!(check_coverage("", &[]).is_ok());
+    }
+
+    #[test]
+    fn a_chunk_is_halved_at_a_paragraph_break() {
+        let para = "Une phrase assez longue pour compter dans le morceau. ".repeat(5);
+        let text = format!("{para}\n{para}\n{para}\n{para}");
+        let input = ChunkInput {
+            index: 0,
+            first_page: 1,
+            last_page: 1,
+            body_start: 0,
+            body_end: text.len(),
+            text,
+            pages: vec![PageStart { offset: 0, page: 1 }],
+        };
+        let (a, b) = halves(&input).unwrap();
+        assert_eq!(a.body_end, b.body_start);
+        assert!(input.text[..a.body_end].ends_with('\n'));
+        assert_eq!((a.body_start, b.body_end), (0, input.text.len()));
+        let small = ChunkInput {
+            body_end: 100,
+            ..input
+        };
+        assert!(halves(&small).is_none());
+    }
+
+    #[test]
+    fn the_daily_quota_resets_at_pacific_midnight() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 23, 17, 30, 0).unwrap();
+        assert_eq!(
+            next_quota_reset(now),
+            Utc.with_ymd_and_hms(2026, 11, 24, 8, 0, 0).unwrap()
+        );
+        let late = Utc.with_ymd_and_hms(2026, 11, 24, 7, 59, 0).unwrap();
+        assert_eq!(
+            next_quota_reset(late),
+            Utc.with_ymd_and_hms(2026, 11, 24, 8, 0, 0).unwrap()
+        );
+    }
+}
