@@ -30,7 +30,7 @@ mod defaults {
     pub const GEMINI_TPM: u64 = 1_000_000;
     pub const GEMINI_CONCURRENCY: usize = 4;
     pub const GEMINI_TIMEOUT_SECS: u64 = 180;
-    pub const GEMINI_MAX_OUTPUT_TOKENS: i32 = 32_768;
+    pub const GEMINI_MAX_OUTPUT_TOKENS: i32 = 65_536;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -23,6 +23,18 @@ pub struct Settings {
     /// For engines with several models: trade speed against quality.
     #[serde(default)]
     pub model_preference: ModelPreference,
+    /// What the engine is given: the cleaned text, or the chunk's pages as a PDF (for books
+    /// without a text layer; needs an engine that reads PDFs).
+    #[serde(default)]
+    pub input_mode: InputMode,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InputMode {
+    #[default]
+    Text,
+    Pdf,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,6 +66,7 @@ impl Default for Settings {
             fix_hyphenation: true,
             engine: crate::engine::LOCAL.to_owned(),
             model_preference: ModelPreference::default(),
+            input_mode: InputMode::default(),
         }
     }
 }
@@ -87,6 +100,13 @@ impl Settings {
             "preserve_formatting" => self.preserve_formatting = parse_bool(name, value)?,
             "fix_hyphenation" => self.fix_hyphenation = parse_bool(name, value)?,
             "engine" => self.engine = value.to_ascii_lowercase(),
+            "input_mode" => {
+                self.input_mode = match value.to_ascii_lowercase().as_str() {
+                    "text" => InputMode::Text,
+                    "pdf" => InputMode::Pdf,
+                    _ => return Err(SettingError::new(name, "must be text or pdf")),
+                }
+            }
             "model_preference" => {
                 self.model_preference = match value.to_ascii_lowercase().as_str() {
                     "speed" => ModelPreference::Speed,

@@ -9,7 +9,7 @@ use crate::core::Core;
 use crate::db::models::NewJob;
 use crate::db::{DbError, now_ms};
 use crate::pdf::{self, PdfError, Requirements};
-use crate::settings::{SettingError, Settings};
+use crate::settings::{InputMode, SettingError, Settings};
 use crate::status::JobStatus;
 
 /// An uploaded file, stored under the uploads directory under a temporary name that is
@@ -41,10 +41,27 @@ pub async fn submit(
     settings: Settings,
 ) -> Result<String, SubmitError> {
     settings.validate(&core.engines.names())?;
+    let pdf_input = settings.input_mode == InputMode::Pdf;
+    if pdf_input
+        && !core
+            .engines
+            .get(&settings.engine)
+            .is_some_and(|e| e.reads_pdf())
+    {
+        return Err(SettingError {
+            field: "input_mode".into(),
+            message: format!(
+                "the '{}' engine cannot read PDFs; use input_mode=text or engine=gemini",
+                settings.engine
+            ),
+        }
+        .into());
+    }
     let bytes = tokio::fs::read(&upload.temp).await?;
+    // An engine that reads the pages themselves does not need a text layer.
     let requirements = Requirements {
         max_pages: core.config.max_pages,
-        text_layer: true,
+        text_layer: !pdf_input,
     };
     let info = tokio::task::spawn_blocking(move || pdf::inspect(&bytes, requirements))
         .await

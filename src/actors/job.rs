@@ -19,7 +19,7 @@ use crate::db::models::{ChunkRow, HistoryRow, JobRow, NewChunk, SentenceRow};
 use crate::db::{DbError, now_ms};
 use crate::engine::{ChunkInput, ChunkOutput, Engine, Sentence};
 use crate::pdf::{self, PdfError, clean::CleanOptions, plan};
-use crate::settings::Settings;
+use crate::settings::{InputMode, Settings};
 use crate::status::{ChunkStatus, JobStatus};
 
 /// Shares of the progress bar: extraction first, then the chunks, then the merge.
@@ -125,15 +125,27 @@ impl JobActor {
         let options = CleanOptions {
             fix_hyphenation: settings.fix_hyphenation,
         };
-        let read = tokio::task::spawn_blocking(move || pdf::read_book(&bytes, options))
-            .await
-            .map_err(|e| DbError::Task(e.to_string()))?;
-        let (book, page_count) = match read {
-            Ok(read) => read,
+        let pdf_input = settings.input_mode == InputMode::Pdf;
+        let planned = tokio::task::spawn_blocking(move || {
+            if pdf_input {
+                let pages = pdf::page_count(&bytes)?;
+                let chunk_plan = plan::plan(pages, &plan_cfg);
+                let inputs =
+                    pdf::pages::pdf_chunk_inputs(&bytes, &chunk_plan, plan_cfg.overlap_pages)?;
+                Ok((chunk_plan, inputs))
+            } else {
+                let (book, pages) = pdf::read_book(&bytes, options)?;
+                let chunk_plan = plan::plan(pages, &plan_cfg);
+                let inputs = plan::chunk_inputs(&book, &chunk_plan, plan_cfg.overlap_pages);
+                Ok((chunk_plan, inputs))
+            }
+        })
+        .await
+        .map_err(|e| DbError::Task(e.to_string()))?;
+        let (chunk_plan, inputs) = match planned {
+            Ok(planned) => planned,
             Err(e) => return Ok(Err(e)),
         };
-        let chunk_plan = plan::plan(page_count, &plan_cfg);
-        let inputs = plan::chunk_inputs(&book, &chunk_plan, plan_cfg.overlap_pages);
         let mut rows = Vec::with_capacity(inputs.len());
         for input in &inputs {
             rows.push(NewChunk {

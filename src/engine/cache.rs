@@ -34,7 +34,12 @@ pub fn cache_key(identity: &str, input: &ChunkInput, settings: &Settings) -> Str
         input.body_start.to_string().as_bytes(),
         input.body_end.to_string().as_bytes(),
         input.first_page.to_string().as_bytes(),
+        input.last_page.to_string().as_bytes(),
         input.text.as_bytes(),
+        input
+            .pdf
+            .as_ref()
+            .map_or(&[][..], |pdf| pdf.data.as_bytes()),
     ] {
         hash.update((part.len() as u64).to_le_bytes());
         hash.update(part);
@@ -49,6 +54,10 @@ impl Engine for CachedEngine {
 
     fn cache_identity(&self, settings: &Settings) -> Option<String> {
         self.inner.cache_identity(settings)
+    }
+
+    fn reads_pdf(&self) -> bool {
+        self.inner.reads_pdf()
     }
 
     fn rewrite(

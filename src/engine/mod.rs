@@ -49,6 +49,18 @@ pub struct ChunkInput {
     pub body_end: usize,
     /// Ascending; the first entry is at offset 0.
     pub pages: Vec<PageStart>,
+    /// In `input_mode=pdf`: the chunk's pages (with context pages) as a PDF; `text` is empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pdf: Option<PdfPages>,
+}
+
+/// A page-range PDF of the book.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PdfPages {
+    /// The book page that is the PDF's first page.
+    pub first_page: u32,
+    /// Standard base64.
+    pub data: String,
 }
 
 impl ChunkInput {
@@ -150,6 +162,11 @@ pub trait Engine: Send + Sync + 'static {
         None
     }
 
+    /// Whether the engine can read a chunk given as a PDF (`input_mode=pdf`).
+    fn reads_pdf(&self) -> bool {
+        false
+    }
+
     fn rewrite(
         self: Arc<Self>,
         input: Arc<ChunkInput>,
@@ -240,6 +257,7 @@ mod tests {
                     page: 6,
                 },
             ],
+            pdf: None,
         };
         assert_eq!(input.page_at(0), 3);
         assert_eq!(input.page_at(9), 3);

@@ -16,15 +16,46 @@ use crate::engine::{ChunkInput, ChunkOutput, PageStart};
 const THOUGHT: &str = "**Rewriting the chunk**\n\nI cut each long sentence at its clauses, \
                        keeping the author's words and their order.";
 
-/// Rewrites the chunk the prompt carries; the JSON text a model would answer with.
-pub(crate) async fn rewrite(prompt: &ParsedPrompt<'_>) -> Result<String, ErrorBody> {
-    let input = chunk_input(prompt);
+/// Rewrites the chunk the prompt carries (or, in PDF mode, the attached pages it names); the
+/// JSON text a model would answer with.
+pub(crate) async fn rewrite(
+    prompt: &ParsedPrompt<'_>,
+    pdf: Option<Vec<u8>>,
+) -> Result<String, ErrorBody> {
     let settings = prompt.settings.clone();
-    // Segmentation is CPU work: keep it off the worker that serves the other requests.
-    let output = actix_web::web::block(move || rewrite_chunk(&input, &settings))
-        .await
-        .map_err(|_| errors::internal())?;
-    answer_json(&output)
+    let with_pages = prompt.pdf_first_page.is_some();
+    let input = match (prompt.pdf_first_page, pdf) {
+        (None, _) => Ok(chunk_input(prompt)),
+        (Some(first), Some(bytes)) => Err((bytes, first, prompt.first_page..=prompt.last_page)),
+        (Some(_), None) => {
+            return Err(errors::invalid_argument(
+                "fake: the prompt names attached pages but no application/pdf part was sent",
+            ));
+        }
+    };
+    // Extraction and segmentation are CPU work: keep them off the worker serving requests.
+    let output = actix_web::web::block(move || {
+        let input = match input {
+            Ok(input) => input,
+            Err((bytes, first, own)) => {
+                let options = crate::pdf::clean::CleanOptions {
+                    fix_hyphenation: settings.fix_hyphenation,
+                };
+                // A scan without text reads as nothing: this fake cannot see images.
+                let book = crate::pdf::read_book(&bytes, options)
+                    .map(|(book, _)| book)
+                    .unwrap_or(crate::pdf::clean::Book {
+                        text: String::new(),
+                        page_starts: Vec::new(),
+                    });
+                crate::pdf::plan::book_chunk(&book, first, 0, own)
+            }
+        };
+        rewrite_chunk(&input, &settings)
+    })
+    .await
+    .map_err(|_| errors::internal())?;
+    answer_json(&output, with_pages)
 }
 
 /// The chunk as the engine saw it: context and body joined back, one page start.
@@ -41,16 +72,19 @@ pub(crate) fn chunk_input(prompt: &ParsedPrompt<'_>) -> ChunkInput {
             offset: 0,
             page: prompt.first_page,
         }],
+        pdf: None,
     }
 }
 
-/// `{"sentences":[{"normalized":…,"original":…}]}`, the prompt's response schema (no pages:
-/// the client knows them).
-pub(crate) fn answer_json(output: &ChunkOutput) -> Result<String, ErrorBody> {
+/// `{"sentences":[{"normalized":…,"original":…}]}`, the prompt's response schema; with PDF
+/// input each sentence also has its `page` (the client cannot know it then).
+pub(crate) fn answer_json(output: &ChunkOutput, with_pages: bool) -> Result<String, ErrorBody> {
     #[derive(Serialize)]
     struct Sentence<'a> {
         normalized: &'a str,
         original: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        page: Option<u32>,
     }
     #[derive(Serialize)]
     struct Answer<'a> {
@@ -63,6 +97,7 @@ pub(crate) fn answer_json(output: &ChunkOutput) -> Result<String, ErrorBody> {
             .map(|s| Sentence {
                 normalized: &s.normalized,
                 original: &s.original,
+                page: with_pages.then_some(s.page),
             })
             .collect(),
     };

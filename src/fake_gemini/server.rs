@@ -176,9 +176,20 @@ async fn generate(req: &HttpRequest, state: &FakeState, model: &str, body: &[u8]
         Fault::Safety => json_response(StatusCode::OK, &turn.safety_block()),
         Fault::PromptBlock => json_response(StatusCode::OK, &turn.prompt_block()),
         Fault::None | Fault::MaxTokens | Fault::Malformed | Fault::Truncated => {
-            answer_with(state, &turn, &prompt, fault).await
+            answer_with(state, &turn, &prompt, attached_pdf(&request), fault).await
         }
     }
+}
+
+/// The bytes of the first inline PDF, for prompts that come with their pages attached.
+fn attached_pdf(request: &GenerateContentRequest) -> Option<Vec<u8>> {
+    request
+        .contents
+        .iter()
+        .flat_map(|c| &c.parts)
+        .filter_map(|p| p.inline_data.as_ref())
+        .find(|blob| blob.mime_type == "application/pdf")
+        .and_then(|blob| blob.decode().ok())
 }
 
 /// The first text part holding an fnt prompt; thoughts sent back by a client don't count.
@@ -197,9 +208,10 @@ async fn answer_with(
     state: &FakeState,
     turn: &Turn,
     prompt: &ParsedPrompt<'_>,
+    pdf: Option<Vec<u8>>,
     fault: Fault,
 ) -> HttpResponse {
-    let json = match answer::rewrite(prompt).await {
+    let json = match answer::rewrite(prompt, pdf).await {
         Ok(json) => json,
         Err(error) => return error_response(error),
     };

@@ -2,6 +2,7 @@
 
 pub mod clean;
 pub mod extract;
+pub mod pages;
 pub mod plan;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -110,6 +111,12 @@ pub fn inspect(bytes: &[u8], req: Requirements) -> Result<PdfInfo, PdfError> {
     Ok(PdfInfo { page_count })
 }
 
+/// The number of pages, for a PDF already accepted by [`inspect`].
+pub fn page_count(bytes: &[u8]) -> Result<u32, PdfError> {
+    let doc = load(bytes)?;
+    Ok(u32::try_from(doc.get_pages().len()).unwrap_or(u32::MAX))
+}
+
 /// Extracts and cleans the whole book.
 pub fn read_book(bytes: &[u8], options: CleanOptions) -> Result<(Book, u32), PdfError> {
     let doc = load(bytes)?;
@@ -120,7 +127,7 @@ pub fn read_book(bytes: &[u8], options: CleanOptions) -> Result<(Book, u32), Pdf
     Ok((clean::clean_book(&pages, options), count))
 }
 
-fn load(bytes: &[u8]) -> Result<Document, PdfError> {
+pub(crate) fn load(bytes: &[u8]) -> Result<Document, PdfError> {
     if bytes.is_empty() {
         return Err(PdfError::Empty);
     }
@@ -150,7 +157,7 @@ fn load(bytes: &[u8]) -> Result<Document, PdfError> {
 
 /// pdf-extract (and, on hostile input, lopdf) can panic; a panic there is a malformed PDF,
 /// not a crashed worker.
-fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, PdfError> {
+pub(crate) fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, PdfError> {
     catch_unwind(AssertUnwindSafe(f)).map_err(|panic| PdfError::Malformed {
         detail: crate::util::panic_message(&*panic),
     })

@@ -100,9 +100,41 @@ pub fn chunk_inputs(book: &Book, plan: &ChunkPlan, overlap_pages: u32) -> Vec<Ch
                         page,
                     })
                     .collect(),
+                pdf: None,
             }
         })
         .collect()
+}
+
+/// A chunk made of all of `part`, a text extracted from some pages of a book: `part`'s first
+/// page is book page `first_page`; the body is the book pages `own`, the rest is context.
+pub fn book_chunk(
+    part: &Book,
+    first_page: u32,
+    index: u32,
+    own: RangeInclusive<u32>,
+) -> ChunkInput {
+    let start_of = |book_page: u32| -> usize {
+        let i = book_page.saturating_sub(first_page) as usize;
+        let offset = part.page_starts.get(i).copied().unwrap_or(part.text.len());
+        floor_char_boundary(&part.text, offset)
+    };
+    ChunkInput {
+        index,
+        first_page: *own.start(),
+        last_page: *own.end(),
+        text: part.text.clone(),
+        body_start: start_of(*own.start()),
+        body_end: start_of(own.end() + 1).max(start_of(*own.start())),
+        pages: (0u32..)
+            .zip(&part.page_starts)
+            .map(|(i, &offset)| PageStart {
+                offset: floor_char_boundary(&part.text, offset),
+                page: first_page + i,
+            })
+            .collect(),
+        pdf: None,
+    }
 }
 
 fn floor_char_boundary(text: &str, mut offset: usize) -> usize {

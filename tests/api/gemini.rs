@@ -287,3 +287,55 @@ async fn retry_runs_only_the_failed_chunks_again() {
         "a completed job has nothing to retry"
     );
 }
+
+#[actix_web::test]
+async fn pdf_input_gives_the_sentences_of_text_input() {
+    let fake = fake(|_| {}).await;
+    let app = gemini_app(&fake, |_| {}).await;
+    let pdf = novel_pdf(12);
+    let text_id = app.submit(&pdf, &[("input_mode", "text")]).await;
+    assert_eq!(
+        app.wait_until_finished(&text_id).await["status"],
+        "completed"
+    );
+
+    let pdf_id = app.submit(&pdf, &[("input_mode", "pdf")]).await;
+    let job = app.wait_until_finished(&pdf_id).await;
+
+    assert_eq!(job["status"], "completed", "{job}");
+    assert_eq!(job["settings"]["input_mode"], "pdf");
+    let request = fake.state.last_request().expect("a request was made");
+    let sent_pdf = request.contents.iter().flat_map(|c| &c.parts).any(|p| {
+        p.inline_data
+            .as_ref()
+            .is_some_and(|b| b.mime_type == "application/pdf")
+    });
+    assert!(sent_pdf, "the chunk went as an inline PDF");
+    assert_eq!(app.sentences(&pdf_id).await, app.sentences(&text_id).await);
+}
+
+#[actix_web::test]
+async fn a_book_without_a_text_layer_is_accepted_only_for_pdf_input_with_gemini() {
+    let fake = fake(|_| {}).await;
+    let app = gemini_app(&fake, |_| {}).await;
+    let scan = fnt::testkit::pdf::image_only_pdf(3);
+
+    let (status, body) = app.upload(&scan, &[("engine", "local")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["code"], "no_text_layer");
+    let (status, body) = app.upload(&scan, &[("input_mode", "text")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (status, body) = app
+        .upload(&scan, &[("engine", "local"), ("input_mode", "pdf")])
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["error"]["code"], "invalid_setting");
+
+    let (status, body) = app.upload(&scan, &[("input_mode", "pdf")]).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let id = body["job_id"].as_str().unwrap().to_owned();
+    // The fake cannot read images, so it finds no sentences; Gemini would read the scan.
+    let job = app.wait_until_finished(&id).await;
+    assert_eq!(job["error"]["code"], "no_sentences", "{job}");
+    assert!(fake.state.requests() >= 1);
+}

@@ -68,6 +68,9 @@ struct Reply {
 struct Item {
     normalized: String,
     original: String,
+    /// Only asked for with PDF input, where the client cannot find the page itself.
+    #[serde(default)]
+    page: Option<u32>,
 }
 
 impl GeminiEngine {
@@ -121,12 +124,17 @@ impl GeminiEngine {
         usage: &Cell<Usage>,
     ) -> Result<Vec<Sentence>, Ask> {
         let items = self.request_items(input, settings, usage).await?;
-        let body = input
-            .text
-            .get(input.body_start..input.body_end)
-            .unwrap_or_default();
-        check_coverage(body, &items).map_err(Ask::Fail)?;
-        let mut sentences = place_on_pages(input, items);
+        let mut sentences = if input.pdf.is_some() {
+            // No text to compare with: the model's pages are trusted within the chunk.
+            pages_from_answer(input, items)
+        } else {
+            let body = input
+                .text
+                .get(input.body_start..input.body_end)
+                .unwrap_or_default();
+            check_coverage(body, &items).map_err(Ask::Fail)?;
+            place_on_pages(input, items)
+        };
         self.enforce_limit(input, settings, &mut sentences, usage)
             .await;
         Ok(sentences)
@@ -140,14 +148,35 @@ impl GeminiEngine {
         usage: &Cell<Usage>,
     ) -> Result<Vec<Item>, Ask> {
         let prompt = prompt::prompt(input, settings);
+        let (parts, schema, estimate) = match &input.pdf {
+            None => (
+                vec![Part::text(prompt.user)],
+                prompt::response_schema(),
+                (prompt.system.len() + input.text.len()) as u64 / 4,
+            ),
+            Some(pdf) => (
+                vec![
+                    Part {
+                        inline_data: Some(wire::Blob {
+                            mime_type: "application/pdf".into(),
+                            data: pdf.data.clone(),
+                        }),
+                        ..Part::default()
+                    },
+                    Part::text(prompt.user),
+                ],
+                prompt::response_schema_with_pages(),
+                // Google's documented rate for documents: 258 tokens a page.
+                u64::from(input.last_page - input.first_page + 3) * 258,
+            ),
+        };
         let request = GenerateContentRequest::text_json(
             &prompt.system,
-            vec![Part::text(prompt.user)],
-            prompt::response_schema(),
+            parts,
+            schema,
             self.config.max_output_tokens,
             0.2,
         );
-        let estimate = (prompt.system.len() + input.text.len()) as u64 / 4;
         let _pass = self.gate.admit(estimate).await;
         let mut call_usage = Usage::default();
         let answer = self
@@ -236,6 +265,7 @@ impl GeminiEngine {
                 offset: 0,
                 page: input.first_page,
             }],
+            pdf: None,
         };
         let answers = self
             .request_items(&reask, settings, usage)
@@ -276,6 +306,10 @@ impl GeminiEngine {
 impl Engine for GeminiEngine {
     fn name(&self) -> &str {
         GEMINI
+    }
+
+    fn reads_pdf(&self) -> bool {
+        true
     }
 
     fn cache_identity(&self, settings: &Settings) -> Option<String> {
@@ -409,8 +443,44 @@ fn place_on_pages(input: &ChunkInput, items: Vec<Item>) -> Vec<Sentence> {
         .collect()
 }
 
+fn pages_from_answer(input: &ChunkInput, items: Vec<Item>) -> Vec<Sentence> {
+    items
+        .into_iter()
+        .map(|item| Sentence {
+            page: item
+                .page
+                .unwrap_or(input.first_page)
+                .clamp(input.first_page, input.last_page),
+            normalized: item.normalized,
+            original: item.original,
+            engine: None,
+        })
+        .collect()
+}
+
+/// A PDF chunk split by its own pages; the attached PDF (and its context) stays the same.
+fn page_halves(input: &ChunkInput) -> Option<(ChunkInput, ChunkInput)> {
+    if input.last_page <= input.first_page {
+        return None;
+    }
+    let middle = input.first_page + (input.last_page - input.first_page) / 2;
+    Some((
+        ChunkInput {
+            last_page: middle,
+            ..input.clone()
+        },
+        ChunkInput {
+            first_page: middle + 1,
+            ..input.clone()
+        },
+    ))
+}
+
 /// The body cut near its middle at a paragraph break, else after a sentence end.
 fn halves(input: &ChunkInput) -> Option<(ChunkInput, ChunkInput)> {
+    if input.pdf.is_some() {
+        return page_halves(input);
+    }
     let (start, end) = (input.body_start, input.body_end);
     if end.saturating_sub(start) < MIN_SPLIT_BYTES {
         return None;
@@ -436,6 +506,13 @@ fn halves(input: &ChunkInput) -> Option<(ChunkInput, ChunkInput)> {
 }
 
 fn local_fallback(input: &ChunkInput, settings: &Settings) -> Vec<Sentence> {
+    if input.pdf.is_some() {
+        // A page the model refuses and that has no text layer cannot be rewritten at all;
+        // one with a text layer is read here and written locally.
+        return pdf_text_input(input)
+            .map(|text_input| local_fallback(&text_input, settings))
+            .unwrap_or_default();
+    }
     rewrite_chunk(input, settings)
         .sentences
         .into_iter()
@@ -444,6 +521,23 @@ fn local_fallback(input: &ChunkInput, settings: &Settings) -> Vec<Sentence> {
             ..s
         })
         .collect()
+}
+
+/// The chunk's attached PDF read as text, body = the chunk's own pages.
+fn pdf_text_input(input: &ChunkInput) -> Option<ChunkInput> {
+    use base64::Engine as _;
+    let pdf = input.pdf.as_ref()?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(&pdf.data)
+        .ok()?;
+    let (book, _) =
+        crate::pdf::read_book(&bytes, crate::pdf::clean::CleanOptions::default()).ok()?;
+    Some(crate::pdf::plan::book_chunk(
+        &book,
+        pdf.first_page,
+        input.index,
+        input.first_page..=input.last_page,
+    ))
 }
 
 fn is_dialogue(original: &str) -> bool {
@@ -469,6 +563,7 @@ mod tests {
         Item {
             normalized: normalized.into(),
             original: original.into(),
+            page: None,
         }
     }
 
@@ -518,6 +613,7 @@ mod tests {
             body_end: text.len(),
             text,
             pages: vec![PageStart { offset: 0, page: 1 }],
+            pdf: None,
         };
         let (a, b) = halves(&input).unwrap();
         assert_eq!(a.body_end, b.body_start);

@@ -73,10 +73,31 @@ pub fn user_text(input: &ChunkInput, settings: &Settings) -> String {
     )
 }
 
+/// The prompt for `input`: its text, or, in PDF mode, instructions about the attached pages.
 pub fn prompt(input: &ChunkInput, settings: &Settings) -> Prompt {
-    Prompt {
-        system: system_instruction(settings),
-        user: user_text(input, settings),
+    match &input.pdf {
+        None => Prompt {
+            system: system_instruction(settings),
+            user: user_text(input, settings),
+        },
+        Some(pdf) => Prompt {
+            system: format!(
+                "{}\nThe chunk is attached as a PDF whose first page is page {} of the book. \
+                 Rewrite the sentences that start on the book pages named in the CHUNK section; \
+                 the other pages are context. Put the book page where each original sentence \
+                 starts in `page`.",
+                system_instruction(settings),
+                pdf.first_page
+            ),
+            user: format!(
+                "{SETTINGS}\n{}\npdf_first_page={}\n{BEFORE}\n\n{CHUNK}\nBook pages {}-{} of \
+                 the attached PDF.\n{AFTER}\n\n{END}\n",
+                settings_lines(settings, input.first_page, input.last_page),
+                pdf.first_page,
+                input.first_page,
+                input.last_page
+            ),
+        },
     }
 }
 
@@ -113,12 +134,24 @@ pub fn response_schema() -> Value {
     })
 }
 
+/// The schema for PDF input: each sentence also says on which book page it starts.
+pub fn response_schema_with_pages() -> Value {
+    let mut schema = response_schema();
+    if let Some(item) = schema.pointer_mut("/properties/sentences/items") {
+        item["properties"]["page"] = json!({"type": "integer"});
+        item["required"] = json!(["normalized", "original", "page"]);
+    }
+    schema
+}
+
 /// A user message read back: the settings and the three text sections.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParsedPrompt<'a> {
     pub settings: Settings,
     pub first_page: u32,
     pub last_page: u32,
+    /// In PDF mode: the book page of the attached PDF's first page.
+    pub pdf_first_page: Option<u32>,
     pub before: &'a str,
     pub chunk: &'a str,
     pub after: &'a str,
@@ -133,9 +166,12 @@ pub fn parse_user_text(text: &str) -> Option<ParsedPrompt<'_>> {
     let after = rest.strip_suffix(&format!("\n{END}\n"))?;
     let mut settings = Settings::default();
     let (mut first_page, mut last_page) = (0, 0);
+    let mut pdf_first_page = None;
     for line in settings_block.lines() {
         let (key, value) = line.split_once('=')?;
-        if key == "pages" {
+        if key == "pdf_first_page" {
+            pdf_first_page = Some(value.parse().ok()?);
+        } else if key == "pages" {
             let (a, b) = value.split_once('-')?;
             first_page = a.parse().ok()?;
             last_page = b.parse().ok()?;
@@ -147,6 +183,7 @@ pub fn parse_user_text(text: &str) -> Option<ParsedPrompt<'_>> {
         settings,
         first_page,
         last_page,
+        pdf_first_page,
         before,
         chunk,
         after,
@@ -171,6 +208,7 @@ mod tests {
             body_start,
             body_end,
             pages: vec![PageStart { offset: 0, page: 6 }],
+            pdf: None,
         };
         let settings = Settings {
             sentence_length_limit: 11,

@@ -111,6 +111,7 @@ mod tests {
             body_start: body.start,
             body_end: body.end,
             pages: vec![PageStart { offset: 0, page: 1 }],
+            pdf: None,
         }
     }
 
