@@ -350,7 +350,7 @@ async fn invalid_requests_get_400s_and_use_no_scripted_fault() {
         body
     };
     let mut both_schemas = good.clone();
-    both_schemas["generationConfig"]["responseSchema"] = json!({"type": "OBJECT"});
+    both_schemas["generationConfig"]["responseJsonSchema"] = json!({"type": "object"});
     let mut no_mime = good.clone();
     no_mime["generationConfig"]
         .as_object_mut()

@@ -627,6 +627,62 @@ mod tests {
     }
 
     #[test]
+    fn api_failures_map_to_what_the_actors_do_next() {
+        let engine = GeminiEngine::new(GeminiConfig {
+            base_url: "http://127.0.0.1:9".into(),
+            api_key: "k".into(),
+            model_speed: "s".into(),
+            model_balanced: "b".into(),
+            model_quality: "q".into(),
+            limits: RateLimits {
+                requests_per_window: 10,
+                tokens_per_window: 10,
+                max_concurrent: 1,
+                window: Duration::from_secs(60),
+            },
+            request_timeout: Duration::from_secs(1),
+            max_output_tokens: 1024,
+            quota_park: None,
+        })
+        .unwrap();
+        let m = |message: &str| message.to_owned();
+        let key = engine.engine_error(ApiFailure::InvalidKey { message: m("x") });
+        assert!(key.fails_job() && key.to_string().contains("GEMINI_API_KEY"));
+        let minute = engine.engine_error(ApiFailure::QuotaPerMinute {
+            retry_after: Some(Duration::from_secs(26)),
+        });
+        assert_eq!(minute.snooze(), Some(Duration::from_secs(26)));
+        let day = engine.engine_error(ApiFailure::QuotaPerDay {
+            retry_after: Some(Duration::from_secs(22)),
+        });
+        // The short retryDelay Google sends with a daily quota is not trusted.
+        assert!(day.snooze().unwrap() > Duration::from_secs(60));
+        for transient in [
+            ApiFailure::Internal { message: m("x") },
+            ApiFailure::Unavailable { message: m("x") },
+            ApiFailure::DeadlineExceeded { message: m("x") },
+            ApiFailure::Other {
+                http_status: 502,
+                message: m("x"),
+            },
+        ] {
+            assert!(engine.engine_error(transient).is_retryable());
+        }
+        for permanent in [
+            ApiFailure::PermissionDenied { message: m("x") },
+            ApiFailure::ModelNotFound { message: m("x") },
+            ApiFailure::InvalidArgument { message: m("x") },
+            ApiFailure::NoQuotaOnTier { message: m("x") },
+        ] {
+            let e = engine.engine_error(permanent);
+            assert!(
+                !e.is_retryable() && e.snooze().is_none() && !e.fails_job(),
+                "{e}"
+            );
+        }
+    }
+
+    #[test]
     fn the_daily_quota_resets_at_pacific_midnight() {
         let now = Utc.with_ymd_and_hms(2026, 11, 23, 17, 30, 0).unwrap();
         assert_eq!(

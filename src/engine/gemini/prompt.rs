@@ -113,20 +113,21 @@ fn settings_lines(settings: &Settings, first_page: u32, last_page: u32) -> Strin
     )
 }
 
-/// The JSON schema of the answer (for `responseJsonSchema`).
+/// The answer's schema, as `responseSchema` takes it (OpenAPI subset, upper-case types).
 pub fn response_schema() -> Value {
     json!({
-        "type": "object",
+        "type": "OBJECT",
         "properties": {
             "sentences": {
-                "type": "array",
+                "type": "ARRAY",
                 "items": {
-                    "type": "object",
+                    "type": "OBJECT",
                     "properties": {
-                        "normalized": {"type": "string"},
-                        "original": {"type": "string"}
+                        "normalized": {"type": "STRING"},
+                        "original": {"type": "STRING"}
                     },
-                    "required": ["normalized", "original"]
+                    "required": ["normalized", "original"],
+                    "propertyOrdering": ["normalized", "original"]
                 }
             }
         },
@@ -138,8 +139,9 @@ pub fn response_schema() -> Value {
 pub fn response_schema_with_pages() -> Value {
     let mut schema = response_schema();
     if let Some(item) = schema.pointer_mut("/properties/sentences/items") {
-        item["properties"]["page"] = json!({"type": "integer"});
+        item["properties"]["page"] = json!({"type": "INTEGER"});
         item["required"] = json!(["normalized", "original", "page"]);
+        item["propertyOrdering"] = json!(["normalized", "original", "page"]);
     }
     schema
 }

@@ -53,7 +53,8 @@ pub struct GenerateContentRequest {
 }
 
 impl GenerateContentRequest {
-    /// One user turn answered as JSON that follows `schema` (sent as `responseJsonSchema`).
+    /// One user turn answered as JSON that follows `schema` (sent as `responseSchema`, the
+    /// OpenAPI subset every current model accepts).
     pub fn text_json(
         system: &str,
         user_parts: Vec<Part>,
@@ -68,7 +69,7 @@ impl GenerateContentRequest {
                 temperature: Some(temperature),
                 max_output_tokens: Some(max_output_tokens),
                 response_mime_type: Some(JSON_MIME.to_owned()),
-                response_json_schema: Some(schema),
+                response_schema: Some(schema),
                 ..GenerationConfig::default()
             }),
             ..Self::default()
@@ -1363,7 +1364,7 @@ mod tests {
                     "maxOutputTokens": 16384,
                     "temperature": 0.2,
                     "responseMimeType": "application/json",
-                    "responseJsonSchema": schema,
+                    "responseSchema": schema,
                     "thinkingConfig": {"thinkingBudget": 1024}
                 },
                 "safetySettings": [{"category": "HARM_CATEGORY_HARASSMENT",
