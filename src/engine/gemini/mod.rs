@@ -18,6 +18,7 @@ use chrono::{DateTime, Days, NaiveTime, TimeZone, Utc};
 use futures_util::future::LocalBoxFuture;
 use serde::Deserialize;
 
+use super::local::segment::{SegmentOptions, segment};
 use super::local::{rewrite_chunk, split, words::word_count};
 use super::rate_gate::{RateGate, RateLimits};
 use super::{ChunkInput, ChunkOutput, Engine, EngineError, PageStart, Sentence, Usage};
@@ -128,11 +129,7 @@ impl GeminiEngine {
             // No text to compare with: the model's pages are trusted within the chunk.
             pages_from_answer(input, items)
         } else {
-            let body = input
-                .text
-                .get(input.body_start..input.body_end)
-                .unwrap_or_default();
-            check_coverage(body, &items).map_err(Ask::Fail)?;
+            check_coverage(expected_words(input), &items).map_err(Ask::Fail)?;
             place_on_pages(input, items)
         };
         self.enforce_limit(input, settings, &mut sentences, usage)
@@ -392,9 +389,20 @@ fn drop_trailing_comma(out: &mut String) {
     }
 }
 
+/// The words of the sentences that start in the chunk's body, as the local segmenter sees
+/// them: headings and page furniture don't count, so a chunk of only a chapter title may
+/// rightly come back empty.
+fn expected_words(input: &ChunkInput) -> usize {
+    segment(&input.text, SegmentOptions::default())
+        .into_iter()
+        .filter(|s| input.owns(s.start))
+        .filter_map(|s| input.text.get(s.start..s.end))
+        .map(word_count)
+        .sum()
+}
+
 /// An answer that covers too little of the chunk silently dropped text.
-fn check_coverage(body: &str, items: &[Item]) -> Result<(), EngineError> {
-    let body_words = word_count(body);
+fn check_coverage(body_words: usize, items: &[Item]) -> Result<(), EngineError> {
     if body_words == 0 {
         return Ok(());
     }
@@ -595,10 +603,33 @@ mod tests {
             ),
             item("Personne ne vint.", "Personne ne vint."),
         ];
-        assert!(check_coverage(body, &all).is_ok());
-        assert!(check_coverage(body, &all[..1]).is_err());
-        assert!(check_coverage(body, &[]).is_err());
-        assert!(check_coverage("", &[]).is_ok());
+        let words = word_count(body);
+        assert!(check_coverage(words, &all).is_ok());
+        assert!(check_coverage(words, &all[..1]).is_err());
+        assert!(check_coverage(words, &[]).is_err());
+        assert!(check_coverage(0, &[]).is_ok());
+    }
+
+    #[test]
+    fn a_chunk_of_only_a_heading_expects_no_sentences() {
+        let text = "Fin du chapitre.\nCHAPITRE III\nIl pleuvait.";
+        let input = ChunkInput {
+            index: 0,
+            first_page: 1,
+            last_page: 1,
+            body_start: text.find("CHAPITRE").unwrap(),
+            body_end: text.find("Il").unwrap(),
+            text: text.into(),
+            pages: vec![PageStart { offset: 0, page: 1 }],
+            pdf: None,
+        };
+        assert_eq!(expected_words(&input), 0);
+        let whole = ChunkInput {
+            body_start: 0,
+            body_end: text.len(),
+            ..input
+        };
+        assert_eq!(expected_words(&whole), 5);
     }
 
     #[test]
