@@ -17,7 +17,7 @@ use tokio::task::AbortHandle;
 
 use super::messages::{ChunkEvent, ChunkReport, StopChunk};
 use super::retry::RetryPolicy;
-use crate::engine::{ChunkInput, ChunkOutput, Engine, EngineError};
+use crate::engine::{ChunkInput, ChunkOutput, Engine, EngineError, Meter};
 use crate::settings::Settings;
 
 /// Why one attempt failed.
@@ -54,6 +54,7 @@ pub struct ChunkActor {
     failures: u32,
     next_delay: Duration,
     task: Option<AbortHandle>,
+    meter: Meter,
     keep_alive: Option<Addr<Self>>,
 }
 
@@ -83,6 +84,7 @@ impl ChunkActor {
             failures: spec.attempts_so_far,
             next_delay: Duration::ZERO,
             task: None,
+            meter: Meter::default(),
             keep_alive: Some(ctx.address()),
         })
     }
@@ -97,13 +99,17 @@ impl ChunkActor {
         let settings = Arc::clone(&self.settings);
         let permits = Arc::clone(&self.permits);
         let limit = self.policy.timeout;
+        // A fresh meter per attempt: what a failed, hung or panicking attempt spent is still
+        // read from it afterwards.
+        let meter = Meter::default();
+        self.meter = meter.clone();
         let task = actix_rt::spawn(async move {
             let _permit = permits.acquire_owned().await.map_err(|_| {
                 AttemptFailure::Engine(EngineError::Unavailable("worker shutting down".into()))
             })?;
             // Timed from here: waiting for a permit is not the engine's time.
             let started = std::time::Instant::now();
-            match tokio::time::timeout(limit, engine.rewrite(input, settings)).await {
+            match tokio::time::timeout(limit, engine.rewrite(input, settings, meter)).await {
                 Ok(result) => result
                     .map(|output| (output, started.elapsed()))
                     .map_err(AttemptFailure::from),
@@ -129,6 +135,7 @@ impl ChunkActor {
             attempts: self.attempts,
             output,
             took,
+            usage: self.meter.total(),
         });
         self.finish(ctx);
     }
@@ -145,6 +152,7 @@ impl ChunkActor {
                     error,
                     delay: self.next_delay,
                     quota: matches!(engine_error, EngineError::QuotaExhausted { .. }),
+                    usage: self.meter.total(),
                 });
                 ctx.stop();
                 return;
@@ -153,6 +161,7 @@ impl ChunkActor {
                 self.report(ChunkEvent::Fatal {
                     attempts: self.attempts,
                     error,
+                    usage: self.meter.total(),
                 });
                 self.finish(ctx);
                 return;
@@ -166,6 +175,7 @@ impl ChunkActor {
                 attempt: self.attempts,
                 error,
                 delay: self.next_delay,
+                usage: self.meter.total(),
             });
             // The supervisor restarts us (we still hold our own address) after `restarting`.
             ctx.stop();
@@ -174,6 +184,7 @@ impl ChunkActor {
             self.report(ChunkEvent::Failed {
                 attempts: self.attempts,
                 error,
+                usage: self.meter.total(),
             });
             self.finish(ctx);
         }

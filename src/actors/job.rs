@@ -17,7 +17,7 @@ use crate::db::chunks::ChunkChange;
 use crate::db::jobs::{Ending, Progress};
 use crate::db::models::{ChunkRow, HistoryRow, JobRow, NewChunk, SentenceRow};
 use crate::db::{DbError, now_ms};
-use crate::engine::{ChunkInput, ChunkOutput, Engine, Sentence};
+use crate::engine::{ChunkInput, ChunkOutput, Engine, Sentence, Usage};
 use crate::pdf::{self, PdfError, clean::CleanOptions, plan};
 use crate::settings::{InputMode, Settings};
 use crate::status::{ChunkStatus, JobStatus};
@@ -241,6 +241,7 @@ impl JobActor {
                     ChunkChange::Failed {
                         attempts: i32::try_from(self.chunks[index].attempts).unwrap_or(i32::MAX),
                         error: "the stored chunk input could not be read".into(),
+                        usage: Usage::default(),
                     },
                 ));
                 continue;
@@ -520,11 +521,13 @@ impl Handler<ChunkReport> for JobActor {
                 attempt,
                 error,
                 delay,
+                usage,
             } => {
                 tracing::info!(job = %self.job.id, chunk = index, attempt, ?delay, "chunk will be retried");
                 ChunkChange::Retrying {
                     attempt: attempt as i32,
                     error,
+                    usage,
                 }
             }
             ChunkEvent::Snoozed {
@@ -532,6 +535,7 @@ impl Handler<ChunkReport> for JobActor {
                 error,
                 delay,
                 quota,
+                usage,
             } => {
                 tracing::info!(job = %self.job.id, chunk = index, ?delay, quota, "chunk waits");
                 if quota {
@@ -540,6 +544,7 @@ impl Handler<ChunkReport> for JobActor {
                 ChunkChange::Retrying {
                     attempt: attempt as i32,
                     error,
+                    usage,
                 }
             }
             ChunkEvent::Fatal { error, .. } => {
@@ -552,6 +557,7 @@ impl Handler<ChunkReport> for JobActor {
                 attempts,
                 output,
                 took,
+                usage,
             } => {
                 self.running.remove(&index);
                 self.chunks[index].status = ChunkStatus::Done;
@@ -559,7 +565,7 @@ impl Handler<ChunkReport> for JobActor {
                     Ok(result) => ChunkChange::Done {
                         attempts: attempts as i32,
                         result,
-                        usage: output.usage,
+                        usage,
                         duration_ms: i64::try_from(took.as_millis()).unwrap_or(i64::MAX),
                     },
                     Err(e) => {
@@ -567,16 +573,22 @@ impl Handler<ChunkReport> for JobActor {
                         ChunkChange::Failed {
                             attempts: attempts as i32,
                             error: format!("result could not be stored: {e}"),
+                            usage,
                         }
                     }
                 }
             }
-            ChunkEvent::Failed { attempts, error } => {
+            ChunkEvent::Failed {
+                attempts,
+                error,
+                usage,
+            } => {
                 self.running.remove(&index);
                 self.chunks[index].status = ChunkStatus::Failed;
                 ChunkChange::Failed {
                     attempts: attempts as i32,
                     error,
+                    usage,
                 }
             }
         };

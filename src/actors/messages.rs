@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use actix::Message;
 
-use crate::engine::ChunkOutput;
+use crate::engine::{ChunkOutput, Usage};
 
 /// New work may be waiting: look at the queue now rather than at the next poll.
 #[derive(Message)]
@@ -54,6 +54,7 @@ pub enum ChunkEvent {
         attempt: u32,
         error: String,
         delay: Duration,
+        usage: Usage,
     },
     /// Waiting without spending an attempt (rate limit, or the daily quota when `quota`).
     Snoozed {
@@ -61,20 +62,24 @@ pub enum ChunkEvent {
         error: String,
         delay: Duration,
         quota: bool,
+        usage: Usage,
     },
     Done {
         attempts: u32,
         output: ChunkOutput,
         /// How long the successful attempt took.
         took: Duration,
+        usage: Usage,
     },
     Failed {
         attempts: u32,
         error: String,
+        usage: Usage,
     },
     /// An error that dooms the whole job (an invalid API key).
     Fatal {
         attempts: u32,
         error: String,
+        usage: Usage,
     },
 }

@@ -20,6 +20,7 @@ pub enum ChunkChange {
     Retrying {
         attempt: i32,
         error: String,
+        usage: Usage,
     },
     Done {
         attempts: i32,
@@ -30,7 +31,20 @@ pub enum ChunkChange {
     Failed {
         attempts: i32,
         error: String,
+        usage: Usage,
     },
+}
+
+impl ChunkChange {
+    /// What the attempt behind this change spent (nothing for a start).
+    fn usage(&self) -> Usage {
+        match self {
+            Self::Started { .. } => Usage::default(),
+            Self::Retrying { usage, .. }
+            | Self::Done { usage, .. }
+            | Self::Failed { usage, .. } => *usage,
+        }
+    }
 }
 
 impl Db {
@@ -102,6 +116,26 @@ impl Db {
                 .filter(job_chunks::job_id.eq(&job_id))
                 .filter(job_chunks::idx.eq(idx));
             let now = now_ms();
+            // Every attempt is paid for, whether it succeeded or not.
+            let spent = change.usage();
+            if spent != Usage::default() {
+                diesel::update(jobs::table.filter(jobs::id.eq(&job_id)))
+                    .set((
+                        jobs::tokens_in.eq(jobs::tokens_in + spent.input_tokens),
+                        jobs::tokens_out.eq(jobs::tokens_out + spent.output_tokens),
+                        jobs::api_calls.eq(jobs::api_calls + spent.api_calls),
+                    ))
+                    .execute(conn)
+                    .await?;
+                diesel::update(target)
+                    .set((
+                        job_chunks::tokens_in.eq(job_chunks::tokens_in + spent.input_tokens),
+                        job_chunks::tokens_out.eq(job_chunks::tokens_out + spent.output_tokens),
+                        job_chunks::api_calls.eq(job_chunks::api_calls + spent.api_calls),
+                    ))
+                    .execute(conn)
+                    .await?;
+            }
             match change {
                 ChunkChange::Started { attempt } => {
                     diesel::update(target)
@@ -113,7 +147,7 @@ impl Db {
                         .execute(conn)
                         .await?
                 }
-                ChunkChange::Retrying { attempt, error } => {
+                ChunkChange::Retrying { attempt, error, .. } => {
                     diesel::update(target)
                         .set((
                             job_chunks::status.eq(ChunkStatus::Pending.as_str()),
@@ -126,32 +160,23 @@ impl Db {
                 ChunkChange::Done {
                     attempts,
                     result,
-                    usage,
                     duration_ms,
+                    ..
                 } => {
-                    diesel::update(jobs::table.filter(jobs::id.eq(&job_id)))
-                        .set((
-                            jobs::tokens_in.eq(jobs::tokens_in + usage.input_tokens),
-                            jobs::tokens_out.eq(jobs::tokens_out + usage.output_tokens),
-                            jobs::api_calls.eq(jobs::api_calls + usage.api_calls),
-                        ))
-                        .execute(conn)
-                        .await?;
                     diesel::update(target)
                         .set((
                             job_chunks::status.eq(ChunkStatus::Done.as_str()),
                             job_chunks::attempts.eq(attempts),
                             job_chunks::result.eq(result),
                             job_chunks::finished_at.eq(now),
-                            job_chunks::tokens_in.eq(usage.input_tokens),
-                            job_chunks::tokens_out.eq(usage.output_tokens),
-                            job_chunks::api_calls.eq(usage.api_calls),
                             job_chunks::duration_ms.eq(duration_ms),
                         ))
                         .execute(conn)
                         .await?
                 }
-                ChunkChange::Failed { attempts, error } => {
+                ChunkChange::Failed {
+                    attempts, error, ..
+                } => {
                     diesel::update(target)
                         .set((
                             job_chunks::status.eq(ChunkStatus::Failed.as_str()),

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use futures_util::future::LocalBoxFuture;
 use sha2::{Digest, Sha256};
 
-use super::{ChunkInput, ChunkOutput, Engine, EngineError, Usage};
+use super::{ChunkInput, ChunkOutput, Engine, EngineError, Meter};
 use crate::db::Db;
 use crate::settings::Settings;
 
@@ -64,24 +64,28 @@ impl Engine for CachedEngine {
         self: Arc<Self>,
         input: Arc<ChunkInput>,
         settings: Arc<Settings>,
+        meter: Meter,
     ) -> LocalBoxFuture<'static, Result<ChunkOutput, EngineError>> {
         Box::pin(async move {
             let Some(identity) = self.inner.cache_identity(&settings) else {
-                return Arc::clone(&self.inner).rewrite(input, settings).await;
+                return Arc::clone(&self.inner)
+                    .rewrite(input, settings, meter)
+                    .await;
             };
             let key = cache_key(&identity, &input, &settings);
             match self.db.cached_output(&key).await {
                 Ok(Some(stored)) => {
-                    if let Ok(mut output) = serde_json::from_str::<ChunkOutput>(&stored) {
-                        // A hit costs nothing this time.
-                        output.usage = Usage::default();
+                    // A hit costs nothing: the meter is left alone.
+                    if let Ok(output) = serde_json::from_str::<ChunkOutput>(&stored) {
                         return Ok(output);
                     }
                 }
                 Ok(None) => {}
                 Err(e) => tracing::warn!(error = %e, "cache lookup failed; calling the engine"),
             }
-            let output = Arc::clone(&self.inner).rewrite(input, settings).await?;
+            let output = Arc::clone(&self.inner)
+                .rewrite(input, settings, meter)
+                .await?;
             match serde_json::to_string(&output) {
                 Ok(json) => {
                     if let Err(e) = self.db.store_output(&key, self.inner.name(), json).await {

@@ -80,8 +80,28 @@ impl ChunkInput {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChunkOutput {
     pub sentences: Vec<Sentence>,
-    #[serde(default)]
-    pub usage: Usage,
+}
+
+/// Counts what an engine spends on one attempt as it goes, so that an attempt that fails,
+/// hangs or panics half-way is still paid for in the accounts.
+#[derive(Debug, Clone, Default)]
+pub struct Meter(Arc<std::sync::Mutex<Usage>>);
+
+impl Meter {
+    pub fn add(&self, usage: Usage) {
+        let mut total = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *total += usage;
+    }
+
+    pub fn total(&self) -> Usage {
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 /// What rewriting a chunk cost.
@@ -167,10 +187,13 @@ pub trait Engine: Send + Sync + 'static {
         false
     }
 
+    /// Rewrites the sentences that start in the chunk's body; what the attempt costs is added
+    /// to `meter` as it is spent.
     fn rewrite(
         self: Arc<Self>,
         input: Arc<ChunkInput>,
         settings: Arc<Settings>,
+        meter: Meter,
     ) -> LocalBoxFuture<'static, Result<ChunkOutput, EngineError>>;
 }
 

@@ -11,7 +11,7 @@ use futures_util::future::LocalBoxFuture;
 use crate::helpers::{TestApp, novel_pdf, spawn_app_with};
 use fnt::config::{Config, Secret};
 use fnt::engine::gemini::GeminiEngine;
-use fnt::engine::{ChunkInput, ChunkOutput, Engine, EngineError, Engines};
+use fnt::engine::{ChunkInput, ChunkOutput, Engine, EngineError, Engines, Meter};
 use fnt::fake_gemini::{FakeGemini, FakeGeminiArgs, Fault};
 use fnt::settings::Settings;
 
@@ -83,6 +83,11 @@ async fn with_30_percent_faults_a_120_page_book_gives_exactly_the_fault_free_sen
     assert!(
         got == expected,
         "the sentences differ from the fault-free run"
+    );
+    // Every call is paid for, those of failed attempts included.
+    assert_eq!(
+        job["api_calls"].as_u64(),
+        Some(faulty_fake.state.requests())
     );
     assert!(job["api_calls"].as_i64().unwrap() > job["total_chunks"].as_i64().unwrap());
     assert!(job["tokens_in"].as_i64().unwrap() > 0 && job["tokens_out"].as_i64().unwrap() > 0);
@@ -185,9 +190,11 @@ impl Engine for PanicsMidCall {
         self: Arc<Self>,
         input: Arc<ChunkInput>,
         settings: Arc<Settings>,
+        meter: Meter,
     ) -> LocalBoxFuture<'static, Result<ChunkOutput, EngineError>> {
         Box::pin(async move {
-            let call = Arc::clone(&self.inner).rewrite(Arc::clone(&input), Arc::clone(&settings));
+            let call =
+                Arc::clone(&self.inner).rewrite(Arc::clone(&input), Arc::clone(&settings), meter);
             if input.index == 1 && !self.fired.swap(true, Ordering::SeqCst) {
                 let _ = actix_web::rt::time::timeout(Duration::from_millis(100), call).await;
                 panic!("the chunk actor's work panicked mid-call");

@@ -14,7 +14,7 @@ use fnt::app::Application;
 use fnt::config::{Config, ServeConfig};
 use fnt::core::Core;
 use fnt::engine::local::rewrite_chunk;
-use fnt::engine::{ChunkInput, ChunkOutput, Engine, EngineError, Engines};
+use fnt::engine::{ChunkInput, ChunkOutput, Engine, EngineError, Engines, Meter};
 use fnt::settings::Settings;
 use fnt::testkit::novel;
 use fnt::testkit::pdf::{FixtureOptions, book_pdf};
@@ -331,6 +331,7 @@ impl Engine for ScriptedEngine {
         self: Arc<Self>,
         input: Arc<ChunkInput>,
         settings: Arc<Settings>,
+        _meter: Meter,
     ) -> LocalBoxFuture<'static, Result<ChunkOutput, EngineError>> {
         let attempt = {
             let mut calls = self.calls.lock().expect("lock");

@@ -10,7 +10,6 @@ pub mod client;
 pub mod prompt;
 pub mod wire;
 
-use std::cell::Cell;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,7 +20,7 @@ use serde::Deserialize;
 use super::local::segment::{SegmentOptions, segment};
 use super::local::{rewrite_chunk, split, words::word_count};
 use super::rate_gate::{RateGate, RateLimits};
-use super::{ChunkInput, ChunkOutput, Engine, EngineError, PageStart, Sentence, Usage};
+use super::{ChunkInput, ChunkOutput, Engine, EngineError, Meter, PageStart, Sentence, Usage};
 use crate::settings::{ModelPreference, Settings};
 use client::{CallFailure, Client};
 use wire::{ApiFailure, ContentFailure, GenerateContentRequest, Part};
@@ -96,17 +95,17 @@ impl GeminiEngine {
         &'a self,
         input: ChunkInput,
         settings: &'a Settings,
-        usage: &'a Cell<Usage>,
+        meter: &'a Meter,
     ) -> LocalBoxFuture<'a, Result<Vec<Sentence>, EngineError>> {
         Box::pin(async move {
-            match self.ask(&input, settings, usage).await {
+            match self.ask(&input, settings, meter).await {
                 Ok(sentences) => Ok(sentences),
                 Err(Ask::Fail(e)) => Err(e),
                 Err(Ask::Split(why)) => match halves(&input) {
                     Some((first, second)) => {
                         tracing::info!(chunk = input.index, %why, "splitting the chunk in halves");
-                        let mut sentences = self.rewrite_body(first, settings, usage).await?;
-                        sentences.extend(self.rewrite_body(second, settings, usage).await?);
+                        let mut sentences = self.rewrite_body(first, settings, meter).await?;
+                        sentences.extend(self.rewrite_body(second, settings, meter).await?);
                         Ok(sentences)
                     }
                     None => {
@@ -122,9 +121,9 @@ impl GeminiEngine {
         &self,
         input: &ChunkInput,
         settings: &Settings,
-        usage: &Cell<Usage>,
+        meter: &Meter,
     ) -> Result<Vec<Sentence>, Ask> {
-        let items = self.request_items(input, settings, usage).await?;
+        let items = self.request_items(input, settings, meter).await?;
         let mut sentences = if input.pdf.is_some() {
             // No text to compare with: the model's pages are trusted within the chunk.
             pages_from_answer(input, items)
@@ -132,7 +131,7 @@ impl GeminiEngine {
             check_coverage(expected_words(input), &items).map_err(Ask::Fail)?;
             place_on_pages(input, items)
         };
-        self.enforce_limit(input, settings, &mut sentences, usage)
+        self.enforce_limit(input, settings, &mut sentences, meter)
             .await;
         Ok(sentences)
     }
@@ -142,7 +141,7 @@ impl GeminiEngine {
         &self,
         input: &ChunkInput,
         settings: &Settings,
-        usage: &Cell<Usage>,
+        meter: &Meter,
     ) -> Result<Vec<Item>, Ask> {
         let prompt = prompt::prompt(input, settings);
         let (parts, schema, estimate) = match &input.pdf {
@@ -180,9 +179,7 @@ impl GeminiEngine {
             .client
             .generate(self.model_for(settings), &request, &mut call_usage)
             .await;
-        let mut total = usage.get();
-        total += call_usage;
-        usage.set(total);
+        meter.add(call_usage);
         match answer {
             Ok(text) => parse_items(&text).ok_or_else(|| {
                 Ask::Fail(EngineError::Malformed(
@@ -236,7 +233,7 @@ impl GeminiEngine {
         input: &ChunkInput,
         settings: &Settings,
         sentences: &mut Vec<Sentence>,
-        usage: &Cell<Usage>,
+        meter: &Meter,
     ) {
         let limit = settings.sentence_length_limit as usize;
         let too_long = |s: &Sentence| {
@@ -265,7 +262,7 @@ impl GeminiEngine {
             pdf: None,
         };
         let answers = self
-            .request_items(&reask, settings, usage)
+            .request_items(&reask, settings, meter)
             .await
             .unwrap_or_default();
         let mut out = Vec::with_capacity(sentences.len());
@@ -321,16 +318,13 @@ impl Engine for GeminiEngine {
         self: Arc<Self>,
         input: Arc<ChunkInput>,
         settings: Arc<Settings>,
+        meter: Meter,
     ) -> LocalBoxFuture<'static, Result<ChunkOutput, EngineError>> {
         Box::pin(async move {
-            let usage = Cell::new(Usage::default());
             let sentences = self
-                .rewrite_body((*input).clone(), &settings, &usage)
+                .rewrite_body((*input).clone(), &settings, &meter)
                 .await?;
-            Ok(ChunkOutput {
-                sentences,
-                usage: usage.get(),
-            })
+            Ok(ChunkOutput { sentences })
         })
     }
 }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use futures_util::future::LocalBoxFuture;
 
-use super::{ChunkInput, ChunkOutput, Engine, EngineError, LOCAL, Sentence};
+use super::{ChunkInput, ChunkOutput, Engine, EngineError, LOCAL, Meter, Sentence};
 use crate::settings::Settings;
 use segment::{SegmentOptions, segment};
 use split::{SplitOptions, split_sentence};
@@ -25,6 +25,7 @@ impl Engine for LocalEngine {
         self: Arc<Self>,
         input: Arc<ChunkInput>,
         settings: Arc<Settings>,
+        _meter: Meter,
     ) -> LocalBoxFuture<'static, Result<ChunkOutput, EngineError>> {
         Box::pin(async move {
             // CPU work: keep it off the arbiter thread that runs the actors.
@@ -80,10 +81,7 @@ pub fn rewrite_chunk(input: &ChunkInput, settings: &Settings) -> ChunkOutput {
             });
         }
     }
-    ChunkOutput {
-        sentences,
-        usage: Default::default(),
-    }
+    ChunkOutput { sentences }
 }
 
 /// Without `preserve_formatting` the learner gets bare sentences: no quotation marks and no
