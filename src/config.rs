@@ -19,7 +19,7 @@ mod defaults {
     pub const MAX_RUNNING_JOBS: usize = 4;
     pub const MAX_PARALLEL_CHUNKS: usize = 8;
     pub const CHUNK_ATTEMPTS: u32 = 3;
-    pub const CHUNK_TIMEOUT_SECS: u64 = 300;
+    pub const CHUNK_TIMEOUT_SECS: u64 = 900;
     pub const RETRY_BASE_MS: u64 = 500;
     pub const RETRY_MAX_MS: u64 = 30_000;
     pub const LEASE_SECS: u64 = 30;
