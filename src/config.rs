@@ -270,7 +270,7 @@ impl Config {
         let key = self.gemini_api_key.as_ref()?;
         Some(GeminiConfig {
             base_url: self.gemini_base_url.clone(),
-            api_key: key.expose().to_owned(),
+            api_key: key.clone(),
             model_speed: self.gemini_model_speed.clone(),
             model_balanced: self.gemini_model_balanced.clone(),
             model_quality: self.gemini_model_quality.clone(),
@@ -316,6 +316,16 @@ mod tests {
     struct Cli {
         #[command(flatten)]
         serve: ServeConfig,
+    }
+
+    #[test]
+    fn the_api_key_is_never_printed() {
+        let config = Config {
+            gemini_api_key: Some(Secret::new("AIza-very-secret")),
+            ..Config::default()
+        };
+        assert!(!format!("{config:?}").contains("very-secret"));
+        assert!(!format!("{:?}", config.gemini()).contains("very-secret"));
     }
 
     #[test]

@@ -21,6 +21,7 @@ use super::local::segment::{SegmentOptions, segment};
 use super::local::{rewrite_chunk, split, words::word_count};
 use super::rate_gate::{RateGate, RateLimits};
 use super::{ChunkInput, ChunkOutput, Engine, EngineError, Meter, PageStart, Sentence, Usage};
+use crate::config::Secret;
 use crate::settings::{ModelPreference, Settings};
 use client::{CallFailure, Client};
 use wire::{ApiFailure, ContentFailure, GenerateContentRequest, Part};
@@ -35,7 +36,8 @@ const MIN_WORD_RATIO: f64 = 0.6;
 #[derive(Debug, Clone)]
 pub struct GeminiConfig {
     pub base_url: String,
-    pub api_key: String,
+    /// Kept wrapped so that printing the configuration never shows it.
+    pub api_key: Secret,
     pub model_speed: String,
     pub model_balanced: String,
     pub model_quality: String,
@@ -76,7 +78,11 @@ struct Item {
 impl GeminiEngine {
     pub fn new(config: GeminiConfig) -> Result<Self, String> {
         Ok(Self {
-            client: Client::new(&config.base_url, &config.api_key, config.request_timeout)?,
+            client: Client::new(
+                &config.base_url,
+                config.api_key.expose(),
+                config.request_timeout,
+            )?,
             gate: RateGate::new(config.limits),
             config,
         })
@@ -655,7 +661,7 @@ mod tests {
     fn api_failures_map_to_what_the_actors_do_next() {
         let engine = GeminiEngine::new(GeminiConfig {
             base_url: "http://127.0.0.1:9".into(),
-            api_key: "k".into(),
+            api_key: Secret::new("k"),
             model_speed: "s".into(),
             model_balanced: "b".into(),
             model_quality: "q".into(),
