@@ -7,6 +7,7 @@ pub mod config;
 pub mod core;
 pub mod db;
 pub mod engine;
+pub mod events;
 pub mod fake_gemini;
 pub mod pdf;
 pub mod process;

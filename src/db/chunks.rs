@@ -9,6 +9,7 @@ use super::models::{ChunkRow, NewChunk};
 use super::schema::{job_chunks, jobs};
 use super::{BatchInsert, Db, DbError, now_ms};
 use crate::engine::Usage;
+use crate::events::ChunkNote;
 use crate::status::ChunkStatus;
 
 /// A change to one chunk, as the chunk's supervisor reports it.
@@ -36,6 +37,26 @@ pub enum ChunkChange {
 }
 
 impl ChunkChange {
+    /// How the change reads in a job event.
+    fn note(&self, index: i32) -> ChunkNote {
+        let (status, attempts, error) = match self {
+            Self::Started { attempt } => (ChunkStatus::Running, *attempt, None),
+            Self::Retrying { attempt, error, .. } => {
+                (ChunkStatus::Pending, *attempt, Some(error.clone()))
+            }
+            Self::Done { attempts, .. } => (ChunkStatus::Done, *attempts, None),
+            Self::Failed {
+                attempts, error, ..
+            } => (ChunkStatus::Failed, *attempts, Some(error.clone())),
+        };
+        ChunkNote {
+            index,
+            status: status.as_str().to_owned(),
+            attempts,
+            error,
+        }
+    }
+
     /// What the attempt behind this change spent (nothing for a start).
     fn usage(&self) -> Usage {
         match self {
@@ -57,18 +78,21 @@ impl Db {
         step: &str,
     ) -> Result<bool, DbError> {
         let (job_id, worker, step) = (job_id.to_owned(), worker.to_owned(), step.to_owned());
-        in_transaction!(self, |conn| {
+        let event = in_transaction!(self, |conn| {
             let total = i32::try_from(chunks.len()).unwrap_or(i32::MAX);
             let changed = diesel::update(held_by(&job_id, &worker))
                 .set((jobs::total_chunks.eq(total), jobs::current_step.eq(&step)))
                 .execute(conn)
                 .await?;
             if changed != 1 {
-                return Ok(false);
+                return Ok(None);
             }
             conn.insert_chunks(chunks).await?;
-            Ok(true)
-        })
+            Ok(Some(append_event!(conn, &job_id, None)))
+        })?;
+        let held = event.is_some();
+        self.publish(event);
+        Ok(held)
     }
 
     pub async fn chunks(&self, job_id: &str) -> Result<Vec<ChunkRow>, DbError> {
@@ -94,7 +118,7 @@ impl Db {
         progress: Progress,
     ) -> Result<bool, DbError> {
         let (job_id, worker) = (job_id.to_owned(), worker.to_owned());
-        in_transaction!(self, |conn| {
+        let event = in_transaction!(self, |conn| {
             let held = diesel::update(held_by(&job_id, &worker))
                 .set((
                     jobs::progress_percent.eq(diesel::dsl::sql::<diesel::sql_types::Integer>(
@@ -110,8 +134,9 @@ impl Db {
                 .execute(conn)
                 .await?;
             if held != 1 {
-                return Ok(false);
+                return Ok(None);
             }
+            let note = change.note(idx);
             let target = job_chunks::table
                 .filter(job_chunks::job_id.eq(&job_id))
                 .filter(job_chunks::idx.eq(idx));
@@ -188,7 +213,10 @@ impl Db {
                         .await?
                 }
             };
-            Ok(true)
-        })
+            Ok(Some(append_event!(conn, &job_id, Some(note))))
+        })?;
+        let held = event.is_some();
+        self.publish(event);
+        Ok(held)
     }
 }

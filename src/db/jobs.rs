@@ -58,13 +58,15 @@ pub struct Progress {
 
 impl Db {
     pub async fn insert_job(&self, job: NewJob) -> Result<(), DbError> {
-        on_conn!(self, |conn| {
+        let event = in_transaction!(self, |conn| {
             diesel::insert_into(jobs::table)
                 .values(&job)
                 .execute(conn)
                 .await?;
-            Ok(())
-        })
+            Ok(append_event!(conn, &job.id, None))
+        })?;
+        self.publish([event]);
+        Ok(())
     }
 
     pub async fn job(&self, id: &str, owner: &str) -> Result<Option<JobRow>, DbError> {
@@ -102,7 +104,7 @@ impl Db {
 
     pub async fn cancel_job(&self, id: &str, owner: &str) -> Result<CancelOutcome, DbError> {
         let (id, owner) = (id.to_owned(), owner.to_owned());
-        in_transaction!(self, |conn| {
+        let (outcome, event) = in_transaction!(self, |conn| {
             let now = now_ms();
             let changed = diesel::update(
                 jobs::table
@@ -123,7 +125,8 @@ impl Db {
             .execute(conn)
             .await?;
             if changed == 1 {
-                return Ok(CancelOutcome::Cancelled);
+                let event = append_event!(conn, &id, None);
+                return Ok((CancelOutcome::Cancelled, Some(event)));
             }
             let status: Option<String> = jobs::table
                 .filter(jobs::id.eq(&id))
@@ -132,11 +135,14 @@ impl Db {
                 .first(conn)
                 .await
                 .optional()?;
-            Ok(match status {
+            let outcome = match status {
                 None => CancelOutcome::NotFound,
                 Some(s) => CancelOutcome::AlreadyFinished(s),
-            })
-        })
+            };
+            Ok((outcome, None))
+        })?;
+        self.publish(event);
+        Ok(outcome)
     }
 
     /// Queues a partial (or failed) job again with only its failed chunks pending: chunks that
@@ -148,7 +154,7 @@ impl Db {
         owner: &str,
     ) -> Result<RetryOutcome, DbError> {
         let (id, owner) = (id.to_owned(), owner.to_owned());
-        in_transaction!(self, |conn| {
+        let (outcome, event) = in_transaction!(self, |conn| {
             let status: Option<String> = jobs::table
                 .filter(jobs::id.eq(&id))
                 .filter(jobs::owner_id.eq(&owner))
@@ -157,11 +163,11 @@ impl Db {
                 .await
                 .optional()?;
             let Some(status) = status else {
-                return Ok(RetryOutcome::NotFound);
+                return Ok((RetryOutcome::NotFound, None));
             };
             let retryable = [JobStatus::Partial.as_str(), JobStatus::Failed.as_str()];
             if !retryable.contains(&status.as_str()) {
-                return Ok(RetryOutcome::NothingToRetry(status));
+                return Ok((RetryOutcome::NothingToRetry(status), None));
             }
             let failed = job_chunks::table
                 .filter(job_chunks::job_id.eq(&id))
@@ -176,7 +182,7 @@ impl Db {
                 .execute(conn)
                 .await?;
             if chunks == 0 {
-                return Ok(RetryOutcome::NothingToRetry(status));
+                return Ok((RetryOutcome::NothingToRetry(status), None));
             }
             let (total, done): (i32, i64) = (
                 jobs::table
@@ -211,8 +217,11 @@ impl Db {
                 ))
                 .execute(conn)
                 .await?;
-            Ok(RetryOutcome::Requeued { chunks })
-        })
+            let event = append_event!(conn, &id, None);
+            Ok((RetryOutcome::Requeued { chunks }, Some(event)))
+        })?;
+        self.publish(event);
+        Ok(outcome)
     }
 
     /// Claims the oldest job that is queued or whose worker stopped renewing its lease.
@@ -222,7 +231,7 @@ impl Db {
         lease_ms: i64,
     ) -> Result<Option<JobRow>, DbError> {
         let worker = worker.to_owned();
-        in_transaction!(self, |conn| {
+        let claimed = in_transaction!(self, |conn| {
             let now = now_ms();
             let candidate: Option<String> = jobs::table
                 .filter(
@@ -253,8 +262,13 @@ impl Db {
                 .returning(JobRow::as_returning())
                 .get_result(conn)
                 .await?;
-            Ok(Some(row))
-        })
+            let event = append_event!(conn, &id, None);
+            Ok(Some((row, event)))
+        })?;
+        Ok(claimed.map(|(row, event)| {
+            self.publish([event]);
+            row
+        }))
     }
 
     /// Extends the lease; `false` means the job is no longer this worker's to run.
@@ -295,7 +309,7 @@ impl Db {
         ending: Ending,
     ) -> Result<bool, DbError> {
         let (id, worker) = (id.to_owned(), worker.to_owned());
-        in_transaction!(self, |conn| {
+        let event = in_transaction!(self, |conn| {
             let now = now_ms();
             let (status, code, message) = match &ending {
                 Ending::WithResult { status, .. } => (*status, None, None),
@@ -317,7 +331,7 @@ impl Db {
                 .execute(conn)
                 .await?;
             if changed != 1 {
-                return Ok(false);
+                return Ok(None);
             }
             if let Ending::WithResult {
                 history: entry,
@@ -331,8 +345,11 @@ impl Db {
                     .await?;
                 conn.insert_sentences(rows.clone()).await?;
             }
-            Ok(true)
-        })
+            Ok(Some(append_event!(conn, &id, None)))
+        })?;
+        let finished = event.is_some();
+        self.publish(event);
+        Ok(finished)
     }
 }
 

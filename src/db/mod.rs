@@ -44,8 +44,37 @@ macro_rules! in_transaction {
     }};
 }
 
+/// Inside a transaction: bumps the job's event sequence and stores the event describing the
+/// job as it now stands. Evaluates to the event, to broadcast once the transaction commits.
+macro_rules! append_event {
+    ($conn:expr, $job_id:expr, $chunk:expr) => {{
+        let row: $crate::db::models::JobRow = diesel::update(
+            $crate::db::schema::jobs::table.filter($crate::db::schema::jobs::id.eq($job_id)),
+        )
+        .set($crate::db::schema::jobs::event_seq.eq($crate::db::schema::jobs::event_seq + 1))
+        .returning($crate::db::models::JobRow::as_returning())
+        .get_result($conn)
+        .await?;
+        let now = $crate::db::now_ms();
+        let event = $crate::events::JobEvent::from_row(&row, $chunk, now);
+        let payload = serde_json::to_string(&event)
+            .map_err(|e| $crate::db::DbError::Decode(e.to_string()))?;
+        diesel::insert_into($crate::db::schema::job_events::table)
+            .values((
+                $crate::db::schema::job_events::job_id.eq(&row.id),
+                $crate::db::schema::job_events::seq.eq(row.event_seq),
+                $crate::db::schema::job_events::payload.eq(payload),
+                $crate::db::schema::job_events::created_at.eq(now),
+            ))
+            .execute($conn)
+            .await?;
+        event
+    }};
+}
+
 pub mod cache;
 pub mod chunks;
+pub mod events;
 pub mod history;
 pub mod jobs;
 pub mod models;
@@ -102,7 +131,12 @@ pub(crate) enum Pool {
 pub struct Db {
     pub(crate) pool: Pool,
     runtime: Arc<DbRuntime>,
+    /// Job events, sent after the transaction that stored them commits.
+    events: tokio::sync::broadcast::Sender<crate::events::JobEvent>,
 }
+
+/// Live events buffered per listener; one that falls further behind replays from the table.
+const EVENT_BUFFER: usize = 1024;
 
 /// The runtime every database operation runs on. Dropped from async code too, so it shuts
 /// down in the background instead of blocking (which tokio forbids there).
@@ -188,6 +222,7 @@ impl Db {
                 let db = Self {
                     pool: Pool::Sqlite(pool),
                     runtime: Arc::new(DbRuntime(Some(runtime))),
+                    events: tokio::sync::broadcast::channel(EVENT_BUFFER).0,
                 };
                 db.ping().await?;
                 Ok(db)

@@ -33,6 +33,7 @@ pub struct JobRow {
     pub tokens_in: i64,
     pub tokens_out: i64,
     pub api_calls: i64,
+    pub event_seq: i64,
 }
 
 #[derive(Debug, Clone, Insertable)]

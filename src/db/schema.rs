@@ -39,6 +39,16 @@ diesel::table! {
         tokens_in -> BigInt,
         tokens_out -> BigInt,
         api_calls -> BigInt,
+        event_seq -> BigInt,
+    }
+}
+
+diesel::table! {
+    job_events (job_id, seq) {
+        job_id -> Text,
+        seq -> BigInt,
+        payload -> Text,
+        created_at -> BigInt,
     }
 }
 
@@ -101,9 +111,10 @@ diesel::table! {
 
 diesel::joinable!(jobs -> users (owner_id));
 diesel::joinable!(job_chunks -> jobs (job_id));
+diesel::joinable!(job_events -> jobs (job_id));
 diesel::joinable!(history -> jobs (job_id));
 diesel::joinable!(sentences -> history (history_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
-    users, jobs, job_chunks, history, sentences, llm_cache
+    users, jobs, job_chunks, job_events, history, sentences, llm_cache
 );
