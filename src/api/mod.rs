@@ -38,6 +38,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     resource("/jobs/{id}/result").route(web::get().to(jobs::result::job_result)),
                 )
                 .service(resource("/jobs/{id}/retry").route(web::post().to(jobs::retry::retry_job)))
+                .service(
+                    resource("/jobs/{id}/events").route(web::get().to(jobs::events::job_events)),
+                )
                 .default_service(web::to(not_found_route)),
         )
         .default_service(web::to(not_found_route));

@@ -185,6 +185,26 @@ impl TestApp {
             .collect()
     }
 
+    /// Opens the job's Server-Sent Events stream, resuming after `last_event_id` if given.
+    pub async fn sse(&self, id: &str, last_event_id: Option<i64>) -> (StatusCode, SseReader) {
+        let mut request = self
+            .client
+            .get(format!("{}/api/v1/jobs/{id}/events", self.base))
+            .timeout(Duration::from_secs(60));
+        if let Some(seq) = last_event_id {
+            request = request.insert_header(("Last-Event-ID", seq.to_string()));
+        }
+        let response = request.send().await.expect("request sent");
+        let status = response.status();
+        (
+            status,
+            SseReader {
+                body: Box::pin(response),
+                buffer: String::new(),
+            },
+        )
+    }
+
     /// Files left in the uploads directory.
     pub fn stored_uploads(&self) -> Vec<String> {
         std::fs::read_dir(self.core.config.uploads_dir())
@@ -359,5 +379,50 @@ impl Engine for ScriptedEngine {
             }
             Ok(rewrite_chunk(&input, &settings))
         })
+    }
+}
+
+/// Reads `text/event-stream` frames: `(id, data)` of each event; comments are skipped.
+pub struct SseReader {
+    body: futures_util::stream::LocalBoxStream<
+        'static,
+        Result<actix_web::web::Bytes, actix_web::error::PayloadError>,
+    >,
+    buffer: String,
+}
+
+impl SseReader {
+    /// The next event, or `None` when the server ends the stream.
+    pub async fn next_event(&mut self) -> Option<(i64, Value)> {
+        use futures_util::StreamExt;
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let frame: String = self.buffer.drain(..end + 2).collect();
+                let mut id = None;
+                let mut data = None;
+                for line in frame.lines() {
+                    if let Some(v) = line.strip_prefix("id: ") {
+                        id = v.trim().parse().ok();
+                    } else if let Some(v) = line.strip_prefix("data: ") {
+                        data = serde_json::from_str(v).ok();
+                    }
+                }
+                match (id, data) {
+                    (Some(id), Some(data)) => return Some((id, data)),
+                    _ => continue,
+                }
+            }
+            let chunk = self.body.next().await?.expect("stream readable");
+            self.buffer.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+
+    /// Every remaining event until the stream ends.
+    pub async fn rest(&mut self) -> Vec<(i64, Value)> {
+        let mut events = Vec::new();
+        while let Some(event) = self.next_event().await {
+            events.push(event);
+        }
+        events
     }
 }

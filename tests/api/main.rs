@@ -3,6 +3,7 @@
 mod bad_input;
 mod boundaries;
 mod cancel;
+mod events;
 mod gemini;
 mod helpers;
 mod jobs;
