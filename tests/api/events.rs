@@ -20,10 +20,14 @@ async fn every_event_of_a_multi_chunk_job_arrives_in_order_once() {
     let engine = ScriptedEngine::new().always(Act::Delay(Duration::from_millis(60)));
     let app = spawn_app_with(|_| {}, engine.engines()).await;
     let id = app.submit(&novel_pdf(12), &[]).await;
+    // Another job runs at the same time: its events must not leak into this stream.
+    let other = app.submit(&novel_pdf(12), &[]).await;
 
     let (status, mut sse) = app.sse(&id, None).await;
     assert_eq!(status, StatusCode::OK);
     let events = sse.rest().await;
+    assert!(events.iter().all(|(_, e)| e["job_id"] == id.as_str()));
+    assert_eq!(app.wait_until_finished(&other).await["status"], "completed");
 
     let seqs: Vec<i64> = events.iter().map(|(seq, _)| *seq).collect();
     assert_eq!(

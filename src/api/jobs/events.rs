@@ -106,15 +106,24 @@ impl Feed {
                     return None;
                 }
             }
-            match tokio::time::timeout(HEARTBEAT, self.live.recv()).await {
-                // Only the very next event is taken live; anything later goes through the
-                // table, which cannot skip one.
-                Ok(Ok(event)) if event.job_id == self.job_id && event.seq == self.last + 1 => {
-                    self.pending.push_back(event);
+            // Wait for this job's next event; other jobs' events pass by without touching the
+            // table, and the heartbeat keeps its own deadline however busy the feed is.
+            let deadline = tokio::time::Instant::now() + HEARTBEAT;
+            loop {
+                match tokio::time::timeout_at(deadline, self.live.recv()).await {
+                    Ok(Ok(event)) if event.job_id != self.job_id => continue,
+                    // Only the very next event is taken live; after a gap (or a lag) the table,
+                    // which cannot skip one, is read again.
+                    Ok(Ok(event)) => {
+                        if event.seq == self.last + 1 {
+                            self.pending.push_back(event);
+                        }
+                        break;
+                    }
+                    Ok(Err(RecvError::Lagged(_))) => break,
+                    Ok(Err(RecvError::Closed)) => return None,
+                    Err(_) => return Some((Ok(Bytes::from_static(b": keep-alive\n\n")), self)),
                 }
-                Ok(Ok(_)) | Ok(Err(RecvError::Lagged(_))) => {}
-                Ok(Err(RecvError::Closed)) => return None,
-                Err(_) => return Some((Ok(Bytes::from_static(b": keep-alive\n\n")), self)),
             }
         }
     }
