@@ -7,16 +7,36 @@ use serde::{Deserialize, Serialize};
 use crate::db::models::JobRow;
 use crate::status::JobStatus;
 
+/// Where a job stands: shared by the job's JSON view and its events.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct JobEvent {
-    pub seq: i64,
-    pub job_id: String,
+pub struct JobProgress {
     pub status: String,
     pub progress_percent: i32,
     pub current_step: String,
     pub processed_chunks: i32,
     pub total_chunks: i32,
     pub failed_chunks: i32,
+}
+
+impl JobProgress {
+    pub fn of(row: &JobRow) -> Self {
+        Self {
+            status: row.status.clone(),
+            progress_percent: row.progress_percent,
+            current_step: row.current_step.clone(),
+            processed_chunks: row.processed_chunks,
+            total_chunks: row.total_chunks,
+            failed_chunks: row.failed_chunks,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobEvent {
+    pub seq: i64,
+    pub job_id: String,
+    #[serde(flatten)]
+    pub progress: JobProgress,
     /// The chunk whose change this event reports, if one did.
     pub chunk: Option<ChunkNote>,
     pub eta_seconds: Option<i64>,
@@ -38,12 +58,7 @@ impl JobEvent {
         Self {
             seq: row.event_seq,
             job_id: row.id.clone(),
-            status: row.status.clone(),
-            progress_percent: row.progress_percent,
-            current_step: row.current_step.clone(),
-            processed_chunks: row.processed_chunks,
-            total_chunks: row.total_chunks,
-            failed_chunks: row.failed_chunks,
+            progress: JobProgress::of(row),
             chunk,
             eta_seconds: eta_seconds(row, now_ms),
             at: DateTime::from_timestamp_millis(now_ms).unwrap_or_default(),
@@ -51,7 +66,7 @@ impl JobEvent {
     }
 
     pub fn is_final(&self) -> bool {
-        JobStatus::parse(&self.status).is_some_and(JobStatus::is_terminal)
+        JobStatus::parse(&self.progress.status).is_some_and(JobStatus::is_terminal)
     }
 }
 

@@ -15,16 +15,13 @@ use serde_json::Value;
 use super::AppState;
 use super::error::ApiError;
 use crate::db::models::JobRow;
+use crate::events::JobProgress;
 
 #[derive(Debug, Serialize)]
 pub struct JobView {
     pub id: String,
-    pub status: String,
-    pub progress_percent: i32,
-    pub current_step: String,
-    pub processed_chunks: i32,
-    pub total_chunks: i32,
-    pub failed_chunks: i32,
+    #[serde(flatten)]
+    pub progress: JobProgress,
     pub page_count: i32,
     pub file_name: String,
     pub tokens_in: i64,
@@ -45,19 +42,15 @@ pub struct JobErrorView {
 
 impl From<JobRow> for JobView {
     fn from(row: JobRow) -> Self {
+        let progress = JobProgress::of(&row);
         let error = row.error_code.map(|code| JobErrorView {
             code,
             message: row.error_message.unwrap_or_default(),
         });
         Self {
             settings: serde_json::from_str(&row.settings).unwrap_or(Value::Null),
+            progress,
             id: row.id,
-            status: row.status,
-            progress_percent: row.progress_percent,
-            current_step: row.current_step,
-            processed_chunks: row.processed_chunks,
-            total_chunks: row.total_chunks,
-            failed_chunks: row.failed_chunks,
             page_count: row.page_count,
             file_name: row.file_name,
             tokens_in: row.tokens_in,
