@@ -128,9 +128,7 @@ impl Db {
                 let event = append_event!(conn, &id, None);
                 return Ok((CancelOutcome::Cancelled, Some(event)));
             }
-            let status: Option<String> = jobs::table
-                .filter(jobs::id.eq(&id))
-                .filter(jobs::owner_id.eq(&owner))
+            let status: Option<String> = owned_by(&id, &owner)
                 .select(jobs::status)
                 .first(conn)
                 .await
@@ -155,9 +153,7 @@ impl Db {
     ) -> Result<RetryOutcome, DbError> {
         let (id, owner) = (id.to_owned(), owner.to_owned());
         let (outcome, event) = in_transaction!(self, |conn| {
-            let status: Option<String> = jobs::table
-                .filter(jobs::id.eq(&id))
-                .filter(jobs::owner_id.eq(&owner))
+            let status: Option<String> = owned_by(&id, &owner)
                 .select(jobs::status)
                 .first(conn)
                 .await
@@ -351,6 +347,18 @@ impl Db {
         self.publish(event);
         Ok(finished)
     }
+}
+
+type OwnedBy<'a> = diesel::dsl::Filter<
+    diesel::dsl::Filter<jobs::table, diesel::dsl::Eq<jobs::id, &'a str>>,
+    diesel::dsl::Eq<jobs::owner_id, &'a str>,
+>;
+
+/// The job row, only for its owner.
+fn owned_by<'a>(id: &'a str, owner: &'a str) -> OwnedBy<'a> {
+    jobs::table
+        .filter(jobs::id.eq(id))
+        .filter(jobs::owner_id.eq(owner))
 }
 
 type HeldBy<'a> = diesel::dsl::Filter<

@@ -254,13 +254,15 @@ impl GeminiEngine {
             .filter(|s| too_long(s))
             .map(|s| s.normalized.clone())
             .collect();
+        let text = long.join("\n");
+        let body_end = text.len();
         let reask = ChunkInput {
             index: input.index,
             first_page: input.first_page,
             last_page: input.first_page,
-            text: long.join("\n"),
+            text,
             body_start: 0,
-            body_end: long.join("\n").len(),
+            body_end,
             pages: vec![PageStart {
                 offset: 0,
                 page: input.first_page,
