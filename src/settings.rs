@@ -198,6 +198,15 @@ mod tests {
         assert_eq!(s.set("colour", "red").unwrap_err().field, "colour");
         assert!(s.set("sentence_length_limit", "eight").is_err());
         assert!(s.set("ignore_dialogue", "maybe").is_err());
+        s.set("model_preference", "Quality").unwrap();
+        s.set("input_mode", "pdf").unwrap();
+        assert_eq!(s.model_preference, ModelPreference::Quality);
+        assert_eq!(s.input_mode, InputMode::Pdf);
+        assert_eq!(
+            s.set("model_preference", "fastest").unwrap_err().field,
+            "model_preference"
+        );
+        assert_eq!(s.set("input_mode", "ocr").unwrap_err().field, "input_mode");
     }
 
     #[test]

@@ -252,6 +252,17 @@ async fn unknown_routes_methods_and_ids_answer_in_the_error_shape() {
             "not_found",
         ),
         (
+            app.post("/api/v1/jobs/6f1c2b1e-0000-4000-8000-000000000000/retry")
+                .await,
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            app.get("/api/v1/jobs/not-a-uuid/events").await,
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
             app.get("/api/v1/jobs?limit=0").await,
             StatusCode::BAD_REQUEST,
             "invalid_request",
