@@ -27,11 +27,17 @@ impl Application {
             core: core.clone(),
             owner: LOCAL_USER_ID.to_owned(),
         });
+        let send_buffer = core.config.socket_send_buffer;
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
                 .wrap(actix_web::middleware::Logger::new("%r %s %b %Dms"))
                 .configure(api::routes)
+        })
+        .on_connect(move |connection, _| {
+            if let Some(size) = send_buffer {
+                cap_send_buffer(connection, size);
+            }
         })
         .listen(listener)?
         .run();
@@ -49,5 +55,15 @@ impl Application {
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
+    }
+}
+
+fn cap_send_buffer(connection: &dyn std::any::Any, size: u32) {
+    let Some(stream) = connection.downcast_ref::<actix_web::rt::net::TcpStream>() else {
+        return;
+    };
+    let size = usize::try_from(size).unwrap_or(usize::MAX);
+    if let Err(e) = socket2::SockRef::from(stream).set_send_buffer_size(size) {
+        tracing::warn!(error = %e, "could not cap a connection's send buffer");
     }
 }

@@ -25,6 +25,9 @@ mod defaults {
     pub const LEASE_SECS: u64 = 30;
     pub const POLL_INTERVAL_MS: u64 = 2_000;
     pub const MAX_JOB_CLAIMS: u32 = 5;
+    pub const WS_PING_INTERVAL_MS: u64 = 5_000;
+    pub const WS_CLIENT_TIMEOUT_MS: u64 = 15_000;
+    pub const WS_BUFFER_EVENTS: u64 = 64;
     pub const GEMINI_BASE_URL: &str = "https://generativelanguage.googleapis.com";
     pub const GEMINI_RPM: u32 = 60;
     pub const GEMINI_TPM: u64 = 1_000_000;
@@ -84,6 +87,21 @@ pub struct Config {
     /// Times a job may be claimed before it is failed as poisoned (it keeps killing workers).
     #[arg(long, env = "FNT_MAX_JOB_CLAIMS", value_parser = clap::value_parser!(u32).range(1..), default_value_t = defaults::MAX_JOB_CLAIMS)]
     pub max_job_claims: u32,
+    /// How often a WebSocket session pings its client, in milliseconds.
+    #[arg(long, env = "FNT_WS_PING_INTERVAL_MS", value_parser = clap::value_parser!(u64).range(10..), default_value_t = defaults::WS_PING_INTERVAL_MS)]
+    pub ws_ping_interval_ms: u64,
+    /// A WebSocket client silent (no pong, no message) this long is disconnected, in milliseconds.
+    #[arg(long, env = "FNT_WS_CLIENT_TIMEOUT_MS", value_parser = clap::value_parser!(u64).range(10..), default_value_t = defaults::WS_CLIENT_TIMEOUT_MS)]
+    pub ws_client_timeout_ms: u64,
+    /// Events held per job for a progress listener that is not keeping up; beyond this they
+    /// are coalesced into the latest one.
+    #[arg(long, env = "FNT_WS_BUFFER_EVENTS", value_parser = clap::value_parser!(u64).range(1..=10_000), default_value_t = defaults::WS_BUFFER_EVENTS)]
+    pub ws_buffer_events: u64,
+    /// Caps the kernel's send buffer of each HTTP connection, in bytes. Unset, the kernel sizes
+    /// it (up to megabytes per socket when a client reads slowly); with thousands of open
+    /// WebSockets a cap bounds what a stalled reader can hold.
+    #[arg(long, env = "FNT_SOCKET_SEND_BUFFER", value_parser = clap::value_parser!(u32).range(4096..))]
+    pub socket_send_buffer: Option<u32>,
     /// Books up to this many pages are processed as one chunk.
     #[arg(long, env = "FNT_SINGLE_CHUNK_MAX_PAGES", value_parser = clap::value_parser!(u32).range(1..), default_value_t = PlanConfig::default().single_chunk_max_pages)]
     pub single_chunk_max_pages: u32,
@@ -206,6 +224,10 @@ impl Default for Config {
             lease_secs: defaults::LEASE_SECS,
             poll_interval_ms: defaults::POLL_INTERVAL_MS,
             max_job_claims: defaults::MAX_JOB_CLAIMS,
+            ws_ping_interval_ms: defaults::WS_PING_INTERVAL_MS,
+            ws_client_timeout_ms: defaults::WS_CLIENT_TIMEOUT_MS,
+            ws_buffer_events: defaults::WS_BUFFER_EVENTS,
+            socket_send_buffer: None,
             single_chunk_max_pages: plan.single_chunk_max_pages,
             medium_max_pages: plan.medium_max_pages,
             medium_chunk_pages: plan.medium_chunk_pages,

@@ -3,9 +3,10 @@
 
 use std::sync::Arc;
 
-use actix::{Addr, Arbiter};
+use actix::{Actor, Addr, Arbiter};
 
 use crate::actors::Deps;
+use crate::actors::hub::ProgressHub;
 use crate::actors::messages::{CancelJob, Wake};
 use crate::actors::supervisor::JobSupervisor;
 use crate::config::Config;
@@ -17,6 +18,8 @@ pub struct Core {
     pub config: Arc<Config>,
     pub db: Db,
     pub engines: Engines,
+    /// Routes committed job events to the WebSocket sessions and SSE streams following them.
+    pub hub: Addr<ProgressHub>,
     supervisor: Addr<JobSupervisor>,
     arbiter: actix::ArbiterHandle,
 }
@@ -33,10 +36,16 @@ impl Core {
         let engines = engines.cached(&db);
         let deps = Deps::new(db.clone(), engines.clone(), Arc::clone(&config));
         let (supervisor, arbiter): (_, Arbiter) = JobSupervisor::start_on_own_arbiter(deps);
+        // On an arbiter of its own: listeners keep their progress when the workers halt.
+        let hub_arbiter = Arbiter::new();
+        let hub_db = db.clone();
+        let hub =
+            ProgressHub::start_in_arbiter(&hub_arbiter.handle(), move |_| ProgressHub::new(hub_db));
         Ok(Self {
             config,
             db,
             engines,
+            hub,
             supervisor,
             arbiter: arbiter.handle(),
         })

@@ -54,14 +54,14 @@ pub struct ChunkNote {
 
 impl JobEvent {
     /// The event for `row` as it stands after the change (its `event_seq` already bumped).
-    pub fn from_row(row: &JobRow, chunk: Option<ChunkNote>, now_ms: i64) -> Self {
+    pub fn from_row(row: &JobRow, chunk: Option<ChunkNote>, at: DateTime<Utc>) -> Self {
         Self {
             seq: row.event_seq,
             job_id: row.id.clone(),
             progress: JobProgress::of(row),
             chunk,
-            eta_seconds: eta_seconds(row, now_ms),
-            at: DateTime::from_timestamp_millis(now_ms).unwrap_or_default(),
+            eta_seconds: eta_seconds(row, at.timestamp_millis()),
+            at,
         }
     }
 

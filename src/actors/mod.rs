@@ -2,10 +2,14 @@
 //! supervised `ChunkActor`s that rewrite the chunks.
 
 pub mod chunk;
+pub mod hub;
 pub mod job;
 pub mod messages;
+pub mod outbox;
 pub mod retry;
 pub mod supervisor;
+pub mod ws_protocol;
+pub mod ws_session;
 
 use std::sync::Arc;
 

@@ -4,6 +4,7 @@ pub mod error;
 pub mod health;
 pub mod jobs;
 pub mod upload;
+pub mod ws;
 
 use actix_web::web;
 
@@ -41,6 +42,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(
                     resource("/jobs/{id}/events").route(web::get().to(jobs::events::job_events)),
                 )
+                .service(resource("/ws").route(web::get().to(ws::progress_socket)))
                 .default_service(web::to(not_found_route)),
         )
         .default_service(web::to(not_found_route));

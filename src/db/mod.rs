@@ -55,8 +55,9 @@ macro_rules! append_event {
         .returning($crate::db::models::JobRow::as_returning())
         .get_result($conn)
         .await?;
-        let now = $crate::db::now_ms();
-        let event = $crate::events::JobEvent::from_row(&row, $chunk, now);
+        let at = chrono::Utc::now();
+        let now = at.timestamp_millis();
+        let event = $crate::events::JobEvent::from_row(&row, $chunk, at);
         let payload = serde_json::to_string(&event)
             .map_err(|e| $crate::db::DbError::Decode(e.to_string()))?;
         diesel::insert_into($crate::db::schema::job_events::table)
@@ -79,6 +80,7 @@ pub mod history;
 pub mod jobs;
 pub mod models;
 pub mod schema;
+pub mod users;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

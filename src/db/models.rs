@@ -2,7 +2,7 @@
 
 use diesel::prelude::*;
 
-use super::schema::{history, job_chunks, jobs, sentences};
+use super::schema::{history, job_chunks, jobs, sentences, users};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = jobs)]
@@ -34,6 +34,16 @@ pub struct JobRow {
     pub tokens_out: i64,
     pub api_calls: i64,
     pub event_seq: i64,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser {
+    pub id: String,
+    pub email: String,
+    pub password_hash: Option<String>,
+    pub role: String,
+    pub created_at: i64,
 }
 
 #[derive(Debug, Clone, Insertable)]

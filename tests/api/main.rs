@@ -10,3 +10,5 @@ mod jobs;
 mod process_cli;
 mod resume;
 mod supervision;
+mod ws;
+mod ws_client;

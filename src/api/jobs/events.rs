@@ -4,6 +4,7 @@
 //! after the job's final event.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::http::header;
@@ -11,9 +12,10 @@ use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::stream;
 use serde::Deserialize;
-use tokio::sync::broadcast::{Receiver, error::RecvError};
 
 use super::owned_job;
+use crate::actors::hub::Membership;
+use crate::actors::outbox::Outbox;
 use crate::api::AppState;
 use crate::api::error::ApiError;
 use crate::db::Db;
@@ -48,8 +50,13 @@ pub async fn job_events(
             })?,
         None => query.after_seq.unwrap_or(0).max(0),
     };
-    // Subscribe before reading the table, so nothing committed in between is missed.
-    let live = state.core.db.subscribe_events();
+    // Join the job's room before reading the table, so nothing committed in between is missed.
+    let outbox = Arc::new(Outbox::new(
+        usize::try_from(state.core.config.ws_buffer_events).unwrap_or(usize::MAX),
+    ));
+    let room = Membership::join(&state.core.hub, &job.id, &outbox)
+        .await
+        .map_err(|e| ApiError::internal(format!("progress hub: {e}")))?;
     let ended =
         JobStatus::parse(&job.status).is_some_and(JobStatus::is_terminal) && after >= job.event_seq;
     let feed = Feed {
@@ -57,7 +64,9 @@ pub async fn job_events(
         job_id: job.id,
         last: after,
         pending: VecDeque::new(),
-        live,
+        caught_up: false,
+        outbox,
+        _room: room,
         finished: ended,
     };
     Ok(HttpResponse::Ok()
@@ -72,7 +81,10 @@ struct Feed {
     /// The last seq sent (or the one the client resumed after).
     last: i64,
     pending: VecDeque<JobEvent>,
-    live: Receiver<JobEvent>,
+    /// Nothing stored after `last` is left unread: new events come from the outbox alone.
+    caught_up: bool,
+    outbox: Arc<Outbox>,
+    _room: Membership,
     finished: bool,
 }
 
@@ -90,39 +102,45 @@ impl Feed {
                 self.finished = event.is_final();
                 return Some((Ok(frame(&event)), self));
             }
-            // The table holds every committed event in order: catch up from it first.
-            match self
-                .db
-                .events_after(&self.job_id, self.last, REPLAY_BATCH)
-                .await
-            {
-                Ok(events) if !events.is_empty() => {
-                    self.pending.extend(events);
-                    continue;
-                }
-                Ok(_) => {}
-                Err(e) => {
-                    tracing::error!(job = %self.job_id, error = %e, "event replay failed");
-                    return None;
+            // The table holds every committed event in order: catch up from it first, a
+            // batch at a time, so a slow reader never makes the server hold its whole log.
+            if !self.caught_up {
+                match self
+                    .db
+                    .events_after(&self.job_id, self.last, REPLAY_BATCH)
+                    .await
+                {
+                    Ok(events) => {
+                        self.caught_up = (events.len() as i64) < REPLAY_BATCH;
+                        self.pending.extend(events);
+                        continue;
+                    }
+                    Err(e) => {
+                        tracing::error!(job = %self.job_id, error = %e, "event replay failed");
+                        return None;
+                    }
                 }
             }
-            // Wait for this job's next event; other jobs' events pass by without touching the
-            // table, and the heartbeat keeps its own deadline however busy the feed is.
+            // Live: what the hub left, unless it skipped something (coalesced for a slow
+            // reader, or lagged), in which case the table fills the gap. The heartbeat keeps
+            // its own deadline however busy the outbox is.
             let deadline = tokio::time::Instant::now() + HEARTBEAT;
             loop {
-                match tokio::time::timeout_at(deadline, self.live.recv()).await {
-                    Ok(Ok(event)) if event.job_id != self.job_id => continue,
-                    // Only the very next event is taken live; after a gap (or a lag) the table,
-                    // which cannot skip one, is read again.
-                    Ok(Ok(event)) => {
-                        if event.seq == self.last + 1 {
-                            self.pending.push_back(event);
-                        }
-                        break;
+                let waiting = self.outbox.take(&self.job_id);
+                if !waiting.events.is_empty() || waiting.lagged {
+                    if waiting.continues(self.last) {
+                        self.pending
+                            .extend(waiting.events.iter().map(|live| live.event.clone()));
+                    } else {
+                        self.caught_up = false;
                     }
-                    Ok(Err(RecvError::Lagged(_))) => break,
-                    Ok(Err(RecvError::Closed)) => return None,
-                    Err(_) => return Some((Ok(Bytes::from_static(b": keep-alive\n\n")), self)),
+                    break;
+                }
+                if tokio::time::timeout_at(deadline, self.outbox.ready())
+                    .await
+                    .is_err()
+                {
+                    return Some((Ok(Bytes::from_static(b": keep-alive\n\n")), self));
                 }
             }
         }

@@ -1,0 +1,249 @@
+//! `ProgressHub`: one per process. It reads the committed job events once and hands each to
+//! the listeners in that job's room (WebSocket sessions, SSE streams), through their
+//! [`Outbox`]es, without ever waiting for one of them.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Weak};
+
+use actix::prelude::*;
+use futures_util::stream;
+use tokio::sync::broadcast::error::RecvError;
+
+use super::outbox::{LiveEvent, Outbox};
+use crate::db::Db;
+use crate::events::JobEvent;
+
+#[derive(Default)]
+pub struct ProgressHub {
+    rooms: HashMap<String, Vec<Weak<Outbox>>>,
+    db: Option<Db>,
+}
+
+impl ProgressHub {
+    pub fn new(db: Db) -> Self {
+        Self {
+            rooms: HashMap::new(),
+            db: Some(db),
+        }
+    }
+
+    /// Open rooms and the listeners in them, for tests and metrics.
+    fn census(&self) -> Census {
+        Census {
+            rooms: self.rooms.len(),
+            listeners: self.rooms.values().map(Vec::len).sum(),
+        }
+    }
+
+    fn deliver(&mut self, event: JobEvent) {
+        let Some(room) = self.rooms.get_mut(&event.job_id) else {
+            return;
+        };
+        let job_id = event.job_id.clone();
+        let live = LiveEvent::new(event);
+        // A listener that went away without leaving is dropped here.
+        room.retain(|listener| match listener.upgrade() {
+            Some(outbox) => {
+                outbox.push(Arc::clone(&live));
+                true
+            }
+            None => false,
+        });
+        if room.is_empty() {
+            self.rooms.remove(&job_id);
+        }
+    }
+
+    /// The hub missed events: every listener re-reads its jobs from the stored log.
+    fn lagged(&mut self) {
+        for (job_id, room) in &self.rooms {
+            for outbox in room.iter().filter_map(Weak::upgrade) {
+                outbox.mark_lagged(job_id);
+            }
+        }
+    }
+}
+
+/// What the hub reads from the database's event feed.
+enum Feed {
+    Event(JobEvent),
+    Lagged,
+}
+
+impl Actor for ProgressHub {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        let Some(db) = self.db.take() else {
+            return;
+        };
+        let feed = stream::unfold(db.subscribe_events(), |mut live| async move {
+            match live.recv().await {
+                Ok(event) => Some((Feed::Event(event), live)),
+                Err(RecvError::Lagged(_)) => Some((Feed::Lagged, live)),
+                Err(RecvError::Closed) => None,
+            }
+        });
+        ctx.add_stream(feed);
+    }
+}
+
+impl StreamHandler<Feed> for ProgressHub {
+    fn handle(&mut self, item: Feed, _: &mut Self::Context) {
+        match item {
+            Feed::Event(event) => self.deliver(event),
+            Feed::Lagged => {
+                tracing::warn!("progress hub fell behind the event feed; listeners re-read");
+                self.lagged();
+            }
+        }
+    }
+
+    /// The feed ends only with the database; the hub stays for its listeners' `Leave`s.
+    fn finished(&mut self, _: &mut Self::Context) {}
+}
+
+/// Puts `outbox` in the room of `job_id`. Once this has been answered, every event of the job
+/// that the hub has not yet handed out reaches the outbox.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Join {
+    pub job_id: String,
+    pub outbox: Weak<Outbox>,
+}
+
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Leave {
+    pub job_id: String,
+    pub outbox: Weak<Outbox>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, MessageResponse)]
+pub struct Census {
+    pub rooms: usize,
+    pub listeners: usize,
+}
+
+#[derive(Message)]
+#[rtype(result = "Census")]
+pub struct CountListeners;
+
+impl Handler<Join> for ProgressHub {
+    type Result = ();
+
+    fn handle(&mut self, msg: Join, _: &mut Self::Context) {
+        let room = self.rooms.entry(msg.job_id).or_default();
+        if !room.iter().any(|l| Weak::ptr_eq(l, &msg.outbox)) {
+            room.push(msg.outbox);
+        }
+    }
+}
+
+impl Handler<Leave> for ProgressHub {
+    type Result = ();
+
+    fn handle(&mut self, msg: Leave, _: &mut Self::Context) {
+        if let Some(room) = self.rooms.get_mut(&msg.job_id) {
+            room.retain(|l| !Weak::ptr_eq(l, &msg.outbox) && l.strong_count() > 0);
+            if room.is_empty() {
+                self.rooms.remove(&msg.job_id);
+            }
+        }
+    }
+}
+
+impl Handler<CountListeners> for ProgressHub {
+    type Result = Census;
+
+    fn handle(&mut self, _: CountListeners, _: &mut Self::Context) -> Census {
+        self.census()
+    }
+}
+
+/// A listener's membership of one job's room; leaves the room when dropped.
+pub struct Membership {
+    hub: Addr<ProgressHub>,
+    job_id: String,
+    outbox: Arc<Outbox>,
+}
+
+impl Membership {
+    pub async fn join(
+        hub: &Addr<ProgressHub>,
+        job_id: &str,
+        outbox: &Arc<Outbox>,
+    ) -> Result<Self, MailboxError> {
+        hub.send(Join {
+            job_id: job_id.to_owned(),
+            outbox: Arc::downgrade(outbox),
+        })
+        .await?;
+        Ok(Self {
+            hub: hub.clone(),
+            job_id: job_id.to_owned(),
+            outbox: Arc::clone(outbox),
+        })
+    }
+}
+
+impl Drop for Membership {
+    fn drop(&mut self) {
+        self.hub.do_send(Leave {
+            job_id: std::mem::take(&mut self.job_id),
+            outbox: Arc::downgrade(&self.outbox),
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::JobProgress;
+
+    fn event(job: &str, seq: i64) -> JobEvent {
+        JobEvent {
+            seq,
+            job_id: job.to_owned(),
+            progress: JobProgress {
+                status: "running".to_owned(),
+                progress_percent: 0,
+                current_step: String::new(),
+                processed_chunks: 0,
+                total_chunks: 0,
+                failed_chunks: 0,
+            },
+            chunk: None,
+            eta_seconds: None,
+            at: chrono::DateTime::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn events_reach_only_their_room_and_dead_listeners_are_dropped() {
+        let mut hub = ProgressHub::default();
+        let a = Arc::new(Outbox::new(8));
+        let b = Arc::new(Outbox::new(8));
+        let gone = Arc::new(Outbox::new(8));
+        for (job, outbox) in [("j1", &a), ("j2", &b), ("j1", &gone)] {
+            hub.rooms
+                .entry(job.to_owned())
+                .or_default()
+                .push(Arc::downgrade(outbox));
+        }
+        drop(gone);
+        hub.deliver(event("j1", 1));
+        assert_eq!(a.take("j1").events.len(), 1);
+        assert!(!b.has("j1"));
+        assert_eq!(
+            hub.census(),
+            Census {
+                rooms: 2,
+                listeners: 2
+            }
+        );
+
+        hub.lagged();
+        assert!(a.take("j1").lagged && b.take("j2").lagged);
+    }
+}
