@@ -39,6 +39,9 @@ impl Application {
                 cap_send_buffer(connection, size);
             }
         })
+        // Signals are ours (see `fnt serve`): jobs drain before the server stops.
+        .disable_signals()
+        .shutdown_timeout(5)
         .listen(listener)?
         .run();
         Ok(Self { core, addr, server })

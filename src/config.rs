@@ -25,6 +25,7 @@ mod defaults {
     pub const LEASE_SECS: u64 = 30;
     pub const POLL_INTERVAL_MS: u64 = 2_000;
     pub const MAX_JOB_CLAIMS: u32 = 5;
+    pub const SHUTDOWN_GRACE_SECS: u64 = 25;
     pub const WS_PING_INTERVAL_MS: u64 = 5_000;
     pub const WS_CLIENT_TIMEOUT_MS: u64 = 15_000;
     pub const WS_BUFFER_EVENTS: u64 = 64;
@@ -60,7 +61,7 @@ pub struct Config {
     /// Most pages an uploaded PDF may have.
     #[arg(long, env = "FNT_MAX_PAGES", value_parser = clap::value_parser!(u32).range(1..), default_value_t = defaults::MAX_PAGES)]
     pub max_pages: u32,
-    /// Jobs this process runs at once; more wait in the queue.
+    /// Jobs this process runs at once; more wait in the queue. 0: serve HTTP only, run no jobs.
     #[arg(long, env = "FNT_MAX_RUNNING_JOBS", default_value_t = defaults::MAX_RUNNING_JOBS)]
     pub max_running_jobs: usize,
     /// Chunks this process rewrites at once, across all jobs.
@@ -87,6 +88,10 @@ pub struct Config {
     /// Times a job may be claimed before it is failed as poisoned (it keeps killing workers).
     #[arg(long, env = "FNT_MAX_JOB_CLAIMS", value_parser = clap::value_parser!(u32).range(1..), default_value_t = defaults::MAX_JOB_CLAIMS)]
     pub max_job_claims: u32,
+    /// On SIGTERM/SIGINT, how long chunks in flight may take to finish before their jobs are
+    /// handed back, in seconds.
+    #[arg(long, env = "FNT_SHUTDOWN_GRACE_SECS", default_value_t = defaults::SHUTDOWN_GRACE_SECS)]
+    pub shutdown_grace_secs: u64,
     /// How often a WebSocket session pings its client, in milliseconds.
     #[arg(long, env = "FNT_WS_PING_INTERVAL_MS", value_parser = clap::value_parser!(u64).range(10..), default_value_t = defaults::WS_PING_INTERVAL_MS)]
     pub ws_ping_interval_ms: u64,
@@ -224,6 +229,7 @@ impl Default for Config {
             lease_secs: defaults::LEASE_SECS,
             poll_interval_ms: defaults::POLL_INTERVAL_MS,
             max_job_claims: defaults::MAX_JOB_CLAIMS,
+            shutdown_grace_secs: defaults::SHUTDOWN_GRACE_SECS,
             ws_ping_interval_ms: defaults::WS_PING_INTERVAL_MS,
             ws_client_timeout_ms: defaults::WS_CLIENT_TIMEOUT_MS,
             ws_buffer_events: defaults::WS_BUFFER_EVENTS,

@@ -7,7 +7,7 @@ use actix::{Actor, Addr, Arbiter};
 
 use crate::actors::Deps;
 use crate::actors::hub::ProgressHub;
-use crate::actors::messages::{CancelJob, Wake};
+use crate::actors::messages::{CancelJob, Drain, Wake};
 use crate::actors::supervisor::JobSupervisor;
 use crate::config::Config;
 use crate::db::Db;
@@ -67,6 +67,16 @@ impl Core {
         self.supervisor.do_send(CancelJob {
             job_id: job_id.to_owned(),
         });
+    }
+
+    /// Stops claiming jobs and lets the running ones finish their chunks in flight within the
+    /// grace period; whatever is left is handed back for another instance (or the next start)
+    /// to resume. Returns once this process holds no job.
+    pub async fn drain(&self) {
+        let grace = std::time::Duration::from_secs(self.config.shutdown_grace_secs);
+        if let Err(e) = self.supervisor.send(Drain { grace }).await {
+            tracing::error!(error = %e, "the job supervisor is gone; leases expire on their own");
+        }
     }
 
     /// Stops the supervisor's arbiter, and with it every job and chunk actor of this process,

@@ -80,8 +80,29 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let engines = Engines::from_config(&config.core).map_err(anyhow::Error::msg)?;
     let app = Application::build(config, engines).await?;
     tracing::info!(addr = %app.addr(), "fnt is listening");
-    app.run_until_stopped().await?;
+    let (core, handle) = (app.core.clone(), app.handle());
+    let mut server = actix_web::rt::spawn(app.run_until_stopped());
+    let signal = tokio::select! {
+        stopped = &mut server => return Ok(stopped??),
+        signal = shutdown_signal() => signal?,
+    };
+    // Drain first, while the API still answers and progress still streams; then stop serving.
+    tracing::info!(signal, "shutting down: draining jobs");
+    core.drain().await;
+    handle.stop(true).await;
+    server.await??;
+    tracing::info!("stopped");
     Ok(())
+}
+
+async fn shutdown_signal() -> anyhow::Result<&'static str> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    Ok(tokio::select! {
+        _ = term.recv() => "SIGTERM",
+        _ = int.recv() => "SIGINT",
+    })
 }
 
 fn init_logging(format: LogFormat, quiet: bool) {

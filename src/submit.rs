@@ -1,7 +1,5 @@
 //! Turning a stored upload into a queued job: the one path shared by the HTTP API and
-//! `fnt process`. Nothing is half-stored: either the job row and its PDF both exist, or neither.
-
-use std::path::PathBuf;
+//! `fnt process`. Nothing is half-stored: the job row and its PDF are written in one transaction.
 
 use tempfile::TempPath;
 
@@ -12,8 +10,8 @@ use crate::pdf::{self, PdfError, Requirements};
 use crate::settings::{InputMode, SettingError, Settings};
 use crate::status::JobStatus;
 
-/// An uploaded file, stored under the uploads directory under a temporary name that is
-/// deleted unless the job is created.
+/// An uploaded file, staged under the uploads directory under a temporary name that is
+/// deleted when this is dropped (the job keeps its own copy in the database).
 pub struct Upload {
     pub temp: TempPath,
     pub file_name: String,
@@ -63,12 +61,13 @@ pub async fn submit(
         max_pages: core.config.max_pages,
         text_layer: !pdf_input,
     };
-    let info = tokio::task::spawn_blocking(move || pdf::inspect(&bytes, requirements))
-        .await
-        .map_err(|e| std::io::Error::other(e.to_string()))??;
+    let (info, bytes) = tokio::task::spawn_blocking(move || {
+        pdf::inspect(&bytes, requirements).map(|info| (info, bytes))
+    })
+    .await
+    .map_err(|e| std::io::Error::other(e.to_string()))??;
 
     let id = uuid::Uuid::new_v4().to_string();
-    let path: PathBuf = core.config.uploads_dir().join(format!("{id}.pdf"));
     let settings_json =
         serde_json::to_string(&settings).map_err(|e| DbError::Decode(e.to_string()))?;
     let job = NewJob {
@@ -76,7 +75,6 @@ pub async fn submit(
         owner_id: owner.to_owned(),
         status: JobStatus::Queued.as_str().to_owned(),
         file_name: upload.file_name,
-        upload_path: path.to_string_lossy().into_owned(),
         input_hash: upload.sha256,
         file_size: i64::try_from(upload.size).unwrap_or(i64::MAX),
         page_count: i32::try_from(info.page_count).unwrap_or(i32::MAX),
@@ -85,15 +83,9 @@ pub async fn submit(
         current_step: "queued".to_owned(),
         created_at: now_ms(),
     };
-    upload
-        .temp
-        .persist(&path)
-        .map_err(|e| SubmitError::Io(e.error))?;
-    if let Err(e) = core.db.insert_job(job).await {
-        // The row is not there, so neither may the file be.
-        let _ = tokio::fs::remove_file(&path).await;
-        return Err(e.into());
-    }
+    // The job and its PDF are stored in one transaction; the staged file goes either way.
+    core.db.insert_job(job, bytes).await?;
+    drop(upload.temp);
     core.wake_workers();
     Ok(id)
 }

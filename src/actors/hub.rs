@@ -11,6 +11,7 @@ use tokio::sync::broadcast::error::RecvError;
 
 use super::outbox::{LiveEvent, Outbox};
 use crate::db::Db;
+use crate::db::events::EventFeed;
 use crate::events::JobEvent;
 
 #[derive(Default)]
@@ -54,6 +55,13 @@ impl ProgressHub {
         }
     }
 
+    /// Events of one job were missed: its listeners re-read it from the stored log.
+    fn missed(&mut self, job_id: &str) {
+        for outbox in self.rooms.get(job_id).into_iter().flatten().filter_map(Weak::upgrade) {
+            outbox.mark_lagged(job_id);
+        }
+    }
+
     /// The hub missed events: every listener re-reads its jobs from the stored log.
     fn lagged(&mut self) {
         for (job_id, room) in &self.rooms {
@@ -67,6 +75,7 @@ impl ProgressHub {
 /// What the hub reads from the database's event feed.
 enum Feed {
     Event(JobEvent),
+    Missed(String),
     Lagged,
 }
 
@@ -79,8 +88,9 @@ impl Actor for ProgressHub {
         };
         let feed = stream::unfold(db.subscribe_events(), |mut live| async move {
             match live.recv().await {
-                Ok(event) => Some((Feed::Event(event), live)),
-                Err(RecvError::Lagged(_)) => Some((Feed::Lagged, live)),
+                Ok(EventFeed::Event(event)) => Some((Feed::Event(event), live)),
+                Ok(EventFeed::Missed { job_id }) => Some((Feed::Missed(job_id), live)),
+                Ok(EventFeed::Gap) | Err(RecvError::Lagged(_)) => Some((Feed::Lagged, live)),
                 Err(RecvError::Closed) => None,
             }
         });
@@ -92,6 +102,7 @@ impl StreamHandler<Feed> for ProgressHub {
     fn handle(&mut self, item: Feed, _: &mut Self::Context) {
         match item {
             Feed::Event(event) => self.deliver(event),
+            Feed::Missed(job_id) => self.missed(&job_id),
             Feed::Lagged => {
                 tracing::warn!("progress hub fell behind the event feed; listeners re-read");
                 self.lagged();

@@ -11,7 +11,7 @@ use actix::prelude::*;
 
 use super::Deps;
 use super::chunk::{ChunkActor, ChunkSpec};
-use super::messages::{Cancel, ChunkEvent, ChunkReport, JobEnded, StopChunk};
+use super::messages::{Cancel, ChunkEvent, ChunkReport, DrainJob, Halt, JobEnded, StopChunk};
 use super::retry::RetryPolicy;
 use crate::db::chunks::ChunkChange;
 use crate::db::jobs::{Ending, Progress};
@@ -50,6 +50,8 @@ pub struct JobActor {
     finishing: bool,
     /// Chunks parked until the engine's daily quota resets.
     waiting_for_quota: HashSet<usize>,
+    /// Shutting down: finish the chunks in flight, start none, then stop.
+    draining: bool,
     started: Instant,
 }
 
@@ -92,6 +94,7 @@ impl JobActor {
             settled: false,
             finishing: false,
             waiting_for_quota: HashSet::new(),
+            draining: false,
             started: Instant::now(),
         }
     }
@@ -114,13 +117,10 @@ impl JobActor {
         if !stored.is_empty() {
             return Ok(Ok((stored, parallelism(job.page_count))));
         }
-        let bytes = match tokio::fs::read(&job.upload_path).await {
-            Ok(bytes) => bytes,
-            Err(e) => {
-                return Ok(Err(PdfError::Malformed {
-                    detail: format!("upload unreadable: {e}"),
-                }));
-            }
+        let Some(bytes) = deps.db.upload(&job.id).await? else {
+            return Ok(Err(PdfError::Malformed {
+                detail: "the upload is no longer stored".into(),
+            }));
         };
         let options = CleanOptions {
             fix_hyphenation: settings.fix_hyphenation,
@@ -230,7 +230,7 @@ impl JobActor {
     /// chunks that could not be started, for the caller to store.
     fn fill(&mut self, ctx: &mut Context<Self>) -> Vec<(usize, ChunkChange)> {
         let mut unstartable = Vec::new();
-        while self.running.len() < self.parallelism {
+        while !self.draining && self.running.len() < self.parallelism {
             let Some(index) = self.waiting.pop_front() else {
                 break;
             };
@@ -273,7 +273,12 @@ impl JobActor {
     /// ends the job. Everything goes into a single `ctx.wait` per call: actix polls pending
     /// waits last-in first-out, so two waits from one handler would run in reverse order.
     fn store(&mut self, changes: Vec<(usize, ChunkChange)>, ctx: &mut Context<Self>) {
-        let finish = !self.finishing && self.running.is_empty() && self.waiting.is_empty();
+        // A draining job has dropped its waiting chunks: it finishes only if none was left.
+        let settled = self.count(ChunkStatus::Done) + self.count(ChunkStatus::Failed);
+        let finish = !self.finishing
+            && self.running.is_empty()
+            && self.waiting.is_empty()
+            && (!self.draining || settled == self.chunks.len());
         if changes.is_empty() && !finish {
             return;
         }
@@ -310,7 +315,7 @@ impl JobActor {
         };
         ctx.wait(work.into_actor(self).map(
             |stored: Result<Stored, DbError>, act, ctx| match stored {
-                Ok(Stored::Continue) => {}
+                Ok(Stored::Continue) => act.stop_if_drained(ctx),
                 Ok(Stored::Finished) => {
                     act.settled = true;
                     ctx.stop();
@@ -354,6 +359,14 @@ impl JobActor {
         }
         self.stop_chunks();
         ctx.stop();
+    }
+
+    /// Draining, with every chunk in flight stored: the rest waits for the next claim.
+    fn stop_if_drained(&mut self, ctx: &mut Context<Self>) {
+        if self.draining && self.running.is_empty() && !self.finishing {
+            tracing::info!(job = %self.job.id, "job drained; it stays claimable");
+            ctx.stop();
+        }
     }
 
     fn stop_chunks(&mut self) {
@@ -601,6 +614,25 @@ impl Handler<ChunkReport> for JobActor {
             changes.extend(self.fill(ctx));
         }
         self.store(changes, ctx);
+    }
+}
+
+impl Handler<DrainJob> for JobActor {
+    type Result = ();
+
+    fn handle(&mut self, _: DrainJob, ctx: &mut Self::Context) {
+        self.draining = true;
+        self.waiting.clear();
+        self.stop_if_drained(ctx);
+    }
+}
+
+impl Handler<Halt> for JobActor {
+    type Result = ();
+
+    fn handle(&mut self, _: Halt, ctx: &mut Self::Context) {
+        self.stop_chunks();
+        ctx.stop();
     }
 }
 

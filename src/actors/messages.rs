@@ -27,6 +27,24 @@ pub struct JobEnded {
     pub settled: bool,
 }
 
+/// Stop claiming; let the running jobs finish the chunks in flight for at most `grace`, then
+/// stop them and give their leases back. Answered once this process holds no job.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Drain {
+    pub grace: Duration,
+}
+
+/// Finish the chunks in flight, start no more, then stop (the job stays claimable).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct DrainJob;
+
+/// Stop the job's work at once, leaving the job to be resumed (shutdown ran out of time).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Halt;
+
 /// Stop the job's work at once (the job was cancelled).
 #[derive(Message)]
 #[rtype(result = "()")]

@@ -8,10 +8,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix::prelude::*;
+use tokio::sync::broadcast::error::RecvError;
 
 use super::Deps;
 use super::job::JobActor;
-use super::messages::{Cancel, CancelJob, JobEnded, Wake};
+use super::messages::{Cancel, CancelJob, Drain, DrainJob, Halt, JobEnded, Wake};
 use crate::db::jobs::Ending;
 use crate::db::models::JobRow;
 use crate::settings::Settings;
@@ -20,6 +21,10 @@ pub struct JobSupervisor {
     deps: Arc<Deps>,
     running: HashMap<String, Addr<JobActor>>,
     claiming: bool,
+    /// Shutting down: claim nothing more.
+    draining: bool,
+    /// Told when the last running job has stopped.
+    drained: Vec<tokio::sync::oneshot::Sender<()>>,
 }
 
 impl JobSupervisor {
@@ -28,6 +33,8 @@ impl JobSupervisor {
             deps,
             running: HashMap::new(),
             claiming: false,
+            draining: false,
+            drained: Vec::new(),
         }
     }
 
@@ -40,7 +47,9 @@ impl JobSupervisor {
 
     /// Claims jobs one at a time until this process is full or the queue is empty.
     fn claim(&mut self, ctx: &mut Context<Self>) {
-        if self.claiming || self.running.len() >= self.deps.config.max_running_jobs.max(1) {
+        // `max_running_jobs = 0` makes an instance that serves HTTP and runs no jobs.
+        if self.claiming || self.draining || self.running.len() >= self.deps.config.max_running_jobs
+        {
             return;
         }
         self.claiming = true;
@@ -130,7 +139,68 @@ impl Actor for JobSupervisor {
     fn started(&mut self, ctx: &mut Self::Context) {
         let every = Duration::from_millis(self.deps.config.poll_interval_ms.max(10));
         ctx.run_interval(every, |act, ctx| act.claim(ctx));
+        // Jobs queued or released anywhere (on PostgreSQL, by any instance) wake us at once;
+        // the poll above is the fallback, and what finds expired leases.
+        let wakeups = self.deps.db.subscribe_job_wakeups();
+        ctx.add_stream(futures_util::stream::unfold(wakeups, |mut rx| async move {
+            match rx.recv().await {
+                Ok(()) | Err(RecvError::Lagged(_)) => Some((Wake, rx)),
+                Err(RecvError::Closed) => None,
+            }
+        }));
         self.claim(ctx);
+    }
+}
+
+impl StreamHandler<Wake> for JobSupervisor {
+    fn handle(&mut self, _: Wake, ctx: &mut Self::Context) {
+        self.claim(ctx);
+    }
+
+    fn finished(&mut self, _: &mut Self::Context) {}
+}
+
+impl Handler<Drain> for JobSupervisor {
+    type Result = ResponseActFuture<Self, ()>;
+
+    fn handle(&mut self, msg: Drain, _: &mut Self::Context) -> Self::Result {
+        self.draining = true;
+        tracing::info!(jobs = self.running.len(), grace = ?msg.grace, "draining: no new jobs");
+        let (done, drained) = tokio::sync::oneshot::channel();
+        if self.running.is_empty() {
+            let _ = done.send(());
+        } else {
+            self.drained.push(done);
+            for job in self.running.values() {
+                job.do_send(DrainJob);
+            }
+        }
+        Box::pin(
+            async move {
+                let _ = tokio::time::timeout(msg.grace, drained).await;
+            }
+            .into_actor(self)
+            .then(|(), act, _| {
+                // Out of time: stop what still runs and give its jobs back now, so another
+                // instance resumes them without waiting for the leases to expire.
+                let left: Vec<String> = act.running.keys().cloned().collect();
+                for job in act.running.values() {
+                    job.do_send(Halt);
+                }
+                if !left.is_empty() {
+                    tracing::warn!(jobs = left.len(), "grace period over: releasing running jobs");
+                }
+                let deps = Arc::clone(&act.deps);
+                async move {
+                    for id in left {
+                        if let Err(e) = deps.db.release_lease(&id, &deps.worker_id).await {
+                            tracing::error!(job = %id, error = %e, "could not release the lease");
+                        }
+                    }
+                }
+                .into_actor(act)
+            }),
+        )
     }
 }
 
@@ -157,6 +227,11 @@ impl Handler<JobEnded> for JobSupervisor {
 
     fn handle(&mut self, msg: JobEnded, ctx: &mut Self::Context) {
         self.running.remove(&msg.job_id);
+        if self.running.is_empty() {
+            for done in self.drained.drain(..) {
+                let _ = done.send(());
+            }
+        }
         if msg.settled {
             self.claim(ctx);
             return;

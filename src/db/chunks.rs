@@ -7,7 +7,7 @@ use diesel_async::RunQueryDsl;
 use super::jobs::{Progress, held_by};
 use super::models::{ChunkRow, NewChunk};
 use super::schema::{job_chunks, jobs};
-use super::{BatchInsert, Db, DbError, now_ms};
+use super::{Db, DbError, Dialect, now_ms};
 use crate::engine::Usage;
 use crate::events::ChunkNote;
 use crate::status::ChunkStatus;

@@ -8,8 +8,8 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use super::models::{HistoryRow, JobRow, NewJob, SentenceRow};
-use super::schema::{history, job_chunks, jobs};
-use super::{BatchInsert, Db, DbError, now_ms};
+use super::schema::{history, job_chunks, jobs, uploads};
+use super::{Db, DbError, Dialect, now_ms};
 use crate::status::{ChunkStatus, JobStatus};
 
 /// What `cancel` found.
@@ -57,15 +57,26 @@ pub struct Progress {
 }
 
 impl Db {
-    pub async fn insert_job(&self, job: NewJob) -> Result<(), DbError> {
+    /// Stores a queued job together with its PDF, so that any instance can run it.
+    pub async fn insert_job(&self, job: NewJob, pdf: Vec<u8>) -> Result<(), DbError> {
         let event = in_transaction!(self, |conn| {
             diesel::insert_into(jobs::table)
                 .values(&job)
                 .execute(conn)
                 .await?;
+            diesel::insert_into(uploads::table)
+                .values((
+                    uploads::job_id.eq(&job.id),
+                    uploads::bytes.eq(&pdf),
+                    uploads::created_at.eq(job.created_at),
+                ))
+                .execute(conn)
+                .await?;
+            announce_job_ready!(conn);
             Ok(append_event!(conn, &job.id, None))
         })?;
         self.publish([event]);
+        self.jobs_ready();
         Ok(())
     }
 
@@ -213,10 +224,12 @@ impl Db {
                 ))
                 .execute(conn)
                 .await?;
+            announce_job_ready!(conn);
             let event = append_event!(conn, &id, None);
             Ok((RetryOutcome::Requeued { chunks }, Some(event)))
         })?;
         self.publish(event);
+        self.jobs_ready();
         Ok(outcome)
     }
 
@@ -229,18 +242,7 @@ impl Db {
         let worker = worker.to_owned();
         let claimed = in_transaction!(self, |conn| {
             let now = now_ms();
-            let candidate: Option<String> = jobs::table
-                .filter(
-                    jobs::status.eq(JobStatus::Queued.as_str()).or(jobs::status
-                        .eq(JobStatus::Running.as_str())
-                        .and(jobs::lease_expires_at.lt(now))),
-                )
-                .order((jobs::created_at.asc(), jobs::id.asc()))
-                .select(jobs::id)
-                .first(conn)
-                .await
-                .optional()?;
-            let Some(id) = candidate else {
+            let Some(id) = conn.claimable_job(now).await? else {
                 return Ok(None);
             };
             let row = diesel::update(jobs::table.filter(jobs::id.eq(&id)))
@@ -287,13 +289,16 @@ impl Db {
     /// Gives the job back so that any worker (this one included) claims it again at once.
     pub async fn release_lease(&self, id: &str, worker: &str) -> Result<(), DbError> {
         let (id, worker) = (id.to_owned(), worker.to_owned());
-        on_conn!(self, |conn| {
+        in_transaction!(self, |conn| {
             diesel::update(held_by(&id, &worker))
                 .set(jobs::lease_expires_at.eq(0_i64))
                 .execute(conn)
                 .await?;
+            announce_job_ready!(conn);
             Ok(())
-        })
+        })?;
+        self.jobs_ready();
+        Ok(())
     }
 
     /// Ends the job and, for a result, writes its history entry and sentences, all in one
@@ -355,6 +360,20 @@ type OwnedBy<'a> = diesel::dsl::Filter<
 >;
 
 /// The job row, only for its owner.
+/// Jobs a worker may claim at `now`, oldest first: queued ones, and running ones whose
+/// worker stopped renewing the lease.
+#[diesel::dsl::auto_type]
+pub(super) fn claimable(now: i64) -> _ {
+    let queued: diesel::dsl::Eq<jobs::status, &'static str> =
+        jobs::status.eq(JobStatus::Queued.as_str());
+    let running: diesel::dsl::Eq<jobs::status, &'static str> =
+        jobs::status.eq(JobStatus::Running.as_str());
+    jobs::table
+        .filter(queued.or(running.and(jobs::lease_expires_at.lt(now))))
+        .order((jobs::created_at.asc(), jobs::id.asc()))
+        .select(jobs::id)
+}
+
 fn owned_by<'a>(id: &'a str, owner: &'a str) -> OwnedBy<'a> {
     jobs::table
         .filter(jobs::id.eq(id))

@@ -17,6 +17,11 @@ macro_rules! on_conn {
                     let $conn = &mut *guard;
                     $body
                 }
+                $crate::db::Pool::Postgres(pool) => {
+                    let mut guard = pool.get().await?;
+                    let $conn = &mut *guard;
+                    $body
+                }
             }
         })
         .await
@@ -24,7 +29,8 @@ macro_rules! on_conn {
 }
 
 /// Like `on_conn!`, inside one write transaction (`BEGIN IMMEDIATE` on SQLite, so two
-/// writers queue on the lock up front instead of failing when a read turns into a write).
+/// writers queue on the lock up front instead of failing when a read turns into a write;
+/// PostgreSQL's default isolation elsewhere).
 macro_rules! in_transaction {
     ($db:expr, |$conn:ident| $body:block) => {{
         let pool = $db.pool.clone();
@@ -37,6 +43,16 @@ macro_rules! in_transaction {
                             async move |$conn| -> Result<_, $crate::db::DbError> { $body },
                         )
                         .await
+                }
+                // Read committed: rows are locked by the statements that change them, and a
+                // claim skips the rows another instance has locked.
+                $crate::db::Pool::Postgres(pool) => {
+                    let mut guard = pool.get().await?;
+                    diesel_async::AsyncConnection::transaction(
+                        &mut *guard,
+                        async move |$conn| -> Result<_, $crate::db::DbError> { $body },
+                    )
+                    .await
                 }
             }
         })
@@ -64,13 +80,26 @@ macro_rules! append_event {
             .values((
                 $crate::db::schema::job_events::job_id.eq(&row.id),
                 $crate::db::schema::job_events::seq.eq(row.event_seq),
-                $crate::db::schema::job_events::payload.eq(payload),
+                $crate::db::schema::job_events::payload.eq(&payload),
                 $crate::db::schema::job_events::created_at.eq(now),
             ))
             .execute($conn)
             .await?;
+        $crate::db::Dialect::announce(
+            $conn,
+            $crate::db::notify::EVENTS_CHANNEL,
+            &$crate::db::notify::event_payload(&payload, &row.id, row.event_seq),
+        )
+        .await?;
         event
     }};
+}
+
+/// Inside a transaction: tells idle instances that a job can be claimed (at commit).
+macro_rules! announce_job_ready {
+    ($conn:expr) => {
+        $crate::db::Dialect::announce($conn, $crate::db::notify::JOBS_CHANNEL, "").await?
+    };
 }
 
 pub mod cache;
@@ -79,7 +108,9 @@ pub mod events;
 pub mod history;
 pub mod jobs;
 pub mod models;
+mod notify;
 pub mod schema;
+pub mod uploads;
 pub mod users;
 
 use std::path::{Path, PathBuf};
@@ -87,14 +118,19 @@ use std::sync::Arc;
 
 use diesel::sqlite::SqliteConnection;
 use diesel::{Connection, QueryResult, RunQueryDsl as _};
+use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
 use diesel_async::pooled_connection::deadpool::Pool as DeadPool;
 use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
 use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
-use diesel_async::{AsyncConnection, SimpleAsyncConnection};
+use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use futures_util::FutureExt;
+use tokio::sync::broadcast;
+
+use events::EventFeed;
 
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
 /// The id of the built-in local user (seeded by the first migration).
 pub const LOCAL_USER_ID: &str = "00000000-0000-0000-0000-000000000001";
@@ -126,6 +162,7 @@ impl From<diesel_async::pooled_connection::deadpool::PoolError> for DbError {
 #[derive(Clone)]
 pub(crate) enum Pool {
     Sqlite(DeadPool<SqliteConn>),
+    Postgres(DeadPool<AsyncPgConnection>),
 }
 
 /// A handle on the database; cheap to clone.
@@ -133,8 +170,11 @@ pub(crate) enum Pool {
 pub struct Db {
     pub(crate) pool: Pool,
     runtime: Arc<DbRuntime>,
-    /// Job events, sent after the transaction that stored them commits.
-    events: tokio::sync::broadcast::Sender<crate::events::JobEvent>,
+    /// Job events, after the transaction that stored them commits. On PostgreSQL they arrive
+    /// through LISTEN/NOTIFY, from every instance (this one included), in commit order.
+    events: broadcast::Sender<EventFeed>,
+    /// A job became claimable (queued, re-queued or released), here or on another instance.
+    jobs_ready: broadcast::Sender<()>,
 }
 
 /// Live events buffered per listener; one that falls further behind replays from the table.
@@ -156,10 +196,14 @@ impl Drop for DbRuntime {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DatabaseUrl {
     Sqlite(PathBuf),
+    Postgres(String),
 }
 
 impl DatabaseUrl {
     pub fn parse(url: &str) -> Result<Self, DbError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Self::Postgres(url.to_owned()));
+        }
         if let Some(path) = url
             .strip_prefix("sqlite://")
             .or_else(|| url.strip_prefix("sqlite:"))
@@ -171,7 +215,7 @@ impl DatabaseUrl {
         }
         if url.contains("://") {
             return Err(DbError::Url(format!(
-                "unsupported database scheme in '{}': use sqlite://PATH",
+                "unsupported database scheme in '{}': use sqlite://PATH or postgres://…",
                 url.split("://").next().unwrap_or_default()
             )));
         }
@@ -184,9 +228,18 @@ impl DatabaseUrl {
 }
 
 impl Db {
-    /// Opens the database, creating it if needed, and runs pending migrations.
+    /// Opens the database, creating it if needed (SQLite), and runs pending migrations.
     pub async fn connect(url: &DatabaseUrl, max_connections: usize) -> Result<Self, DbError> {
-        match url {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .max_blocking_threads(max_connections.max(1) + 2)
+            .thread_name("fnt-db")
+            .enable_all()
+            .build()
+            .map_err(|e| DbError::Task(e.to_string()))?;
+        let (events, _) = broadcast::channel(EVENT_BUFFER);
+        let (jobs_ready, _) = broadcast::channel(16);
+        let pool = match url {
             DatabaseUrl::Sqlite(path) => {
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                     std::fs::create_dir_all(dir).map_err(|e| {
@@ -195,7 +248,8 @@ impl Db {
                 }
                 let path = path.to_string_lossy().into_owned();
                 let migrate_path = path.clone();
-                tokio::task::spawn_blocking(move || migrate_sqlite(&migrate_path))
+                runtime
+                    .spawn_blocking(move || migrate_sqlite(&migrate_path))
                     .await
                     .map_err(|e| DbError::Task(e.to_string()))??;
                 let mut config = ManagerConfig::<SqliteConn>::default();
@@ -209,27 +263,46 @@ impl Db {
                     }
                     .boxed()
                 });
-                let runtime = tokio::runtime::Builder::new_multi_thread()
-                    .worker_threads(2)
-                    .max_blocking_threads(max_connections.max(1) + 2)
-                    .thread_name("fnt-db")
-                    .enable_all()
-                    .build()
-                    .map_err(|e| DbError::Task(e.to_string()))?;
                 let manager = AsyncDieselConnectionManager::new_with_config(path, config);
-                let pool = DeadPool::builder(manager)
-                    .max_size(max_connections.max(1))
-                    .build()
-                    .map_err(|e| DbError::Pool(e.to_string()))?;
-                let db = Self {
-                    pool: Pool::Sqlite(pool),
-                    runtime: Arc::new(DbRuntime(Some(runtime))),
-                    events: tokio::sync::broadcast::channel(EVENT_BUFFER).0,
-                };
-                db.ping().await?;
-                Ok(db)
+                Pool::Sqlite(
+                    DeadPool::builder(manager)
+                        .max_size(max_connections.max(1))
+                        .build()
+                        .map_err(|e| DbError::Pool(e.to_string()))?,
+                )
             }
-        }
+            DatabaseUrl::Postgres(url) => {
+                let migrate_url = url.clone();
+                runtime
+                    .spawn_blocking(move || migrate_postgres(&migrate_url))
+                    .await
+                    .map_err(|e| DbError::Task(e.to_string()))??;
+                runtime.spawn(notify::listen(
+                    url.clone(),
+                    events.clone(),
+                    jobs_ready.clone(),
+                ));
+                let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url);
+                Pool::Postgres(
+                    DeadPool::builder(manager)
+                        .max_size(max_connections.max(1))
+                        .build()
+                        .map_err(|e| DbError::Pool(e.to_string()))?,
+                )
+            }
+        };
+        let db = Self {
+            pool,
+            runtime: Arc::new(DbRuntime(Some(runtime))),
+            events,
+            jobs_ready,
+        };
+        db.ping().await?;
+        Ok(db)
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.pool, Pool::Postgres(_))
     }
 
     /// Runs a database future to completion on the database runtime, whatever happens to
@@ -253,6 +326,17 @@ impl Db {
             Ok(())
         })
     }
+
+    /// Wakes up when a job may be waiting to be claimed.
+    pub fn subscribe_job_wakeups(&self) -> broadcast::Receiver<()> {
+        self.jobs_ready.subscribe()
+    }
+
+    /// After a commit that made a job claimable. On PostgreSQL the commit's NOTIFY also reaches
+    /// this instance; waking twice costs one empty claim.
+    pub(crate) fn jobs_ready(&self) {
+        let _ = self.jobs_ready.send(());
+    }
 }
 
 // busy_timeout first: it makes every later statement (the journal-mode switch included) queue
@@ -270,18 +354,45 @@ fn migrate_sqlite(path: &str) -> Result<(), DbError> {
     Ok(())
 }
 
-/// Multi-row inserts. Diesel's SQLite batch insert exists only on the synchronous connection,
-/// so on SQLite it runs on the wrapped one; a backend that batches natively implements this
-/// with a plain async insert.
-pub(crate) trait BatchInsert {
-    async fn insert_sentences(&mut self, rows: Vec<models::SentenceRow>) -> QueryResult<()>;
-    async fn insert_chunks(&mut self, rows: Vec<models::NewChunk>) -> QueryResult<()>;
+/// Instances starting together take turns: the first migrates, the others find nothing to do.
+const MIGRATION_LOCK: i64 = 0x666e_745f_6d69_67;
+
+fn migrate_postgres(url: &str) -> Result<(), DbError> {
+    let mut conn = <AsyncConnectionWrapper<AsyncPgConnection> as Connection>::establish(url)
+        .map_err(|e| DbError::Pool(format!("cannot connect to PostgreSQL: {e}")))?;
+    diesel::connection::SimpleConnection::batch_execute(
+        &mut conn,
+        &format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"),
+    )?;
+    let migrated = conn
+        .run_pending_migrations(POSTGRES_MIGRATIONS)
+        .map(|_| ())
+        .map_err(|e| DbError::Migration(e.to_string()));
+    diesel::connection::SimpleConnection::batch_execute(
+        &mut conn,
+        &format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"),
+    )?;
+    migrated
 }
 
-// SQLite allows 32766 bound parameters per statement; 1000 rows of at most 7 columns fit.
+/// What the two backends do differently, behind one interface the repository calls inside
+/// its shared queries.
+pub(crate) trait Dialect {
+    async fn insert_sentences(&mut self, rows: Vec<models::SentenceRow>) -> QueryResult<()>;
+    async fn insert_chunks(&mut self, rows: Vec<models::NewChunk>) -> QueryResult<()>;
+    /// The oldest job that may be claimed at `now`, locked for the transaction where the
+    /// backend can lock rows (PostgreSQL skips rows another instance is claiming).
+    async fn claimable_job(&mut self, now: i64) -> QueryResult<Option<String>>;
+    /// Tells the other instances, at commit (PostgreSQL NOTIFY). SQLite serves one process.
+    async fn announce(&mut self, channel: &str, payload: &str) -> QueryResult<()>;
+}
+
+// SQLite allows 32766 bound parameters per statement, PostgreSQL 65535; 1000 rows of at most
+// 7 columns fit both.
 const ROWS_PER_INSERT: usize = 1000;
 
-impl BatchInsert for SqliteConn {
+impl Dialect for SqliteConn {
+    // Diesel's SQLite batch insert exists only on the synchronous connection.
     async fn insert_sentences(&mut self, rows: Vec<models::SentenceRow>) -> QueryResult<()> {
         self.spawn_blocking(move |conn| {
             for batch in rows.chunks(ROWS_PER_INSERT) {
@@ -304,6 +415,55 @@ impl BatchInsert for SqliteConn {
             Ok(())
         })
         .await
+    }
+
+    async fn claimable_job(&mut self, now: i64) -> QueryResult<Option<String>> {
+        use diesel::OptionalExtension;
+        // BEGIN IMMEDIATE already holds the write lock: no other claim runs meanwhile.
+        diesel_async::RunQueryDsl::first(jobs::claimable(now), self)
+            .await
+            .optional()
+    }
+
+    async fn announce(&mut self, _channel: &str, _payload: &str) -> QueryResult<()> {
+        Ok(())
+    }
+}
+
+impl Dialect for AsyncPgConnection {
+    async fn insert_sentences(&mut self, rows: Vec<models::SentenceRow>) -> QueryResult<()> {
+        for batch in rows.chunks(ROWS_PER_INSERT) {
+            let insert = diesel::insert_into(schema::sentences::table).values(batch);
+            diesel_async::RunQueryDsl::execute(insert, self).await?;
+        }
+        Ok(())
+    }
+
+    async fn insert_chunks(&mut self, rows: Vec<models::NewChunk>) -> QueryResult<()> {
+        for batch in rows.chunks(ROWS_PER_INSERT) {
+            let insert = diesel::insert_into(schema::job_chunks::table).values(batch);
+            diesel_async::RunQueryDsl::execute(insert, self).await?;
+        }
+        Ok(())
+    }
+
+    async fn claimable_job(&mut self, now: i64) -> QueryResult<Option<String>> {
+        use diesel::OptionalExtension;
+        use diesel::QueryDsl;
+        let query = jobs::claimable(now).for_update().skip_locked();
+        diesel_async::RunQueryDsl::first(query, self)
+            .await
+            .optional()
+    }
+
+    async fn announce(&mut self, channel: &str, payload: &str) -> QueryResult<()> {
+        use diesel::sql_types::Text;
+        let notify = diesel::sql_query("SELECT pg_notify($1, $2)")
+            .bind::<Text, _>(channel)
+            .bind::<Text, _>(payload);
+        diesel_async::RunQueryDsl::execute(notify, self)
+            .await
+            .map(|_| ())
     }
 }
 

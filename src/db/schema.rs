@@ -1,4 +1,4 @@
-// Written by hand to match migrations/sqlite (and, later, migrations/postgres): both backends
+// Written by hand to match migrations/sqlite and migrations/postgres: both backends
 // share these column types, which is what lets one repository API serve both.
 
 diesel::table! {
@@ -17,7 +17,6 @@ diesel::table! {
         owner_id -> Text,
         status -> Text,
         file_name -> Text,
-        upload_path -> Text,
         input_hash -> Text,
         file_size -> BigInt,
         page_count -> Integer,
@@ -73,6 +72,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    uploads (job_id) {
+        job_id -> Text,
+        bytes -> Binary,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
     llm_cache (key) {
         key -> Text,
         engine -> Text,
@@ -114,7 +121,8 @@ diesel::joinable!(job_chunks -> jobs (job_id));
 diesel::joinable!(job_events -> jobs (job_id));
 diesel::joinable!(history -> jobs (job_id));
 diesel::joinable!(sentences -> history (history_id));
+diesel::joinable!(uploads -> jobs (job_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
-    users, jobs, job_chunks, job_events, history, sentences, llm_cache
+    users, jobs, job_chunks, job_events, history, sentences, llm_cache, uploads
 );

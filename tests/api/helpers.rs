@@ -19,12 +19,51 @@ use fnt::settings::Settings;
 use fnt::testkit::novel;
 use fnt::testkit::pdf::{FixtureOptions, book_pdf};
 
+use crate::postgres;
+
 pub struct TestApp {
     pub base: String,
     pub core: Core,
-    pub dir: Arc<tempfile::TempDir>,
+    pub dir: Arc<TestDir>,
     handle: actix_web::dev::ServerHandle,
     client: awc::Client,
+}
+
+/// Which database a test binary runs the suite on: `tests/api` on SQLite, `tests/api_pg` on
+/// PostgreSQL (a database of its own per test).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(dead_code, reason = "each test binary uses one of them")]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A test's data directory and, on PostgreSQL, its database; both go when the last app
+/// using them is dropped.
+pub struct TestDir {
+    temp: tempfile::TempDir,
+    database: Option<postgres::TestDatabase>,
+}
+
+impl TestDir {
+    pub async fn new() -> Arc<Self> {
+        let database = match crate::BACKEND {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(postgres::TestDatabase::create().await),
+        };
+        Arc::new(Self {
+            temp: tempfile::tempdir().expect("temp dir"),
+            database,
+        })
+    }
+
+    pub fn path(&self) -> &std::path::Path {
+        self.temp.path()
+    }
+
+    pub fn database_url(&self) -> Option<String> {
+        self.database.as_ref().map(|db| db.url.clone())
+    }
 }
 
 /// A configuration for tests: small books already make several chunks, retries are quick.
@@ -49,17 +88,18 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Config), engines: Engines) -> TestApp {
-    let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
-    spawn_app_in(dir, configure, engines).await
+    spawn_app_in(TestDir::new().await, configure, engines).await
 }
 
-/// An app on an existing data directory (a restart of an earlier app).
+/// An app on an existing data directory and database (a restart of an earlier app, or a
+/// second instance on the same database).
 pub async fn spawn_app_in(
-    dir: Arc<tempfile::TempDir>,
+    dir: Arc<TestDir>,
     configure: impl FnOnce(&mut Config),
     engines: Engines,
 ) -> TestApp {
     let mut core = test_config(dir.path());
+    core.database_url = dir.database_url();
     configure(&mut core);
     let config = ServeConfig {
         bind: "127.0.0.1:0".parse().expect("address"),

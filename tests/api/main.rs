@@ -7,8 +7,11 @@ mod events;
 mod gemini;
 mod helpers;
 mod jobs;
+mod postgres;
 mod process_cli;
 mod resume;
 mod supervision;
 mod ws;
 mod ws_client;
+
+const BACKEND: helpers::Backend = helpers::Backend::Sqlite;

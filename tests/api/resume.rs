@@ -19,7 +19,7 @@ async fn a_crashed_job_resumes_from_its_stored_chunks() {
         .on(0, 1, Act::Delay(Duration::ZERO))
         .on(1, 1, Act::Delay(Duration::ZERO));
     let first = spawn_app_in(
-        std::sync::Arc::new(tempfile::tempdir().unwrap()),
+        crate::helpers::TestDir::new().await,
         |c| {
             c.medium_parallelism = 3;
             c.chunk_timeout_secs = 300;

@@ -294,7 +294,6 @@ async fn other_users_job(app: &TestApp) -> String {
         owner_id: "other-user".into(),
         status: "completed".into(),
         file_name: "theirs.pdf".into(),
-        upload_path: "nowhere.pdf".into(),
         input_hash: "0".repeat(64),
         file_size: 1,
         page_count: 1,
@@ -302,7 +301,7 @@ async fn other_users_job(app: &TestApp) -> String {
         engine: "local".into(),
         current_step: "done".into(),
         created_at: 0,
-    })
+    }, b"%PDF-1.7".to_vec())
     .await
     .unwrap();
     id

@@ -1,0 +1,2 @@
+ALTER TABLE jobs ADD COLUMN upload_path TEXT NOT NULL DEFAULT '';
+DROP TABLE uploads;

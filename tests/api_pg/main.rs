@@ -1,0 +1,31 @@
+//! The integration suite again, on PostgreSQL (a database per test), plus what only several
+//! instances on one database can show. `fnt process` (always embedded SQLite) is tested once,
+//! in `tests/api`.
+
+#[path = "../api/bad_input.rs"]
+mod bad_input;
+#[path = "../api/boundaries.rs"]
+mod boundaries;
+#[path = "../api/cancel.rs"]
+mod cancel;
+#[path = "../api/events.rs"]
+mod events;
+#[path = "../api/gemini.rs"]
+mod gemini;
+#[path = "../api/helpers.rs"]
+mod helpers;
+mod instances;
+#[path = "../api/jobs.rs"]
+mod jobs;
+#[path = "../api/postgres.rs"]
+mod postgres;
+#[path = "../api/resume.rs"]
+mod resume;
+#[path = "../api/supervision.rs"]
+mod supervision;
+#[path = "../api/ws.rs"]
+mod ws;
+#[path = "../api/ws_client.rs"]
+mod ws_client;
+
+const BACKEND: helpers::Backend = helpers::Backend::Postgres;
