@@ -49,7 +49,8 @@ pub struct Config {
     /// Directory for the SQLite database and uploaded PDFs.
     #[arg(long, env = "FNT_DATA_DIR", default_value = defaults::DATA_DIR)]
     pub data_dir: PathBuf,
-    /// Database URL (sqlite://PATH); defaults to DATA_DIR/fnt.sqlite3.
+    /// Database URL: sqlite://PATH, or postgres://USER@HOST:PORT/DB for several instances;
+    /// defaults to DATA_DIR/fnt.sqlite3.
     #[arg(long, env = "FNT_DATABASE_URL")]
     pub database_url: Option<String>,
     /// Connections in the database pool.

@@ -57,7 +57,13 @@ impl ProgressHub {
 
     /// Events of one job were missed: its listeners re-read it from the stored log.
     fn missed(&mut self, job_id: &str) {
-        for outbox in self.rooms.get(job_id).into_iter().flatten().filter_map(Weak::upgrade) {
+        for outbox in self
+            .rooms
+            .get(job_id)
+            .into_iter()
+            .flatten()
+            .filter_map(Weak::upgrade)
+        {
             outbox.mark_lagged(job_id);
         }
     }

@@ -38,6 +38,17 @@ impl JobSupervisor {
         }
     }
 
+    /// A job no longer runs here: make room for another, and end a drain that waited for it.
+    fn forget(&mut self, job_id: &str, ctx: &mut Context<Self>) {
+        self.running.remove(job_id);
+        if self.running.is_empty() {
+            for done in self.drained.drain(..) {
+                let _ = done.send(());
+            }
+        }
+        self.claim(ctx);
+    }
+
     /// Starts the supervisor on an arbiter of its own, where its job and chunk actors run too.
     pub fn start_on_own_arbiter(deps: Arc<Deps>) -> (Addr<Self>, Arbiter) {
         let arbiter = Arbiter::new();
@@ -188,7 +199,10 @@ impl Handler<Drain> for JobSupervisor {
                     job.do_send(Halt);
                 }
                 if !left.is_empty() {
-                    tracing::warn!(jobs = left.len(), "grace period over: releasing running jobs");
+                    tracing::warn!(
+                        jobs = left.len(),
+                        "grace period over: releasing running jobs"
+                    );
                 }
                 let deps = Arc::clone(&act.deps);
                 async move {
@@ -226,26 +240,22 @@ impl Handler<JobEnded> for JobSupervisor {
     type Result = ();
 
     fn handle(&mut self, msg: JobEnded, ctx: &mut Self::Context) {
-        self.running.remove(&msg.job_id);
-        if self.running.is_empty() {
-            for done in self.drained.drain(..) {
-                let _ = done.send(());
-            }
-        }
         if msg.settled {
-            self.claim(ctx);
+            self.forget(&msg.job_id, ctx);
             return;
         }
-        // The job actor died before its job ended: give the job back, then claim again.
+        // The job actor stopped before its job ended (it died, or drained): give the job back
+        // before forgetting it, so that a drain ends only once every lease is released.
         let deps = Arc::clone(&self.deps);
+        let job_id = msg.job_id.clone();
         ctx.spawn(
             async move {
-                if let Err(e) = deps.db.release_lease(&msg.job_id, &deps.worker_id).await {
-                    tracing::error!(job = %msg.job_id, error = %e, "could not release the lease");
+                if let Err(e) = deps.db.release_lease(&job_id, &deps.worker_id).await {
+                    tracing::error!(job = %job_id, error = %e, "could not release the lease");
                 }
             }
             .into_actor(self)
-            .map(|(), act, ctx| act.claim(ctx)),
+            .map(move |(), act, ctx| act.forget(&msg.job_id, ctx)),
         );
     }
 }

@@ -230,10 +230,9 @@ impl WsSession {
         ));
     }
 
-    /// Sends what the hub left for `job_id`. Right after catching up, a gap (events coalesced
-    /// while the stored log was read) sends the subscription back to the log; once live, the
-    /// coalesced newest events go out as they are: a client that cannot keep up gets the latest
-    /// state, and a jump in `seq` tells it that it skipped some.
+    /// Sends what the hub left for `job_id`. Once live, events the outbox coalesced go out as
+    /// they are: a client that cannot keep up gets the latest state, and a jump in `seq` tells
+    /// it that it skipped some.
     fn drain(&mut self, job_id: &str, just_caught_up: bool, ctx: &mut ws::WebsocketContext<Self>) {
         let Some(sub) = self.subscriptions.get(job_id) else {
             return;
@@ -242,7 +241,10 @@ impl WsSession {
             return;
         }
         let pending = self.outbox.take(job_id);
-        if pending.lagged || (just_caught_up && !pending.continues(sub.last)) {
+        // A gap the outbox did not make (a relay that reconnected, events out of order) is
+        // filled from the stored log; so is any gap while the stored log is being caught up.
+        let gap = !pending.continues(sub.last);
+        if pending.lagged || (gap && (just_caught_up || !pending.coalesced)) {
             return self.catch_up(job_id.to_owned(), ctx);
         }
         self.forward(job_id, pending.events, ctx);

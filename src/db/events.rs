@@ -13,7 +13,9 @@ use crate::events::JobEvent;
 pub enum EventFeed {
     Event(JobEvent),
     /// Events of this job were committed but not relayed (too big for a notification).
-    Missed { job_id: String },
+    Missed {
+        job_id: String,
+    },
     /// Events of any job may have been missed (the relay reconnected).
     Gap,
 }

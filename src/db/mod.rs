@@ -277,11 +277,18 @@ impl Db {
                     .spawn_blocking(move || migrate_postgres(&migrate_url))
                     .await
                     .map_err(|e| DbError::Task(e.to_string()))??;
+                let (listening, ready) = tokio::sync::oneshot::channel();
                 runtime.spawn(notify::listen(
                     url.clone(),
                     events.clone(),
                     jobs_ready.clone(),
+                    listening,
                 ));
+                // Serving before the relay listens would miss the first events live.
+                tokio::time::timeout(std::time::Duration::from_secs(15), ready)
+                    .await
+                    .map_err(|_| DbError::Pool("LISTEN did not start within 15 s".into()))?
+                    .map_err(|_| DbError::Task("the LISTEN task ended".into()))?;
                 let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url);
                 Pool::Postgres(
                     DeadPool::builder(manager)
@@ -355,7 +362,7 @@ fn migrate_sqlite(path: &str) -> Result<(), DbError> {
 }
 
 /// Instances starting together take turns: the first migrates, the others find nothing to do.
-const MIGRATION_LOCK: i64 = 0x666e_745f_6d69_67;
+const MIGRATION_LOCK: i64 = 0x0066_6e74_5f6d_6967;
 
 fn migrate_postgres(url: &str) -> Result<(), DbError> {
     let mut conn = <AsyncConnectionWrapper<AsyncPgConnection> as Connection>::establish(url)
@@ -487,6 +494,15 @@ mod tests {
             DatabaseUrl::Sqlite("/tmp/y.sqlite3".into())
         );
         assert!(DatabaseUrl::parse("sqlite://").is_err());
+        for url in [
+            "postgres://postgres@127.0.0.1/fnt",
+            "postgresql://u:p@db:5432/fnt",
+        ] {
+            assert_eq!(
+                DatabaseUrl::parse(url).unwrap(),
+                DatabaseUrl::Postgres(url.into())
+            );
+        }
         assert!(DatabaseUrl::parse("mysql://root@localhost/x").is_err());
     }
 }

@@ -54,7 +54,13 @@ fn relay(payload: &str, events: &Sender<EventFeed>) {
 /// Listens for as long as the process runs, reconnecting with backoff. After a reconnect the
 /// events notified meanwhile are lost, so listeners are told to re-read the stored log, and
 /// the workers look for jobs.
-pub(crate) async fn listen(url: String, events: Sender<EventFeed>, jobs: Sender<()>) {
+pub(crate) async fn listen(
+    url: String,
+    events: Sender<EventFeed>,
+    jobs: Sender<()>,
+    listening: tokio::sync::oneshot::Sender<()>,
+) {
+    let mut listening = Some(listening);
     let mut delay = Duration::from_millis(100);
     let mut connected_before = false;
     loop {
@@ -70,6 +76,9 @@ pub(crate) async fn listen(url: String, events: Sender<EventFeed>, jobs: Sender<
                         let _ = jobs.send(());
                     }
                     connected_before = true;
+                    if let Some(listening) = listening.take() {
+                        let _ = listening.send(());
+                    }
                     let mut notifications = std::pin::pin!(conn.notifications_stream());
                     while let Some(notification) = notifications.next().await {
                         match notification {

@@ -289,19 +289,22 @@ async fn other_users_job(app: &TestApp) -> String {
     .await
     .unwrap();
     let id = uuid::Uuid::new_v4().to_string();
-    db.insert_job(NewJob {
-        id: id.clone(),
-        owner_id: "other-user".into(),
-        status: "completed".into(),
-        file_name: "theirs.pdf".into(),
-        input_hash: "0".repeat(64),
-        file_size: 1,
-        page_count: 1,
-        settings: "{}".into(),
-        engine: "local".into(),
-        current_step: "done".into(),
-        created_at: 0,
-    }, b"%PDF-1.7".to_vec())
+    db.insert_job(
+        NewJob {
+            id: id.clone(),
+            owner_id: "other-user".into(),
+            status: "completed".into(),
+            file_name: "theirs.pdf".into(),
+            input_hash: "0".repeat(64),
+            file_size: 1,
+            page_count: 1,
+            settings: "{}".into(),
+            engine: "local".into(),
+            current_step: "done".into(),
+            created_at: 0,
+        },
+        b"%PDF-1.7".to_vec(),
+    )
     .await
     .unwrap();
     id
