@@ -3,6 +3,7 @@
 //! [`Outbox`]es, without ever waiting for one of them.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 
 use actix::prelude::*;
@@ -14,9 +15,13 @@ use crate::db::Db;
 use crate::db::events::EventFeed;
 use crate::events::JobEvent;
 
+/// One membership of one room: the same outbox may join a room again before an earlier
+/// membership has left, and each leave must remove only its own.
+type Member = (u64, Weak<Outbox>);
+
 #[derive(Default)]
 pub struct ProgressHub {
-    rooms: HashMap<String, Vec<Weak<Outbox>>>,
+    rooms: HashMap<String, Vec<Member>>,
     db: Option<Db>,
 }
 
@@ -43,7 +48,7 @@ impl ProgressHub {
         let job_id = event.job_id.clone();
         let live = LiveEvent::new(event);
         // A listener that went away without leaving is dropped here.
-        room.retain(|listener| match listener.upgrade() {
+        room.retain(|(_, listener)| match listener.upgrade() {
             Some(outbox) => {
                 outbox.push(Arc::clone(&live));
                 true
@@ -57,21 +62,17 @@ impl ProgressHub {
 
     /// Events of one job were missed: its listeners re-read it from the stored log.
     fn missed(&mut self, job_id: &str) {
-        for outbox in self
-            .rooms
-            .get(job_id)
-            .into_iter()
-            .flatten()
-            .filter_map(Weak::upgrade)
-        {
-            outbox.mark_lagged(job_id);
+        for (_, member) in self.rooms.get(job_id).into_iter().flatten() {
+            if let Some(outbox) = member.upgrade() {
+                outbox.mark_lagged(job_id);
+            }
         }
     }
 
     /// The hub missed events: every listener re-reads its jobs from the stored log.
     fn lagged(&mut self) {
         for (job_id, room) in &self.rooms {
-            for outbox in room.iter().filter_map(Weak::upgrade) {
+            for outbox in room.iter().filter_map(|(_, member)| member.upgrade()) {
                 outbox.mark_lagged(job_id);
             }
         }
@@ -126,6 +127,7 @@ impl StreamHandler<Feed> for ProgressHub {
 #[rtype(result = "()")]
 pub struct Join {
     pub job_id: String,
+    pub token: u64,
     pub outbox: Weak<Outbox>,
 }
 
@@ -133,7 +135,7 @@ pub struct Join {
 #[rtype(result = "()")]
 pub struct Leave {
     pub job_id: String,
-    pub outbox: Weak<Outbox>,
+    pub token: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, MessageResponse)]
@@ -150,10 +152,10 @@ impl Handler<Join> for ProgressHub {
     type Result = ();
 
     fn handle(&mut self, msg: Join, _: &mut Self::Context) {
-        let room = self.rooms.entry(msg.job_id).or_default();
-        if !room.iter().any(|l| Weak::ptr_eq(l, &msg.outbox)) {
-            room.push(msg.outbox);
-        }
+        self.rooms
+            .entry(msg.job_id)
+            .or_default()
+            .push((msg.token, msg.outbox));
     }
 }
 
@@ -162,7 +164,7 @@ impl Handler<Leave> for ProgressHub {
 
     fn handle(&mut self, msg: Leave, _: &mut Self::Context) {
         if let Some(room) = self.rooms.get_mut(&msg.job_id) {
-            room.retain(|l| !Weak::ptr_eq(l, &msg.outbox) && l.strong_count() > 0);
+            room.retain(|(token, member)| *token != msg.token && member.strong_count() > 0);
             if room.is_empty() {
                 self.rooms.remove(&msg.job_id);
             }
@@ -182,7 +184,7 @@ impl Handler<CountListeners> for ProgressHub {
 pub struct Membership {
     hub: Addr<ProgressHub>,
     job_id: String,
-    outbox: Arc<Outbox>,
+    token: u64,
 }
 
 impl Membership {
@@ -191,15 +193,18 @@ impl Membership {
         job_id: &str,
         outbox: &Arc<Outbox>,
     ) -> Result<Self, MailboxError> {
+        static NEXT_TOKEN: AtomicU64 = AtomicU64::new(1);
+        let token = NEXT_TOKEN.fetch_add(1, Ordering::Relaxed);
         hub.send(Join {
             job_id: job_id.to_owned(),
+            token,
             outbox: Arc::downgrade(outbox),
         })
         .await?;
         Ok(Self {
             hub: hub.clone(),
             job_id: job_id.to_owned(),
-            outbox: Arc::clone(outbox),
+            token,
         })
     }
 }
@@ -208,7 +213,7 @@ impl Drop for Membership {
     fn drop(&mut self) {
         self.hub.do_send(Leave {
             job_id: std::mem::take(&mut self.job_id),
-            outbox: Arc::downgrade(&self.outbox),
+            token: self.token,
         });
     }
 }
@@ -242,11 +247,12 @@ mod tests {
         let a = Arc::new(Outbox::new(8));
         let b = Arc::new(Outbox::new(8));
         let gone = Arc::new(Outbox::new(8));
-        for (job, outbox) in [("j1", &a), ("j2", &b), ("j1", &gone)] {
+        let members = [("j1", &a), ("j2", &b), ("j1", &gone)];
+        for (token, (job, outbox)) in members.into_iter().enumerate() {
             hub.rooms
                 .entry(job.to_owned())
                 .or_default()
-                .push(Arc::downgrade(outbox));
+                .push((token as u64, Arc::downgrade(outbox)));
         }
         drop(gone);
         hub.deliver(event("j1", 1));

@@ -52,7 +52,13 @@ pub struct Pending {
 impl Pending {
     /// The events follow `last` with nothing missing in between.
     pub fn continues(&self, last: i64) -> bool {
-        !self.lagged && self.events.front().is_none_or(|e| e.event.seq <= last + 1)
+        let mut expected = last;
+        !self.lagged
+            && self.events.iter().all(|e| {
+                let next = e.event.seq <= expected.saturating_add(1);
+                expected = expected.max(e.event.seq);
+                next
+            })
     }
 }
 
@@ -86,6 +92,12 @@ impl Outbox {
     /// Takes what is waiting for `job_id`, leaving its queue empty.
     pub fn take(&self, job_id: &str) -> Pending {
         self.lock().remove(job_id).unwrap_or_default()
+    }
+
+    /// Drops what waits for jobs the listener no longer follows (events the hub pushed
+    /// before it handled the listener's leave).
+    pub fn keep_only(&self, follows: impl Fn(&str) -> bool) {
+        self.lock().retain(|job_id, _| follows(job_id));
     }
 
     /// Whether anything waits for `job_id`.
@@ -162,6 +174,22 @@ mod tests {
             (last.seq, last.progress.status.as_str()),
             (10_001, "completed")
         );
+    }
+
+    #[test]
+    fn a_hole_anywhere_in_the_queue_is_a_gap() {
+        let outbox = Outbox::new(8);
+        for seq in [3, 5, 4] {
+            outbox.push(event("a", seq, "running"));
+        }
+        assert!(!outbox.take("a").continues(2));
+        outbox.push(event("a", 3, "running"));
+        outbox.push(event("a", 4, "running"));
+        assert!(outbox.take("a").continues(2));
+        assert!(Pending::default().continues(i64::MAX), "no overflow");
+        outbox.push(event("b", 1, "queued"));
+        outbox.keep_only(|job| job == "a");
+        assert!(!outbox.has("b"));
     }
 
     #[test]

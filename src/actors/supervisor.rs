@@ -25,6 +25,10 @@ pub struct JobSupervisor {
     draining: bool,
     /// Told when the last running job has stopped.
     drained: Vec<tokio::sync::oneshot::Sender<()>>,
+    /// A wake came while claiming: claim again even if that claim found nothing.
+    rewake: bool,
+    /// Jobs being handed back.
+    pending_releases: usize,
 }
 
 impl JobSupervisor {
@@ -35,18 +39,45 @@ impl JobSupervisor {
             claiming: false,
             draining: false,
             drained: Vec::new(),
+            rewake: false,
+            pending_releases: 0,
         }
     }
 
     /// A job no longer runs here: make room for another, and end a drain that waited for it.
     fn forget(&mut self, job_id: &str, ctx: &mut Context<Self>) {
         self.running.remove(job_id);
-        if self.running.is_empty() {
+        self.check_drained();
+        self.claim(ctx);
+    }
+
+    /// Gives a job back (its lease expires at once) and then forgets it.
+    fn release(&mut self, job_id: String, ctx: &mut Context<Self>) {
+        let deps = Arc::clone(&self.deps);
+        let id = job_id.clone();
+        // Counted as running until released, so that a drain waits for the release.
+        self.pending_releases += 1;
+        ctx.spawn(
+            async move {
+                if let Err(e) = deps.db.release_lease(&id, &deps.worker_id).await {
+                    tracing::error!(job = %id, error = %e, "could not release the lease");
+                }
+            }
+            .into_actor(self)
+            .map(move |(), act, ctx| {
+                act.pending_releases -= 1;
+                act.forget(&job_id, ctx);
+            }),
+        );
+    }
+
+    /// Ends a drain once nothing here holds or is about to hold a job.
+    fn check_drained(&mut self) {
+        if self.running.is_empty() && !self.claiming && self.pending_releases == 0 {
             for done in self.drained.drain(..) {
                 let _ = done.send(());
             }
         }
-        self.claim(ctx);
     }
 
     /// Starts the supervisor on an arbiter of its own, where its job and chunk actors run too.
@@ -59,11 +90,16 @@ impl JobSupervisor {
     /// Claims jobs one at a time until this process is full or the queue is empty.
     fn claim(&mut self, ctx: &mut Context<Self>) {
         // `max_running_jobs = 0` makes an instance that serves HTTP and runs no jobs.
-        if self.claiming || self.draining || self.running.len() >= self.deps.config.max_running_jobs
-        {
+        if self.claiming {
+            // A wake during a claim may be for a job that claim did not see.
+            self.rewake = true;
+            return;
+        }
+        if self.draining || self.running.len() >= self.deps.config.max_running_jobs {
             return;
         }
         self.claiming = true;
+        self.rewake = false;
         let deps = Arc::clone(&self.deps);
         let lease_ms = i64::try_from(deps.config.lease().as_millis()).unwrap_or(i64::MAX);
         ctx.spawn(
@@ -72,13 +108,17 @@ impl JobSupervisor {
                 .map(|claimed, act, ctx| {
                     act.claiming = false;
                     match claimed {
+                        // Claimed while a drain began: hand it straight back.
+                        Ok(Some(job)) if act.draining => act.release(job.id, ctx),
                         Ok(Some(job)) => {
                             act.start_job(job, ctx);
                             act.claim(ctx);
                         }
+                        Ok(None) if act.rewake => act.claim(ctx),
                         Ok(None) => {}
                         Err(e) => tracing::error!(error = %e, "claiming a job failed"),
                     }
+                    act.check_drained();
                 }),
         );
     }
@@ -178,14 +218,11 @@ impl Handler<Drain> for JobSupervisor {
         self.draining = true;
         tracing::info!(jobs = self.running.len(), grace = ?msg.grace, "draining: no new jobs");
         let (done, drained) = tokio::sync::oneshot::channel();
-        if self.running.is_empty() {
-            let _ = done.send(());
-        } else {
-            self.drained.push(done);
-            for job in self.running.values() {
-                job.do_send(DrainJob);
-            }
+        self.drained.push(done);
+        for job in self.running.values() {
+            job.do_send(DrainJob);
         }
+        self.check_drained();
         Box::pin(
             async move {
                 let _ = tokio::time::timeout(msg.grace, drained).await;
@@ -242,20 +279,10 @@ impl Handler<JobEnded> for JobSupervisor {
     fn handle(&mut self, msg: JobEnded, ctx: &mut Self::Context) {
         if msg.settled {
             self.forget(&msg.job_id, ctx);
-            return;
+        } else {
+            // The job actor stopped before its job ended (it died, or drained): give the job
+            // back before forgetting it, so that a drain ends only once its leases are released.
+            self.release(msg.job_id, ctx);
         }
-        // The job actor stopped before its job ended (it died, or drained): give the job back
-        // before forgetting it, so that a drain ends only once every lease is released.
-        let deps = Arc::clone(&self.deps);
-        let job_id = msg.job_id.clone();
-        ctx.spawn(
-            async move {
-                if let Err(e) = deps.db.release_lease(&job_id, &deps.worker_id).await {
-                    tracing::error!(job = %job_id, error = %e, "could not release the lease");
-                }
-            }
-            .into_actor(self)
-            .map(move |(), act, ctx| act.forget(&msg.job_id, ctx)),
-        );
     }
 }

@@ -25,6 +25,8 @@ use crate::events::JobEvent;
 const REPLAY_BATCH: i64 = 200;
 /// Jobs one socket may follow at once.
 pub const MAX_SUBSCRIPTIONS: usize = 64;
+/// Subscribes being answered at once: each costs a database read.
+const MAX_JOINING: usize = 8;
 /// Longest job id accepted; real ones are 36 characters.
 const MAX_JOB_ID: usize = 64;
 
@@ -36,6 +38,8 @@ pub struct WsSession {
     subscriptions: HashMap<String, Subscription>,
     /// Tells a stale answer (for a subscription since replaced) from the current one.
     generation: u64,
+    /// Subscribes whose room and job are still being looked up.
+    joining: usize,
     last_heard: Instant,
     ping_every: Duration,
     client_timeout: Duration,
@@ -65,6 +69,7 @@ impl WsSession {
             outbox: Arc::new(Outbox::new(config.buffer_events)),
             subscriptions: HashMap::new(),
             generation: 0,
+            joining: 0,
             last_heard: Instant::now(),
             ping_every: config.ping_every,
             client_timeout: config.client_timeout,
@@ -110,6 +115,12 @@ impl WsSession {
                 "invalid_request",
                 "after_seq must be an event seq (0 or more)",
             ))
+        } else if self.joining >= MAX_JOINING {
+            Some(ApiError::too_many(
+                "too_many_requests",
+                "wait for the answers to your earlier subscribes",
+                1,
+            ))
         } else if !self.subscriptions.contains_key(&job_id)
             && self.subscriptions.len() >= MAX_SUBSCRIPTIONS
         {
@@ -153,7 +164,9 @@ impl WsSession {
             let row = db.job(&job, &owner).await.map_err(ApiError::from)?;
             Ok::<_, ApiError>((room, row))
         };
+        self.joining += 1;
         ctx.spawn(joined.into_actor(self).map(move |joined, act, ctx| {
+            act.joining -= 1;
             if !act.is_current(&job_id, generation) {
                 return;
             }
@@ -304,6 +317,8 @@ impl Actor for WsSession {
 
 impl StreamHandler<OutboxReady> for WsSession {
     fn handle(&mut self, _: OutboxReady, ctx: &mut Self::Context) {
+        self.outbox
+            .keep_only(|job_id| self.subscriptions.contains_key(job_id));
         let live: Vec<String> = self
             .subscriptions
             .iter()

@@ -160,7 +160,11 @@ async fn two_instances_share_ten_jobs_and_run_each_job_and_chunk_once() {
     let dir = TestDir::new().await;
     let engine_a = ScriptedEngine::new().always(Act::Delay(Duration::from_millis(30)));
     let engine_b = ScriptedEngine::new().always(Act::Delay(Duration::from_millis(30)));
-    let two_at_a_time = |c: &mut Config| c.max_running_jobs = 2;
+    let two_at_a_time = |c: &mut Config| {
+        c.max_running_jobs = 2;
+        // No lease may expire here: every claim must be a first claim.
+        c.lease_secs = 60;
+    };
     let a = spawn_app_in(Arc::clone(&dir), two_at_a_time, engine_a.engines()).await;
     let b = spawn_app_in(Arc::clone(&dir), two_at_a_time, engine_b.engines()).await;
 
@@ -197,7 +201,7 @@ async fn two_instances_share_ten_jobs_and_run_each_job_and_chunk_once() {
 #[actix_web::test]
 async fn a_job_of_a_killed_instance_is_finished_by_another_with_the_same_sentences() {
     let fake = fake_gemini(150).await;
-    let pdf = novel_pdf(30);
+    let pdf = novel_pdf(45);
     let expected = reference_sentences(&fake, &pdf).await;
 
     let dir = TestDir::new().await;
@@ -294,7 +298,7 @@ async fn a_websocket_on_one_instance_follows_a_job_running_on_another() {
 #[actix_web::test]
 async fn sigterm_drains_the_chunks_in_flight_releases_the_job_and_exits_0() {
     let fake = fake_gemini(300).await;
-    let pdf = novel_pdf(30);
+    let pdf = novel_pdf(45);
     let expected = reference_sentences(&fake, &pdf).await;
 
     let dir = TestDir::new().await;
