@@ -6,9 +6,9 @@ use actix_web::dev::Server;
 use actix_web::{App, HttpServer, web};
 
 use crate::api::{self, AppState};
+use crate::auth::{AuthState, resolve_mode};
 use crate::config::ServeConfig;
 use crate::core::Core;
-use crate::db::LOCAL_USER_ID;
 use crate::engine::Engines;
 
 pub struct Application {
@@ -20,12 +20,15 @@ pub struct Application {
 impl Application {
     /// Starts the core and binds the listener (port 0 picks a free port).
     pub async fn build(config: ServeConfig, engines: Engines) -> anyhow::Result<Self> {
+        let mode = resolve_mode(config.core.auth, config.bind).map_err(anyhow::Error::msg)?;
         let core = Core::start(config.core, engines).await?;
         let listener = TcpListener::bind(config.bind)?;
         let addr = listener.local_addr()?;
+        let auth = AuthState::new(mode, &core.config, &core.db).await?;
+        tracing::info!(?mode, limits = ?auth.limits, "sign-in");
         let state = web::Data::new(AppState {
             core: core.clone(),
-            owner: LOCAL_USER_ID.to_owned(),
+            auth,
         });
         let send_buffer = core.config.socket_send_buffer;
         let server = HttpServer::new(move || {

@@ -26,6 +26,12 @@ mod defaults {
     pub const POLL_INTERVAL_MS: u64 = 2_000;
     pub const MAX_JOB_CLAIMS: u32 = 5;
     pub const SHUTDOWN_GRACE_SECS: u64 = 25;
+    pub const ACCESS_TOKEN_SECS: u64 = 900;
+    pub const REFRESH_TOKEN_DAYS: u64 = 30;
+    /// Limits that apply with accounts unless configured otherwise.
+    pub const UPLOADS_PER_HOUR: u32 = 10;
+    pub const JOBS_PER_USER: u32 = 3;
+    pub const AUTH_REQUESTS_PER_MINUTE: u32 = 20;
     pub const WS_PING_INTERVAL_MS: u64 = 5_000;
     pub const WS_CLIENT_TIMEOUT_MS: u64 = 15_000;
     pub const WS_BUFFER_EVENTS: u64 = 64;
@@ -89,6 +95,25 @@ pub struct Config {
     /// Times a job may be claimed before it is failed as poisoned (it keeps killing workers).
     #[arg(long, env = "FNT_MAX_JOB_CLAIMS", value_parser = clap::value_parser!(u32).range(1..), default_value_t = defaults::MAX_JOB_CLAIMS)]
     pub max_job_claims: u32,
+    /// `none`: no sign-in, every request acts as the built-in local user (the default on a
+    /// loopback address, refused on any other). `accounts`: sign-in, ownership and limits.
+    #[arg(long, env = "FNT_AUTH", value_enum)]
+    pub auth: Option<crate::auth::AuthMode>,
+    /// Lifetime of an access token, in seconds.
+    #[arg(long, env = "FNT_ACCESS_TOKEN_SECS", value_parser = clap::value_parser!(u64).range(1..), default_value_t = defaults::ACCESS_TOKEN_SECS)]
+    pub access_token_secs: u64,
+    /// Lifetime of a sign-in session (its refresh token), in days.
+    #[arg(long, env = "FNT_REFRESH_TOKEN_DAYS", value_parser = clap::value_parser!(u64).range(1..), default_value_t = defaults::REFRESH_TOKEN_DAYS)]
+    pub refresh_token_days: u64,
+    /// Uploads per user per hour [with accounts: 10; without: no limit].
+    #[arg(long, env = "FNT_UPLOADS_PER_HOUR")]
+    pub uploads_per_hour: Option<u32>,
+    /// Queued and running jobs per user at once [with accounts: 3; without: no limit].
+    #[arg(long, env = "FNT_JOBS_PER_USER")]
+    pub jobs_per_user: Option<u32>,
+    /// Requests to the sign-in endpoints per client IP per minute [with accounts: 20].
+    #[arg(long, env = "FNT_AUTH_REQUESTS_PER_MINUTE")]
+    pub auth_requests_per_minute: Option<u32>,
     /// On SIGTERM/SIGINT, how long chunks in flight may take to finish before their jobs are
     /// handed back, in seconds.
     #[arg(long, env = "FNT_SHUTDOWN_GRACE_SECS", default_value_t = defaults::SHUTDOWN_GRACE_SECS)]
@@ -212,6 +237,14 @@ impl std::str::FromStr for Secret {
     }
 }
 
+/// Per-user and per-client limits; `None` is no limit.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Limits {
+    pub uploads_per_hour: Option<u32>,
+    pub jobs_per_user: Option<u32>,
+    pub auth_requests_per_minute: Option<u32>,
+}
+
 impl Default for Config {
     fn default() -> Self {
         let plan = PlanConfig::default();
@@ -231,6 +264,12 @@ impl Default for Config {
             poll_interval_ms: defaults::POLL_INTERVAL_MS,
             max_job_claims: defaults::MAX_JOB_CLAIMS,
             shutdown_grace_secs: defaults::SHUTDOWN_GRACE_SECS,
+            auth: None,
+            access_token_secs: defaults::ACCESS_TOKEN_SECS,
+            refresh_token_days: defaults::REFRESH_TOKEN_DAYS,
+            uploads_per_hour: None,
+            jobs_per_user: None,
+            auth_requests_per_minute: None,
             ws_ping_interval_ms: defaults::WS_PING_INTERVAL_MS,
             ws_client_timeout_ms: defaults::WS_CLIENT_TIMEOUT_MS,
             ws_buffer_events: defaults::WS_BUFFER_EVENTS,
@@ -263,6 +302,21 @@ impl Config {
         match &self.database_url {
             Some(url) => DatabaseUrl::parse(url),
             None => Ok(DatabaseUrl::sqlite_in(&self.data_dir)),
+        }
+    }
+
+    /// The limits in force in `mode`: with accounts every limit has a default; without, only
+    /// what is configured applies.
+    pub fn limits(&self, mode: crate::auth::AuthMode) -> Limits {
+        let accounts = mode == crate::auth::AuthMode::Accounts;
+        let default = |set: Option<u32>, value: u32| set.or(accounts.then_some(value));
+        Limits {
+            uploads_per_hour: default(self.uploads_per_hour, defaults::UPLOADS_PER_HOUR),
+            jobs_per_user: default(self.jobs_per_user, defaults::JOBS_PER_USER),
+            auth_requests_per_minute: default(
+                self.auth_requests_per_minute,
+                defaults::AUTH_REQUESTS_PER_MINUTE,
+            ),
         }
     }
 

@@ -3,6 +3,7 @@
 pub mod actors;
 pub mod api;
 pub mod app;
+pub mod auth;
 pub mod config;
 pub mod core;
 pub mod db;

@@ -26,6 +26,13 @@ enum Command {
     Process(ProcessArgs),
     /// Create or upgrade the database schema, then exit.
     Migrate(Config),
+    /// Give an existing account the admin role (system endpoints).
+    MakeAdmin {
+        /// The account's email.
+        email: String,
+        #[command(flatten)]
+        config: Config,
+    },
     /// Run a local server that speaks Gemini's `generateContent` wire format, with injected
     /// latency and faults, to test against without Google.
     FakeGemini(fnt::fake_gemini::FakeGeminiArgs),
@@ -58,6 +65,16 @@ fn main() -> anyhow::Result<()> {
         Command::Migrate(config) => actix_web::rt::System::new().block_on(async move {
             Db::connect(&config.database()?, 1).await?;
             println!("database is up to date");
+            Ok(())
+        }),
+        Command::MakeAdmin { email, config } => actix_web::rt::System::new().block_on(async move {
+            let db = Db::connect(&config.database()?, 1).await?;
+            let email = email.trim().to_lowercase();
+            anyhow::ensure!(
+                db.set_role(&email, fnt::auth::Role::Admin.as_str()).await?,
+                "no account with the email {email}"
+            );
+            println!("{email} is an admin");
             Ok(())
         }),
         Command::FakeGemini(args) => actix_web::rt::System::new().block_on(async move {

@@ -12,6 +12,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use crate::config::Config;
 use crate::core::Core;
 use crate::db::LOCAL_USER_ID;
+use crate::db::jobs::Quota;
 use crate::db::models::SentenceRow;
 use crate::engine::Engines;
 use crate::settings::Settings;
@@ -95,9 +96,15 @@ pub async fn run(args: &ProcessArgs) -> anyhow::Result<usize> {
     let default_engine = config.default_engine();
     let core = Core::start(config, engines).await?;
     let upload = stage(&args.pdf, &core.config.uploads_dir()).await?;
-    let job_id = submit(&core, LOCAL_USER_ID, upload, args.settings(default_engine))
-        .await
-        .map_err(|e| anyhow::anyhow!("{}: {e}", args.pdf.display()))?;
+    let job_id = submit(
+        &core,
+        LOCAL_USER_ID,
+        upload,
+        args.settings(default_engine),
+        Quota::default(),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{}: {e}", args.pdf.display()))?;
 
     let bar = if args.quiet {
         ProgressBar::hidden()

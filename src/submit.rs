@@ -4,6 +4,7 @@
 use tempfile::TempPath;
 
 use crate::core::Core;
+use crate::db::jobs::{Admission, Quota};
 use crate::db::models::NewJob;
 use crate::db::{DbError, now_ms};
 use crate::pdf::{self, PdfError, Requirements};
@@ -29,6 +30,8 @@ pub enum SubmitError {
     Io(#[from] std::io::Error),
     #[error(transparent)]
     Db(#[from] DbError),
+    #[error("over the limit")]
+    Limit(Admission),
 }
 
 /// Validates the settings and the PDF, then stores the job as queued and wakes the workers.
@@ -37,6 +40,7 @@ pub async fn submit(
     owner: &str,
     upload: Upload,
     settings: Settings,
+    quota: Quota,
 ) -> Result<String, SubmitError> {
     settings.validate(&core.engines.names())?;
     let pdf_input = settings.input_mode == InputMode::Pdf;
@@ -84,7 +88,10 @@ pub async fn submit(
         created_at: now_ms(),
     };
     // The job and its PDF are stored in one transaction; the staged file goes either way.
-    core.db.insert_job(job, bytes).await?;
+    match core.db.insert_job(job, bytes, quota).await? {
+        Admission::Admitted => {}
+        refused => return Err(SubmitError::Limit(refused)),
+    }
     drop(upload.temp);
     core.wake_workers();
     Ok(id)

@@ -8,6 +8,7 @@ use actix_web::{HttpResponse, ResponseError};
 use serde_json::json;
 
 use crate::db::DbError;
+use crate::db::jobs::Admission;
 use crate::pdf::PdfError;
 use crate::settings::SettingError;
 use crate::submit::SubmitError;
@@ -17,6 +18,8 @@ pub struct ApiError {
     status: StatusCode,
     code: &'static str,
     message: String,
+    /// Seconds until trying again makes sense (sent as `Retry-After`).
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -25,6 +28,23 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", message)
+    }
+
+    /// 429, with how long to wait.
+    pub fn too_many(code: &'static str, message: impl Into<String>, wait_secs: u64) -> Self {
+        Self {
+            retry_after: Some(wait_secs.max(1)),
+            ..Self::new(StatusCode::TOO_MANY_REQUESTS, code, message)
         }
     }
 
@@ -79,8 +99,14 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status)
-            .json(json!({ "error": { "code": self.code, "message": self.message } }))
+        let mut response = HttpResponse::build(self.status);
+        if let Some(secs) = self.retry_after {
+            response.insert_header((actix_web::http::header::RETRY_AFTER, secs.to_string()));
+        }
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.insert_header((actix_web::http::header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        response.json(json!({ "error": { "code": self.code, "message": self.message } }))
     }
 }
 
@@ -116,6 +142,25 @@ impl From<SubmitError> for ApiError {
             SubmitError::Pdf(e) => e.into(),
             SubmitError::Io(e) => Self::internal(e),
             SubmitError::Db(e) => e.into(),
+            SubmitError::Limit(admission) => admission.into(),
+        }
+    }
+}
+
+impl From<Admission> for ApiError {
+    fn from(admission: Admission) -> Self {
+        match admission {
+            Admission::TooManyUploads { retry_after_secs } => Self::too_many(
+                "too_many_uploads",
+                "you reached the uploads allowed per hour; try again later",
+                retry_after_secs,
+            ),
+            // No date to give: a place frees up when one of the caller's jobs ends.
+            Admission::TooManyJobs | Admission::Admitted => Self::too_many(
+                "too_many_jobs",
+                "you have as many jobs queued or running as allowed; wait for one to finish",
+                30,
+            ),
         }
     }
 }
@@ -123,6 +168,17 @@ impl From<SubmitError> for ApiError {
 /// The JSON, path and query extractors' own errors, in our shape.
 pub fn extractor_error(err: impl fmt::Display) -> actix_web::Error {
     ApiError::bad_request("invalid_request", err.to_string()).into()
+}
+
+/// A JSON body that is too big is a 413; any other unreadable one a 400.
+pub fn json_error(err: actix_web::error::JsonPayloadError) -> actix_web::Error {
+    use actix_web::error::JsonPayloadError;
+    match err {
+        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+            ApiError::too_large(err.to_string()).into()
+        }
+        other => extractor_error(other),
+    }
 }
 
 pub async fn not_found_route() -> Result<HttpResponse, ApiError> {

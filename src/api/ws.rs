@@ -9,12 +9,14 @@ use actix_web_actors::ws;
 use super::AppState;
 use super::error::ApiError;
 use crate::actors::ws_session::{SessionConfig, WsSession};
+use crate::auth::Caller;
 
 /// Client messages are small JSON objects; anything bigger closes the socket.
 const MAX_FRAME_BYTES: usize = 4 * 1024;
 
 pub async fn progress_socket(
     state: web::Data<AppState>,
+    caller: Caller,
     req: HttpRequest,
     stream: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
@@ -29,7 +31,7 @@ pub async fn progress_socket(
     let session = WsSession::new(
         state.core.db.clone(),
         state.core.hub.clone(),
-        state.owner.clone(),
+        caller.user_id,
         SessionConfig {
             ping_every: Duration::from_millis(config.ws_ping_interval_ms),
             client_timeout: Duration::from_millis(config.ws_client_timeout_ms),

@@ -12,6 +12,63 @@ use super::schema::{history, job_chunks, jobs, uploads};
 use super::{Db, DbError, Dialect, now_ms};
 use crate::status::{ChunkStatus, JobStatus};
 
+/// How many jobs one owner may start; `None` is no limit.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Quota {
+    pub uploads_per_hour: Option<u32>,
+    pub active_jobs: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admission {
+    Admitted,
+    TooManyUploads { retry_after_secs: u64 },
+    TooManyJobs,
+}
+
+const HOUR_MS: i64 = 3_600_000;
+
+/// Inside `on_conn!`/`in_transaction!`: the owner's admission under `quota`.
+macro_rules! admission {
+    ($conn:expr, $owner:expr, $quota:expr) => {{
+        let quota: Quota = $quota;
+        let now = now_ms();
+        let mut admission = Admission::Admitted;
+        if let Some(limit) = quota.active_jobs {
+            let active: i64 = jobs::table
+                .filter(jobs::owner_id.eq($owner))
+                .filter(
+                    jobs::status.eq_any([JobStatus::Queued.as_str(), JobStatus::Running.as_str()]),
+                )
+                .count()
+                .get_result($conn)
+                .await?;
+            if active >= i64::from(limit) {
+                admission = Admission::TooManyJobs;
+            }
+        }
+        if let (Admission::Admitted, Some(limit)) = (admission, quota.uploads_per_hour) {
+            let recent: Vec<i64> = jobs::table
+                .filter(jobs::owner_id.eq($owner))
+                .filter(jobs::created_at.gt(now - HOUR_MS))
+                .order(jobs::created_at.asc())
+                .select(jobs::created_at)
+                .load($conn)
+                .await?;
+            let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+            if recent.len() >= limit {
+                // The upload that must leave the window before one more fits.
+                let frees_at = recent[recent.len() - limit.max(1)] + HOUR_MS;
+                admission = Admission::TooManyUploads {
+                    retry_after_secs: u64::try_from((frees_at - now).max(0) / 1000 + 1)
+                        .unwrap_or(1),
+                };
+            }
+        }
+        admission
+    }};
+}
+
 /// What `cancel` found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CancelOutcome {
@@ -57,9 +114,28 @@ pub struct Progress {
 }
 
 impl Db {
-    /// Stores a queued job together with its PDF, so that any instance can run it.
-    pub async fn insert_job(&self, job: NewJob, pdf: Vec<u8>) -> Result<(), DbError> {
+    /// Whether `owner` may start a job now (a cheap check before an upload is read; the
+    /// insert checks again, atomically).
+    pub async fn admission(&self, owner: &str, quota: Quota) -> Result<Admission, DbError> {
+        let owner = owner.to_owned();
+        on_conn!(self, |conn| { Ok(admission!(conn, &owner, quota)) })
+    }
+
+    /// Stores a queued job together with its PDF, so that any instance can run it, if the
+    /// owner's quota allows it: counting and inserting are one transaction, so two uploads
+    /// at once cannot both take the last place.
+    pub async fn insert_job(
+        &self,
+        job: NewJob,
+        pdf: Vec<u8>,
+        quota: Quota,
+    ) -> Result<Admission, DbError> {
         let event = in_transaction!(self, |conn| {
+            conn.lock_owner(&job.owner_id).await?;
+            let admission = admission!(conn, &job.owner_id, quota);
+            if admission != Admission::Admitted {
+                return Ok(Err(admission));
+            }
             diesel::insert_into(jobs::table)
                 .values(&job)
                 .execute(conn)
@@ -73,11 +149,16 @@ impl Db {
                 .execute(conn)
                 .await?;
             announce_job_ready!(conn);
-            Ok(append_event!(conn, &job.id, None))
+            Ok(Ok(append_event!(conn, &job.id, None)))
         })?;
-        self.publish([event]);
-        self.jobs_ready();
-        Ok(())
+        match event {
+            Ok(event) => {
+                self.publish([event]);
+                self.jobs_ready();
+                Ok(Admission::Admitted)
+            }
+            Err(refused) => Ok(refused),
+        }
     }
 
     pub async fn job(&self, id: &str, owner: &str) -> Result<Option<JobRow>, DbError> {
@@ -90,6 +171,18 @@ impl Db {
                 .first(conn)
                 .await
                 .optional()?)
+        })
+    }
+
+    /// Every user's jobs, counted by status.
+    pub async fn job_counts(&self) -> Result<Vec<(String, i64)>, DbError> {
+        on_conn!(self, |conn| {
+            Ok(jobs::table
+                .group_by(jobs::status)
+                .select((jobs::status, diesel::dsl::count_star()))
+                .order(jobs::status.asc())
+                .load(conn)
+                .await?)
         })
     }
 

@@ -110,6 +110,7 @@ pub mod jobs;
 pub mod models;
 mod notify;
 pub mod schema;
+pub mod sessions;
 pub mod uploads;
 pub mod users;
 
@@ -392,6 +393,9 @@ pub(crate) trait Dialect {
     async fn claimable_job(&mut self, now: i64) -> QueryResult<Option<String>>;
     /// Tells the other instances, at commit (PostgreSQL NOTIFY). SQLite serves one process.
     async fn announce(&mut self, channel: &str, payload: &str) -> QueryResult<()>;
+    /// Serialises the transactions that count and add one owner's jobs (SQLite's
+    /// `BEGIN IMMEDIATE` already serialises every writer).
+    async fn lock_owner(&mut self, owner: &str) -> QueryResult<()>;
 }
 
 // SQLite allows 32766 bound parameters per statement, PostgreSQL 65535; 1000 rows of at most
@@ -435,6 +439,10 @@ impl Dialect for SqliteConn {
     async fn announce(&mut self, _channel: &str, _payload: &str) -> QueryResult<()> {
         Ok(())
     }
+
+    async fn lock_owner(&mut self, _owner: &str) -> QueryResult<()> {
+        Ok(())
+    }
 }
 
 impl Dialect for AsyncPgConnection {
@@ -469,6 +477,15 @@ impl Dialect for AsyncPgConnection {
             .bind::<Text, _>(channel)
             .bind::<Text, _>(payload);
         diesel_async::RunQueryDsl::execute(notify, self)
+            .await
+            .map(|_| ())
+    }
+
+    async fn lock_owner(&mut self, owner: &str) -> QueryResult<()> {
+        use diesel::sql_types::Text;
+        let lock =
+            diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1))").bind::<Text, _>(owner);
+        diesel_async::RunQueryDsl::execute(lock, self)
             .await
             .map(|_| ())
     }

@@ -2,7 +2,7 @@
 
 use diesel::prelude::*;
 
-use super::schema::{history, job_chunks, jobs, sentences, users};
+use super::schema::{history, job_chunks, jobs, sentences, sessions, users};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = jobs)]
@@ -33,6 +33,27 @@ pub struct JobRow {
     pub tokens_out: i64,
     pub api_calls: i64,
     pub event_seq: i64,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct UserRow {
+    pub id: String,
+    pub email: String,
+    pub password_hash: Option<String>,
+    pub role: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = sessions)]
+pub struct SessionRow {
+    pub id: String,
+    pub user_id: String,
+    pub refresh_hash: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub revoked_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, Insertable)]

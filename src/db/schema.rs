@@ -72,6 +72,25 @@ diesel::table! {
 }
 
 diesel::table! {
+    sessions (id) {
+        id -> Text,
+        user_id -> Text,
+        refresh_hash -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        revoked_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    server_keys (name) {
+        name -> Text,
+        value -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
     uploads (job_id) {
         job_id -> Text,
         bytes -> Binary,
@@ -122,7 +141,17 @@ diesel::joinable!(job_events -> jobs (job_id));
 diesel::joinable!(history -> jobs (job_id));
 diesel::joinable!(sentences -> history (history_id));
 diesel::joinable!(uploads -> jobs (job_id));
+diesel::joinable!(sessions -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
-    users, jobs, job_chunks, job_events, history, sentences, llm_cache, uploads
+    users,
+    jobs,
+    job_chunks,
+    job_events,
+    history,
+    sentences,
+    llm_cache,
+    uploads,
+    sessions,
+    server_keys
 );

@@ -27,6 +27,8 @@ pub struct TestApp {
     pub dir: Arc<TestDir>,
     handle: actix_web::dev::ServerHandle,
     client: awc::Client,
+    /// The access token sent with every request, once signed in.
+    token: std::cell::RefCell<Option<String>>,
 }
 
 /// Which database a test binary runs the suite on: `tests/api` on SQLite, `tests/api_pg` on
@@ -120,20 +122,42 @@ pub async fn spawn_app_in(
         client: awc::Client::builder()
             .timeout(Duration::from_secs(30))
             .finish(),
+        token: std::cell::RefCell::new(None),
     }
 }
 
 impl TestApp {
+    /// Sends `token` as the bearer token from now on (`None`: no token).
+    pub fn act_as(&self, token: Option<&str>) {
+        *self.token.borrow_mut() = token.map(str::to_owned);
+    }
+
+    pub fn token(&self) -> Option<String> {
+        self.token.borrow().clone()
+    }
+
+    pub fn request(&self, method: awc::http::Method, path: &str) -> awc::ClientRequest {
+        let request = self.client.request(method, format!("{}{path}", self.base));
+        match self.token() {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
+    }
+
     pub async fn get(&self, path: &str) -> (StatusCode, Value) {
-        let res = self.client.get(format!("{}{path}", self.base)).send().await;
+        let res = self.request(awc::http::Method::GET, path).send().await;
         read(res).await
     }
 
     pub async fn post(&self, path: &str) -> (StatusCode, Value) {
+        let res = self.request(awc::http::Method::POST, path).send().await;
+        read(res).await
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> (StatusCode, Value) {
         let res = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .send()
+            .request(awc::http::Method::POST, path)
+            .send_json(body)
             .await;
         read(res).await
     }
@@ -146,8 +170,7 @@ impl TestApp {
         body: Vec<u8>,
     ) -> (StatusCode, Value) {
         let res = self
-            .client
-            .post(format!("{}{path}", self.base))
+            .request(awc::http::Method::POST, path)
             .insert_header(("content-type", content_type))
             .send_body(body)
             .await;
@@ -228,8 +251,7 @@ impl TestApp {
     /// Opens the job's Server-Sent Events stream, resuming after `last_event_id` if given.
     pub async fn sse(&self, id: &str, last_event_id: Option<i64>) -> (StatusCode, SseReader) {
         let mut request = self
-            .client
-            .get(format!("{}/api/v1/jobs/{id}/events", self.base))
+            .request(awc::http::Method::GET, &format!("/api/v1/jobs/{id}/events"))
             .timeout(Duration::from_secs(60));
         if let Some(seq) = last_event_id {
             request = request.insert_header(("Last-Event-ID", seq.to_string()));

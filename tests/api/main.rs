@@ -1,5 +1,6 @@
 //! One integration binary: the service over real HTTP, a real SQLite file and real PDFs.
 
+mod accounts;
 mod bad_input;
 mod boundaries;
 mod cancel;

@@ -90,7 +90,7 @@ async fn a_subscriber_gets_a_snapshot_then_every_event_in_order_once() {
 
 #[actix_web::test]
 async fn a_reconnect_with_after_seq_gets_exactly_what_it_missed() {
-    let engine = ScriptedEngine::new().always(Act::Delay(Duration::from_millis(80)));
+    let engine = ScriptedEngine::new().always(Act::Delay(Duration::from_millis(150)));
     let app = spawn_app_with(|c| c.medium_parallelism = 1, engine.engines()).await;
     let id = app.submit(&novel_pdf(12), &[]).await;
 
@@ -176,6 +176,8 @@ async fn a_slow_reader_does_not_stall_the_others_and_still_gets_the_final_event(
             c.medium_parallelism = 4;
             c.ws_buffer_events = 4;
             c.socket_send_buffer = Some(4096);
+            // The slow client never answers pings; it must not be dropped for that here.
+            c.ws_client_timeout_ms = 600_000;
         },
         engine.engines(),
     )
@@ -255,6 +257,7 @@ async fn a_silent_client_is_dropped_and_a_live_one_is_kept() {
         fnt::engine::Engines::builtin(),
     )
     .await;
+    let id = app.submit(&novel_pdf(6), &[]).await;
     let mut silent = WsClient::connect(&app.base).await;
     silent.answer_pings = false;
     let mut live = WsClient::connect(&app.base).await;
@@ -272,8 +275,6 @@ async fn a_silent_client_is_dropped_and_a_live_one_is_kept() {
     };
     let (reason, ()) = tokio::join!(closed, idle);
     assert_eq!(reason.map(|r| r.code), Some(CloseCode::Away));
-
-    let id = app.submit(&novel_pdf(6), &[]).await;
     assert_eq!(live.subscribe(&id, Some(0)).await["type"], "snapshot");
 }
 
@@ -304,6 +305,7 @@ async fn other_users_job(app: &TestApp) -> String {
             created_at: 0,
         },
         b"%PDF-1.7".to_vec(),
+        fnt::db::jobs::Quota::default(),
     )
     .await
     .unwrap();

@@ -21,7 +21,15 @@ pub struct WsClient {
 
 impl WsClient {
     pub async fn connect(base: &str) -> Self {
-        let url = format!("{}/api/v1/ws", base.replacen("http", "ws", 1));
+        Self::connect_as(base, None).await
+    }
+
+    /// Connects with an access token, in the query string as a browser must.
+    pub async fn connect_as(base: &str, token: Option<&str>) -> Self {
+        let mut url = format!("{}/api/v1/ws", base.replacen("http", "ws", 1));
+        if let Some(token) = token {
+            url.push_str(&format!("?access_token={token}"));
+        }
         let (response, framed) = awc::Client::new()
             .ws(url)
             .connect()

@@ -2,6 +2,8 @@
 //! instances on one database can show. `fnt process` (always embedded SQLite) is tested once,
 //! in `tests/api`.
 
+#[path = "../api/accounts.rs"]
+mod accounts;
 #[path = "../api/bad_input.rs"]
 mod bad_input;
 #[path = "../api/boundaries.rs"]

@@ -5,15 +5,17 @@ use actix_web::{HttpResponse, web};
 use super::{JobView, owned_job};
 use crate::api::AppState;
 use crate::api::error::ApiError;
+use crate::auth::Caller;
 use crate::db::jobs::CancelOutcome;
 
 pub async fn cancel_job(
     state: web::Data<AppState>,
+    caller: Caller,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    owned_job(&state, &id, &state.owner).await?;
+    owned_job(&state, &id, &caller.user_id).await?;
     // The database decides: once the row says cancelled, no worker can move it again.
-    match state.core.db.cancel_job(&id, &state.owner).await? {
+    match state.core.db.cancel_job(&id, &caller.user_id).await? {
         CancelOutcome::Cancelled => state.core.cancel_running(&id),
         CancelOutcome::NotFound => return Err(ApiError::not_found("job")),
         CancelOutcome::AlreadyFinished(status) if status == "cancelled" => {}
@@ -24,6 +26,6 @@ pub async fn cancel_job(
             ));
         }
     }
-    let job = owned_job(&state, &id, &state.owner).await?;
+    let job = owned_job(&state, &id, &caller.user_id).await?;
     Ok(HttpResponse::Ok().json(JobView::from(job)))
 }

@@ -1,6 +1,7 @@
 //! `POST /api/v1/jobs`: upload a PDF (multipart field `file`, settings as other fields) and get
 //! a job id at once; the work happens in the background.
 
+use crate::db::jobs::Admission;
 use actix_multipart::Multipart;
 use actix_web::{HttpResponse, web};
 use serde_json::json;
@@ -8,13 +9,21 @@ use serde_json::json;
 use crate::api::AppState;
 use crate::api::error::ApiError;
 use crate::api::upload::read_job_form;
+use crate::auth::Caller;
 use crate::submit::submit;
 
 pub async fn create_job(
     state: web::Data<AppState>,
+    caller: Caller,
     payload: Multipart,
 ) -> Result<HttpResponse, ApiError> {
     let core = &state.core;
+    let quota = state.auth.quota();
+    // Refuse before reading a 50 MB body; the insert checks again, atomically.
+    match core.db.admission(&caller.user_id, quota).await? {
+        Admission::Admitted => {}
+        refused => return Err(refused.into()),
+    }
     let form = read_job_form(
         payload,
         core.default_settings(),
@@ -22,7 +31,7 @@ pub async fn create_job(
         core.config.max_upload_bytes(),
     )
     .await?;
-    let job_id = submit(core, &state.owner, form.upload, form.settings).await?;
+    let job_id = submit(core, &caller.user_id, form.upload, form.settings, quota).await?;
     Ok(HttpResponse::Accepted()
         .insert_header(("Location", format!("/api/v1/jobs/{job_id}")))
         .json(json!({ "job_id": job_id })))

@@ -18,6 +18,7 @@ use crate::actors::hub::Membership;
 use crate::actors::outbox::Outbox;
 use crate::api::AppState;
 use crate::api::error::ApiError;
+use crate::auth::Caller;
 use crate::db::Db;
 use crate::events::JobEvent;
 use crate::status::JobStatus;
@@ -30,15 +31,19 @@ const REPLAY_BATCH: i64 = 500;
 #[serde(deny_unknown_fields)]
 pub struct After {
     after_seq: Option<i64>,
+    /// For EventSource clients, which cannot send headers; read by the `Caller` extractor.
+    #[serde(rename = "access_token")]
+    _access_token: Option<String>,
 }
 
 pub async fn job_events(
     state: web::Data<AppState>,
+    caller: Caller,
     id: web::Path<String>,
     query: web::Query<After>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let job = owned_job(&state, &id, &state.owner).await?;
+    let job = owned_job(&state, &id, &caller.user_id).await?;
     let after = match req.headers().get("Last-Event-ID") {
         Some(value) => value
             .to_str()
@@ -50,6 +55,12 @@ pub async fn job_events(
             })?,
         None => query.after_seq.unwrap_or(0).max(0),
     };
+    if after > job.event_seq {
+        return Err(ApiError::bad_request(
+            "invalid_request",
+            format!("the job's last event is {}", job.event_seq),
+        ));
+    }
     // Join the job's room before reading the table, so nothing committed in between is missed.
     let outbox = Arc::new(Outbox::new(
         usize::try_from(state.core.config.ws_buffer_events).unwrap_or(usize::MAX),

@@ -7,6 +7,7 @@ use serde_json::json;
 use super::JobView;
 use crate::api::AppState;
 use crate::api::error::ApiError;
+use crate::auth::Caller;
 
 const MAX_LIMIT: i64 = 100;
 
@@ -25,6 +26,7 @@ fn default_limit() -> i64 {
 
 pub async fn list_jobs(
     state: web::Data<AppState>,
+    caller: Caller,
     page: web::Query<Page>,
 ) -> Result<HttpResponse, ApiError> {
     if !(1..=MAX_LIMIT).contains(&page.limit) || page.offset < 0 {
@@ -36,7 +38,7 @@ pub async fn list_jobs(
     let rows = state
         .core
         .db
-        .list_jobs(&state.owner, page.limit, page.offset)
+        .list_jobs(&caller.user_id, page.limit, page.offset)
         .await?;
     let jobs: Vec<JobView> = rows.into_iter().map(JobView::from).collect();
     Ok(

@@ -6,6 +6,7 @@ use serde::Serialize;
 use super::owned_job;
 use crate::api::AppState;
 use crate::api::error::ApiError;
+use crate::auth::Caller;
 use crate::status::JobStatus;
 
 #[derive(Serialize)]
@@ -26,9 +27,10 @@ struct ResultView {
 
 pub async fn job_result(
     state: web::Data<AppState>,
+    caller: Caller,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let job = owned_job(&state, &id, &state.owner).await?;
+    let job = owned_job(&state, &id, &caller.user_id).await?;
     match JobStatus::parse(&job.status) {
         Some(JobStatus::Completed | JobStatus::Partial) => {}
         Some(JobStatus::Queued | JobStatus::Running) => {
@@ -47,7 +49,7 @@ pub async fn job_result(
     let entry = state
         .core
         .db
-        .history_for_job(&job.id, &state.owner)
+        .history_for_job(&job.id, &caller.user_id)
         .await?
         .ok_or_else(|| ApiError::internal(format!("job {} finished without history", job.id)))?;
     let sentences = state

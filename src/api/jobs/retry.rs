@@ -6,14 +6,21 @@ use actix_web::{HttpResponse, web};
 use super::{JobView, owned_job};
 use crate::api::AppState;
 use crate::api::error::ApiError;
+use crate::auth::Caller;
 use crate::db::jobs::RetryOutcome;
 
 pub async fn retry_job(
     state: web::Data<AppState>,
+    caller: Caller,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    owned_job(&state, &id, &state.owner).await?;
-    match state.core.db.retry_failed_chunks(&id, &state.owner).await? {
+    owned_job(&state, &id, &caller.user_id).await?;
+    match state
+        .core
+        .db
+        .retry_failed_chunks(&id, &caller.user_id)
+        .await?
+    {
         RetryOutcome::Requeued { .. } => state.core.wake_workers(),
         RetryOutcome::NotFound => return Err(ApiError::not_found("job")),
         RetryOutcome::NothingToRetry(status) => {
@@ -25,6 +32,6 @@ pub async fn retry_job(
             ));
         }
     }
-    let job = owned_job(&state, &id, &state.owner).await?;
+    let job = owned_job(&state, &id, &caller.user_id).await?;
     Ok(HttpResponse::Accepted().json(JobView::from(job)))
 }

@@ -1,0 +1,496 @@
+//! Accounts: sign-up, sign-in, rotating refresh tokens, logout; expired, forged and revoked
+//! tokens; ownership on every route and on the WebSocket; admin-only system endpoints; the
+//! limits; and the single-user mode.
+
+use std::time::Duration;
+
+use actix_web::http::StatusCode;
+use awc::http::Method;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Value, json};
+
+use fnt::app::Application;
+use fnt::auth::AuthMode;
+use fnt::config::{Config, ServeConfig};
+use fnt::engine::Engines;
+
+use crate::helpers::{Act, ScriptedEngine, TestApp, multipart_body, novel_pdf, spawn_app_with};
+use crate::ws_client::WsClient;
+
+async fn accounts_app(configure: impl FnOnce(&mut Config), engines: Engines) -> TestApp {
+    spawn_app_with(
+        |c| {
+            c.auth = Some(AuthMode::Accounts);
+            configure(c);
+        },
+        engines,
+    )
+    .await
+}
+
+/// Registers `email` and returns (access token, refresh token).
+async fn register(app: &TestApp, email: &str) -> (String, String) {
+    app.act_as(None);
+    let (status, body) = app
+        .post_json(
+            "/api/v1/auth/register",
+            &json!({"email": email, "password": "correct horse battery"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    tokens(&body)
+}
+
+fn tokens(body: &Value) -> (String, String) {
+    (
+        body["access_token"]
+            .as_str()
+            .expect("access token")
+            .to_owned(),
+        body["refresh_token"]
+            .as_str()
+            .expect("refresh token")
+            .to_owned(),
+    )
+}
+
+async fn login(app: &TestApp, email: &str, password: &str) -> (StatusCode, Value) {
+    app.act_as(None);
+    app.post_json(
+        "/api/v1/auth/login",
+        &json!({"email": email, "password": password}),
+    )
+    .await
+}
+
+async fn refresh(app: &TestApp, refresh_token: &str) -> (StatusCode, Value) {
+    app.act_as(None);
+    app.post_json(
+        "/api/v1/auth/refresh",
+        &json!({"refresh_token": refresh_token}),
+    )
+    .await
+}
+
+async fn me_status(app: &TestApp, token: Option<&str>) -> StatusCode {
+    app.act_as(token);
+    app.get("/api/v1/auth/me").await.0
+}
+
+/// Sends an upload and returns status, body and the Retry-After header.
+async fn upload_with_headers(app: &TestApp, pdf: &[u8]) -> (StatusCode, Value, Option<u64>) {
+    let boundary = "accounts-boundary";
+    let body = multipart_body(boundary, &[], Some(("book.pdf", pdf)));
+    let mut res = app
+        .request(Method::POST, "/api/v1/jobs")
+        .insert_header((
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        ))
+        .send_body(body)
+        .await
+        .expect("sent");
+    let retry_after = res
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
+    let body: Value = res.json().await.expect("JSON");
+    (res.status(), body, retry_after)
+}
+
+#[actix_web::test]
+async fn sign_up_sign_in_refresh_and_logout() {
+    let app = accounts_app(|_| {}, Engines::builtin()).await;
+    let (access, first_refresh) = register(&app, "Alice@Example.com ").await;
+
+    app.act_as(Some(&access));
+    let (status, me) = app.get("/api/v1/auth/me").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        (
+            me["email"].as_str(),
+            me["role"].as_str(),
+            me["auth"].as_str()
+        ),
+        (Some("alice@example.com"), Some("user"), Some("accounts"))
+    );
+
+    // Refused sign-ups, each in the one error shape.
+    app.act_as(None);
+    for (body, status, code) in [
+        (
+            json!({"email": "alice@example.com", "password": "another password"}),
+            StatusCode::CONFLICT,
+            "email_taken",
+        ),
+        (
+            json!({"email": "not-an-email", "password": "long enough"}),
+            StatusCode::BAD_REQUEST,
+            "invalid_email",
+        ),
+        (
+            json!({"email": "b@example.com", "password": "short"}),
+            StatusCode::BAD_REQUEST,
+            "invalid_password",
+        ),
+        (
+            json!({"email": "b@example.com", "password": "long enough", "role": "admin"}),
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+        ),
+    ] {
+        let (got, answer) = app.post_json("/api/v1/auth/register", &body).await;
+        assert_eq!(
+            (got, answer["error"]["code"].as_str()),
+            (status, Some(code)),
+            "{body}"
+        );
+    }
+
+    // Wrong password and unknown email get the same answer.
+    let (wrong, wrong_body) = login(&app, "alice@example.com", "not the password").await;
+    let (unknown, unknown_body) = login(&app, "nobody@example.com", "not the password").await;
+    assert_eq!(
+        (wrong, unknown),
+        (StatusCode::UNAUTHORIZED, StatusCode::UNAUTHORIZED)
+    );
+    assert_eq!(wrong_body, unknown_body);
+    let (status, body) = login(&app, "alice@example.com", "correct horse battery").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (second_access, _) = tokens(&body);
+    assert_eq!(me_status(&app, Some(&second_access)).await, StatusCode::OK);
+
+    // Refresh rotates: the new pair works, the old refresh token is spent.
+    let (status, body) = refresh(&app, &first_refresh).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (rotated_access, rotated_refresh) = tokens(&body);
+    assert_ne!(rotated_refresh, first_refresh);
+    assert_eq!(me_status(&app, Some(&rotated_access)).await, StatusCode::OK);
+    // Presenting the spent token again means someone copied it: the session ends for all.
+    assert_eq!(
+        refresh(&app, &first_refresh).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        refresh(&app, &rotated_refresh).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        me_status(&app, Some(&rotated_access)).await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        me_status(&app, Some(&second_access)).await,
+        StatusCode::OK,
+        "other sessions live on"
+    );
+
+    // Logout ends the session's access and refresh tokens at once.
+    let (status, body) = login(&app, "alice@example.com", "correct horse battery").await;
+    assert_eq!(status, StatusCode::OK);
+    let (access, refresh_token) = tokens(&body);
+    app.act_as(Some(&access));
+    assert_eq!(
+        app.post("/api/v1/auth/logout").await.0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        me_status(&app, Some(&access)).await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        refresh(&app, &refresh_token).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[actix_web::test]
+async fn expired_forged_and_garbage_tokens_are_refused() {
+    let app = accounts_app(|c| c.access_token_secs = 1, Engines::builtin()).await;
+    let (access, _) = register(&app, "eve@example.com").await;
+    assert_eq!(me_status(&app, Some(&access)).await, StatusCode::OK);
+
+    let parts: Vec<&str> = access.split('.').collect();
+    let mut claims: Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
+    claims["role"] = json!("admin");
+    claims["exp"] = json!(claims["exp"].as_i64().unwrap() + 3600);
+    let forged_payload = URL_SAFE_NO_PAD.encode(claims.to_string());
+    let none_header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
+    for forged in [
+        format!("{}.{forged_payload}.{}", parts[0], parts[2]),
+        format!("{none_header}.{forged_payload}."),
+        format!("{none_header}.{}.", parts[1]),
+        "garbage".to_owned(),
+        String::new(),
+    ] {
+        app.act_as(Some(&forged));
+        let (status, body) = app.get("/api/v1/jobs").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{forged}");
+        assert_eq!(body["error"]["code"], "unauthorized");
+    }
+
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert_eq!(
+        me_status(&app, Some(&access)).await,
+        StatusCode::UNAUTHORIZED,
+        "expired"
+    );
+    let res = app
+        .request(Method::GET, "/api/v1/jobs")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers().get("www-authenticate").unwrap(), "Bearer");
+}
+
+#[actix_web::test]
+async fn another_users_jobs_answer_404_on_every_route_and_on_the_websocket() {
+    let engine = ScriptedEngine::new().always(Act::Delay(Duration::from_millis(20)));
+    let app = accounts_app(|_| {}, engine.engines()).await;
+    let (alice, _) = register(&app, "alice@example.com").await;
+    let (bob, _) = register(&app, "bob@example.com").await;
+
+    app.act_as(Some(&alice));
+    let id = app.submit(&novel_pdf(6), &[]).await;
+    assert_eq!(app.wait_until_finished(&id).await["status"], "completed");
+    let missing = uuid::Uuid::new_v4().to_string();
+
+    let routes = |job: &str| {
+        [
+            (Method::GET, format!("/api/v1/jobs/{job}")),
+            (Method::GET, format!("/api/v1/jobs/{job}/result")),
+            (Method::GET, format!("/api/v1/jobs/{job}/events")),
+            (Method::POST, format!("/api/v1/jobs/{job}/cancel")),
+            (Method::POST, format!("/api/v1/jobs/{job}/retry")),
+        ]
+    };
+    for (method, path) in routes(&id) {
+        app.act_as(Some(&bob));
+        let mut theirs = app.request(method.clone(), &path).send().await.unwrap();
+        let theirs_body: Value = theirs.json().await.unwrap();
+        let missing_path = path.replace(&id, &missing);
+        let mut absent = app
+            .request(method.clone(), &missing_path)
+            .send()
+            .await
+            .unwrap();
+        let absent_body: Value = absent.json().await.unwrap();
+        assert_eq!(theirs.status(), StatusCode::NOT_FOUND, "{method} {path}");
+        assert_eq!(
+            theirs_body, absent_body,
+            "{method} {path}: exactly like a missing job"
+        );
+
+        app.act_as(None);
+        let anonymous = app.request(method.clone(), &path).send().await.unwrap();
+        assert_eq!(
+            anonymous.status(),
+            StatusCode::UNAUTHORIZED,
+            "{method} {path}"
+        );
+    }
+    app.act_as(Some(&bob));
+    let (_, listed) = app.get("/api/v1/jobs").await;
+    assert_eq!(listed["jobs"], json!([]));
+    app.act_as(Some(&alice));
+    let (_, listed) = app.get("/api/v1/jobs").await;
+    assert_eq!(listed["jobs"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        app.get(&format!("/api/v1/jobs/{id}/result")).await.0,
+        StatusCode::OK
+    );
+
+    // The WebSocket: Bob cannot follow Alice's job; Alice can; nobody can without a token.
+    let mut ws = WsClient::connect_as(&app.base, Some(&bob)).await;
+    let answer = ws.subscribe(&id, Some(0)).await;
+    assert_eq!(answer["error"]["code"], "not_found", "{answer}");
+    let mut ws = WsClient::connect_as(&app.base, Some(&alice)).await;
+    assert_eq!(ws.subscribe(&id, Some(0)).await["type"], "snapshot");
+    let refused = awc::Client::new()
+        .ws(format!("{}/api/v1/ws", app.base.replacen("http", "ws", 1)))
+        .connect()
+        .await;
+    match refused {
+        Err(awc::error::WsClientError::InvalidResponseStatus(status)) => {
+            assert_eq!(status, StatusCode::UNAUTHORIZED)
+        }
+        Err(other) => panic!("unexpected error {other}"),
+        Ok(_) => panic!("a WebSocket without a token was accepted"),
+    }
+}
+
+#[actix_web::test]
+async fn system_endpoints_are_for_admins() {
+    let app = accounts_app(|_| {}, Engines::builtin()).await;
+    let (user, _) = register(&app, "ops@example.com").await;
+    app.act_as(None);
+    assert_eq!(
+        app.get("/api/v1/system/status").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    app.act_as(Some(&user));
+    let (status, body) = app.get("/api/v1/system/status").await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("forbidden"))
+    );
+
+    assert!(
+        app.core
+            .db
+            .set_role("ops@example.com", "admin")
+            .await
+            .unwrap()
+    );
+    let (_, body) = login(&app, "ops@example.com", "correct horse battery").await;
+    let (admin, _) = tokens(&body);
+    app.act_as(Some(&admin));
+    let (status, body) = app.get("/api/v1/system/status").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body["jobs"].is_object() && body["progress_listeners"].is_number());
+}
+
+#[actix_web::test]
+async fn uploads_per_hour_and_jobs_at_once_are_limited_per_user() {
+    let engine = ScriptedEngine::new().always(Act::Hang);
+    let app = accounts_app(
+        |c| {
+            c.uploads_per_hour = Some(3);
+            c.jobs_per_user = Some(2);
+        },
+        engine.engines(),
+    )
+    .await;
+    let (alice, _) = register(&app, "alice@example.com").await;
+    let (bob, _) = register(&app, "bob@example.com").await;
+    let pdf = novel_pdf(6);
+
+    app.act_as(Some(&alice));
+    for _ in 0..2 {
+        assert_eq!(
+            upload_with_headers(&app, &pdf).await.0,
+            StatusCode::ACCEPTED
+        );
+    }
+    let (status, body, retry_after) = upload_with_headers(&app, &pdf).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::TOO_MANY_REQUESTS, Some("too_many_jobs"))
+    );
+    assert!(retry_after.is_some());
+
+    // Another user is not held back by Alice's jobs.
+    app.act_as(Some(&bob));
+    assert_eq!(
+        upload_with_headers(&app, &pdf).await.0,
+        StatusCode::ACCEPTED
+    );
+
+    // A cancelled job frees its place, but not the hour's upload count.
+    app.act_as(Some(&alice));
+    let (_, listed) = app.get("/api/v1/jobs").await;
+    let first = listed["jobs"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        app.post(&format!("/api/v1/jobs/{first}/cancel")).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        upload_with_headers(&app, &pdf).await.0,
+        StatusCode::ACCEPTED
+    );
+    let (_, listed) = app.get("/api/v1/jobs").await;
+    let second = listed["jobs"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        app.post(&format!("/api/v1/jobs/{second}/cancel")).await.0,
+        StatusCode::OK
+    );
+    let (status, body, retry_after) = upload_with_headers(&app, &pdf).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::TOO_MANY_REQUESTS, Some("too_many_uploads"))
+    );
+    let wait = retry_after.expect("Retry-After");
+    assert!((3000..=3601).contains(&wait), "{wait}");
+    let (_, listed) = app.get("/api/v1/jobs").await;
+    assert_eq!(
+        listed["jobs"].as_array().unwrap().len(),
+        3,
+        "no job row for refused uploads"
+    );
+}
+
+#[actix_web::test]
+async fn sign_in_attempts_per_ip_and_json_bodies_are_limited() {
+    let app = accounts_app(|c| c.auth_requests_per_minute = Some(3), Engines::builtin()).await;
+    for _ in 0..3 {
+        assert_eq!(
+            login(&app, "x@example.com", "whatever pass").await.0,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    app.act_as(None);
+    let res = app
+        .request(Method::POST, "/api/v1/auth/login")
+        .send_json(&json!({"email": "x@example.com", "password": "whatever pass"}))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = res
+        .headers()
+        .get("retry-after")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&wait));
+
+    let app = accounts_app(|_| {}, Engines::builtin()).await;
+    let huge = json!({"email": "a@example.com", "password": "p".repeat(64 * 1024)});
+    let (status, body) = app.post_json("/api/v1/auth/register", &huge).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::PAYLOAD_TOO_LARGE, Some("payload_too_large"))
+    );
+    assert_eq!(app.get("/healthz").await.0, StatusCode::OK);
+}
+
+#[actix_web::test]
+async fn without_accounts_everyone_is_the_local_user_and_only_on_loopback() {
+    let app = spawn_app_with(|_| {}, Engines::builtin()).await;
+    let (status, me) = app.get("/api/v1/auth/me").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        (me["auth"].as_str(), me["role"].as_str()),
+        (Some("none"), Some("admin"))
+    );
+    let (status, body) = app
+        .post_json(
+            "/api/v1/auth/login",
+            &json!({"email": "a@b.co", "password": "whatever pass"}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("auth_disabled"))
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let public = Application::build(
+        ServeConfig {
+            bind: "0.0.0.0:0".parse().unwrap(),
+            core: Config {
+                data_dir: dir.path().to_owned(),
+                auth: Some(AuthMode::None),
+                ..Config::default()
+            },
+        },
+        Engines::builtin(),
+    )
+    .await;
+    let refusal = public.err().expect("refused").to_string();
+    assert!(refusal.contains("--auth none is refused"), "{refusal}");
+}
