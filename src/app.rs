@@ -34,7 +34,11 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
-                .wrap(actix_web::middleware::Logger::new("%r %s %b %Dms"))
+                .wrap(
+                    // The path without its query: a WebSocket's access token travels there.
+                    actix_web::middleware::Logger::new("%{method}xi %U %s %b %Dms")
+                        .custom_request_replace("method", |req| req.method().to_string()),
+                )
                 .configure(api::routes)
         })
         .on_connect(move |connection, _| {

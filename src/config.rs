@@ -26,6 +26,7 @@ mod defaults {
     pub const POLL_INTERVAL_MS: u64 = 2_000;
     pub const MAX_JOB_CLAIMS: u32 = 5;
     pub const SHUTDOWN_GRACE_SECS: u64 = 25;
+    pub const UPLOAD_RETENTION_SECS: u64 = 24 * 3600;
     pub const ACCESS_TOKEN_SECS: u64 = 900;
     pub const REFRESH_TOKEN_DAYS: u64 = 30;
     /// Limits that apply with accounts unless configured otherwise.
@@ -95,6 +96,10 @@ pub struct Config {
     /// Times a job may be claimed before it is failed as poisoned (it keeps killing workers).
     #[arg(long, env = "FNT_MAX_JOB_CLAIMS", value_parser = clap::value_parser!(u32).range(1..), default_value_t = defaults::MAX_JOB_CLAIMS)]
     pub max_job_claims: u32,
+    /// How long an uploaded PDF is kept once its job has ended, in seconds. Results, chunk
+    /// inputs (so retry still works) and history stay.
+    #[arg(long, env = "FNT_UPLOAD_RETENTION_SECS", value_parser = clap::value_parser!(u64).range(1..), default_value_t = defaults::UPLOAD_RETENTION_SECS)]
+    pub upload_retention_secs: u64,
     /// `none`: no sign-in, every request acts as the built-in local user (the default on a
     /// loopback address, refused on any other). `accounts`: sign-in, ownership and limits.
     #[arg(long, env = "FNT_AUTH", value_enum)]
@@ -264,6 +269,7 @@ impl Default for Config {
             poll_interval_ms: defaults::POLL_INTERVAL_MS,
             max_job_claims: defaults::MAX_JOB_CLAIMS,
             shutdown_grace_secs: defaults::SHUTDOWN_GRACE_SECS,
+            upload_retention_secs: defaults::UPLOAD_RETENTION_SECS,
             auth: None,
             access_token_secs: defaults::ACCESS_TOKEN_SECS,
             refresh_token_days: defaults::REFRESH_TOKEN_DAYS,

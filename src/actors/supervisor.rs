@@ -190,6 +190,20 @@ impl Actor for JobSupervisor {
     fn started(&mut self, ctx: &mut Self::Context) {
         let every = Duration::from_millis(self.deps.config.poll_interval_ms.max(10));
         ctx.run_interval(every, |act, ctx| act.claim(ctx));
+        // Uploaded PDFs are kept for a while after their job ends, then deleted.
+        let retention = Duration::from_secs(self.deps.config.upload_retention_secs);
+        let sweep_every = (retention / 4).clamp(Duration::from_secs(1), Duration::from_secs(600));
+        ctx.run_interval(sweep_every, move |act, ctx| {
+            let db = act.deps.db.clone();
+            let retention_ms = i64::try_from(retention.as_millis()).unwrap_or(i64::MAX);
+            ctx.spawn(actix::fut::wrap_future(async move {
+                match db.delete_expired_uploads(retention_ms).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(uploads = n, "deleted uploads past their retention"),
+                    Err(e) => tracing::warn!(error = %e, "deleting old uploads failed"),
+                }
+            }));
+        });
         // Jobs queued or released anywhere (on PostgreSQL, by any instance) wake us at once;
         // the poll above is the fallback, and what finds expired leases.
         let wakeups = self.deps.db.subscribe_job_wakeups();

@@ -3,8 +3,9 @@
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use super::schema::uploads;
-use super::{Db, DbError};
+use super::schema::{jobs, uploads};
+use super::{Db, DbError, now_ms};
+use crate::status::JobStatus;
 
 impl Db {
     /// The PDF uploaded for `job_id`, if it is still stored.
@@ -17,6 +18,28 @@ impl Db {
                 .first(conn)
                 .await
                 .optional()?)
+        })
+    }
+
+    /// Deletes the PDFs of jobs that ended more than `retention_ms` ago; returns how many.
+    pub async fn delete_expired_uploads(&self, retention_ms: i64) -> Result<usize, DbError> {
+        let ended = [
+            JobStatus::Completed.as_str(),
+            JobStatus::Partial.as_str(),
+            JobStatus::Failed.as_str(),
+            JobStatus::Cancelled.as_str(),
+        ];
+        on_conn!(self, |conn| {
+            let cutoff = now_ms().saturating_sub(retention_ms);
+            let expired = jobs::table
+                .filter(jobs::status.eq_any(ended))
+                .filter(jobs::finished_at.le(cutoff))
+                .select(jobs::id);
+            Ok(
+                diesel::delete(uploads::table.filter(uploads::job_id.eq_any(expired)))
+                    .execute(conn)
+                    .await?,
+            )
         })
     }
 }

@@ -1,9 +1,10 @@
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use actix_web::http::StatusCode;
 use serde_json::Value;
 
 use crate::helpers::{Act, ScriptedEngine, novel_pdf, spawn_app, spawn_app_with};
+use fnt::engine::Engines;
 use fnt::engine::local::words::word_count;
 
 #[actix_web::test]
@@ -194,4 +195,42 @@ async fn health_and_readiness_answer() {
     let (status, body) = app.get("/readyz").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["status"], "ready");
+}
+
+#[actix_web::test]
+async fn uploads_are_deleted_after_the_retention_period_once_their_job_ended() {
+    let app = spawn_app_with(|c| c.upload_retention_secs = 1, Engines::builtin()).await;
+    let finished = app.submit(&novel_pdf(6), &[]).await;
+    // On another server, a job that stays running (its first chunk hangs).
+    let hanging = ScriptedEngine::new().on(0, 1, Act::Hang);
+    let busy = spawn_app_with(
+        |c| {
+            c.upload_retention_secs = 1;
+            c.chunk_timeout_secs = 60;
+        },
+        hanging.engines(),
+    )
+    .await;
+    let running = busy.submit(&novel_pdf(12), &[]).await;
+
+    assert_eq!(
+        app.wait_until_finished(&finished).await["status"],
+        "completed"
+    );
+    let start = Instant::now();
+    while app.core.db.upload(&finished).await.unwrap().is_some() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the upload was kept"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(!app.sentences(&finished).await.is_empty(), "results stay");
+
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(busy.job(&running).await["status"], "running");
+    assert!(
+        busy.core.db.upload(&running).await.unwrap().is_some(),
+        "a job still running keeps its upload"
+    );
 }
