@@ -1,6 +1,7 @@
 //! `Application`: the HTTP server in front of a `Core`, bound and ready to run.
 
 use std::net::{SocketAddr, TcpListener};
+use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::{App, HttpServer, web};
@@ -31,6 +32,7 @@ impl Application {
             auth,
         });
         let send_buffer = core.config.socket_send_buffer;
+        let stall_timeout = Duration::from_secs(core.config.socket_stall_timeout_secs);
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
@@ -42,9 +44,7 @@ impl Application {
                 .configure(api::routes)
         })
         .on_connect(move |connection, _| {
-            if let Some(size) = send_buffer {
-                cap_send_buffer(connection, size);
-            }
+            tune_socket(connection, send_buffer, stall_timeout);
         })
         // Signals are ours (see `fnt serve`): jobs drain before the server stops.
         .disable_signals()
@@ -68,12 +68,18 @@ impl Application {
     }
 }
 
-fn cap_send_buffer(connection: &dyn std::any::Any, size: u32) {
+fn tune_socket(connection: &dyn std::any::Any, send_buffer: Option<u32>, stall: Duration) {
     let Some(stream) = connection.downcast_ref::<actix_web::rt::net::TcpStream>() else {
         return;
     };
-    let size = usize::try_from(size).unwrap_or(usize::MAX);
-    if let Err(e) = socket2::SockRef::from(stream).set_send_buffer_size(size) {
-        tracing::warn!(error = %e, "could not cap a connection's send buffer");
+    let socket = socket2::SockRef::from(stream);
+    if let Some(size) = send_buffer {
+        let size = usize::try_from(size).unwrap_or(usize::MAX);
+        if let Err(e) = socket.set_send_buffer_size(size) {
+            tracing::warn!(error = %e, "could not cap a connection's send buffer");
+        }
+    }
+    if let Err(e) = socket.set_tcp_user_timeout(Some(stall)) {
+        tracing::warn!(error = %e, "could not set a connection's stall timeout");
     }
 }

@@ -27,6 +27,7 @@ mod defaults {
     pub const MAX_JOB_CLAIMS: u32 = 5;
     pub const SHUTDOWN_GRACE_SECS: u64 = 25;
     pub const UPLOAD_RETENTION_SECS: u64 = 24 * 3600;
+    pub const SOCKET_STALL_TIMEOUT_SECS: u64 = 60;
     pub const ACCESS_TOKEN_SECS: u64 = 900;
     pub const REFRESH_TOKEN_DAYS: u64 = 30;
     /// Limits that apply with accounts unless configured otherwise.
@@ -138,6 +139,11 @@ pub struct Config {
     /// WebSockets a cap bounds what a stalled reader can hold.
     #[arg(long, env = "FNT_SOCKET_SEND_BUFFER", value_parser = clap::value_parser!(u32).range(4096..))]
     pub socket_send_buffer: Option<u32>,
+    /// A connection whose peer takes none of our bytes for this long is closed, in seconds
+    /// (TCP_USER_TIMEOUT): a WebSocket client that stopped reading cannot hold its buffers
+    /// forever, since its session only runs when it reads.
+    #[arg(long, env = "FNT_SOCKET_STALL_TIMEOUT_SECS", value_parser = clap::value_parser!(u64).range(1..), default_value_t = defaults::SOCKET_STALL_TIMEOUT_SECS)]
+    pub socket_stall_timeout_secs: u64,
     /// Books up to this many pages are processed as one chunk.
     #[arg(long, env = "FNT_SINGLE_CHUNK_MAX_PAGES", value_parser = clap::value_parser!(u32).range(1..), default_value_t = PlanConfig::default().single_chunk_max_pages)]
     pub single_chunk_max_pages: u32,
@@ -280,6 +286,7 @@ impl Default for Config {
             ws_client_timeout_ms: defaults::WS_CLIENT_TIMEOUT_MS,
             ws_buffer_events: defaults::WS_BUFFER_EVENTS,
             socket_send_buffer: None,
+            socket_stall_timeout_secs: defaults::SOCKET_STALL_TIMEOUT_SECS,
             single_chunk_max_pages: plan.single_chunk_max_pages,
             medium_max_pages: plan.medium_max_pages,
             medium_chunk_pages: plan.medium_chunk_pages,

@@ -248,6 +248,52 @@ async fn a_slow_reader_does_not_stall_the_others_and_still_gets_the_final_event(
 }
 
 #[actix_web::test]
+async fn a_client_that_stops_reading_is_disconnected_and_leaves_its_rooms() {
+    let engine = ScriptedEngine::new().always(Act::Delay(Duration::from_millis(5)));
+    let app = spawn_app_with(
+        |c| {
+            c.medium_chunk_pages = 1;
+            c.medium_parallelism = 4;
+            c.ws_buffer_events = 4;
+            c.socket_send_buffer = Some(4096);
+            c.socket_stall_timeout_secs = 1;
+            c.ws_client_timeout_ms = 600_000;
+        },
+        engine.engines(),
+    )
+    .await;
+    let addr = app.base.trim_start_matches("http://").parse().unwrap();
+    let id = app.submit(&novel_pdf(200), &[]).await;
+    let mut stalled = RawWs::connect(addr).await;
+    stalled
+        .send_text(&json!({"type": "subscribe", "job_id": id, "after_seq": 0}).to_string())
+        .await;
+    let mut fast = WsClient::connect(&app.base).await;
+    fast.subscribe(&id, Some(0)).await;
+    assert_eq!(
+        fast.events_until_final(&id).await.last().unwrap()["status"],
+        "completed"
+    );
+
+    // Bytes wait for the stalled client beyond the stall timeout: the server closes it.
+    tokio::time::sleep(Duration::from_millis(3000)).await;
+    assert!(
+        stalled.closed_within(Duration::from_secs(10)).await,
+        "still open"
+    );
+    drop(fast);
+    let mut census = listeners(&app).await;
+    for _ in 0..50 {
+        if census.listeners == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        census = listeners(&app).await;
+    }
+    assert_eq!(census.listeners, 0, "the stalled session is gone");
+}
+
+#[actix_web::test]
 async fn a_silent_client_is_dropped_and_a_live_one_is_kept() {
     let app = spawn_app_with(
         |c| {

@@ -163,6 +163,20 @@ impl RawWs {
         self.buffer.extend_from_slice(&chunk[..n]);
     }
 
+    /// Reads whatever arrives until the server closes the connection (or resets it); `false`
+    /// if it is still open after `limit`.
+    pub async fn closed_within(&mut self, limit: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + limit;
+        let mut chunk = [0u8; 65536];
+        loop {
+            match tokio::time::timeout_at(deadline, self.stream.read(&mut chunk)).await {
+                Err(_) => return false,
+                Ok(Ok(0)) | Ok(Err(_)) => return true,
+                Ok(Ok(_)) => {}
+            }
+        }
+    }
+
     /// Sends a masked text frame, as a client must.
     pub async fn send_text(&mut self, text: &str) {
         let payload = text.as_bytes();
