@@ -78,21 +78,26 @@ impl Db {
         step: &str,
     ) -> Result<bool, DbError> {
         let (job_id, worker, step) = (job_id.to_owned(), worker.to_owned(), step.to_owned());
-        let event = in_transaction!(self, |conn| {
-            let total = i32::try_from(chunks.len()).unwrap_or(i32::MAX);
-            let changed = diesel::update(held_by(&job_id, &worker))
-                .set((jobs::total_chunks.eq(total), jobs::current_step.eq(&step)))
-                .execute(conn)
-                .await?;
-            if changed != 1 {
-                return Ok(None);
-            }
-            conn.insert_chunks(chunks).await?;
-            Ok(Some(append_event!(conn, &job_id, None)))
-        })?;
-        let held = event.is_some();
-        self.publish(event);
-        Ok(held)
+        // Once committed, its events go out even if the caller is dropped meanwhile.
+        let db = self.clone();
+        self.detach(async move {
+            let event = in_transaction!(db, |conn| {
+                let total = i32::try_from(chunks.len()).unwrap_or(i32::MAX);
+                let changed = diesel::update(held_by(&job_id, &worker))
+                    .set((jobs::total_chunks.eq(total), jobs::current_step.eq(&step)))
+                    .execute(conn)
+                    .await?;
+                if changed != 1 {
+                    return Ok(None);
+                }
+                conn.insert_chunks(chunks).await?;
+                Ok(Some(append_event!(conn, &job_id, None)))
+            })?;
+            let held = event.is_some();
+            db.publish(event);
+            Ok(held)
+        })
+        .await
     }
 
     pub async fn chunks(&self, job_id: &str) -> Result<Vec<ChunkRow>, DbError> {
@@ -118,105 +123,110 @@ impl Db {
         progress: Progress,
     ) -> Result<bool, DbError> {
         let (job_id, worker) = (job_id.to_owned(), worker.to_owned());
-        let event = in_transaction!(self, |conn| {
-            let held = diesel::update(held_by(&job_id, &worker))
-                .set((
-                    jobs::progress_percent.eq(diesel::dsl::sql::<diesel::sql_types::Integer>(
-                        &format!(
-                            "CASE WHEN progress_percent > {p} THEN progress_percent ELSE {p} END",
-                            p = progress.percent
-                        ),
-                    )),
-                    jobs::current_step.eq(&progress.step),
-                    jobs::processed_chunks.eq(progress.processed_chunks),
-                    jobs::failed_chunks.eq(progress.failed_chunks),
-                ))
-                .execute(conn)
-                .await?;
-            if held != 1 {
-                return Ok(None);
-            }
-            let note = change.note(idx);
-            let target = job_chunks::table
-                .filter(job_chunks::job_id.eq(&job_id))
-                .filter(job_chunks::idx.eq(idx));
-            let now = now_ms();
-            // Every attempt is paid for, whether it succeeded or not.
-            let spent = change.usage();
-            if spent != Usage::default() {
-                diesel::update(jobs::table.filter(jobs::id.eq(&job_id)))
+        // Once committed, its events go out even if the caller is dropped meanwhile.
+        let db = self.clone();
+        self.detach(async move {
+            let event = in_transaction!(db, |conn| {
+                let held = diesel::update(held_by(&job_id, &worker))
                     .set((
-                        jobs::tokens_in.eq(jobs::tokens_in + spent.input_tokens),
-                        jobs::tokens_out.eq(jobs::tokens_out + spent.output_tokens),
-                        jobs::api_calls.eq(jobs::api_calls + spent.api_calls),
+                        jobs::progress_percent.eq(diesel::dsl::sql::<diesel::sql_types::Integer>(
+                            &format!(
+                                "CASE WHEN progress_percent > {p} THEN progress_percent ELSE {p} END",
+                                p = progress.percent
+                            ),
+                        )),
+                        jobs::current_step.eq(&progress.step),
+                        jobs::processed_chunks.eq(progress.processed_chunks),
+                        jobs::failed_chunks.eq(progress.failed_chunks),
                     ))
                     .execute(conn)
                     .await?;
-                diesel::update(target)
-                    .set((
-                        job_chunks::tokens_in.eq(job_chunks::tokens_in + spent.input_tokens),
-                        job_chunks::tokens_out.eq(job_chunks::tokens_out + spent.output_tokens),
-                        job_chunks::api_calls.eq(job_chunks::api_calls + spent.api_calls),
-                    ))
-                    .execute(conn)
-                    .await?;
-            }
-            match change {
-                ChunkChange::Started { attempt } => {
-                    diesel::update(target)
+                if held != 1 {
+                    return Ok(None);
+                }
+                let note = change.note(idx);
+                let target = job_chunks::table
+                    .filter(job_chunks::job_id.eq(&job_id))
+                    .filter(job_chunks::idx.eq(idx));
+                let now = now_ms();
+                // Every attempt is paid for, whether it succeeded or not.
+                let spent = change.usage();
+                if spent != Usage::default() {
+                    diesel::update(jobs::table.filter(jobs::id.eq(&job_id)))
                         .set((
-                            job_chunks::status.eq(ChunkStatus::Running.as_str()),
-                            job_chunks::attempts.eq(attempt),
-                            job_chunks::started_at.eq(now),
+                            jobs::tokens_in.eq(jobs::tokens_in + spent.input_tokens),
+                            jobs::tokens_out.eq(jobs::tokens_out + spent.output_tokens),
+                            jobs::api_calls.eq(jobs::api_calls + spent.api_calls),
                         ))
                         .execute(conn)
-                        .await?
-                }
-                ChunkChange::Retrying { attempt, error, .. } => {
+                        .await?;
                     diesel::update(target)
                         .set((
-                            job_chunks::status.eq(ChunkStatus::Pending.as_str()),
-                            job_chunks::attempts.eq(attempt),
-                            job_chunks::last_error.eq(error),
+                            job_chunks::tokens_in.eq(job_chunks::tokens_in + spent.input_tokens),
+                            job_chunks::tokens_out.eq(job_chunks::tokens_out + spent.output_tokens),
+                            job_chunks::api_calls.eq(job_chunks::api_calls + spent.api_calls),
                         ))
                         .execute(conn)
-                        .await?
+                        .await?;
                 }
-                ChunkChange::Done {
-                    attempts,
-                    result,
-                    duration_ms,
-                    ..
-                } => {
-                    diesel::update(target)
-                        .set((
-                            job_chunks::status.eq(ChunkStatus::Done.as_str()),
-                            job_chunks::attempts.eq(attempts),
-                            job_chunks::result.eq(result),
-                            job_chunks::finished_at.eq(now),
-                            job_chunks::duration_ms.eq(duration_ms),
-                        ))
-                        .execute(conn)
-                        .await?
-                }
-                ChunkChange::Failed {
-                    attempts, error, ..
-                } => {
-                    diesel::update(target)
-                        .set((
-                            job_chunks::status.eq(ChunkStatus::Failed.as_str()),
-                            job_chunks::attempts.eq(attempts),
-                            job_chunks::last_error.eq(error),
-                            job_chunks::finished_at.eq(now),
-                        ))
-                        .execute(conn)
-                        .await?
-                }
-            };
-            Ok(Some(append_event!(conn, &job_id, Some(note))))
-        })?;
-        let held = event.is_some();
-        self.publish(event);
-        Ok(held)
+                match change {
+                    ChunkChange::Started { attempt } => {
+                        diesel::update(target)
+                            .set((
+                                job_chunks::status.eq(ChunkStatus::Running.as_str()),
+                                job_chunks::attempts.eq(attempt),
+                                job_chunks::started_at.eq(now),
+                            ))
+                            .execute(conn)
+                            .await?
+                    }
+                    ChunkChange::Retrying { attempt, error, .. } => {
+                        diesel::update(target)
+                            .set((
+                                job_chunks::status.eq(ChunkStatus::Pending.as_str()),
+                                job_chunks::attempts.eq(attempt),
+                                job_chunks::last_error.eq(error),
+                            ))
+                            .execute(conn)
+                            .await?
+                    }
+                    ChunkChange::Done {
+                        attempts,
+                        result,
+                        duration_ms,
+                        ..
+                    } => {
+                        diesel::update(target)
+                            .set((
+                                job_chunks::status.eq(ChunkStatus::Done.as_str()),
+                                job_chunks::attempts.eq(attempts),
+                                job_chunks::result.eq(result),
+                                job_chunks::finished_at.eq(now),
+                                job_chunks::duration_ms.eq(duration_ms),
+                            ))
+                            .execute(conn)
+                            .await?
+                    }
+                    ChunkChange::Failed {
+                        attempts, error, ..
+                    } => {
+                        diesel::update(target)
+                            .set((
+                                job_chunks::status.eq(ChunkStatus::Failed.as_str()),
+                                job_chunks::attempts.eq(attempts),
+                                job_chunks::last_error.eq(error),
+                                job_chunks::finished_at.eq(now),
+                            ))
+                            .execute(conn)
+                            .await?
+                    }
+                };
+                Ok(Some(append_event!(conn, &job_id, Some(note))))
+            })?;
+            let held = event.is_some();
+            db.publish(event);
+            Ok(held)
+        })
+        .await
     }
 }

@@ -130,35 +130,40 @@ impl Db {
         pdf: Vec<u8>,
         quota: Quota,
     ) -> Result<Admission, DbError> {
-        let event = in_transaction!(self, |conn| {
-            conn.lock_owner(&job.owner_id).await?;
-            let admission = admission!(conn, &job.owner_id, quota);
-            if admission != Admission::Admitted {
-                return Ok(Err(admission));
+        // Once committed, its events go out even if the caller is dropped meanwhile.
+        let db = self.clone();
+        self.detach(async move {
+            let event = in_transaction!(db, |conn| {
+                conn.lock_owner(&job.owner_id).await?;
+                let admission = admission!(conn, &job.owner_id, quota);
+                if admission != Admission::Admitted {
+                    return Ok(Err(admission));
+                }
+                diesel::insert_into(jobs::table)
+                    .values(&job)
+                    .execute(conn)
+                    .await?;
+                diesel::insert_into(uploads::table)
+                    .values((
+                        uploads::job_id.eq(&job.id),
+                        uploads::bytes.eq(&pdf),
+                        uploads::created_at.eq(job.created_at),
+                    ))
+                    .execute(conn)
+                    .await?;
+                announce_job_ready!(conn);
+                Ok(Ok(append_event!(conn, &job.id, None)))
+            })?;
+            match event {
+                Ok(event) => {
+                    db.publish([event]);
+                    db.jobs_ready();
+                    Ok(Admission::Admitted)
+                }
+                Err(refused) => Ok(refused),
             }
-            diesel::insert_into(jobs::table)
-                .values(&job)
-                .execute(conn)
-                .await?;
-            diesel::insert_into(uploads::table)
-                .values((
-                    uploads::job_id.eq(&job.id),
-                    uploads::bytes.eq(&pdf),
-                    uploads::created_at.eq(job.created_at),
-                ))
-                .execute(conn)
-                .await?;
-            announce_job_ready!(conn);
-            Ok(Ok(append_event!(conn, &job.id, None)))
-        })?;
-        match event {
-            Ok(event) => {
-                self.publish([event]);
-                self.jobs_ready();
-                Ok(Admission::Admitted)
-            }
-            Err(refused) => Ok(refused),
-        }
+        })
+        .await
     }
 
     pub async fn job(&self, id: &str, owner: &str) -> Result<Option<JobRow>, DbError> {
@@ -208,43 +213,48 @@ impl Db {
 
     pub async fn cancel_job(&self, id: &str, owner: &str) -> Result<CancelOutcome, DbError> {
         let (id, owner) = (id.to_owned(), owner.to_owned());
-        let (outcome, event) = in_transaction!(self, |conn| {
-            let now = now_ms();
-            let changed = diesel::update(
-                jobs::table
-                    .filter(jobs::id.eq(&id))
-                    .filter(jobs::owner_id.eq(&owner))
-                    .filter(
-                        jobs::status
-                            .eq_any([JobStatus::Queued.as_str(), JobStatus::Running.as_str()]),
-                    ),
-            )
-            .set((
-                jobs::status.eq(JobStatus::Cancelled.as_str()),
-                jobs::current_step.eq("cancelled"),
-                jobs::finished_at.eq(now),
-                jobs::lease_owner.eq(None::<String>),
-                jobs::lease_expires_at.eq(None::<i64>),
-            ))
-            .execute(conn)
-            .await?;
-            if changed == 1 {
-                let event = append_event!(conn, &id, None);
-                return Ok((CancelOutcome::Cancelled, Some(event)));
-            }
-            let status: Option<String> = owned_by(&id, &owner)
-                .select(jobs::status)
-                .first(conn)
-                .await
-                .optional()?;
-            let outcome = match status {
-                None => CancelOutcome::NotFound,
-                Some(s) => CancelOutcome::AlreadyFinished(s),
-            };
-            Ok((outcome, None))
-        })?;
-        self.publish(event);
-        Ok(outcome)
+        // Once committed, its events go out even if the caller is dropped meanwhile.
+        let db = self.clone();
+        self.detach(async move {
+            let (outcome, event) = in_transaction!(db, |conn| {
+                let now = now_ms();
+                let changed = diesel::update(
+                    jobs::table
+                        .filter(jobs::id.eq(&id))
+                        .filter(jobs::owner_id.eq(&owner))
+                        .filter(
+                            jobs::status
+                                .eq_any([JobStatus::Queued.as_str(), JobStatus::Running.as_str()]),
+                        ),
+                )
+                .set((
+                    jobs::status.eq(JobStatus::Cancelled.as_str()),
+                    jobs::current_step.eq("cancelled"),
+                    jobs::finished_at.eq(now),
+                    jobs::lease_owner.eq(None::<String>),
+                    jobs::lease_expires_at.eq(None::<i64>),
+                ))
+                .execute(conn)
+                .await?;
+                if changed == 1 {
+                    let event = append_event!(conn, &id, None);
+                    return Ok((CancelOutcome::Cancelled, Some(event)));
+                }
+                let status: Option<String> = owned_by(&id, &owner)
+                    .select(jobs::status)
+                    .first(conn)
+                    .await
+                    .optional()?;
+                let outcome = match status {
+                    None => CancelOutcome::NotFound,
+                    Some(s) => CancelOutcome::AlreadyFinished(s),
+                };
+                Ok((outcome, None))
+            })?;
+            db.publish(event);
+            Ok(outcome)
+        })
+        .await
     }
 
     /// Queues a partial (or failed) job again with only its failed chunks pending: chunks that
@@ -256,74 +266,79 @@ impl Db {
         owner: &str,
     ) -> Result<RetryOutcome, DbError> {
         let (id, owner) = (id.to_owned(), owner.to_owned());
-        let (outcome, event) = in_transaction!(self, |conn| {
-            let status: Option<String> = owned_by(&id, &owner)
-                .select(jobs::status)
-                .first(conn)
-                .await
-                .optional()?;
-            let Some(status) = status else {
-                return Ok((RetryOutcome::NotFound, None));
-            };
-            let retryable = [JobStatus::Partial.as_str(), JobStatus::Failed.as_str()];
-            if !retryable.contains(&status.as_str()) {
-                return Ok((RetryOutcome::NothingToRetry(status), None));
-            }
-            let failed = job_chunks::table
-                .filter(job_chunks::job_id.eq(&id))
-                .filter(job_chunks::status.eq(ChunkStatus::Failed.as_str()));
-            let chunks = diesel::update(failed)
-                .set((
-                    job_chunks::status.eq(ChunkStatus::Pending.as_str()),
-                    job_chunks::attempts.eq(0),
-                    job_chunks::last_error.eq(None::<String>),
-                    job_chunks::finished_at.eq(None::<i64>),
-                ))
-                .execute(conn)
-                .await?;
-            if chunks == 0 {
-                return Ok((RetryOutcome::NothingToRetry(status), None));
-            }
-            let (total, done): (i32, i64) = (
-                jobs::table
-                    .filter(jobs::id.eq(&id))
-                    .select(jobs::total_chunks)
+        // Once committed, its events go out even if the caller is dropped meanwhile.
+        let db = self.clone();
+        self.detach(async move {
+            let (outcome, event) = in_transaction!(db, |conn| {
+                let status: Option<String> = owned_by(&id, &owner)
+                    .select(jobs::status)
                     .first(conn)
-                    .await?,
-                job_chunks::table
+                    .await
+                    .optional()?;
+                let Some(status) = status else {
+                    return Ok((RetryOutcome::NotFound, None));
+                };
+                let retryable = [JobStatus::Partial.as_str(), JobStatus::Failed.as_str()];
+                if !retryable.contains(&status.as_str()) {
+                    return Ok((RetryOutcome::NothingToRetry(status), None));
+                }
+                let failed = job_chunks::table
                     .filter(job_chunks::job_id.eq(&id))
-                    .filter(job_chunks::status.eq(ChunkStatus::Done.as_str()))
-                    .count()
-                    .get_result(conn)
-                    .await?,
-            );
-            diesel::delete(history::table.filter(history::job_id.eq(&id)))
-                .execute(conn)
-                .await?;
-            // A retry is a new run: its progress starts from what is already done.
-            let percent = 5 + i32::try_from(done * 90 / i64::from(total.max(1))).unwrap_or(90);
-            diesel::update(jobs::table.filter(jobs::id.eq(&id)))
-                .set((
-                    jobs::status.eq(JobStatus::Queued.as_str()),
-                    jobs::current_step.eq("queued for retry"),
-                    jobs::progress_percent.eq(percent),
-                    jobs::failed_chunks.eq(0),
-                    jobs::error_code.eq(None::<String>),
-                    jobs::error_message.eq(None::<String>),
-                    jobs::finished_at.eq(None::<i64>),
-                    jobs::claims.eq(0),
-                    jobs::lease_owner.eq(None::<String>),
-                    jobs::lease_expires_at.eq(None::<i64>),
-                ))
-                .execute(conn)
-                .await?;
-            announce_job_ready!(conn);
-            let event = append_event!(conn, &id, None);
-            Ok((RetryOutcome::Requeued { chunks }, Some(event)))
-        })?;
-        self.publish(event);
-        self.jobs_ready();
-        Ok(outcome)
+                    .filter(job_chunks::status.eq(ChunkStatus::Failed.as_str()));
+                let chunks = diesel::update(failed)
+                    .set((
+                        job_chunks::status.eq(ChunkStatus::Pending.as_str()),
+                        job_chunks::attempts.eq(0),
+                        job_chunks::last_error.eq(None::<String>),
+                        job_chunks::finished_at.eq(None::<i64>),
+                    ))
+                    .execute(conn)
+                    .await?;
+                if chunks == 0 {
+                    return Ok((RetryOutcome::NothingToRetry(status), None));
+                }
+                let (total, done): (i32, i64) = (
+                    jobs::table
+                        .filter(jobs::id.eq(&id))
+                        .select(jobs::total_chunks)
+                        .first(conn)
+                        .await?,
+                    job_chunks::table
+                        .filter(job_chunks::job_id.eq(&id))
+                        .filter(job_chunks::status.eq(ChunkStatus::Done.as_str()))
+                        .count()
+                        .get_result(conn)
+                        .await?,
+                );
+                diesel::delete(history::table.filter(history::job_id.eq(&id)))
+                    .execute(conn)
+                    .await?;
+                // A retry is a new run: its progress starts from what is already done.
+                let percent = 5 + i32::try_from(done * 90 / i64::from(total.max(1))).unwrap_or(90);
+                diesel::update(jobs::table.filter(jobs::id.eq(&id)))
+                    .set((
+                        jobs::status.eq(JobStatus::Queued.as_str()),
+                        jobs::current_step.eq("queued for retry"),
+                        jobs::progress_percent.eq(percent),
+                        jobs::failed_chunks.eq(0),
+                        jobs::error_code.eq(None::<String>),
+                        jobs::error_message.eq(None::<String>),
+                        jobs::finished_at.eq(None::<i64>),
+                        jobs::claims.eq(0),
+                        jobs::lease_owner.eq(None::<String>),
+                        jobs::lease_expires_at.eq(None::<i64>),
+                    ))
+                    .execute(conn)
+                    .await?;
+                announce_job_ready!(conn);
+                let event = append_event!(conn, &id, None);
+                Ok((RetryOutcome::Requeued { chunks }, Some(event)))
+            })?;
+            db.publish(event);
+            db.jobs_ready();
+            Ok(outcome)
+        })
+        .await
     }
 
     /// Claims the oldest job that is queued or whose worker stopped renewing its lease.
@@ -333,33 +348,38 @@ impl Db {
         lease_ms: i64,
     ) -> Result<Option<JobRow>, DbError> {
         let worker = worker.to_owned();
-        let claimed = in_transaction!(self, |conn| {
-            let now = now_ms();
-            let Some(id) = conn.claimable_job(now).await? else {
-                return Ok(None);
-            };
-            let row = diesel::update(jobs::table.filter(jobs::id.eq(&id)))
-                .set((
-                    jobs::status.eq(JobStatus::Running.as_str()),
-                    jobs::lease_owner.eq(&worker),
-                    jobs::lease_expires_at.eq(now + lease_ms),
-                    jobs::claims.eq(jobs::claims + 1),
-                    jobs::started_at.eq(diesel::dsl::sql::<
-                        diesel::sql_types::Nullable<diesel::sql_types::BigInt>,
-                    >(&format!(
-                        "COALESCE(started_at, {now})"
-                    ))),
-                ))
-                .returning(JobRow::as_returning())
-                .get_result(conn)
-                .await?;
-            let event = append_event!(conn, &id, None);
-            Ok(Some((row, event)))
-        })?;
-        Ok(claimed.map(|(row, event)| {
-            self.publish([event]);
-            row
-        }))
+        // Once committed, its events go out even if the caller is dropped meanwhile.
+        let db = self.clone();
+        self.detach(async move {
+            let claimed = in_transaction!(db, |conn| {
+                let now = now_ms();
+                let Some(id) = conn.claimable_job(now).await? else {
+                    return Ok(None);
+                };
+                let row = diesel::update(jobs::table.filter(jobs::id.eq(&id)))
+                    .set((
+                        jobs::status.eq(JobStatus::Running.as_str()),
+                        jobs::lease_owner.eq(&worker),
+                        jobs::lease_expires_at.eq(now + lease_ms),
+                        jobs::claims.eq(jobs::claims + 1),
+                        jobs::started_at.eq(diesel::dsl::sql::<
+                            diesel::sql_types::Nullable<diesel::sql_types::BigInt>,
+                        >(&format!(
+                            "COALESCE(started_at, {now})"
+                        ))),
+                    ))
+                    .returning(JobRow::as_returning())
+                    .get_result(conn)
+                    .await?;
+                let event = append_event!(conn, &id, None);
+                Ok(Some((row, event)))
+            })?;
+            Ok(claimed.map(|(row, event)| {
+                db.publish([event]);
+                row
+            }))
+        })
+        .await
     }
 
     /// Extends the lease; `false` means the job is no longer this worker's to run.
@@ -403,47 +423,52 @@ impl Db {
         ending: Ending,
     ) -> Result<bool, DbError> {
         let (id, worker) = (id.to_owned(), worker.to_owned());
-        let event = in_transaction!(self, |conn| {
-            let now = now_ms();
-            let (status, code, message) = match &ending {
-                Ending::WithResult { status, .. } => (*status, None, None),
-                Ending::Failed { code, message } => {
-                    (JobStatus::Failed, Some(code.clone()), Some(message.clone()))
-                }
-            };
-            let changed = diesel::update(held_by(&id, &worker))
-                .set((
-                    jobs::status.eq(status.as_str()),
-                    jobs::current_step.eq(status.as_str()),
-                    jobs::progress_percent.eq(100),
-                    jobs::error_code.eq(code),
-                    jobs::error_message.eq(message),
-                    jobs::finished_at.eq(now),
-                    jobs::lease_owner.eq(None::<String>),
-                    jobs::lease_expires_at.eq(None::<i64>),
-                ))
-                .execute(conn)
-                .await?;
-            if changed != 1 {
-                return Ok(None);
-            }
-            if let Ending::WithResult {
-                history: entry,
-                sentences: rows,
-                ..
-            } = &ending
-            {
-                diesel::insert_into(history::table)
-                    .values(entry)
+        // Once committed, its events go out even if the caller is dropped meanwhile.
+        let db = self.clone();
+        self.detach(async move {
+            let event = in_transaction!(db, |conn| {
+                let now = now_ms();
+                let (status, code, message) = match &ending {
+                    Ending::WithResult { status, .. } => (*status, None, None),
+                    Ending::Failed { code, message } => {
+                        (JobStatus::Failed, Some(code.clone()), Some(message.clone()))
+                    }
+                };
+                let changed = diesel::update(held_by(&id, &worker))
+                    .set((
+                        jobs::status.eq(status.as_str()),
+                        jobs::current_step.eq(status.as_str()),
+                        jobs::progress_percent.eq(100),
+                        jobs::error_code.eq(code),
+                        jobs::error_message.eq(message),
+                        jobs::finished_at.eq(now),
+                        jobs::lease_owner.eq(None::<String>),
+                        jobs::lease_expires_at.eq(None::<i64>),
+                    ))
                     .execute(conn)
                     .await?;
-                conn.insert_sentences(rows.clone()).await?;
-            }
-            Ok(Some(append_event!(conn, &id, None)))
-        })?;
-        let finished = event.is_some();
-        self.publish(event);
-        Ok(finished)
+                if changed != 1 {
+                    return Ok(None);
+                }
+                if let Ending::WithResult {
+                    history: entry,
+                    sentences: rows,
+                    ..
+                } = &ending
+                {
+                    diesel::insert_into(history::table)
+                        .values(entry)
+                        .execute(conn)
+                        .await?;
+                    conn.insert_sentences(rows.clone()).await?;
+                }
+                Ok(Some(append_event!(conn, &id, None)))
+            })?;
+            let finished = event.is_some();
+            db.publish(event);
+            Ok(finished)
+        })
+        .await
     }
 }
 
