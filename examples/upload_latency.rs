@@ -2,6 +2,7 @@
 //! loopback against a real server (SQLite, local engine working on the earlier uploads).
 //!
 //! cargo run --release --example upload_latency -- [uploads]
+//! (FNT_DATABASE_URL=postgres://… to measure on PostgreSQL instead of the embedded SQLite)
 
 use std::time::{Duration, Instant};
 
@@ -30,6 +31,7 @@ async fn main() -> anyhow::Result<()> {
             bind: "127.0.0.1:0".parse()?,
             core: Config {
                 data_dir: dir.path().to_owned(),
+                database_url: std::env::var("FNT_DATABASE_URL").ok(),
                 ..Config::default()
             },
         },
