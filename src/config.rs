@@ -117,6 +117,10 @@ pub struct Config {
     /// Queued and running jobs per user at once [with accounts: 3; without: no limit].
     #[arg(long, env = "FNT_JOBS_PER_USER")]
     pub jobs_per_user: Option<u32>,
+    /// Take the client's address from `Fly-Client-IP` or `X-Forwarded-For` (only behind a
+    /// proxy that sets them, such as Fly's; anyone can send them otherwise).
+    #[arg(long, env = "FNT_TRUST_PROXY")]
+    pub trust_proxy: bool,
     /// Requests to the sign-in endpoints per client IP per minute [with accounts: 20].
     #[arg(long, env = "FNT_AUTH_REQUESTS_PER_MINUTE")]
     pub auth_requests_per_minute: Option<u32>,
@@ -282,6 +286,7 @@ impl Default for Config {
             uploads_per_hour: None,
             jobs_per_user: None,
             auth_requests_per_minute: None,
+            trust_proxy: false,
             ws_ping_interval_ms: defaults::WS_PING_INTERVAL_MS,
             ws_client_timeout_ms: defaults::WS_CLIENT_TIMEOUT_MS,
             ws_buffer_events: defaults::WS_BUFFER_EVENTS,

@@ -448,6 +448,33 @@ async fn sign_in_attempts_per_ip_and_json_bodies_are_limited() {
         .unwrap();
     assert!((1..=60).contains(&wait));
 
+    // Behind a trusted proxy each forwarded client has its own count; without trust, the
+    // header is ignored (anyone could send it).
+    for (trust, expected) in [
+        (true, StatusCode::UNAUTHORIZED),
+        (false, StatusCode::TOO_MANY_REQUESTS),
+    ] {
+        let app = accounts_app(
+            |c| {
+                c.auth_requests_per_minute = Some(1);
+                c.trust_proxy = trust;
+            },
+            Engines::builtin(),
+        )
+        .await;
+        let mut last = StatusCode::OK;
+        for client in ["203.0.113.7", "203.0.113.8"] {
+            last = app
+                .request(Method::POST, "/api/v1/auth/login")
+                .insert_header(("fly-client-ip", client))
+                .send_json(&json!({"email": "x@example.com", "password": "whatever pass"}))
+                .await
+                .unwrap()
+                .status();
+        }
+        assert_eq!(last, expected, "trust_proxy = {trust}");
+    }
+
     let app = accounts_app(|_| {}, Engines::builtin()).await;
     let huge = json!({"email": "a@example.com", "password": "p".repeat(64 * 1024)});
     let (status, body) = app.post_json("/api/v1/auth/register", &huge).await;

@@ -91,10 +91,7 @@ fn guard(state: &AppState, req: &HttpRequest) -> Result<(), ApiError> {
         ));
     }
     if let Some(limiter) = &state.auth.auth_limiter {
-        let ip = req
-            .peer_addr()
-            .map(|a| a.ip().to_string())
-            .unwrap_or_default();
+        let ip = client_ip(req, state.core.config.trust_proxy);
         limiter
             .check(&ip, std::time::Instant::now())
             .map_err(|wait| {
@@ -106,6 +103,27 @@ fn guard(state: &AppState, req: &HttpRequest) -> Result<(), ApiError> {
             })?;
     }
     Ok(())
+}
+
+/// The client's address: the TCP peer, or what a trusted proxy says it forwarded.
+fn client_ip(req: &HttpRequest, trust_proxy: bool) -> String {
+    let forwarded = || {
+        let headers = req.headers();
+        let fly = headers.get("fly-client-ip").and_then(|v| v.to_str().ok());
+        let xff = headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next());
+        fly.or(xff)
+            .map(str::trim)
+            .and_then(|ip| ip.parse::<std::net::IpAddr>().ok())
+    };
+    trust_proxy
+        .then(forwarded)
+        .flatten()
+        .or_else(|| req.peer_addr().map(|a| a.ip()))
+        .map(|ip| ip.to_string())
+        .unwrap_or_default()
 }
 
 /// Opens a session for `user` and issues its first token pair.
