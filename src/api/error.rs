@@ -128,8 +128,12 @@ impl From<PdfError> for ApiError {
             PdfError::TooManyPages { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             _ => StatusCode::UNPROCESSABLE_ENTITY,
         };
-        if let PdfError::Malformed { detail } = &e {
-            tracing::info!(%detail, "rejected a malformed PDF");
+        match &e {
+            PdfError::Malformed { detail } => tracing::info!(%detail, "rejected a malformed PDF"),
+            PdfError::TooComplex { detail } => {
+                tracing::warn!(%detail, "rejected a PDF over the parsing limits");
+            }
+            _ => {}
         }
         Self::new(status, e.code(), e.to_string())
     }

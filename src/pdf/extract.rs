@@ -263,7 +263,7 @@ fn sanitize(v: f64) -> f64 {
 
 /// How deep we follow nested objects and page-tree parents, so that reference cycles and
 /// absurd nesting in a hostile file cannot overflow the stack.
-const MAX_DEPTH: usize = 64;
+pub(crate) const MAX_DEPTH: usize = 64;
 
 /// A one-page copy of `page_id` without image data, or `None` when the page draws no image.
 ///
@@ -341,7 +341,7 @@ fn is_image(stream: &Stream) -> bool {
 }
 
 /// Whether the resources (or those of the forms they hold) include an image XObject.
-fn uses_images(
+pub(crate) fn uses_images(
     doc: &Document,
     resources: &Object,
     seen: &mut HashSet<ObjectId>,

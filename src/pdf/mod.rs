@@ -1,9 +1,16 @@
 //! PDF input: validation, per-page text extraction, clean-up and the chunk plan.
 
 pub mod clean;
+mod decode;
 pub mod extract;
+#[cfg(test)]
+mod hostile_tests;
+mod lex;
+pub mod limits;
 pub mod pages;
 pub mod plan;
+mod scan;
+mod structure;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
@@ -32,6 +39,10 @@ pub enum PdfError {
          selectable text"
     )]
     NoTextLayer,
+    /// Reading it would take more memory or time than any book needs: a decompression bomb,
+    /// absurd nesting, a page tree or forms that multiply the work. `detail` is for the logs.
+    #[error("the PDF is built in a way that would take too much memory or time to read")]
+    TooComplex { detail: String },
 }
 
 impl PdfError {
@@ -45,6 +56,7 @@ impl PdfError {
             Self::NoPages => "no_pages",
             Self::TooManyPages { .. } => "too_many_pages",
             Self::NoTextLayer => "no_text_layer",
+            Self::TooComplex { .. } => "pdf_too_complex",
         }
     }
 }
@@ -114,7 +126,10 @@ pub fn inspect(bytes: &[u8], req: Requirements) -> Result<PdfInfo, PdfError> {
 /// The number of pages, for a PDF already accepted by [`inspect`].
 pub fn page_count(bytes: &[u8]) -> Result<u32, PdfError> {
     let doc = load(bytes)?;
-    Ok(u32::try_from(doc.get_pages().len()).unwrap_or(u32::MAX))
+    match u32::try_from(doc.get_pages().len()).unwrap_or(u32::MAX) {
+        0 => Err(PdfError::NoPages),
+        n => Ok(n),
+    }
 }
 
 /// Extracts and cleans the whole book.
@@ -124,9 +139,14 @@ pub fn read_book(bytes: &[u8], options: CleanOptions) -> Result<(Book, u32), Pdf
         detail: e.to_string(),
     })?;
     let count = u32::try_from(pages.len()).unwrap_or(u32::MAX);
+    if count == 0 {
+        return Err(PdfError::NoPages);
+    }
     Ok((clean::clean_book(&pages, options), count))
 }
 
+/// Parses an upload, refusing what would make lopdf or pdf-extract use unbounded memory,
+/// time or stack (see [`limits`]). Every path that reads an uploaded PDF starts here.
 pub(crate) fn load(bytes: &[u8]) -> Result<Document, PdfError> {
     if bytes.is_empty() {
         return Err(PdfError::Empty);
@@ -136,7 +156,9 @@ pub(crate) fn load(bytes: &[u8]) -> Result<Document, PdfError> {
     if !head.windows(5).any(|w| w == b"%PDF-") {
         return Err(PdfError::NotPdf);
     }
-    let doc = match guarded(|| Document::load_mem(bytes))? {
+    // lopdf loads without limits, so what it would do is measured first.
+    guarded(|| scan::prescan(bytes))??;
+    let mut doc = match guarded(|| Document::load_mem(bytes))? {
         Ok(doc) => doc,
         Err(lopdf::Error::Decryption(_) | lopdf::Error::InvalidPassword) => {
             return Err(PdfError::Encrypted);
@@ -152,6 +174,7 @@ pub(crate) fn load(bytes: &[u8]) -> Result<Document, PdfError> {
     if doc.trailer.get(b"Encrypt").is_ok() {
         return Err(PdfError::Encrypted);
     }
+    guarded(|| structure::check(&mut doc))??;
     Ok(doc)
 }
 

@@ -1,8 +1,10 @@
 //! Page-range PDFs: a chunk of a book as a PDF of its own, for engines that read PDFs (books
 //! without a text layer, which only such an engine can read).
 
+use std::collections::HashSet;
+
 use base64::Engine as _;
-use lopdf::Document;
+use lopdf::{Document, Object, ObjectId};
 
 use super::PdfError;
 use super::plan::ChunkPlan;
@@ -19,12 +21,36 @@ pub fn page_range_pdf(doc: &Document, first: u32, last: u32) -> Result<Vec<u8>, 
         .filter(|p| *p < first || *p > last)
         .collect();
     part.delete_pages(&outside);
-    part.prune_objects();
+    prune(&mut part);
     let mut bytes = Vec::new();
     part.save_to(&mut bytes).map_err(|e| PdfError::Malformed {
         detail: format!("writing pages {first}-{last} failed: {e}"),
     })?;
     Ok(bytes)
+}
+
+/// Drops the objects nothing reaches from the trailer any more. lopdf's `prune_objects`
+/// does the same but keeps its list of seen objects in a `Vec`, which is quadratic in the
+/// number of objects.
+fn prune(doc: &mut Document) {
+    let mut seen: HashSet<ObjectId> = HashSet::new();
+    let mut todo: Vec<&Object> = doc.trailer.iter().map(|(_, v)| v).collect();
+    while let Some(obj) = todo.pop() {
+        match obj {
+            Object::Reference(id) => {
+                if seen.insert(*id)
+                    && let Some(target) = doc.objects.get(id)
+                {
+                    todo.push(target);
+                }
+            }
+            Object::Array(items) => todo.extend(items),
+            Object::Dictionary(dict) => todo.extend(dict.iter().map(|(_, v)| v)),
+            Object::Stream(stream) => todo.extend(stream.dict.iter().map(|(_, v)| v)),
+            _ => {}
+        }
+    }
+    doc.objects.retain(|id, _| seen.contains(id));
 }
 
 /// The plan's chunks as PDFs: each holds its own pages plus `overlap_pages` of context on
@@ -36,6 +62,9 @@ pub fn pdf_chunk_inputs(
 ) -> Result<Vec<ChunkInput>, PdfError> {
     let doc = super::load(bytes)?;
     let page_count = u32::try_from(doc.get_pages().len()).unwrap_or(u32::MAX);
+    if page_count == 0 {
+        return Err(PdfError::NoPages);
+    }
     plan.ranges
         .iter()
         .zip(0u32..)

@@ -7,6 +7,7 @@ mod cancel;
 mod events;
 mod gemini;
 mod helpers;
+mod hostile_pdf;
 mod jobs;
 mod postgres;
 mod process_cli;

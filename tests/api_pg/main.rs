@@ -16,6 +16,8 @@ mod events;
 mod gemini;
 #[path = "../api/helpers.rs"]
 mod helpers;
+#[path = "../api/hostile_pdf.rs"]
+mod hostile_pdf;
 mod instances;
 #[path = "../api/jobs.rs"]
 mod jobs;

@@ -1,0 +1,138 @@
+//! Every hostile file from `testkit::hostile`, through every entry point that reads an
+//! upload: each is refused with the expected error, quickly, and honest files that look
+//! unusual still pass.
+
+use std::time::{Duration, Instant};
+
+use super::plan::{PlanConfig, plan};
+use super::{PdfError, Requirements, clean::CleanOptions, inspect, page_count, read_book};
+use crate::testkit::hostile::{self, Hostile};
+
+/// Far more than any refusal takes in a debug build; far less than inflating a bomb or
+/// walking a loop would.
+const QUICK: Duration = Duration::from_secs(10);
+
+fn timed<T>(what: &str, h: &Hostile, f: impl FnOnce() -> T) -> T {
+    let started = Instant::now();
+    let out = f();
+    let took = started.elapsed();
+    assert!(took < QUICK, "{what} took {took:?} on {h:?}");
+    out
+}
+
+fn assert_refused(what: &str, h: &Hostile, result: Result<impl std::fmt::Debug, PdfError>) {
+    match result {
+        Err(e) => assert_eq!(e.code(), h.code, "{what} on {h:?}: {e:?}"),
+        Ok(v) => panic!("{what} accepted {h:?}: {v:?}"),
+    }
+}
+
+#[test]
+fn every_hostile_file_is_refused_by_every_entry_point() {
+    for h in hostile::all() {
+        for text_layer in [true, false] {
+            let req = Requirements {
+                max_pages: 1000,
+                text_layer,
+            };
+            let r = timed("inspect", &h, || inspect(&h.pdf, req));
+            assert_refused("inspect", &h, r);
+        }
+        let r = timed("page_count", &h, || page_count(&h.pdf));
+        assert_refused("page_count", &h, r);
+        let r = timed("read_book", &h, || {
+            read_book(&h.pdf, CleanOptions::default()).map(|(_, n)| n)
+        });
+        assert_refused("read_book", &h, r);
+        let chunk_plan = plan(3, &PlanConfig::default());
+        let r = timed("pdf_chunk_inputs", &h, || {
+            super::pages::pdf_chunk_inputs(&h.pdf, &chunk_plan, 1).map(|c| c.len())
+        });
+        assert_refused("pdf_chunk_inputs", &h, r);
+    }
+}
+
+/// Peak resident memory of this process, where Linux reports it.
+fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+#[test]
+fn bombs_cannot_blow_up_the_job_side() {
+    // read_book is what a job runs on a stored upload; these inflate to 4 GiB each.
+    for pdf in [
+        hostile::content_bomb_pdf(),
+        hostile::object_stream_bomb_pdf(),
+        hostile::xref_stream_bomb_pdf(),
+    ] {
+        let started = Instant::now();
+        let result = read_book(&pdf, CleanOptions::default());
+        assert!(
+            matches!(result, Err(PdfError::TooComplex { .. })),
+            "{:?}",
+            result.map(|(_, n)| n)
+        );
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+    // Other tests run alongside, but none comes near a gigabyte.
+    if let Some(peak) = peak_rss_bytes() {
+        assert!(peak < 1 << 30, "peak resident memory {peak} bytes");
+    }
+}
+
+#[test]
+fn honest_files_that_look_unusual_pass() {
+    let req = Requirements {
+        max_pages: 1000,
+        text_layer: true,
+    };
+    let packed = hostile::object_streams_book(30);
+    assert!(packed.windows(6).any(|w| w == b"ObjStm"));
+    let info = inspect(&packed, req).unwrap();
+    let (_, pages) = read_book(&packed, CleanOptions::default()).unwrap();
+    assert_eq!(info.page_count, pages);
+
+    let restricted = hostile::owner_password_only_book();
+    assert!(restricted.windows(8).any(|w| w == b"/Encrypt"));
+    let info = inspect(&restricted, req).unwrap();
+    let (book, pages) = read_book(&restricted, CleanOptions::default()).unwrap();
+    assert_eq!(info.page_count, pages);
+    assert!(book.text.contains("boutique"), "{}", &book.text[..200]);
+}
+
+#[test]
+fn a_500_page_book_passes_every_check_in_reasonable_time() {
+    use crate::testkit::novel::novel;
+    use crate::testkit::pdf::{FixtureOptions, book_pdf};
+    let fixture = book_pdf(&novel(500), &FixtureOptions::default());
+    let req = Requirements {
+        max_pages: 1000,
+        text_layer: true,
+    };
+    let started = Instant::now();
+    let mut doc = lopdf::Document::load_mem(&fixture.pdf).unwrap();
+    let loaded = started.elapsed();
+    let started = Instant::now();
+    super::scan::prescan(&fixture.pdf).unwrap();
+    let scanned = started.elapsed();
+    let started = Instant::now();
+    let pages = super::structure::check(&mut doc).unwrap();
+    let checked = started.elapsed();
+    assert_eq!(pages.len() as u32, fixture.page_count);
+    let started = Instant::now();
+    let info = inspect(&fixture.pdf, req).unwrap();
+    let inspected = started.elapsed();
+    assert_eq!(info.page_count, fixture.page_count);
+    assert_eq!(page_count(&fixture.pdf).unwrap(), fixture.page_count);
+    eprintln!(
+        "{} pages, {} KiB: lopdf load {loaded:?}, scan {scanned:?}, structure {checked:?}, \
+         inspect {inspected:?}",
+        fixture.page_count,
+        fixture.pdf.len() / 1024
+    );
+    // The checks cost about as much as loading, not a multiple of reading the book.
+    assert!(scanned + checked < loaded * 4 + Duration::from_secs(2));
+}
