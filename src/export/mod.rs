@@ -1,0 +1,2 @@
+//! Exports of a job's sentences to other tools.
+pub mod sheets;
