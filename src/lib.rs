@@ -11,6 +11,7 @@ pub mod engine;
 pub mod events;
 pub mod export;
 pub mod fake_gemini;
+pub mod fake_google;
 pub mod pdf;
 pub mod process;
 pub mod settings;
