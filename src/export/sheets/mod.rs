@@ -14,6 +14,8 @@ mod oauth;
 mod retry;
 pub mod wire;
 
+#[cfg(test)]
+mod tests;
 
 use std::time::Duration;
 
