@@ -176,6 +176,20 @@ async fn bad_tokens_get_googles_401_and_narrow_scopes_its_403() {
     assert_eq!(status, 401);
     assert!(fake.state().issued_tokens().iter().all(|t| t.expired));
 
+    // A token issued with no lifetime is dead on arrival; the lifetime is what the reply says.
+    fake.state().set_expires_in(0);
+    let stillborn = token(&fake, SCOPE_SPREADSHEETS).await;
+    let (status, _) = call(
+        &fake,
+        "POST",
+        "/v4/spreadsheets",
+        Some(&stillborn),
+        Some(body.clone()),
+    )
+    .await;
+    assert_eq!(status, 401);
+    fake.state().set_expires_in(3599);
+
     let email_only = token(&fake, "openid email").await;
     let (status, reply) = call(
         &fake,

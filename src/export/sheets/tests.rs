@@ -546,6 +546,14 @@ async fn codes_are_single_use_and_bound_to_the_verifier() {
     let code = parse_callback(&query, "s").unwrap();
     let code = code.code.expose();
 
+    // Another redirect URI than the one the code was issued for.
+    let elsewhere = OAuthClient::new(fake.google_config("http://127.0.0.1:9/elsewhere")).unwrap();
+    assert_eq!(
+        elsewhere.exchange_code(code, pkce.verifier.expose()).await,
+        Err(OAuthError::InvalidGrant {
+            description: "Bad Request".into()
+        })
+    );
     let wrong = Pkce::new();
     assert_eq!(
         oauth.exchange_code(code, wrong.verifier.expose()).await,
