@@ -9,6 +9,7 @@ pub mod core;
 pub mod db;
 pub mod engine;
 pub mod events;
+pub mod export;
 pub mod fake_gemini;
 pub mod pdf;
 pub mod process;
