@@ -1,4 +1,4 @@
-//! File exports of a finished book: the learner's sentences as CSV, JSON or an Anki deck.
+//! File exports of a finished book: the learner's sentences as CSV, XLSX, JSON or an Anki deck.
 //!
 //! Pure functions from an [`ExportDoc`] to bytes; the HTTP layer picks the [`Format`], calls
 //! [`render`], and sends the bytes with [`Format::content_type`] and [`content_disposition`].
@@ -7,6 +7,7 @@ mod anki;
 mod csv;
 mod json;
 mod names;
+mod xlsx;
 
 use std::borrow::Cow;
 use std::fmt;
@@ -21,18 +22,20 @@ pub use names::{content_disposition, download_name, download_name_utf8};
 #[serde(try_from = "String")]
 pub enum Format {
     Csv,
+    Xlsx,
     Json,
     /// Tab-separated text with Anki's import headers (one note per sentence).
     Anki,
 }
 
 impl Format {
-    pub const ALL: [Format; 3] = [Format::Csv, Format::Json, Format::Anki];
+    pub const ALL: [Format; 4] = [Format::Csv, Format::Xlsx, Format::Json, Format::Anki];
 
     /// The name used in `?format=` and in error messages.
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Csv => "csv",
+            Format::Xlsx => "xlsx",
             Format::Json => "json",
             Format::Anki => "anki",
         }
@@ -41,6 +44,7 @@ impl Format {
     pub fn content_type(self) -> &'static str {
         match self {
             Format::Csv => "text/csv; charset=utf-8",
+            Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             // RFC 8259 defines JSON as UTF-8 and gives the media type no charset parameter.
             Format::Json => "application/json",
             Format::Anki => "text/plain; charset=utf-8",
@@ -54,6 +58,7 @@ impl Format {
     pub fn extension(self) -> &'static str {
         match self {
             Format::Csv => "csv",
+            Format::Xlsx => "xlsx",
             Format::Json => "json",
             Format::Anki => "anki.txt",
         }
@@ -153,6 +158,10 @@ pub enum ExportError {
     Csv(#[from] ::csv::Error),
     #[error("writing JSON: {0}")]
     Json(#[from] serde_json::Error),
+    #[error("writing XLSX: {0}")]
+    Xlsx(#[from] rust_xlsxwriter::XlsxError),
+    #[error("{sentences} sentences do not fit in a spreadsheet (at most {max} rows)")]
+    TooManyRows { sentences: usize, max: usize },
     #[error("writing the export: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -161,6 +170,7 @@ pub enum ExportError {
 pub fn render(format: Format, doc: &ExportDoc<'_>) -> Result<Vec<u8>, ExportError> {
     match format {
         Format::Csv => csv::render(doc),
+        Format::Xlsx => xlsx::render(doc),
         Format::Json => json::render(doc),
         Format::Anki => anki::render(doc),
     }
@@ -179,7 +189,8 @@ pub fn is_formula_like(cell: &str) -> bool {
 /// The cell as text a spreadsheet will not evaluate: a leading `'`, which Excel and
 /// LibreOffice read as "this is text", before anything [`is_formula_like`].
 ///
-/// Used for the text formats (CSV, Anki), where there is no other way to say "text".
+/// Used for the text formats (CSV, Anki) where there is no other way to say "text"; the
+/// XLSX export keeps the text exact and marks the cell instead.
 pub fn neutralize(cell: &str) -> Cow<'_, str> {
     if is_formula_like(cell) {
         let mut safe = String::with_capacity(cell.len() + 1);
@@ -271,6 +282,7 @@ mod tests {
     #[test]
     fn format_parses_case_insensitively() {
         assert_eq!("CSV".parse::<Format>(), Ok(Format::Csv));
+        assert_eq!("Xlsx".parse::<Format>(), Ok(Format::Xlsx));
         assert_eq!(" json ".parse::<Format>(), Ok(Format::Json));
         assert_eq!("anki".parse::<Format>(), Ok(Format::Anki));
         for format in Format::ALL {
@@ -285,7 +297,7 @@ mod tests {
         assert_eq!(err.given, "pdf");
         assert_eq!(
             err.to_string(),
-            "unknown export format \"pdf\"; accepted: csv, json, anki"
+            "unknown export format \"pdf\"; accepted: csv, xlsx, json, anki"
         );
         let long = "x".repeat(10_000);
         assert_eq!(long.parse::<Format>().unwrap_err().given.len(), 32);
@@ -297,22 +309,26 @@ mod tests {
         struct Query {
             format: Format,
         }
-        let q: Query = serde_json::from_str(r#"{"format":"JSON"}"#).unwrap();
-        assert_eq!(q.format, Format::Json);
+        let q: Query = serde_json::from_str(r#"{"format":"XLSX"}"#).unwrap();
+        assert_eq!(q.format, Format::Xlsx);
         let err = serde_json::from_str::<Query>(r#"{"format":"ods"}"#)
             .err()
             .unwrap()
             .to_string();
-        assert!(err.contains("accepted: csv, json, anki"), "{err}");
+        assert!(err.contains("accepted: csv, xlsx, json, anki"), "{err}");
     }
 
     #[test]
     fn content_types_and_extensions() {
         assert_eq!(Format::Csv.content_type(), "text/csv; charset=utf-8");
+        assert_eq!(
+            Format::Xlsx.content_type(),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        );
         assert_eq!(Format::Json.content_type(), "application/json");
         assert_eq!(Format::Anki.content_type(), "text/plain; charset=utf-8");
         let exts: Vec<_> = Format::ALL.iter().map(|f| f.extension()).collect();
-        assert_eq!(exts, ["csv", "json", "anki.txt"]);
+        assert_eq!(exts, ["csv", "xlsx", "json", "anki.txt"]);
     }
 
     #[test]
