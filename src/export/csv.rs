@@ -1,0 +1,134 @@
+//! CSV: one row per sentence, RFC 4180 quoting, UTF-8 with a byte-order mark.
+
+use super::{ExportDoc, ExportError, neutralize};
+
+pub(super) const HEADER: [&str; 5] = ["position", "page", "normalized", "original", "edited"];
+
+/// Excel reads a CSV without a BOM in the machine's legacy code page (Windows-1252 on a
+/// French Windows), turning "é" into "Ã©"; the BOM is what makes it decode UTF-8. Other
+/// readers (LibreOffice, pandas, the `csv` crate) skip it.
+const UTF8_BOM: &[u8] = "\u{feff}".as_bytes();
+
+pub(super) fn render(doc: &ExportDoc<'_>) -> Result<Vec<u8>, ExportError> {
+    // About 2.5 times the text is a fair guess for the quoting and the numbers.
+    let guess = doc
+        .sentences
+        .iter()
+        .map(|s| s.normalized.len() + s.original.len() + 16)
+        .sum::<usize>();
+    let mut buf = Vec::with_capacity(UTF8_BOM.len() + guess + guess / 2);
+    buf.extend_from_slice(UTF8_BOM);
+
+    let mut writer = ::csv::WriterBuilder::new()
+        .terminator(::csv::Terminator::CRLF)
+        .from_writer(buf);
+    writer.write_record(HEADER)?;
+    for s in doc.sentences {
+        let position = s.position.to_string();
+        let page = s.page.to_string();
+        writer.write_record([
+            position.as_str(),
+            page.as_str(),
+            &neutralize(&s.normalized),
+            &neutralize(&s.original),
+            if s.edited { "true" } else { "false" },
+        ])?;
+    }
+    writer
+        .into_inner()
+        .map_err(|e| ExportError::Io(e.into_error()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::export::testdata;
+    use crate::export::{Format, render as render_format};
+
+    fn parse(bytes: &[u8]) -> (Vec<String>, Vec<Vec<String>>) {
+        let mut reader = ::csv::Reader::from_reader(bytes);
+        let header = reader
+            .headers()
+            .unwrap()
+            .iter()
+            .map(str::to_owned)
+            .collect();
+        let rows = reader
+            .records()
+            .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+            .collect();
+        (header, rows)
+    }
+
+    #[test]
+    fn round_trips_through_a_csv_reader() {
+        let sentences = testdata::tricky();
+        let bytes = render_format(Format::Csv, &testdata::doc(&sentences)).unwrap();
+        assert!(bytes.starts_with(UTF8_BOM), "BOM first");
+        assert!(std::str::from_utf8(&bytes).is_ok());
+
+        let (header, rows) = parse(&bytes);
+        assert_eq!(header, HEADER, "the reader strips the BOM");
+        assert_eq!(rows.len(), sentences.len());
+        for (row, s) in rows.iter().zip(&sentences) {
+            assert_eq!(row.len(), 5);
+            assert_eq!(row[0], s.position.to_string());
+            assert_eq!(row[1], s.page.to_string());
+            assert_eq!(row[2], neutralize(&s.normalized));
+            assert_eq!(row[3], neutralize(&s.original));
+            assert_eq!(row[4], s.edited.to_string());
+        }
+        // Commas, quotes, a newline, accents: exact after the round trip.
+        assert_eq!(rows[2][2], "Elle dit \"non\", puis partit.");
+        assert_eq!(rows[2][3], "Elle répondit « non »;\npuis elle partit.");
+        assert_eq!(rows[2][4], "true");
+        assert_eq!(rows[5][2], "Cœur, façon, œuvre, Noël.");
+    }
+
+    #[test]
+    fn formula_cells_are_neutralised() {
+        let sentences = testdata::tricky();
+        let bytes = render_format(Format::Csv, &testdata::doc(&sentences)).unwrap();
+        let (_, rows) = parse(&bytes);
+        assert_eq!(rows[1][2], "'-Bonjour, dit-il.");
+        assert_eq!(rows[1][3], "'- Bonjour, dit-il en ôtant son chapeau.");
+        assert_eq!(rows[3][2], "'=HYPERLINK(\"http://x\")");
+        assert_eq!(rows[3][3], "'+33 1 23 45 67 89");
+        assert_eq!(rows[4][2], "'@moi\tet <toi> & lui");
+        assert_eq!(rows[4][3], "#hashtag\r\nsuite");
+        // No cell of the file, as a spreadsheet splits it, starts a formula.
+        for row in &rows {
+            for cell in row {
+                assert!(!crate::export::is_formula_like(cell), "{cell:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn quotes_only_what_needs_it() {
+        let sentences = [testdata::sentence(7, "Oui.", "Non, dit-il.", 3)];
+        let bytes = render_format(Format::Csv, &testdata::doc(&sentences)).unwrap();
+        let text = std::str::from_utf8(&bytes[UTF8_BOM.len()..]).unwrap();
+        assert_eq!(
+            text,
+            "position,page,normalized,original,edited\r\n7,3,Oui.,\"Non, dit-il.\",false\r\n"
+        );
+    }
+
+    #[test]
+    fn empty_book_is_a_header() {
+        let bytes = render_format(Format::Csv, &testdata::doc(&[])).unwrap();
+        let (header, rows) = parse(&bytes);
+        assert_eq!(header, HEADER);
+        assert!(rows.is_empty());
+    }
+
+    #[test]
+    fn renders_a_long_book() {
+        let sentences = testdata::many(20_000);
+        let bytes = render_format(Format::Csv, &testdata::doc(&sentences)).unwrap();
+        let (_, rows) = parse(&bytes);
+        assert_eq!(rows.len(), 20_000);
+        assert_eq!(rows[19_999][0], "20000");
+    }
+}
