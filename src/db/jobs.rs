@@ -7,8 +7,8 @@
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use super::models::{HistoryRow, JobRow, NewJob, SentenceRow};
-use super::schema::{history, job_chunks, jobs, uploads};
+use super::models::{HistoryRow, JobRow, NewJob, SentenceEntry, SentenceRow};
+use super::schema::{history, job_chunks, jobs, sentences, uploads};
 use super::{Db, DbError, Dialect, now_ms};
 use crate::status::{ChunkStatus, JobStatus};
 
@@ -310,9 +310,7 @@ impl Db {
                         .get_result(conn)
                         .await?,
                 );
-                diesel::delete(history::table.filter(history::job_id.eq(&id)))
-                    .execute(conn)
-                    .await?;
+                // The entry stays (with the learner's edits) until the run replaces it.
                 // A retry is a new run: its progress starts from what is already done.
                 let percent = 5 + i32::try_from(done * 90 / i64::from(total.max(1))).unwrap_or(90);
                 diesel::update(jobs::table.filter(jobs::id.eq(&id)))
@@ -456,11 +454,90 @@ impl Db {
                     ..
                 } = &ending
                 {
-                    diesel::insert_into(history::table)
-                        .values(entry)
+                    // A retried job already has an entry: it keeps its id, its export record
+                    // and the learner's edits; its sentences are the new run's.
+                    let earlier: Option<String> = history::table
+                        .filter(history::job_id.eq(&id))
+                        .select(history::id)
+                        .first(conn)
+                        .await
+                        .optional()?;
+                    let (entry_id, edits) = match earlier {
+                        None => {
+                            diesel::insert_into(history::table)
+                                .values(entry)
+                                .execute(conn)
+                                .await?;
+                            (entry.id.clone(), Vec::new())
+                        }
+                        Some(earlier) => {
+                            let edits: Vec<SentenceEntry> = sentences::table
+                                .filter(sentences::history_id.eq(&earlier))
+                                .filter(sentences::edited.eq(true))
+                                .select(SentenceEntry::as_select())
+                                .load(conn)
+                                .await?;
+                            diesel::delete(
+                                sentences::table.filter(sentences::history_id.eq(&earlier)),
+                            )
+                            .execute(conn)
+                            .await?;
+                            diesel::update(history::table.filter(history::id.eq(&earlier)))
+                                .set((
+                                    history::status.eq(&entry.status),
+                                    history::sentence_count.eq(entry.sentence_count),
+                                    history::engine.eq(&entry.engine),
+                                    history::processing_ms.eq(entry.processing_ms),
+                                ))
+                                .execute(conn)
+                                .await?;
+                            (earlier, edits)
+                        }
+                    };
+                    // What every attempt of every chunk cost, as the job counted it.
+                    let (tokens_in, tokens_out, api_calls): (i64, i64, i64) = jobs::table
+                        .filter(jobs::id.eq(&id))
+                        .select((jobs::tokens_in, jobs::tokens_out, jobs::api_calls))
+                        .first(conn)
+                        .await?;
+                    diesel::update(history::table.filter(history::id.eq(&entry_id)))
+                        .set((
+                            history::tokens_in.eq(tokens_in),
+                            history::tokens_out.eq(tokens_out),
+                            history::api_calls.eq(api_calls),
+                        ))
                         .execute(conn)
                         .await?;
-                    conn.insert_sentences(rows.clone()).await?;
+                    let rows = rows
+                        .iter()
+                        .map(|row| SentenceRow {
+                            history_id: entry_id.clone(),
+                            ..row.clone()
+                        })
+                        .collect();
+                    conn.insert_sentences(rows).await?;
+                    // Chunks done before the retry were not run again, so their sentences
+                    // come back identical and each edit finds its sentence.
+                    for edit in edits {
+                        let Some(engine_text) = edit.engine_text else {
+                            continue;
+                        };
+                        diesel::update(
+                            sentences::table
+                                .filter(sentences::history_id.eq(&entry_id))
+                                .filter(sentences::original.eq(&edit.original))
+                                .filter(sentences::normalized.eq(&engine_text))
+                                .filter(sentences::edited.eq(false)),
+                        )
+                        .set((
+                            sentences::normalized.eq(&edit.normalized),
+                            sentences::engine_text.eq(Some(&engine_text)),
+                            sentences::edited.eq(true),
+                            sentences::edited_at.eq(edit.edited_at),
+                        ))
+                        .execute(conn)
+                        .await?;
+                    }
                 }
                 Ok(Some(append_event!(conn, &id, None)))
             })?;

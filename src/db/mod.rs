@@ -105,6 +105,7 @@ macro_rules! announce_job_ready {
 pub mod cache;
 pub mod chunks;
 pub mod events;
+pub mod google;
 pub mod history;
 pub mod jobs;
 pub mod models;
@@ -112,6 +113,7 @@ mod notify;
 pub mod schema;
 pub mod sessions;
 pub mod uploads;
+pub mod user_settings;
 pub mod users;
 
 use std::path::{Path, PathBuf};

@@ -2,7 +2,7 @@
 
 use diesel::prelude::*;
 
-use super::schema::{history, job_chunks, jobs, sentences, sessions, users};
+use super::schema::{google_accounts, history, job_chunks, jobs, sentences, sessions, users};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = jobs)]
@@ -139,4 +139,56 @@ pub struct SentenceRow {
     pub page: i32,
     pub engine: String,
     pub edited: bool,
+}
+
+/// A history entry as the API shows it: what [`HistoryRow`] stores at completion, plus what
+/// happened to it afterwards (token counts copied from the job, the Sheets export).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = history)]
+pub struct HistoryEntry {
+    pub id: String,
+    pub job_id: String,
+    pub owner_id: String,
+    pub file_name: String,
+    pub status: String,
+    pub page_count: i32,
+    pub sentence_count: i32,
+    pub settings: String,
+    pub engine: String,
+    pub processing_ms: i64,
+    pub created_at: i64,
+    pub tokens_in: i64,
+    pub tokens_out: i64,
+    pub api_calls: i64,
+    pub exported_to_sheets: bool,
+    pub spreadsheet_id: Option<String>,
+    pub sheet_url: Option<String>,
+    pub exported_at: Option<i64>,
+}
+
+/// A stored sentence with its edit trail.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = sentences)]
+pub struct SentenceEntry {
+    pub position: i32,
+    pub normalized: String,
+    pub original: String,
+    pub page: i32,
+    pub engine: String,
+    pub edited: bool,
+    /// What the engine wrote, kept once the learner edits `normalized`.
+    pub engine_text: Option<String>,
+    pub edited_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = google_accounts)]
+pub struct GoogleAccountRow {
+    pub user_id: String,
+    pub access_token: String,
+    pub refresh_token: Option<String>,
+    pub access_expires_at: i64,
+    pub scope: String,
+    pub connected_at: i64,
+    pub needs_reconnect: bool,
 }

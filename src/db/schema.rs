@@ -120,6 +120,13 @@ diesel::table! {
         engine -> Text,
         processing_ms -> BigInt,
         created_at -> BigInt,
+        tokens_in -> BigInt,
+        tokens_out -> BigInt,
+        api_calls -> BigInt,
+        exported_to_sheets -> Bool,
+        spreadsheet_id -> Nullable<Text>,
+        sheet_url -> Nullable<Text>,
+        exported_at -> Nullable<BigInt>,
     }
 }
 
@@ -132,6 +139,38 @@ diesel::table! {
         page -> Integer,
         engine -> Text,
         edited -> Bool,
+        engine_text -> Nullable<Text>,
+        edited_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    user_settings (user_id) {
+        user_id -> Text,
+        settings -> Text,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    google_accounts (user_id) {
+        user_id -> Text,
+        access_token -> Text,
+        refresh_token -> Nullable<Text>,
+        access_expires_at -> BigInt,
+        scope -> Text,
+        connected_at -> BigInt,
+        needs_reconnect -> Bool,
+    }
+}
+
+diesel::table! {
+    oauth_states (state_hash) {
+        state_hash -> Text,
+        user_id -> Text,
+        code_verifier -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
     }
 }
 
@@ -142,6 +181,9 @@ diesel::joinable!(history -> jobs (job_id));
 diesel::joinable!(sentences -> history (history_id));
 diesel::joinable!(uploads -> jobs (job_id));
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(user_settings -> users (user_id));
+diesel::joinable!(google_accounts -> users (user_id));
+diesel::joinable!(oauth_states -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -153,5 +195,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     llm_cache,
     uploads,
     sessions,
-    server_keys
+    server_keys,
+    user_settings,
+    google_accounts,
+    oauth_states,
 );

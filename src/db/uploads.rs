@@ -21,6 +21,19 @@ impl Db {
         })
     }
 
+    /// Whether the job's PDF is still stored.
+    pub async fn has_upload(&self, job_id: &str) -> Result<bool, DbError> {
+        let job_id = job_id.to_owned();
+        on_conn!(self, |conn| {
+            let n: i64 = uploads::table
+                .filter(uploads::job_id.eq(&job_id))
+                .count()
+                .get_result(conn)
+                .await?;
+            Ok(n > 0)
+        })
+    }
+
     /// Deletes the PDFs of jobs that ended more than `retention_ms` ago; returns how many.
     pub async fn delete_expired_uploads(&self, retention_ms: i64) -> Result<usize, DbError> {
         let ended = [

@@ -1,0 +1,12 @@
+DROP TABLE oauth_states;
+DROP TABLE google_accounts;
+DROP TABLE user_settings;
+ALTER TABLE sentences DROP COLUMN edited_at;
+ALTER TABLE sentences DROP COLUMN engine_text;
+ALTER TABLE history DROP COLUMN exported_at;
+ALTER TABLE history DROP COLUMN sheet_url;
+ALTER TABLE history DROP COLUMN spreadsheet_id;
+ALTER TABLE history DROP COLUMN exported_to_sheets;
+ALTER TABLE history DROP COLUMN api_calls;
+ALTER TABLE history DROP COLUMN tokens_out;
+ALTER TABLE history DROP COLUMN tokens_in;
