@@ -8,7 +8,10 @@ use std::time::Duration;
 use crate::db::DatabaseUrl;
 use crate::engine::gemini::GeminiConfig;
 use crate::engine::rate_gate::RateLimits;
+use crate::estimate::{Price, PricedModel};
+use crate::export::sheets::GoogleConfig;
 use crate::pdf::plan::PlanConfig;
+use crate::settings::ModelPreference;
 
 mod defaults {
     pub const BIND: &str = "127.0.0.1:8080";
@@ -43,6 +46,10 @@ mod defaults {
     pub const GEMINI_CONCURRENCY: usize = 4;
     pub const GEMINI_TIMEOUT_SECS: u64 = 180;
     pub const GEMINI_MAX_OUTPUT_TOKENS: i32 = 65_536;
+    // Google's list prices (paid tier, prompts under 200k tokens) when this was written.
+    pub const PRICE_SPEED: &str = "0.10/0.40";
+    pub const PRICE_BALANCED: &str = "0.30/2.50";
+    pub const PRICE_QUALITY: &str = "1.25/10.00";
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -218,6 +225,28 @@ pub struct Config {
     /// (midnight Pacific).
     #[arg(long, env = "FNT_GEMINI_QUOTA_PARK_SECS")]
     pub gemini_quota_park_secs: Option<u64>,
+    /// OAuth client id for the Google Sheets export (from the Google Cloud console); the export
+    /// is off unless the id, the secret and the redirect URI are all set.
+    #[arg(long, env = "FNT_GOOGLE_CLIENT_ID")]
+    pub google_client_id: Option<String>,
+    #[arg(long, env = "FNT_GOOGLE_CLIENT_SECRET", hide_env_values = true)]
+    pub google_client_secret: Option<Secret>,
+    /// This server's `/api/v1/google/callback` as browsers reach it, registered with the client.
+    #[arg(long, env = "FNT_GOOGLE_REDIRECT_URI")]
+    pub google_redirect_uri: Option<String>,
+    /// Google's OAuth and Sheets endpoints on one base URL (point it at `fnt fake-google` to
+    /// test without Google).
+    #[arg(long, env = "FNT_GOOGLE_BASE_URL")]
+    pub google_base_url: Option<String>,
+    /// Price of the speed model for the estimate: input/output dollars per million tokens.
+    #[arg(long, env = "FNT_GEMINI_PRICE_SPEED", default_value = defaults::PRICE_SPEED)]
+    pub gemini_price_speed: Price,
+    /// Price of the balanced model, as above.
+    #[arg(long, env = "FNT_GEMINI_PRICE_BALANCED", default_value = defaults::PRICE_BALANCED)]
+    pub gemini_price_balanced: Price,
+    /// Price of the quality model, as above.
+    #[arg(long, env = "FNT_GEMINI_PRICE_QUALITY", default_value = defaults::PRICE_QUALITY)]
+    pub gemini_price_quality: Price,
 }
 
 /// A secret from the command line or the environment: never printed, never logged.
@@ -311,6 +340,13 @@ impl Default for Config {
             gemini_timeout_secs: defaults::GEMINI_TIMEOUT_SECS,
             gemini_max_output_tokens: defaults::GEMINI_MAX_OUTPUT_TOKENS,
             gemini_quota_park_secs: None,
+            google_client_id: None,
+            google_client_secret: None,
+            google_redirect_uri: None,
+            google_base_url: None,
+            gemini_price_speed: price(defaults::PRICE_SPEED),
+            gemini_price_balanced: price(defaults::PRICE_BALANCED),
+            gemini_price_quality: price(defaults::PRICE_QUALITY),
         }
     }
 }
@@ -367,6 +403,56 @@ impl Config {
     }
 
     /// The Gemini engine's settings, when a key is configured.
+    /// The Google OAuth client for the Sheets export, if configured; an error for a partial
+    /// configuration, which is a mistake rather than a choice.
+    pub fn google(&self) -> Result<Option<GoogleConfig>, String> {
+        match (
+            &self.google_client_id,
+            &self.google_client_secret,
+            &self.google_redirect_uri,
+        ) {
+            (None, None, None) => Ok(None),
+            (Some(id), Some(secret), Some(redirect)) => {
+                let config = GoogleConfig::new(id, secret.clone(), redirect);
+                Ok(Some(match &self.google_base_url {
+                    Some(base) => config.with_base_url(base),
+                    None => config,
+                }))
+            }
+            _ => Err("the Google Sheets export needs --google-client-id, \
+                      --google-client-secret and --google-redirect-uri together"
+                .into()),
+        }
+    }
+
+    /// The Gemini models the estimate prices, one per preference.
+    pub fn priced_models(&self) -> Vec<PricedModel> {
+        [
+            (
+                ModelPreference::Speed,
+                &self.gemini_model_speed,
+                self.gemini_price_speed,
+            ),
+            (
+                ModelPreference::Balanced,
+                &self.gemini_model_balanced,
+                self.gemini_price_balanced,
+            ),
+            (
+                ModelPreference::Quality,
+                &self.gemini_model_quality,
+                self.gemini_price_quality,
+            ),
+        ]
+        .into_iter()
+        .map(|(preference, model, price)| PricedModel {
+            preference,
+            model: model.clone(),
+            price,
+        })
+        .collect()
+    }
+
     pub fn gemini(&self) -> Option<GeminiConfig> {
         let key = self.gemini_api_key.as_ref()?;
         Some(GeminiConfig {
@@ -407,11 +493,30 @@ pub struct ServeConfig {
     pub core: Config,
 }
 
+/// A default price, written as a constant above and checked by a test.
+fn price(text: &str) -> Price {
+    text.parse().unwrap_or(Price {
+        input_per_million: 0.0,
+        output_per_million: 0.0,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use clap::Parser;
 
     use super::*;
+
+    #[test]
+    fn default_prices_parse() {
+        for p in [
+            defaults::PRICE_SPEED,
+            defaults::PRICE_BALANCED,
+            defaults::PRICE_QUALITY,
+        ] {
+            assert!(p.parse::<Price>().is_ok(), "{p}");
+        }
+    }
 
     #[derive(Parser)]
     struct Cli {

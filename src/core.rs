@@ -59,6 +59,29 @@ impl Core {
         }
     }
 
+    /// The settings a new job of `user` starts from: the ones they saved, or the server's
+    /// defaults. A saved engine this server no longer runs gives way to the default one.
+    pub async fn settings_for(
+        &self,
+        user: &str,
+    ) -> Result<crate::settings::Settings, crate::db::DbError> {
+        let defaults = self.default_settings();
+        let Some(json) = self.db.saved_settings(user).await? else {
+            return Ok(defaults);
+        };
+        let mut saved: crate::settings::Settings = match serde_json::from_str(&json) {
+            Ok(saved) => saved,
+            Err(e) => {
+                tracing::warn!(user, error = %e, "saved settings unreadable; using the defaults");
+                return Ok(defaults);
+            }
+        };
+        if !self.engines.names().contains(&saved.engine.as_str()) {
+            saved.engine = defaults.engine;
+        }
+        Ok(saved)
+    }
+
     pub fn wake_workers(&self) {
         self.supervisor.do_send(Wake);
     }

@@ -71,6 +71,59 @@ impl Default for Settings {
     }
 }
 
+/// Some settings, as `PUT /settings` and a re-process send them: what is absent stays as it was.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsPatch {
+    pub sentence_length_limit: Option<u32>,
+    pub min_sentence_length: Option<u32>,
+    pub ignore_dialogue: Option<bool>,
+    pub preserve_formatting: Option<bool>,
+    pub fix_hyphenation: Option<bool>,
+    pub engine: Option<String>,
+    pub model_preference: Option<ModelPreference>,
+    pub input_mode: Option<InputMode>,
+}
+
+impl SettingsPatch {
+    pub fn apply_to(self, settings: &mut Settings) {
+        let Self {
+            sentence_length_limit,
+            min_sentence_length,
+            ignore_dialogue,
+            preserve_formatting,
+            fix_hyphenation,
+            engine,
+            model_preference,
+            input_mode,
+        } = self;
+        if let Some(v) = sentence_length_limit {
+            settings.sentence_length_limit = v;
+        }
+        if let Some(v) = min_sentence_length {
+            settings.min_sentence_length = v;
+        }
+        if let Some(v) = ignore_dialogue {
+            settings.ignore_dialogue = v;
+        }
+        if let Some(v) = preserve_formatting {
+            settings.preserve_formatting = v;
+        }
+        if let Some(v) = fix_hyphenation {
+            settings.fix_hyphenation = v;
+        }
+        if let Some(v) = engine {
+            settings.engine = v.to_ascii_lowercase();
+        }
+        if let Some(v) = model_preference {
+            settings.model_preference = v;
+        }
+        if let Some(v) = input_mode {
+            settings.input_mode = v;
+        }
+    }
+}
+
 /// A setting the reader sent that cannot be used; the message is safe to show.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {message}")]
@@ -207,6 +260,25 @@ mod tests {
             "model_preference"
         );
         assert_eq!(s.set("input_mode", "ocr").unwrap_err().field, "input_mode");
+    }
+
+    #[test]
+    fn a_patch_changes_only_what_it_names() {
+        let mut s = Settings::default();
+        let patch: SettingsPatch =
+            serde_json::from_str(r#"{"sentence_length_limit": 12, "engine": "LOCAL"}"#).unwrap();
+        patch.apply_to(&mut s);
+        assert_eq!(s.sentence_length_limit, 12);
+        assert_eq!(s.engine, "local");
+        assert_eq!(
+            s,
+            Settings {
+                sentence_length_limit: 12,
+                ..Settings::default()
+            }
+        );
+        assert!(serde_json::from_str::<SettingsPatch>(r#"{"colour": "red"}"#).is_err());
+        assert!(serde_json::from_str::<SettingsPatch>(r#"{"ignore_dialogue": "yes"}"#).is_err());
     }
 
     #[test]

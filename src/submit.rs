@@ -42,28 +42,40 @@ pub async fn submit(
     settings: Settings,
     quota: Quota,
 ) -> Result<String, SubmitError> {
-    settings.validate(&core.engines.names())?;
-    let pdf_input = settings.input_mode == InputMode::Pdf;
-    if pdf_input
-        && !core
-            .engines
-            .get(&settings.engine)
-            .is_some_and(|e| e.reads_pdf())
-    {
-        return Err(SettingError {
-            field: "input_mode".into(),
-            message: format!(
-                "the '{}' engine cannot read PDFs; use input_mode=text or engine=gemini",
-                settings.engine
-            ),
-        }
-        .into());
-    }
+    check_settings(core, &settings)?;
     let bytes = tokio::fs::read(&upload.temp).await?;
+    let pdf = PdfFile {
+        file_name: upload.file_name,
+        sha256: upload.sha256,
+        size: upload.size,
+    };
+    let id = enqueue(core, owner, pdf, bytes, settings, quota).await?;
+    // The job keeps its own copy in the database.
+    drop(upload.temp);
+    Ok(id)
+}
+
+/// What a job records about its PDF besides the bytes.
+pub struct PdfFile {
+    pub file_name: String,
+    pub sha256: String,
+    pub size: u64,
+}
+
+/// Checks `bytes` like an upload and stores a queued job for them; the settings must have
+/// passed [`check_settings`].
+pub async fn enqueue(
+    core: &Core,
+    owner: &str,
+    pdf: PdfFile,
+    bytes: Vec<u8>,
+    settings: Settings,
+    quota: Quota,
+) -> Result<String, SubmitError> {
     // An engine that reads the pages themselves does not need a text layer.
     let requirements = Requirements {
         max_pages: core.config.max_pages,
-        text_layer: !pdf_input,
+        text_layer: settings.input_mode != InputMode::Pdf,
     };
     let (info, bytes) = tokio::task::spawn_blocking(move || {
         pdf::inspect(&bytes, requirements).map(|info| (info, bytes))
@@ -78,23 +90,43 @@ pub async fn submit(
         id: id.clone(),
         owner_id: owner.to_owned(),
         status: JobStatus::Queued.as_str().to_owned(),
-        file_name: upload.file_name,
-        input_hash: upload.sha256,
-        file_size: i64::try_from(upload.size).unwrap_or(i64::MAX),
+        file_name: pdf.file_name,
+        input_hash: pdf.sha256,
+        file_size: i64::try_from(pdf.size).unwrap_or(i64::MAX),
         page_count: i32::try_from(info.page_count).unwrap_or(i32::MAX),
         settings: settings_json,
         engine: settings.engine.clone(),
         current_step: "queued".to_owned(),
         created_at: now_ms(),
     };
-    // The job and its PDF are stored in one transaction; the staged file goes either way.
+    // The job and its PDF are stored in one transaction.
     match core.db.insert_job(job, bytes, quota).await? {
         Admission::Admitted => {}
         refused => return Err(SubmitError::Limit(refused)),
     }
-    drop(upload.temp);
     core.wake_workers();
     Ok(id)
+}
+
+/// Whether this server can run a job with `settings`: values in range, an engine it has, and
+/// one that reads PDFs when the pages themselves are to be sent.
+pub fn check_settings(core: &Core, settings: &Settings) -> Result<(), SettingError> {
+    settings.validate(&core.engines.names())?;
+    if settings.input_mode == InputMode::Pdf
+        && !core
+            .engines
+            .get(&settings.engine)
+            .is_some_and(|e| e.reads_pdf())
+    {
+        return Err(SettingError {
+            field: "input_mode".into(),
+            message: format!(
+                "the '{}' engine cannot read PDFs; use input_mode=text or engine=gemini",
+                settings.engine
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// A name that is safe to store and show: the last path component, without control

@@ -26,7 +26,7 @@ pub async fn create_job(
     }
     let form = read_job_form(
         payload,
-        core.default_settings(),
+        core.settings_for(&caller.user_id).await?,
         &core.config.uploads_dir(),
         core.config.max_upload_bytes(),
     )

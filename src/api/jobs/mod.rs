@@ -2,6 +2,7 @@
 
 pub mod cancel;
 pub mod create;
+pub mod estimate;
 pub mod events;
 pub mod get;
 pub mod list;

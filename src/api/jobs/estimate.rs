@@ -1,0 +1,57 @@
+//! `POST /api/v1/jobs/estimate`: the same multipart form as a new job; answers what the job
+//! would be (pages, chunks) and cost (tokens, dollars per Gemini model) without starting it.
+
+use actix_multipart::Multipart;
+use actix_web::{HttpResponse, web};
+use serde_json::json;
+
+use crate::api::AppState;
+use crate::api::error::ApiError;
+use crate::api::upload::read_job_form;
+use crate::auth::Caller;
+use crate::estimate::estimate;
+use crate::pdf::{self, Requirements};
+use crate::settings::InputMode;
+use crate::submit::check_settings;
+
+pub async fn estimate_job(
+    state: web::Data<AppState>,
+    caller: Caller,
+    payload: Multipart,
+) -> Result<HttpResponse, ApiError> {
+    let core = &state.core;
+    let form = read_job_form(
+        payload,
+        core.settings_for(&caller.user_id).await?,
+        &core.config.uploads_dir(),
+        core.config.max_upload_bytes(),
+    )
+    .await?;
+    let settings = form.settings;
+    check_settings(core, &settings)?;
+    let bytes = tokio::fs::read(&form.upload.temp)
+        .await
+        .map_err(ApiError::internal)?;
+    drop(form.upload.temp);
+    // Refused for the same reasons an upload would be, so the estimate never promises a job
+    // that cannot start.
+    let requirements = Requirements {
+        max_pages: core.config.max_pages,
+        text_layer: settings.input_mode == InputMode::Text,
+    };
+    let plan_cfg = core.config.plan();
+    let models = core.config.priced_models();
+    let job_settings = settings.clone();
+    let estimated = tokio::task::spawn_blocking(move || {
+        pdf::inspect(&bytes, requirements)?;
+        estimate(&bytes, &job_settings, &plan_cfg, &models)
+    })
+    .await
+    .map_err(ApiError::internal)??;
+    Ok(HttpResponse::Ok().json(json!({
+        "file_name": form.upload.file_name,
+        "file_size": form.upload.size,
+        "engine": settings.engine,
+        "estimate": estimated,
+    })))
+}
