@@ -27,9 +27,14 @@ impl Application {
         let addr = listener.local_addr()?;
         let auth = AuthState::new(mode, &core.config, &core.db).await?;
         tracing::info!(?mode, limits = ?auth.limits, "sign-in");
+        let google = match core.config.google().map_err(anyhow::Error::msg)? {
+            Some(config) => Some(crate::google::Google::new(config)?),
+            None => None,
+        };
         let state = web::Data::new(AppState {
             core: core.clone(),
             auth,
+            google,
         });
         let send_buffer = core.config.socket_send_buffer;
         let stall_timeout = Duration::from_secs(core.config.socket_stall_timeout_secs);

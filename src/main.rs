@@ -36,6 +36,9 @@ enum Command {
     /// Run a local server that speaks Gemini's `generateContent` wire format, with injected
     /// latency and faults, to test against without Google.
     FakeGemini(fnt::fake_gemini::FakeGeminiArgs),
+    /// Serve a local stand-in for Google's OAuth and Sheets APIs, to try the Sheets export
+    /// offline (point --google-base-url at it).
+    FakeGoogle(fnt::fake_google::FakeGoogleArgs),
     /// Write a sample French novel as a PDF, to try the service with.
     SamplePdf {
         /// Where to write the PDF.
@@ -80,6 +83,10 @@ fn main() -> anyhow::Result<()> {
         Command::FakeGemini(args) => actix_web::rt::System::new().block_on(async move {
             tracing::info!(bind = %args.bind, "fake Gemini is listening");
             fnt::fake_gemini::run(args).await?;
+            Ok(())
+        }),
+        Command::FakeGoogle(args) => actix_web::rt::System::new().block_on(async move {
+            fnt::fake_google::run(args).await?;
             Ok(())
         }),
         Command::SamplePdf { output, pages } => {

@@ -2,8 +2,11 @@
 
 pub mod auth;
 pub mod error;
+pub mod google;
 pub mod health;
+pub mod history;
 pub mod jobs;
+pub mod settings;
 pub mod system;
 pub mod upload;
 pub mod ws;
@@ -18,6 +21,8 @@ use error::{extractor_error, json_error, method_not_allowed, not_found_route};
 pub struct AppState {
     pub core: Core,
     pub auth: crate::auth::AuthState,
+    /// The Sheets export's Google client; `None` when not configured.
+    pub google: Option<crate::google::Google>,
 }
 
 /// JSON bodies are small (credentials, settings); anything bigger is refused with 413.
@@ -46,12 +51,53 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     .route(web::get().to(jobs::list::list_jobs))
                     .route(web::post().to(jobs::create::create_job)),
             )
+            // Before `/jobs/{id}`, which would otherwise take "estimate" for an id.
+            .service(resource("/jobs/estimate").route(web::post().to(jobs::estimate::estimate_job)))
             .service(resource("/jobs/{id}").route(web::get().to(jobs::get::get_job)))
             .service(resource("/jobs/{id}/cancel").route(web::post().to(jobs::cancel::cancel_job)))
             .service(resource("/jobs/{id}/result").route(web::get().to(jobs::result::job_result)))
             .service(resource("/jobs/{id}/retry").route(web::post().to(jobs::retry::retry_job)))
             .service(resource("/jobs/{id}/events").route(web::get().to(jobs::events::job_events)))
             .service(resource("/ws").route(web::get().to(ws::progress_socket)))
+            .service(
+                resource("/settings")
+                    .route(web::get().to(settings::get::get_settings))
+                    .route(web::put().to(settings::update::update_settings)),
+            )
+            .service(resource("/history").route(web::get().to(history::list::list_history)))
+            .service(
+                resource("/history/{id}")
+                    .route(web::get().to(history::get::get_history))
+                    .route(web::delete().to(history::delete::delete_history)),
+            )
+            .service(
+                resource("/history/{id}/sentences/{position}")
+                    .route(web::patch().to(history::edit_sentence::edit_sentence)),
+            )
+            .service(
+                resource("/history/{id}/reprocess")
+                    .route(web::post().to(history::reprocess::reprocess)),
+            )
+            .service(
+                resource("/history/{id}/export")
+                    .route(web::get().to(history::export::export_history)),
+            )
+            .service(
+                resource("/history/{id}/sheets")
+                    .route(web::post().to(history::sheets::export_to_sheets)),
+            )
+            .service(
+                resource("/google")
+                    .route(web::get().to(google::status::google_status))
+                    .route(web::delete().to(google::disconnect::disconnect_google)),
+            )
+            .service(
+                resource("/google/connect").route(web::post().to(google::connect::connect_google)),
+            )
+            .service(
+                resource("/google/callback")
+                    .route(web::get().to(google::callback::google_callback)),
+            )
             .default_service(web::to(not_found_route)),
     )
     .default_service(web::to(not_found_route));

@@ -19,13 +19,13 @@ pub(super) fn render(doc: &ExportDoc<'_>) -> Result<Vec<u8>, ExportError> {
             .sum::<usize>()
             + 128,
     );
-    // `separator` must come before `columns`, whose names Anki splits with it. The column
-    // names are those of Anki's stock "Basic" note type, so fields map by name.
+    // No `#columns`: Anki matches column names against the note type's field names, which are
+    // translated ("Recto/Verso" in a French Anki); without it fields map by position, front
+    // then back, in every language.
     out.push_str("#separator:tab\n#html:true\n");
     out.push_str("#notetype:Basic\n");
     // One hierarchical tag per book lets the learner find or delete its cards in one go.
     let _ = writeln!(out, "#tags:fnt::{}", tag(doc.title()));
-    out.push_str("#columns:Front\tBack\n");
     for s in doc.sentences {
         push_field(&mut out, &neutralize(&s.normalized));
         out.push('\t');
@@ -101,16 +101,15 @@ mod tests {
         );
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(
-            lines[..5],
+            lines[..4],
             [
                 "#separator:tab",
                 "#html:true",
                 "#notetype:Basic",
                 "#tags:fnt::Le-Petit-Prince-Edition-1943",
-                "#columns:Front\tBack",
             ]
         );
-        let notes = &lines[5..];
+        let notes = &lines[4..];
         assert_eq!(notes.len(), sentences.len());
         for (line, s) in notes.iter().zip(&sentences) {
             let fields: Vec<&str> = line.split('\t').collect();

@@ -1,0 +1,65 @@
+//! `/api/v1/google`: connecting the caller's Google account for the Sheets export. One handler
+//! per file.
+
+pub mod callback;
+pub mod connect;
+pub mod disconnect;
+pub mod status;
+
+use actix_web::http::StatusCode;
+
+use super::error::ApiError;
+use crate::google::{Google, GoogleError};
+
+/// The export's Google client, or 503 when this server has no Google OAuth client configured.
+pub(crate) fn configured(google: Option<&Google>) -> Result<&Google, ApiError> {
+    google.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "google_not_configured",
+            "this server is not set up to export to Google Sheets",
+        )
+    })
+}
+
+impl From<GoogleError> for ApiError {
+    fn from(e: GoogleError) -> Self {
+        use crate::export::sheets::{OAuthError, SheetsError};
+        let message = e.to_string();
+        match e {
+            GoogleError::NotConnected => {
+                ApiError::new(StatusCode::CONFLICT, "google_not_connected", message)
+            }
+            GoogleError::ReconnectRequired
+            | GoogleError::OAuth(OAuthError::InvalidGrant { .. }) => {
+                ApiError::new(StatusCode::CONFLICT, "google_reconnect_required", message)
+            }
+            GoogleError::UnknownConsent | GoogleError::OAuth(OAuthError::StateMismatch) => {
+                ApiError::bad_request("invalid_oauth_state", message)
+            }
+            GoogleError::OAuth(OAuthError::AccessDenied) => {
+                ApiError::new(StatusCode::FORBIDDEN, "google_access_denied", message)
+            }
+            GoogleError::OAuth(OAuthError::MissingScope { .. }) => {
+                ApiError::new(StatusCode::FORBIDDEN, "google_scope_missing", message)
+            }
+            GoogleError::OAuth(OAuthError::InvalidClient) => ApiError::internal(message),
+            GoogleError::OAuth(_) => {
+                ApiError::new(StatusCode::BAD_GATEWAY, "google_unavailable", message)
+            }
+            GoogleError::Sheets(SheetsError::PermissionDenied) => {
+                ApiError::new(StatusCode::FORBIDDEN, "sheets_permission_denied", message)
+            }
+            GoogleError::Sheets(SheetsError::NotFound) => {
+                ApiError::new(StatusCode::NOT_FOUND, "spreadsheet_not_found", message)
+            }
+            GoogleError::Sheets(SheetsError::RateLimited) => {
+                ApiError::too_many("sheets_rate_limited", message, 60)
+            }
+            GoogleError::Sheets(_) => {
+                ApiError::new(StatusCode::BAD_GATEWAY, "sheets_unavailable", message)
+            }
+            GoogleError::Db(e) => e.into(),
+        }
+    }
+}

@@ -1,0 +1,107 @@
+//! `/api/v1/history`: what finished jobs left for their owner. One handler per file.
+
+pub mod delete;
+pub mod edit_sentence;
+pub mod export;
+pub mod get;
+pub mod list;
+pub mod reprocess;
+pub mod selection;
+pub mod sheets;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::AppState;
+use super::error::ApiError;
+use crate::db::models::{HistoryEntry, SentenceEntry};
+
+#[derive(Debug, Serialize)]
+pub struct HistoryView {
+    pub id: String,
+    pub job_id: String,
+    pub file_name: String,
+    /// `completed`, or `partial` when some chunks failed after their retries.
+    pub status: String,
+    pub page_count: i32,
+    pub sentence_count: i32,
+    pub settings: Value,
+    pub engine: String,
+    pub tokens_in: i64,
+    pub tokens_out: i64,
+    pub api_calls: i64,
+    pub processing_ms: i64,
+    pub created_at: Option<DateTime<Utc>>,
+    pub exported_to_sheets: bool,
+    pub sheet_url: Option<String>,
+    pub exported_at: Option<DateTime<Utc>>,
+}
+
+impl From<HistoryEntry> for HistoryView {
+    fn from(e: HistoryEntry) -> Self {
+        Self {
+            settings: serde_json::from_str(&e.settings).unwrap_or(Value::Null),
+            id: e.id,
+            job_id: e.job_id,
+            file_name: e.file_name,
+            status: e.status,
+            page_count: e.page_count,
+            sentence_count: e.sentence_count,
+            engine: e.engine,
+            tokens_in: e.tokens_in,
+            tokens_out: e.tokens_out,
+            api_calls: e.api_calls,
+            processing_ms: e.processing_ms,
+            created_at: DateTime::from_timestamp_millis(e.created_at),
+            exported_to_sheets: e.exported_to_sheets,
+            sheet_url: e.sheet_url,
+            exported_at: e.exported_at.and_then(DateTime::from_timestamp_millis),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct SentenceView {
+    /// 1-based, in book order; the address of the sentence in `PATCH …/sentences/{position}`.
+    pub position: i32,
+    pub normalized: String,
+    pub original: String,
+    pub page: i32,
+    pub engine: String,
+    /// The learner changed `normalized`; `engine_text` is what the engine wrote.
+    pub edited: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub engine_text: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub edited_at: Option<DateTime<Utc>>,
+}
+
+impl From<SentenceEntry> for SentenceView {
+    fn from(s: SentenceEntry) -> Self {
+        Self {
+            position: s.position + 1,
+            normalized: s.normalized,
+            original: s.original,
+            page: s.page,
+            engine: s.engine,
+            edited: s.edited,
+            engine_text: s.engine_text,
+            edited_at: s.edited_at.and_then(DateTime::from_timestamp_millis),
+        }
+    }
+}
+
+/// The caller's entry, or 404 (for a missing id and for someone else's entry alike).
+async fn owned_entry(state: &AppState, id: &str, owner: &str) -> Result<HistoryEntry, ApiError> {
+    // Ids are UUIDs; anything else cannot exist, so skip the query.
+    if uuid::Uuid::parse_str(id).is_err() {
+        return Err(ApiError::not_found("history entry"));
+    }
+    state
+        .core
+        .db
+        .history_entry(id, owner)
+        .await?
+        .ok_or_else(|| ApiError::not_found("history entry"))
+}

@@ -1,0 +1,15 @@
+//! `/api/v1/settings`: the caller's defaults for new jobs. One handler per file.
+
+pub mod get;
+pub mod update;
+
+use serde::Serialize;
+
+use crate::settings::Settings;
+
+#[derive(Serialize)]
+struct SettingsView<'a> {
+    settings: &'a Settings,
+    /// Engines this server runs, for a settings form to offer.
+    engines: Vec<&'a str>,
+}
