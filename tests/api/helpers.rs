@@ -162,6 +162,61 @@ impl TestApp {
         read(res).await
     }
 
+    pub async fn put_json(&self, path: &str, body: &Value) -> (StatusCode, Value) {
+        let res = self
+            .request(awc::http::Method::PUT, path)
+            .send_json(body)
+            .await;
+        read(res).await
+    }
+
+    pub async fn patch_json(&self, path: &str, body: &Value) -> (StatusCode, Value) {
+        let res = self
+            .request(awc::http::Method::PATCH, path)
+            .send_json(body)
+            .await;
+        read(res).await
+    }
+
+    pub async fn delete(&self, path: &str) -> (StatusCode, Value) {
+        let res = self.request(awc::http::Method::DELETE, path).send().await;
+        read(res).await
+    }
+
+    /// A GET whose answer is a file: status, headers and the bytes as they came.
+    pub async fn download(
+        &self,
+        path: &str,
+    ) -> (StatusCode, awc::http::header::HeaderMap, Vec<u8>) {
+        let mut res = self
+            .request(awc::http::Method::GET, path)
+            .send()
+            .await
+            .expect("request sent");
+        let bytes = res
+            .body()
+            .limit(256 * 1024 * 1024)
+            .await
+            .expect("body read");
+        (res.status(), res.headers().clone(), bytes.to_vec())
+    }
+
+    /// Uploads, waits for the job to finish and returns (job id, history entry id).
+    pub async fn finished_entry(&self, pdf: &[u8], fields: &[(&str, &str)]) -> (String, String) {
+        let job = self.submit(pdf, fields).await;
+        let done = self.wait_until_finished(&job).await;
+        assert_eq!(done["status"], "completed", "{done}");
+        let (status, page) = self.get("/api/v1/history?limit=100").await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        let entry = page["entries"]
+            .as_array()
+            .expect("entries")
+            .iter()
+            .find(|e| e["job_id"] == job.as_str())
+            .unwrap_or_else(|| panic!("no history entry for job {job}: {page}"));
+        (job, entry["id"].as_str().expect("entry id").to_owned())
+    }
+
     /// Sends a raw request body to a path (for malformed requests).
     pub async fn post_raw(
         &self,

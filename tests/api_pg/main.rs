@@ -10,12 +10,18 @@ mod bad_input;
 mod boundaries;
 #[path = "../api/cancel.rs"]
 mod cancel;
+#[path = "../api/estimate.rs"]
+mod estimate;
 #[path = "../api/events.rs"]
 mod events;
+#[path = "../api/exports.rs"]
+mod exports;
 #[path = "../api/gemini.rs"]
 mod gemini;
 #[path = "../api/helpers.rs"]
 mod helpers;
+#[path = "../api/history.rs"]
+mod history;
 #[path = "../api/hostile_pdf.rs"]
 mod hostile_pdf;
 mod instances;
@@ -25,6 +31,10 @@ mod jobs;
 mod postgres;
 #[path = "../api/resume.rs"]
 mod resume;
+#[path = "../api/settings.rs"]
+mod settings;
+#[path = "../api/sheets.rs"]
+mod sheets;
 #[path = "../api/supervision.rs"]
 mod supervision;
 #[path = "../api/ws.rs"]

@@ -1,0 +1,272 @@
+//! Google Sheets: connecting a Google account (OAuth code flow) and exporting history entries,
+//! against `fake_google`, which speaks Google's wire format and errors.
+
+use actix_web::http::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, novel_pdf, spawn_app, spawn_app_with};
+use fnt::engine::Engines;
+use fnt::fake_google::{self, Consent, FakeGoogle, FakeGoogleArgs, TokenFault, TokenKind};
+
+/// Where Google sends the browser back; the port is the app's, which only exists once it runs,
+/// so the test delivers the redirect to the app itself.
+const REDIRECT: &str = "http://127.0.0.1:9/api/v1/google/callback";
+
+async fn app_with_google() -> (TestApp, FakeGoogle) {
+    let fake = fake_google::start(FakeGoogleArgs::default())
+        .await
+        .expect("fake Google starts");
+    let app = spawn_app_with(
+        |c| {
+            c.google_client_id = Some("fake-client-id".into());
+            c.google_client_secret = Some(fnt::config::Secret::new("fake-client-secret"));
+            c.google_redirect_uri = Some(REDIRECT.into());
+            c.google_base_url = Some(fake.url());
+        },
+        Engines::builtin(),
+    )
+    .await;
+    (app, fake)
+}
+
+/// Plays the browser through a consent: our connect → Google's consent screen → our callback.
+/// Returns where the callback sends the browser.
+async fn consent(app: &TestApp) -> String {
+    let (status, body) = app.post("/api/v1/google/connect").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let url = body["authorization_url"].as_str().unwrap().to_owned();
+    let browser = awc::Client::builder().disable_redirects().finish();
+    let res = browser.get(&url).send().await.expect("consent screen");
+    assert_eq!(res.status(), StatusCode::FOUND);
+    let back = location(&res);
+    assert!(back.starts_with(REDIRECT), "{back}");
+    let callback = back.replacen("http://127.0.0.1:9", &app.base, 1);
+    let res = browser.get(&callback).send().await.expect("callback");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "{callback}");
+    location(&res)
+}
+
+fn location<S>(res: &awc::ClientResponse<S>) -> String {
+    res.headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+async fn export(app: &TestApp, id: &str, body: &Value) -> (StatusCode, Value) {
+    app.post_json(&format!("/api/v1/history/{id}/sheets"), body)
+        .await
+}
+
+#[actix_web::test]
+async fn connect_export_append_refresh_and_reconnect() {
+    let (app, fake) = app_with_google().await;
+    let (_, status) = app.get("/api/v1/google").await;
+    assert_eq!(status["configured"], true);
+    assert_eq!(status["connected"], false);
+
+    let (_, url) = app.post("/api/v1/google/connect").await;
+    let url = url["authorization_url"].as_str().unwrap();
+    for part in [
+        "client_id=fake-client-id",
+        "access_type=offline",
+        "code_challenge_method=S256",
+        "response_type=code",
+        "state=",
+    ] {
+        assert!(url.contains(part), "{part} in {url}");
+    }
+    assert_eq!(consent(&app).await, "/?google=connected#settings");
+    let (_, status) = app.get("/api/v1/google").await;
+    assert_eq!(status["connected"], true, "{status}");
+    assert_eq!(status["needs_reconnect"], false);
+
+    // A new spreadsheet: header formatted and frozen, then every sentence, as literal text.
+    let (_, id) = app.finished_entry(&novel_pdf(5), &[]).await;
+    let formula = "=IMPORTXML(\"http://evil.example\",\"//a\")";
+    app.patch_json(
+        &format!("/api/v1/history/{id}/sentences/1"),
+        &json!({"normalized": formula}),
+    )
+    .await;
+    let (status, created) = export(&app, &id, &json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{created}");
+    assert_eq!(created["appended"], false);
+    let sheet = created["spreadsheet_id"].as_str().unwrap().to_owned();
+    let (_, detail) = app.get(&format!("/api/v1/history/{id}")).await;
+    let sentences = detail["sentences"].as_array().unwrap().clone();
+    assert_eq!(created["rows"].as_u64(), Some(sentences.len() as u64));
+    let cells = fake.state().cells(&sheet).expect("the spreadsheet exists");
+    assert_eq!(
+        cells[0],
+        ["position", "page", "normalized", "original", "edited"]
+    );
+    assert_eq!(cells.len(), sentences.len() + 1);
+    assert_eq!(cells[1][2], formula, "stored as text (RAW), not run");
+    assert_eq!(cells[2][3], sentences[1]["original"].as_str().unwrap());
+    let header = fake
+        .state()
+        .header_format(&sheet)
+        .expect("header formatted");
+    assert_eq!(header.text_format.and_then(|t| t.bold), Some(true));
+    assert!(header.background_color.is_some());
+    assert_eq!(fake.state().frozen_rows(&sheet), Some(1));
+    // The entry says where it went.
+    let (_, detail) = app.get(&format!("/api/v1/history/{id}")).await;
+    assert_eq!(detail["entry"]["exported_to_sheets"], true);
+    assert_eq!(detail["entry"]["sheet_url"], created["sheet_url"]);
+    assert!(detail["entry"]["exported_at"].is_string());
+
+    // Appending a selection to the same spreadsheet, named by its link, after the access
+    // token expired: refreshed once, then written below the last row.
+    fake.state().expire_access_tokens();
+    let refresh_count = || {
+        fake.state()
+            .issued_tokens()
+            .iter()
+            .filter(|t| t.kind == TokenKind::Access)
+            .count()
+    };
+    let before = refresh_count();
+    let link = created["sheet_url"].as_str().unwrap();
+    let (status, appended) = export(
+        &app,
+        &id,
+        &json!({"spreadsheet_id": link, "positions": "2-3"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{appended}");
+    assert_eq!(appended["appended"], true);
+    assert_eq!(appended["rows"], 2);
+    assert_eq!(appended["spreadsheet_id"], sheet.as_str());
+    assert_eq!(refresh_count(), before + 1, "one refresh");
+    let cells = fake.state().cells(&sheet).unwrap();
+    assert_eq!(cells.len(), sentences.len() + 3);
+    assert_eq!(cells[sentences.len() + 1][0], "2");
+    assert_eq!(
+        cells[sentences.len() + 2][2],
+        sentences[2]["normalized"].as_str().unwrap()
+    );
+
+    // Google refuses the refresh token: the user must reconnect, and nothing is sent until.
+    fake.state().expire_access_tokens();
+    fake.state()
+        .script_token_faults([TokenFault::ExpiredOrRevoked]);
+    let (status, body) = export(&app, &id, &json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["code"], "google_reconnect_required");
+    let (_, status) = app.get("/api/v1/google").await;
+    assert_eq!(status["needs_reconnect"], true);
+    let requests = fake.state().requests().len();
+    let (status, body) = export(&app, &id, &json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(
+        fake.state().requests().len(),
+        requests,
+        "Google was not asked"
+    );
+
+    // Consenting again repairs it; disconnecting forgets it and revokes the grant.
+    assert_eq!(consent(&app).await, "/?google=connected#settings");
+    let (status, body) = export(&app, &id, &json!({"positions": "1"})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, _) = app.delete("/api/v1/google").await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert!(
+        fake.state().requests().iter().any(|r| r.path == "/revoke"),
+        "the grant was revoked"
+    );
+    let (_, status) = app.get("/api/v1/google").await;
+    assert_eq!(status["connected"], false);
+    let (status, body) = export(&app, &id, &json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["code"], "google_not_connected");
+    let (status, _) = app.delete("/api/v1/google").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    fake.stop().await;
+}
+
+#[actix_web::test]
+async fn refused_consents_and_forged_callbacks_connect_nothing() {
+    let (app, fake) = app_with_google().await;
+
+    fake.state().script_consent([Consent::Deny]);
+    assert_eq!(
+        consent(&app).await,
+        "/?google=google_access_denied#settings"
+    );
+    fake.state()
+        .script_consent([Consent::GrantOnly("openid email".into())]);
+    assert_eq!(
+        consent(&app).await,
+        "/?google=google_scope_missing#settings"
+    );
+    let (_, status) = app.get("/api/v1/google").await;
+    assert_eq!(status["connected"], false, "{status}");
+
+    for query in [
+        "",
+        "?code=abc",
+        "?state=&code=abc",
+        "?state=never-issued&code=abc",
+        &format!("?state={}&code=abc", "s".repeat(500)),
+    ] {
+        let (status, body) = app.get(&format!("/api/v1/google/callback{query}")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
+        assert_eq!(body["error"]["code"], "invalid_oauth_state", "{body}");
+    }
+
+    // A state works once: replaying Google's redirect is refused.
+    let (_, body) = app.post("/api/v1/google/connect").await;
+    let browser = awc::Client::builder().disable_redirects().finish();
+    let res = browser
+        .get(body["authorization_url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let callback = location(&res).replacen("http://127.0.0.1:9", &app.base, 1);
+    assert_eq!(
+        browser.get(&callback).send().await.unwrap().status(),
+        StatusCode::SEE_OTHER
+    );
+    let (status, body) = app.get(callback.trim_start_matches(&app.base)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+
+    let (_, id) = app.finished_entry(&novel_pdf(3), &[]).await;
+    for (body, code) in [
+        (json!({"spreadsheet_id": "../../x"}), "invalid_spreadsheet"),
+        (json!({"positions": "z"}), "invalid_selection"),
+        (json!({"sheet": "x"}), "invalid_request"),
+    ] {
+        let (status, answer) = export(&app, &id, &body).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {answer}");
+        assert_eq!(answer["error"]["code"], code, "{answer}");
+    }
+    // A spreadsheet Google does not have.
+    let (status, answer) = export(
+        &app,
+        &id,
+        &json!({"spreadsheet_id": "1AAAAAAAAAAAAAAAAAAAAAAAAAA"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{answer}");
+    assert_eq!(answer["error"]["code"], "spreadsheet_not_found");
+    fake.stop().await;
+}
+
+#[actix_web::test]
+async fn without_a_google_client_the_export_says_it_is_not_configured() {
+    let app = spawn_app().await;
+    let (_, status) = app.get("/api/v1/google").await;
+    assert_eq!(status["configured"], false);
+    let (_, id) = app.finished_entry(&novel_pdf(3), &[]).await;
+    for (status, body) in [
+        app.post("/api/v1/google/connect").await,
+        export(&app, &id, &json!({})).await,
+        app.get("/api/v1/google/callback?state=abc&code=def").await,
+    ] {
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+        assert_eq!(body["error"]["code"], "google_not_configured");
+    }
+}
