@@ -402,7 +402,6 @@ impl Config {
         Duration::from_secs(self.lease_secs.max(1))
     }
 
-    /// The Gemini engine's settings, when a key is configured.
     /// The Google OAuth client for the Sheets export, if configured; an error for a partial
     /// configuration, which is a mistake rather than a choice.
     pub fn google(&self) -> Result<Option<GoogleConfig>, String> {
@@ -453,6 +452,7 @@ impl Config {
         .collect()
     }
 
+    /// The Gemini engine's settings, when a key is configured.
     pub fn gemini(&self) -> Option<GeminiConfig> {
         let key = self.gemini_api_key.as_ref()?;
         Some(GeminiConfig {

@@ -79,6 +79,14 @@ impl Core {
         if !self.engines.names().contains(&saved.engine.as_str()) {
             saved.engine = defaults.engine;
         }
+        if saved.input_mode == crate::settings::InputMode::Pdf
+            && !self
+                .engines
+                .get(&saved.engine)
+                .is_some_and(|e| e.reads_pdf())
+        {
+            saved.input_mode = crate::settings::InputMode::Text;
+        }
         Ok(saved)
     }
 

@@ -41,6 +41,15 @@ pub struct Exported {
     pub rows: usize,
 }
 
+/// A consent round trip just started.
+pub struct Consent {
+    /// Google's consent screen, for the browser to open.
+    pub url: String,
+    /// Binds the round trip to the browser that asked; it must come back with the callback.
+    pub browser_secret: String,
+    pub max_age_secs: i64,
+}
+
 /// What to export and where.
 pub struct SheetsExport<'a> {
     pub title: &'a str,
@@ -63,18 +72,25 @@ impl Google {
         })
     }
 
-    /// Starts a consent round trip for `user`: the URL of Google's consent screen.
-    pub async fn consent_url(&self, db: &Db, user: &str) -> Result<String, DbError> {
+    /// Starts a consent round trip for `user`: the URL of Google's consent screen, and a
+    /// secret for the browser that asked (a cookie), without which the callback is refused.
+    pub async fn start_consent(&self, db: &Db, user: &str) -> Result<Consent, DbError> {
         let state = random_state();
+        let browser = random_state();
         let pkce = Pkce::new();
         db.save_oauth_state(
-            &state_hash(&state),
+            &digest(&state),
+            &digest(&browser),
             user,
             pkce.verifier.expose(),
             CONSENT_TTL_MS,
         )
         .await?;
-        Ok(self.oauth.authorization_url(&state, &pkce.challenge))
+        Ok(Consent {
+            url: self.oauth.authorization_url(&state, &pkce.challenge),
+            browser_secret: browser,
+            max_age_secs: CONSENT_TTL_MS / 1000,
+        })
     }
 
     /// Finishes a consent round trip from the query string Google's redirect brought back.
@@ -83,10 +99,11 @@ impl Google {
         &self,
         db: &Db,
         state: &str,
+        browser_secret: &str,
         query: &str,
     ) -> Result<String, GoogleError> {
         let pending = db
-            .take_oauth_state(&state_hash(state))
+            .take_oauth_state(&digest(state), &digest(browser_secret))
             .await?
             .ok_or(GoogleError::UnknownConsent)?;
         let code = parse_callback(query, state)?;
@@ -231,7 +248,7 @@ fn expires_in_ms(seconds: u64) -> i64 {
     i64::try_from(seconds.saturating_mul(1000)).unwrap_or(i64::MAX / 2)
 }
 
-/// Only a hash of a `state` is stored: a database reader cannot complete someone's consent.
-fn state_hash(state: &str) -> String {
-    hex::encode(Sha256::digest(state.as_bytes()))
+/// Only hashes of a consent's secrets are stored: a database reader cannot complete it.
+fn digest(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
 }

@@ -5,8 +5,10 @@ use serde::{Deserialize, Serialize};
 /// Bounds the spec gives for the sentence length a learner can ask for.
 pub const SENTENCE_LIMIT_RANGE: std::ops::RangeInclusive<u32> = 3..=50;
 
+// Stored settings outlive versions: a field added later takes its default when old JSON
+// lacks it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct Settings {
     /// Longest output sentence, in words.
     pub sentence_length_limit: u32,

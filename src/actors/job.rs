@@ -456,6 +456,7 @@ fn ending_for(job: &JobRow, rows: &[ChunkRow], engine: &str, elapsed_ms: i64) ->
             engine: engine.to_owned(),
             processing_ms: elapsed_ms,
             created_at: now_ms(),
+            search_key: crate::db::history::search_key(&job.file_name),
         },
         sentences: sentence_rows,
     }

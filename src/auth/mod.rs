@@ -27,7 +27,13 @@ pub struct AuthState {
     pub limits: Limits,
     /// Per client IP, on the sign-in endpoints.
     pub auth_limiter: Option<RateLimiter>,
+    /// Per user, on the estimate: it reads a whole upload without making a job, so the
+    /// upload limit does not cover it.
+    pub estimate_limiter: Option<RateLimiter>,
 }
+
+/// Estimates allowed per upload of the hourly limit: a reader compares a few settings per book.
+const ESTIMATES_PER_UPLOAD: u32 = 6;
 
 /// The name of the token signing key in `server_keys`.
 const SIGNING_KEY: &str = "jwt_hs256";
@@ -46,6 +52,12 @@ impl AuthState {
             auth_limiter: limits
                 .auth_requests_per_minute
                 .map(|n| RateLimiter::new(n, Duration::from_secs(60))),
+            estimate_limiter: limits.uploads_per_hour.map(|n| {
+                RateLimiter::new(
+                    n.saturating_mul(ESTIMATES_PER_UPLOAD),
+                    Duration::from_secs(3600),
+                )
+            }),
             limits,
         })
     }

@@ -20,12 +20,14 @@ impl Db {
     pub async fn save_oauth_state(
         &self,
         state_hash: &str,
+        browser_hash: &str,
         user: &str,
         code_verifier: &str,
         ttl_ms: i64,
     ) -> Result<(), DbError> {
-        let (hash, user, verifier) = (
+        let (hash, browser, user, verifier) = (
             state_hash.to_owned(),
+            browser_hash.to_owned(),
             user.to_owned(),
             code_verifier.to_owned(),
         );
@@ -37,6 +39,7 @@ impl Db {
             diesel::insert_into(oauth_states::table)
                 .values((
                     oauth_states::state_hash.eq(&hash),
+                    oauth_states::browser_hash.eq(&browser),
                     oauth_states::user_id.eq(&user),
                     oauth_states::code_verifier.eq(&verifier),
                     oauth_states::created_at.eq(now),
@@ -48,15 +51,19 @@ impl Db {
         })
     }
 
-    /// Takes a consent request: it can be used once, and only before it expires.
+    /// Takes a consent request, from the browser that started it: it can be used once, and
+    /// only before it expires. Another browser's attempt leaves it in place.
     pub async fn take_oauth_state(
         &self,
         state_hash: &str,
+        browser_hash: &str,
     ) -> Result<Option<PendingConsent>, DbError> {
-        let hash = state_hash.to_owned();
+        let (hash, browser) = (state_hash.to_owned(), browser_hash.to_owned());
         in_transaction!(self, |conn| {
-            let row: Option<(String, String, i64)> = oauth_states::table
+            let this = oauth_states::table
                 .filter(oauth_states::state_hash.eq(&hash))
+                .filter(oauth_states::browser_hash.eq(&browser));
+            let row: Option<(String, String, i64)> = this
                 .select((
                     oauth_states::user_id,
                     oauth_states::code_verifier,
@@ -65,9 +72,11 @@ impl Db {
                 .first(conn)
                 .await
                 .optional()?;
-            diesel::delete(oauth_states::table.filter(oauth_states::state_hash.eq(&hash)))
-                .execute(conn)
-                .await?;
+            // Whoever deletes the row owns the consent: two callbacks at once cannot both.
+            let taken = diesel::delete(this).execute(conn).await?;
+            if taken != 1 {
+                return Ok(None);
+            }
             Ok(row
                 .filter(|(_, _, expires_at)| *expires_at >= now_ms())
                 .map(|(user_id, code_verifier, _)| PendingConsent {
@@ -92,26 +101,27 @@ impl Db {
     /// Stores a fresh grant. Google sends a refresh token only on some consents; without one,
     /// the one already stored is kept.
     pub async fn save_google_account(&self, account: GoogleAccountRow) -> Result<(), DbError> {
-        in_transaction!(self, |conn| {
-            let kept: Option<Option<String>> = google_accounts::table
-                .filter(google_accounts::user_id.eq(&account.user_id))
-                .select(google_accounts::refresh_token)
-                .first(conn)
-                .await
-                .optional()?;
-            let mut account = account;
-            if account.refresh_token.is_none() {
-                account.refresh_token = kept.flatten();
-            }
-            diesel::delete(
-                google_accounts::table.filter(google_accounts::user_id.eq(&account.user_id)),
-            )
-            .execute(conn)
-            .await?;
-            diesel::insert_into(google_accounts::table)
+        on_conn!(self, |conn| {
+            let upsert = diesel::insert_into(google_accounts::table)
                 .values(&account)
-                .execute(conn)
-                .await?;
+                .on_conflict(google_accounts::user_id)
+                .do_update();
+            let fresh = (
+                google_accounts::access_token.eq(&account.access_token),
+                google_accounts::access_expires_at.eq(account.access_expires_at),
+                google_accounts::scope.eq(&account.scope),
+                google_accounts::connected_at.eq(account.connected_at),
+                google_accounts::needs_reconnect.eq(false),
+            );
+            match &account.refresh_token {
+                Some(refresh) => {
+                    upsert
+                        .set((fresh, google_accounts::refresh_token.eq(refresh)))
+                        .execute(conn)
+                        .await?
+                }
+                None => upsert.set(fresh).execute(conn).await?,
+            };
             Ok(())
         })
     }

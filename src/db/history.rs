@@ -9,8 +9,6 @@ use super::schema::{history, jobs, sentences};
 use super::{Db, DbError, now_ms};
 use crate::status::JobStatus;
 
-diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
-
 /// One page of an owner's history, newest first.
 #[derive(Debug, Clone)]
 pub struct HistoryPage {
@@ -36,12 +34,19 @@ pub enum SentenceEdit {
     NoSuchSentence,
 }
 
+/// A file name or search term as searches compare them: composed (macOS sends "é" as "e" and
+/// a combining accent) and lowercased, the same way whatever the database.
+pub fn search_key(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    text.nfc().collect::<String>().to_lowercase()
+}
+
 /// `LIKE` pattern matching `term` anywhere, with the pattern characters in `term` taken
 /// literally.
 fn contains_pattern(term: &str) -> String {
     let mut pattern = String::with_capacity(term.len() + 2);
     pattern.push('%');
-    for c in term.to_lowercase().chars() {
+    for c in search_key(term).chars() {
         if matches!(c, '%' | '_' | '\\') {
             pattern.push('\\');
         }
@@ -99,8 +104,7 @@ impl Db {
                     .filter(history::owner_id.eq(owner.clone()))
                     .into_boxed();
                 if let Some(pattern) = &pattern {
-                    query =
-                        query.filter(lower(history::file_name).like(pattern.clone()).escape('\\'));
+                    query = query.filter(history::search_key.like(pattern.clone()).escape('\\'));
                 }
                 query
             };
@@ -161,12 +165,13 @@ impl Db {
             else {
                 return Ok(Deletion::NotFound);
             };
-            // Only a finished job goes; one being retried is a worker's until it ends.
-            let finished = [JobStatus::Completed.as_str(), JobStatus::Partial.as_str()];
+            // A job being retried is a worker's until it ends; however it ended otherwise
+            // (even cancelled or failed after a retry), it goes.
+            let active = [JobStatus::Queued.as_str(), JobStatus::Running.as_str()];
             let jobs_deleted = diesel::delete(
                 jobs::table
                     .filter(jobs::id.eq(&job_id))
-                    .filter(jobs::status.eq_any(finished)),
+                    .filter(jobs::status.ne_all(active)),
             )
             .execute(conn)
             .await?;
@@ -228,8 +233,13 @@ impl Db {
                 ))
                 .returning(SentenceEntry::as_returning())
                 .get_result(conn)
-                .await?;
-            Ok(SentenceEdit::Edited(Box::new(updated)))
+                .await
+                .optional()?;
+            // On PostgreSQL a retry finishing meanwhile may have replaced the sentences.
+            Ok(match updated {
+                Some(updated) => SentenceEdit::Edited(Box::new(updated)),
+                None => SentenceEdit::NoSuchSentence,
+            })
         })
     }
 
@@ -269,6 +279,15 @@ impl Db {
 #[cfg(test)]
 mod tests {
     use super::contains_pattern;
+
+    #[test]
+    fn search_keys_are_composed_and_lowercased() {
+        assert_eq!(
+            super::search_key("Les MISÉRABLES.pdf"),
+            "les misérables.pdf"
+        );
+        assert_eq!(super::search_key("E\u{301}mile.pdf"), "émile.pdf");
+    }
 
     #[test]
     fn search_terms_are_literal_and_lowercased() {

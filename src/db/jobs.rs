@@ -258,8 +258,8 @@ impl Db {
     }
 
     /// Queues a partial (or failed) job again with only its failed chunks pending: chunks that
-    /// succeeded keep their stored results and are never sent again. The history entry is
-    /// dropped and rebuilt when the job ends.
+    /// succeeded keep their stored results and are never sent again. The history entry stays
+    /// and gets the new run's sentences (with the learner's edits) when the job ends.
     pub async fn retry_failed_chunks(
         &self,
         id: &str,
@@ -518,16 +518,30 @@ impl Db {
                     conn.insert_sentences(rows).await?;
                     // Chunks done before the retry were not run again, so their sentences
                     // come back identical and each edit finds its sentence.
+                    // A repeated line ("— Oui.") has several candidates: the edit goes to the
+                    // one nearest its old place, once.
                     for edit in edits {
                         let Some(engine_text) = edit.engine_text else {
+                            continue;
+                        };
+                        let candidates: Vec<i32> = sentences::table
+                            .filter(sentences::history_id.eq(&entry_id))
+                            .filter(sentences::original.eq(&edit.original))
+                            .filter(sentences::normalized.eq(&engine_text))
+                            .filter(sentences::edited.eq(false))
+                            .select(sentences::position)
+                            .load(conn)
+                            .await?;
+                        let Some(position) = candidates
+                            .into_iter()
+                            .min_by_key(|p| (i64::from(*p) - i64::from(edit.position)).abs())
+                        else {
                             continue;
                         };
                         diesel::update(
                             sentences::table
                                 .filter(sentences::history_id.eq(&entry_id))
-                                .filter(sentences::original.eq(&edit.original))
-                                .filter(sentences::normalized.eq(&engine_text))
-                                .filter(sentences::edited.eq(false)),
+                                .filter(sentences::position.eq(position)),
                         )
                         .set((
                             sentences::normalized.eq(&edit.normalized),

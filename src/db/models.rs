@@ -127,6 +127,8 @@ pub struct HistoryRow {
     pub engine: String,
     pub processing_ms: i64,
     pub created_at: i64,
+    /// The file name as searches compare it: [`crate::db::history::search_key`].
+    pub search_key: String,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

@@ -127,6 +127,7 @@ diesel::table! {
         spreadsheet_id -> Nullable<Text>,
         sheet_url -> Nullable<Text>,
         exported_at -> Nullable<BigInt>,
+        search_key -> Text,
     }
 }
 
@@ -167,6 +168,7 @@ diesel::table! {
 diesel::table! {
     oauth_states (state_hash) {
         state_hash -> Text,
+        browser_hash -> Text,
         user_id -> Text,
         code_verifier -> Text,
         created_at -> BigInt,

@@ -84,6 +84,8 @@ fn tag(title: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    /// `#separator`, `#html`, `#notetype`, `#tags`.
+    const HEADER_LINES: usize = 4;
     use super::*;
     use crate::export::{Format, render as render_format, testdata};
 
@@ -101,7 +103,7 @@ mod tests {
         );
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(
-            lines[..4],
+            lines[..HEADER_LINES],
             [
                 "#separator:tab",
                 "#html:true",
@@ -109,7 +111,7 @@ mod tests {
                 "#tags:fnt::Le-Petit-Prince-Edition-1943",
             ]
         );
-        let notes = &lines[4..];
+        let notes = &lines[HEADER_LINES..];
         assert_eq!(notes.len(), sentences.len());
         for (line, s) in notes.iter().zip(&sentences) {
             let fields: Vec<&str> = line.split('\t').collect();
@@ -134,7 +136,7 @@ mod tests {
     fn escapes_html_and_keeps_text() {
         let sentences = testdata::tricky();
         let text = render_text(&testdata::doc(&sentences));
-        let notes: Vec<&str> = text.lines().skip(5).collect();
+        let notes: Vec<&str> = text.lines().skip(HEADER_LINES).collect();
         assert_eq!(
             notes[0],
             "Il était une fois.\tIl était une fois, dans un pays lointain.<br><small>p. 1</small>"
@@ -158,7 +160,7 @@ mod tests {
     fn formula_cells_are_neutralised() {
         let sentences = testdata::tricky();
         let text = render_text(&testdata::doc(&sentences));
-        let notes: Vec<&str> = text.lines().skip(5).collect();
+        let notes: Vec<&str> = text.lines().skip(HEADER_LINES).collect();
         assert_eq!(
             notes[1],
             "'-Bonjour, dit-il.\t'- Bonjour, dit-il en ôtant son chapeau.<br><small>p. 1</small>"
@@ -180,7 +182,7 @@ mod tests {
             4,
         )];
         let text = render_text(&testdata::doc(&nasty));
-        let notes: Vec<&str> = text.lines().skip(5).collect();
+        let notes: Vec<&str> = text.lines().skip(HEADER_LINES).collect();
         assert_eq!(
             notes,
             ["a b<br>c<br>d<br>e<br>fgh\t&#35;&quot;q&quot; <br><small>p. 4</small>"]

@@ -86,3 +86,20 @@ async fn what_an_upload_would_refuse_the_estimate_refuses_the_same_way() {
     assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{body}");
     assert_eq!(app.get("/healthz").await.0, StatusCode::OK);
 }
+
+#[actix_web::test]
+async fn estimates_are_limited_per_user_when_uploads_are() {
+    let app = crate::helpers::spawn_app_with(
+        |c| c.uploads_per_hour = Some(1),
+        fnt::engine::Engines::builtin(),
+    )
+    .await;
+    let pdf = novel_pdf(3);
+    for _ in 0..6 {
+        let (status, body) = estimate(&app, &pdf, &[]).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let (status, body) = estimate(&app, &pdf, &[]).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert_eq!(body["error"]["code"], "too_many_estimates");
+}

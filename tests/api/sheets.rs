@@ -13,11 +13,18 @@ use fnt::fake_google::{self, Consent, FakeGoogle, FakeGoogleArgs, TokenFault, To
 const REDIRECT: &str = "http://127.0.0.1:9/api/v1/google/callback";
 
 async fn app_with_google() -> (TestApp, FakeGoogle) {
+    app_with_google_and(|_| {}).await
+}
+
+async fn app_with_google_and(
+    configure: impl FnOnce(&mut fnt::config::Config),
+) -> (TestApp, FakeGoogle) {
     let fake = fake_google::start(FakeGoogleArgs::default())
         .await
         .expect("fake Google starts");
     let app = spawn_app_with(
         |c| {
+            configure(c);
             c.google_client_id = Some("fake-client-id".into());
             c.google_client_secret = Some(fnt::config::Secret::new("fake-client-secret"));
             c.google_redirect_uri = Some(REDIRECT.into());
@@ -29,21 +36,67 @@ async fn app_with_google() -> (TestApp, FakeGoogle) {
     (app, fake)
 }
 
-/// Plays the browser through a consent: our connect → Google's consent screen → our callback.
-/// Returns where the callback sends the browser.
-async fn consent(app: &TestApp) -> String {
-    let (status, body) = app.post("/api/v1/google/connect").await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+/// A consent started by the app's current user: (the callback URL Google sent the browser
+/// back to, delivered to the app; the consent cookie the app gave this browser).
+async fn consent_callback(app: &TestApp) -> (String, String) {
+    let mut res = app
+        .request(awc::http::Method::POST, "/api/v1/google/connect")
+        .send()
+        .await
+        .expect("connect");
+    assert_eq!(res.status(), StatusCode::OK);
+    let cookie = res
+        .cookie("fnt_google_consent")
+        .expect("a consent cookie")
+        .value()
+        .to_owned();
+    let set_cookie = res
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    for part in [
+        "HttpOnly",
+        "SameSite=Lax",
+        "Path=/api/v1/google/callback",
+        "Max-Age=600",
+    ] {
+        assert!(set_cookie.contains(part), "{part} in {set_cookie}");
+    }
+    let body: Value = res.json().await.expect("JSON");
     let url = body["authorization_url"].as_str().unwrap().to_owned();
     let browser = awc::Client::builder().disable_redirects().finish();
     let res = browser.get(&url).send().await.expect("consent screen");
     assert_eq!(res.status(), StatusCode::FOUND);
     let back = location(&res);
     assert!(back.starts_with(REDIRECT), "{back}");
-    let callback = back.replacen("http://127.0.0.1:9", &app.base, 1);
-    let res = browser.get(&callback).send().await.expect("callback");
-    assert_eq!(res.status(), StatusCode::SEE_OTHER, "{callback}");
-    location(&res)
+    (back.replacen("http://127.0.0.1:9", &app.base, 1), cookie)
+}
+
+/// Delivers Google's redirect to the app as a browser holding `cookie` would.
+async fn deliver(callback: &str, cookie: Option<&str>) -> (StatusCode, String) {
+    let browser = awc::Client::builder().disable_redirects().finish();
+    let mut request = browser.get(callback);
+    if let Some(cookie) = cookie {
+        request = request.insert_header(("cookie", format!("fnt_google_consent={cookie}")));
+    }
+    let mut res = request.send().await.expect("callback");
+    let status = res.status();
+    if status == StatusCode::SEE_OTHER {
+        return (status, location(&res));
+    }
+    let body = res.body().await.expect("body");
+    (status, String::from_utf8_lossy(&body).into_owned())
+}
+
+/// Plays the browser through a consent: our connect → Google's consent screen → our callback.
+/// Returns where the callback sends the browser.
+async fn consent(app: &TestApp) -> String {
+    let (callback, cookie) = consent_callback(app).await;
+    let (status, location) = deliver(&callback, Some(&cookie)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{location}");
+    location
 }
 
 fn location<S>(res: &awc::ClientResponse<S>) -> String {
@@ -217,21 +270,45 @@ async fn refused_consents_and_forged_callbacks_connect_nothing() {
         assert_eq!(body["error"]["code"], "invalid_oauth_state", "{body}");
     }
 
+    // A consent link sent to someone else: their browser lacks this one's cookie (or has its
+    // own), so it connects nothing, and the consent stays usable by the browser that asked.
+    let (callback, cookie) = consent_callback(&app).await;
+    let (_, other_cookie) = consent_callback(&app).await;
+    for stranger in [None, Some(other_cookie.as_str()), Some("forged")] {
+        let (status, body) = deliver(&callback, stranger).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{stranger:?}: {body}");
+        assert!(body.contains("invalid_oauth_state"), "{body}");
+    }
+    let (_, status) = app.get("/api/v1/google").await;
+    assert_eq!(status["connected"], false, "{status}");
+    let (status, location) = deliver(&callback, Some(&cookie)).await;
+    assert_eq!(
+        (status, location.as_str()),
+        (StatusCode::SEE_OTHER, "/?google=connected#settings")
+    );
     // A state works once: replaying Google's redirect is refused.
-    let (_, body) = app.post("/api/v1/google/connect").await;
-    let browser = awc::Client::builder().disable_redirects().finish();
-    let res = browser
-        .get(body["authorization_url"].as_str().unwrap())
-        .send()
+    let (status, body) = deliver(&callback, Some(&cookie)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    // An expired consent is refused too.
+    app.core
+        .db
+        .save_oauth_state(
+            "old-state-hash",
+            "old-browser-hash",
+            fnt::db::LOCAL_USER_ID,
+            "verifier",
+            -1,
+        )
         .await
         .unwrap();
-    let callback = location(&res).replacen("http://127.0.0.1:9", &app.base, 1);
     assert_eq!(
-        browser.get(&callback).send().await.unwrap().status(),
-        StatusCode::SEE_OTHER
+        app.core
+            .db
+            .take_oauth_state("old-state-hash", "old-browser-hash")
+            .await
+            .unwrap(),
+        None
     );
-    let (status, body) = app.get(callback.trim_start_matches(&app.base)).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
 
     let (_, id) = app.finished_entry(&novel_pdf(3), &[]).await;
     for (body, code) in [
@@ -269,4 +346,51 @@ async fn without_a_google_client_the_export_says_it_is_not_configured() {
         assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
         assert_eq!(body["error"]["code"], "google_not_configured");
     }
+}
+
+#[actix_web::test]
+async fn another_users_entry_cannot_be_exported_and_connections_are_per_user() {
+    let (app, fake) = app_with_google_and(|c| c.auth = Some(fnt::auth::AuthMode::Accounts)).await;
+    let mut tokens = Vec::new();
+    for email in ["alice@example.com", "bob@example.com"] {
+        app.act_as(None);
+        let (status, body) = app
+            .post_json(
+                "/api/v1/auth/register",
+                &json!({"email": email, "password": "correct horse battery"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        tokens.push(body["access_token"].as_str().unwrap().to_owned());
+    }
+    app.act_as(Some(&tokens[0]));
+    assert_eq!(consent(&app).await, "/?google=connected#settings");
+    let (_, id) = app.finished_entry(&novel_pdf(3), &[]).await;
+
+    app.act_as(Some(&tokens[1]));
+    let (_, status) = app.get("/api/v1/google").await;
+    assert_eq!(
+        status["connected"], false,
+        "alice's connection is hers: {status}"
+    );
+    let requests = fake.state().requests().len();
+    for target in [id.as_str(), "00000000-0000-0000-0000-000000000000"] {
+        let (status, body) = export(&app, target, &json!({})).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+        assert_eq!(
+            body,
+            json!({"error": {"code": "not_found", "message": "history entry not found"}})
+        );
+    }
+    assert_eq!(
+        fake.state().requests().len(),
+        requests,
+        "Google was not asked"
+    );
+    app.act_as(None);
+    assert_eq!(
+        app.post("/api/v1/google/connect").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    fake.stop().await;
 }

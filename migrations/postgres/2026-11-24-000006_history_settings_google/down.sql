@@ -3,6 +3,7 @@ DROP TABLE google_accounts;
 DROP TABLE user_settings;
 ALTER TABLE sentences DROP COLUMN edited_at;
 ALTER TABLE sentences DROP COLUMN engine_text;
+ALTER TABLE history DROP COLUMN search_key;
 ALTER TABLE history DROP COLUMN exported_at;
 ALTER TABLE history DROP COLUMN sheet_url;
 ALTER TABLE history DROP COLUMN spreadsheet_id;

@@ -7,6 +7,10 @@ ALTER TABLE history ADD COLUMN exported_to_sheets BOOLEAN NOT NULL DEFAULT FALSE
 ALTER TABLE history ADD COLUMN spreadsheet_id TEXT;
 ALTER TABLE history ADD COLUMN sheet_url TEXT;
 ALTER TABLE history ADD COLUMN exported_at BIGINT;
+-- The file name as searches compare it (lowercased and composed by the server, the same on both
+-- backends: SQLite's lower() knows only ASCII). Older rows get the ASCII approximation.
+ALTER TABLE history ADD COLUMN search_key TEXT NOT NULL DEFAULT '';
+UPDATE history SET search_key = lower(file_name);
 
 -- The engine's text as it was before the learner's first edit (NULL while unedited), so an
 -- edit never loses what the engine wrote.
@@ -31,10 +35,12 @@ CREATE TABLE google_accounts (
     needs_reconnect  BOOLEAN NOT NULL DEFAULT FALSE
 );
 
--- OAuth `state` values in flight: single-use, short-lived, each tied to the user who asked
--- and to the PKCE verifier of that request. Only a hash of the state is kept.
+-- OAuth `state` values in flight: single-use, short-lived, each tied to the user who asked,
+-- to the browser that asked (a cookie: a link to someone else's consent connects nothing) and
+-- to the PKCE verifier of that request. Only hashes of the state and the cookie are kept.
 CREATE TABLE oauth_states (
     state_hash    TEXT PRIMARY KEY NOT NULL,
+    browser_hash  TEXT NOT NULL,
     user_id       TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     code_verifier TEXT NOT NULL,
     created_at    BIGINT NOT NULL,

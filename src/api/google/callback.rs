@@ -1,12 +1,14 @@
 //! `GET /api/v1/google/callback`: where Google's consent screen sends the browser back. It
-//! carries no sign-in of ours: the single-use `state` says which user asked. A callback without
-//! a known state is answered 400; a known one ends on the web app, which shows the outcome.
+//! carries no sign-in of ours: the single-use `state` says which user asked, and the consent
+//! cookie that it is the browser which asked. A callback without both is answered 400; a valid
+//! one ends on the web app, which shows the outcome.
 
+use actix_web::cookie::Cookie;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-use super::configured;
+use super::{CONSENT_COOKIE, CONSENT_COOKIE_PATH, configured};
 use crate::api::AppState;
 use crate::api::error::ApiError;
 use crate::google::GoogleError;
@@ -33,8 +35,19 @@ pub async fn google_callback(
         .ok_or_else(|| {
             ApiError::bad_request("invalid_oauth_state", "the callback carries no valid state")
         })?;
+    let browser = req.cookie(CONSENT_COOKIE).ok_or_else(|| {
+        ApiError::bad_request(
+            "invalid_oauth_state",
+            "this Google consent was started in another browser; start again from here",
+        )
+    })?;
     let outcome = google
-        .complete_consent(&state.core.db, consent_state, req.query_string())
+        .complete_consent(
+            &state.core.db,
+            consent_state,
+            browser.value(),
+            req.query_string(),
+        )
         .await;
     let result = match outcome {
         Ok(user) => {
@@ -50,7 +63,11 @@ pub async fn google_callback(
             error.code().to_owned()
         }
     };
+    let mut spent = Cookie::new(CONSENT_COOKIE, "");
+    spent.set_path(CONSENT_COOKIE_PATH);
+    spent.make_removal();
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, format!("/?google={result}#settings")))
+        .cookie(spent)
         .finish())
 }

@@ -8,6 +8,12 @@ pub mod status;
 
 use actix_web::http::StatusCode;
 
+/// The cookie that ties a consent round trip to the browser that started it, so that a link
+/// to someone else's consent screen cannot connect the victim's Google account to theirs.
+pub const CONSENT_COOKIE: &str = "fnt_google_consent";
+/// Sent only to the callback.
+pub const CONSENT_COOKIE_PATH: &str = "/api/v1/google/callback";
+
 use super::error::ApiError;
 use crate::google::{Google, GoogleError};
 

@@ -26,8 +26,14 @@ pub async fn get_history(
     let pdf_kept = db.has_upload(&entry.job_id).await?;
     let retention_ms = i64::try_from(state.core.config.upload_retention_secs.saturating_mul(1000))
         .unwrap_or(i64::MAX);
+    // Uploads expire counting from the job's end (a retry ends it again).
+    let finished_at = db
+        .job(&entry.job_id, &caller.user_id)
+        .await?
+        .and_then(|job| job.finished_at)
+        .unwrap_or(entry.created_at);
     let pdf_kept_until = pdf_kept
-        .then(|| DateTime::from_timestamp_millis(entry.created_at.saturating_add(retention_ms)))
+        .then(|| DateTime::from_timestamp_millis(finished_at.saturating_add(retention_ms)))
         .flatten();
     Ok(HttpResponse::Ok().json(json!({
         "entry": HistoryView::from(entry),

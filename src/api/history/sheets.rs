@@ -73,7 +73,9 @@ pub async fn export_to_sheets(
             },
         )
         .await?;
-    state
+    // The rows are in Google already: failing to note it here must not make the learner
+    // export again into a second spreadsheet.
+    if let Err(e) = state
         .core
         .db
         .mark_exported_to_sheets(
@@ -82,7 +84,10 @@ pub async fn export_to_sheets(
             &exported.spreadsheet_id,
             &exported.url,
         )
-        .await?;
+        .await
+    {
+        tracing::warn!(entry = %entry.id, error = %e, "recording a Sheets export failed");
+    }
     Ok(HttpResponse::Ok().json(json!({
         "spreadsheet_id": exported.spreadsheet_id,
         "sheet_url": exported.url,

@@ -20,6 +20,17 @@ pub async fn estimate_job(
     payload: Multipart,
 ) -> Result<HttpResponse, ApiError> {
     let core = &state.core;
+    if let Some(limiter) = &state.auth.estimate_limiter {
+        limiter
+            .check(&caller.user_id, std::time::Instant::now())
+            .map_err(|wait| {
+                ApiError::too_many(
+                    "too_many_estimates",
+                    "too many estimates in the last hour; wait a little",
+                    wait.as_secs() + 1,
+                )
+            })?;
+    }
     let form = read_job_form(
         payload,
         core.settings_for(&caller.user_id).await?,
