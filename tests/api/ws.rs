@@ -174,7 +174,9 @@ async fn a_slow_reader_does_not_stall_the_others_and_still_gets_the_final_event(
         |c| {
             c.medium_chunk_pages = 1;
             c.medium_parallelism = 4;
-            c.ws_buffer_events = 4;
+            // The default buffer: small enough that the slow client must lose events, large
+            // enough that a normal client on a loaded machine keeps up with every one.
+            c.ws_buffer_events = 64;
             c.socket_send_buffer = Some(4096);
             // The slow client never answers pings; it must not be dropped for that here.
             c.ws_client_timeout_ms = 600_000;
@@ -254,7 +256,9 @@ async fn a_client_that_stops_reading_is_disconnected_and_leaves_its_rooms() {
         |c| {
             c.medium_chunk_pages = 1;
             c.medium_parallelism = 4;
-            c.ws_buffer_events = 4;
+            // The default buffer: small enough that the slow client must lose events, large
+            // enough that a normal client on a loaded machine keeps up with every one.
+            c.ws_buffer_events = 64;
             c.socket_send_buffer = Some(4096);
             c.socket_stall_timeout_secs = 1;
             c.ws_client_timeout_ms = 600_000;
