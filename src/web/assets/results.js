@@ -11,6 +11,11 @@ let sentences = [];
 const enc = encodeURIComponent;
 
 export async function showEntry(id) {
+  // A filter or a selection typed for another book would hide this one's sentences.
+  if (!entry || entry.id !== id) {
+    $("#entry-filter").value = "";
+    $("#entry-positions").value = "";
+  }
   entry = null;
   $("#entry-missing").hidden = true;
   $("#entry-body").hidden = true;
