@@ -42,15 +42,15 @@ fn browser_available() -> bool {
     if missing.is_empty() {
         return true;
     }
-    let message = format!(
-        "browser tests skipped: {} not found (apt-get install chromium chromium-driver)",
+    let missing = format!(
+        "{} not found (apt-get install chromium chromium-driver)",
         missing.join(" and ")
     );
     assert!(
         std::env::var("FNT_REQUIRE_BROWSER").as_deref() != Ok("1"),
-        "{message}, and FNT_REQUIRE_BROWSER=1"
+        "FNT_REQUIRE_BROWSER=1 but the browser tests cannot run: {missing}"
     );
-    eprintln!("{message}");
+    eprintln!("browser tests skipped: {missing}");
     false
 }
 
@@ -605,4 +605,87 @@ async fn a_running_job_is_cancelled_from_the_ui_after_confirmation() {
     assert_eq!(job["status"], "cancelled");
     browser.screenshot("cancelled").await;
     eprintln!("browser cancel took {:?}", started.elapsed());
+}
+
+#[actix_web::test]
+async fn failed_chunks_are_retried_then_the_book_is_reprocessed_and_deleted_from_the_ui() {
+    use fnt::engine::EngineError;
+    if !browser_available() {
+        return;
+    }
+    // The second chunk fails all three attempts of the first run, then works.
+    let engine = ScriptedEngine::new();
+    for attempt in 1..=3 {
+        engine.on(
+            1,
+            attempt,
+            Act::Fail(EngineError::Unavailable("down".into())),
+        );
+    }
+    let app = spawn_app_with(|c| c.chunk_attempts = 3, engine.engines()).await;
+    let id = app.submit(&novel_pdf(8), &[]).await;
+    assert_eq!(app.wait_until_finished(&id).await["status"], "partial");
+    let browser = Browser::start().await;
+
+    browser.goto(&format!("{}/#job/{id}", app.base)).await;
+    browser
+        .wait_text("#job-status", "partial", |t| t == "partial")
+        .await;
+    browser.find("#chunk-grid li.failed").await;
+    browser.screenshot("progress-partial").await;
+    browser.click("#retry-job").await;
+    browser
+        .wait_text("#job-status", "completed", |t| t == "completed")
+        .await;
+    browser
+        .wait_text("#job-percent", "100 %", |t| t == "100 %")
+        .await;
+    assert!(
+        browser
+            .client
+            .find_all(Locator::Css("#chunk-grid li.failed"))
+            .await
+            .expect("grid")
+            .is_empty()
+    );
+    assert_eq!(app.job(&id).await["status"], "completed");
+
+    // Re-process with a shorter limit: a new job, followed on its own progress screen.
+    browser.click("#open-results").await;
+    let entry_url = browser.url().await;
+    browser.click("#reprocess-entry").await;
+    let limit = browser.find("#reprocess-sentence_length_limit").await;
+    limit.clear().await.expect("clear");
+    limit.send_keys("5").await.expect("type");
+    browser.click("#form-dialog-ok").await;
+    let start = Instant::now();
+    let second = loop {
+        if let Some(job) = job_id_of(&browser.url().await) {
+            break job;
+        }
+        assert!(start.elapsed() < WAIT, "re-process never led to a job");
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_ne!(second, id);
+    browser
+        .wait_text("#job-status", "completed", |t| t == "completed")
+        .await;
+    assert_eq!(
+        app.job(&second).await["settings"]["sentence_length_limit"],
+        5
+    );
+
+    // Delete the first entry after confirming; the history then lists only the second.
+    browser.goto(&entry_url).await;
+    browser.click("#delete-entry").await;
+    browser.click("#confirm-yes").await;
+    browser
+        .wait_text("#history-count", "one entry", |t| t.starts_with("1 entry"))
+        .await;
+    let entry_id = entry_url
+        .split_once("#history/")
+        .map(|(_, e)| e.to_owned())
+        .expect("entry id");
+    let (status, _) = app.get(&format!("/api/v1/history/{entry_id}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }
