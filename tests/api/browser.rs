@@ -323,6 +323,57 @@ async fn sign_in_upload_follow_progress_edit_export_and_not_see_other_users_jobs
         .await;
     browser.find("#upload-title").await;
 
+    // Dropping files on the drop zone: a text file is refused, a PDF is taken.
+    let drop = r##"
+        const [name, type, text] = arguments;
+        const data = new DataTransfer();
+        data.items.add(new File([text], name, { type }));
+        document.querySelector("#drop-zone")
+            .dispatchEvent(new DragEvent("drop", { dataTransfer: data, bubbles: true, cancelable: true }));
+    "##;
+    browser
+        .client
+        .execute(
+            drop,
+            vec![json!("notes.txt"), json!("text/plain"), json!("hello")],
+        )
+        .await
+        .expect("drop a text file");
+    browser
+        .wait_text("#file-name", "refused", |t| t == "notes.txt is not a PDF.")
+        .await;
+    assert!(
+        !browser
+            .find("#upload-button")
+            .await
+            .is_enabled()
+            .await
+            .expect("enabled")
+    );
+    browser
+        .client
+        .execute(
+            drop,
+            vec![
+                json!("dropped.pdf"),
+                json!("application/pdf"),
+                json!("%PDF-1.4"),
+            ],
+        )
+        .await
+        .expect("drop a pdf");
+    browser
+        .wait_text("#file-name", "taken", |t| t.starts_with("dropped.pdf"))
+        .await;
+    assert!(
+        browser
+            .find("#upload-button")
+            .await
+            .is_enabled()
+            .await
+            .expect("enabled")
+    );
+
     // Choose a generated PDF through the file input, ask for the estimate, upload.
     let pdf_dir = tempfile::tempdir().expect("temp dir");
     let pdf_path = pdf_dir.path().join("Le Roman.pdf");
