@@ -21,3 +21,4 @@ pub mod status;
 pub mod submit;
 pub mod testkit;
 pub mod util;
+pub mod web;

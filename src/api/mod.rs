@@ -38,6 +38,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .app_data(web::QueryConfig::default().error_handler(|e, _| extractor_error(e)))
     .service(resource("/healthz").route(web::get().to(health::healthz)))
     .service(resource("/readyz").route(web::get().to(health::readyz)))
+    // The web UI, at `/` and `/assets/*` only: any other unknown path stays a JSON 404.
+    .configure(crate::web::routes)
     .service(
         web::scope("/api/v1")
             .service(resource("/auth/register").route(web::post().to(auth::register::register)))

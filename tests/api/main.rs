@@ -3,6 +3,7 @@
 mod accounts;
 mod bad_input;
 mod boundaries;
+mod browser;
 mod cancel;
 mod estimate;
 mod events;
