@@ -52,6 +52,29 @@ fn every_hostile_file_is_refused_by_every_entry_point() {
     }
 }
 
+/// Content that fails to parse (and so is read again from the next byte) only after the
+/// end of line of a comment is looked for: each comment used to be read to the end of the
+/// stream, for hours on a mebibyte. lopdf stops at the first comment, so the file is just a
+/// readable first page and an unreadable second one.
+#[test]
+fn comments_without_an_end_of_line_are_read_once() {
+    let h = Hostile {
+        name: "comment_without_eol",
+        pdf: hostile::comment_without_eol_pdf(),
+        code: "",
+    };
+    for text_layer in [true, false] {
+        let req = Requirements {
+            max_pages: 1000,
+            text_layer,
+        };
+        let _ = timed("inspect", &h, || inspect(&h.pdf, req));
+    }
+    let _ = timed("read_book", &h, || {
+        read_book(&h.pdf, CleanOptions::default())
+    });
+}
+
 /// Peak resident memory of this process, where Linux reports it.
 fn peak_rss_bytes() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;

@@ -39,6 +39,7 @@ pub(crate) enum Body {
     Object(Object),
 }
 
+#[derive(Clone)]
 pub(crate) struct Lexer<'a> {
     b: &'a [u8],
     pub(crate) pos: usize,
@@ -46,16 +47,47 @@ pub(crate) struct Lexer<'a> {
     pub(crate) values: u64,
     /// Whether a value failed because it is nested deeper than lopdf reads.
     pub(crate) too_deep: bool,
+    /// The furthest position a failed attempt got to before backing off: what reading cost,
+    /// which can be far more than what it consumed (an unclosed string is read to the end).
+    reach: usize,
+    /// Just past the last end of line in `b`: a comment that starts here or later has
+    /// none, so it is not space, and that is known without reading it again each time.
+    eol_free_from: usize,
 }
 
 impl<'a> Lexer<'a> {
+    /// Reads the end of `b` to find its last end of line: lexers on the same buffer in a
+    /// loop should be made with [`Lexer::at`] instead.
     pub(crate) fn new(b: &'a [u8], pos: usize) -> Self {
         Self {
             b,
             pos,
             values: 0,
             too_deep: false,
+            reach: pos,
+            eol_free_from: memchr::memrchr2(b'\r', b'\n', b).map_or(0, |at| at + 1),
         }
+    }
+
+    /// A fresh lexer on the same buffer, at `pos`.
+    pub(crate) fn at(&self, pos: usize) -> Self {
+        Self {
+            pos,
+            values: 0,
+            too_deep: false,
+            reach: pos,
+            ..self.clone()
+        }
+    }
+
+    /// Bytes read from `start`, whether they were consumed or not.
+    pub(crate) fn examined_since(&self, start: usize) -> usize {
+        self.reach.max(self.pos).saturating_sub(start)
+    }
+
+    /// Forgets what was read before `pos`, to measure from there.
+    pub(crate) fn restart_measure(&mut self) {
+        self.reach = self.pos;
     }
 
     fn peek(&self) -> Option<u8> {
@@ -80,6 +112,7 @@ impl<'a> Lexer<'a> {
         let (pos, values) = (self.pos, self.values);
         let out = f(self);
         if out.is_none() {
+            self.reach = self.reach.max(self.pos);
             self.pos = pos;
             self.values = values;
         }
@@ -98,18 +131,13 @@ impl<'a> Lexer<'a> {
                 self.pos += 1;
             }
             if self.peek() == Some(b'%') {
-                let line = self.rest();
-                let len = line
-                    .iter()
-                    .position(|c| *c == b'\r' || *c == b'\n')
-                    .unwrap_or(line.len());
-                let save = self.pos;
-                self.pos += len;
-                if !self.eol() {
+                if self.pos >= self.eol_free_from {
                     // A comment without an end of line is not space to lopdf.
-                    self.pos = save;
                     return;
                 }
+                let line = self.rest();
+                self.pos += memchr::memchr2(b'\r', b'\n', line).unwrap_or(line.len());
+                self.eol();
             }
             if self.pos == start {
                 return;
@@ -287,6 +315,7 @@ impl<'a> Lexer<'a> {
                             out.push(b')');
                         }
                     } else {
+                        self.reach = self.reach.max(self.pos);
                         self.pos = save;
                         out.truncate(mark);
                         return;
@@ -538,6 +567,36 @@ mod tests {
         let strings = |n: usize| format!("{}{}", "(".repeat(n), ")".repeat(n)).into_bytes();
         assert!(one(&strings(MAX_STRING_NESTING)).0.is_some());
         assert!(one(&strings(MAX_STRING_NESTING + 2)).0.is_none());
+    }
+
+    #[test]
+    fn what_failed_attempts_read_is_measured() {
+        let mut l = Lexer::new(b"(never closed", 0);
+        assert!(l.direct_object(MAX_NESTING, false).is_none());
+        assert_eq!((l.pos, l.examined_since(0)), (0, 13));
+        let mut l = Lexer::new(b"1 0 % c\n7", 0);
+        assert_eq!(l.direct_object(MAX_NESTING, true), Some(Object::Integer(1)));
+        // Looking for `R` after `1 0` read the comment too.
+        assert_eq!((l.pos, l.examined_since(0)), (2, 8));
+        let mut next = l.at(l.pos);
+        assert_eq!(next.examined_since(2), 0);
+        assert_eq!(
+            next.direct_object(MAX_NESTING, true),
+            Some(Object::Integer(0))
+        );
+    }
+
+    #[test]
+    fn a_comment_is_space_only_with_its_end_of_line() {
+        let src = b"% one\r\n% two\n% three";
+        let mut l = Lexer::new(src, 0);
+        l.skip_space();
+        assert_eq!(l.pos, 13);
+        // Nothing after the last end of line: known without reading to the end.
+        assert_eq!(l.examined_since(0), 13);
+        let mut l = Lexer::new(b"%%%%", 2);
+        l.skip_space();
+        assert_eq!(l.pos, 2);
     }
 
     #[test]

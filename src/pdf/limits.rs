@@ -63,6 +63,14 @@ pub(crate) const MAX_FORM_DEPTH: usize = 12;
 /// few thousand.
 pub(crate) const MAX_CONTENT_VALUES: u64 = 1_000_000;
 
+/// Bytes the scan may read to summarize one content stream, as a multiple of its length.
+/// A value that fails to parse is read again from the next byte, which real content, where
+/// values almost never fail, does not notice; a stream of unclosed strings or endless
+/// numbers would make each of its bytes cost a read to the end of the stream.
+pub(crate) fn max_content_read_bytes(len: usize) -> u64 {
+    8 * len as u64 + (1 << 20)
+}
+
 /// What reading one page may cost: values parsed and bytes inflated, every form drawing
 /// and font load counted as pdf-extract does them. Bounds the time per page.
 pub(crate) const MAX_PAGE_VALUES: u64 = 4_000_000;

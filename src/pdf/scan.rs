@@ -106,6 +106,8 @@ struct Xref {
 
 struct Scan<'a> {
     b: &'a [u8],
+    /// Every lexer on `b` is made from this one, which knows where `b`'s last end of line is.
+    lexer: Lexer<'a>,
     streams: Vec<Found>,
     /// Cost of the object after each `obj` keyword, by the keyword's offset.
     objects: HashMap<usize, Cost>,
@@ -121,6 +123,7 @@ impl<'a> Scan<'a> {
     fn new(b: &'a [u8]) -> Self {
         Self {
             b,
+            lexer: Lexer::new(b, 0),
             streams: Vec::new(),
             objects: HashMap::new(),
             integers: HashMap::new(),
@@ -128,6 +131,10 @@ impl<'a> Scan<'a> {
             parsed_values: 0,
             inflated: 0,
         }
+    }
+
+    fn lexer(&self, pos: usize) -> Lexer<'a> {
+        self.lexer.at(pos)
     }
 
     /// Counts parsing work, lopdf's and this scan's own, against one budget.
@@ -165,11 +172,13 @@ impl<'a> Scan<'a> {
             if at >= 3 && &b[at - 3..at] == b"end" {
                 continue;
             }
-            let mut lexer = Lexer::new(b, at + 3);
+            let mut lexer = self.lexer(at + 3);
             lexer.skip_space();
             let body = lexer.indirect_body(false);
             let cost = Cost {
-                bytes: (lexer.pos - at) as u64,
+                // What was read, not only what the object turned out to span: after an
+                // `obj` that starts nothing valid, lopdf (and this scan) may read far.
+                bytes: lexer.examined_since(at) as u64,
                 values: lexer.values,
                 stream: None,
                 too_deep: lexer.too_deep,
@@ -308,7 +317,7 @@ impl<'a> Scan<'a> {
         total: &mut u64,
     ) -> Result<Option<Dictionary>, PdfError> {
         let b = self.b;
-        let mut l = Lexer::new(b, at);
+        let mut l = self.lexer(at);
         if !lex_tag(&mut l, b, b"xref") {
             return Ok(None);
         }
@@ -371,7 +380,7 @@ impl<'a> Scan<'a> {
         let Some(trailer) = l.dictionary(MAX_NESTING, true) else {
             return Ok(None);
         };
-        self.charge((l.pos - at) as u64, l.values)?;
+        self.charge(l.examined_since(at) as u64, l.values)?;
         // lopdf insists on /Size.
         if trailer.get(b"Size").and_then(Object::as_i64).is_err() {
             return Ok(None);
@@ -387,14 +396,14 @@ impl<'a> Scan<'a> {
         total: &mut u64,
         streams: &mut HashSet<usize>,
     ) -> Result<Option<Dictionary>, PdfError> {
-        let mut l = Lexer::new(self.b, at);
+        let mut l = self.lexer(at);
         if l.object_header().is_none() {
             return Ok(None);
         }
         let Some(Body::Stream { dict, data_start }) = l.indirect_body(false) else {
             return Ok(None);
         };
-        self.charge((l.pos - at) as u64, l.values)?;
+        self.charge(l.examined_since(at) as u64, l.values)?;
         streams.insert(data_start);
         // Nothing is loaded yet, so lopdf can only use a direct /Length here.
         let data = match dict.get(b"Length").and_then(Object::as_i64) {
@@ -487,7 +496,7 @@ impl<'a> Scan<'a> {
         let Some(Entry::Normal { offset }) = xref.entries.get(&encrypt_id.0).copied() else {
             return Err(PdfError::Encrypted);
         };
-        let mut l = Lexer::new(self.b, offset as usize);
+        let mut l = self.lexer(offset as usize);
         let dict = l
             .object_header()
             .and_then(|_| l.direct_object(MAX_NESTING, true));
@@ -598,6 +607,7 @@ impl<'a> Scan<'a> {
         }
         let numbers: Vec<Option<u32>> = header.split_whitespace().map(|n| n.parse().ok()).collect();
         self.charge(first as u64, numbers.len() as u64)?;
+        let lexer = Lexer::new(content, 0);
         for pair in numbers.chunks_exact(2) {
             let (Some(_), Some(offset)) = (pair[0], pair[1]) else {
                 continue;
@@ -613,10 +623,10 @@ impl<'a> Scan<'a> {
                 continue;
             }
             let cost = *extents.entry(start).or_insert_with(|| {
-                let mut l = Lexer::new(content, start);
+                let mut l = lexer.at(start);
                 let _ = l.direct_object(MAX_NESTING, false);
                 Cost {
-                    bytes: (l.pos - start).max(1) as u64,
+                    bytes: l.examined_since(start).max(1) as u64,
                     values: l.values.max(1),
                     stream: None,
                     too_deep: l.too_deep,
@@ -679,9 +689,9 @@ impl<'a> Scan<'a> {
         if !seen.insert(offset) {
             return Ok((0, 0));
         }
-        let mut l = Lexer::new(self.b, offset);
+        let mut l = self.lexer(offset);
         if l.object_header().is_none() {
-            return Ok(((l.pos - offset).max(1) as u64, 0));
+            return Ok((l.examined_since(offset).max(1) as u64, 0));
         }
         // The header ends with `obj` and the space after it.
         let body = l.pos;
@@ -691,12 +701,12 @@ impl<'a> Scan<'a> {
         }
         let Some(cost) = self.objects.get(&keyword.saturating_sub(3)).copied() else {
             // Space between `obj` and the object held a comment; count it from here.
-            let mut l = Lexer::new(self.b, body);
+            let mut l = self.lexer(body);
             let _ = l.indirect_body(false);
             if l.too_deep {
                 return Err(too_deep());
             }
-            return Ok(((l.pos - offset) as u64, l.values));
+            return Ok((l.examined_since(offset) as u64, l.values));
         };
         if cost.too_deep {
             return Err(too_deep());

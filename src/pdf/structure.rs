@@ -23,6 +23,7 @@ use super::lex::{Lexer, MAX_NESTING, is_whitespace};
 use super::limits::{
     MAX_CONTENT_VALUES, MAX_DOCUMENT_INFLATED, MAX_DOCUMENT_VALUES, MAX_FORM_DEPTH,
     MAX_PAGE_INFLATED, MAX_PAGE_TREE_DEPTH, MAX_PAGE_TREE_NODES, MAX_PAGE_VALUES, MAX_STREAM_BYTES,
+    max_content_read_bytes,
 };
 
 fn too_complex(detail: impl Into<String>) -> PdfError {
@@ -235,6 +236,8 @@ struct Summary {
     ops: HashMap<(Op, Vec<u8>), u64>,
     /// Operands nested deeper than lopdf parses.
     too_deep: bool,
+    /// Reading it took more than [`max_content_read_bytes`]; it was not read to the end.
+    too_costly: bool,
 }
 
 /// Operators and operands of a content stream, read like lopdf's content parser would, but
@@ -249,6 +252,7 @@ fn summarize(content: &[u8]) -> Summary {
     let mut l = Lexer::new(content, 0);
     let mut first_name: Option<Vec<u8>> = None;
     let mut operands = 0u64;
+    let mut read = 0u64;
     loop {
         l.skip_space();
         let Some(&c) = content.get(l.pos) else {
@@ -285,13 +289,22 @@ fn summarize(content: &[u8]) -> Summary {
         let start = l.pos;
         let before = l.values;
         if c == b'/' && operands == 0 {
-            let mut n = Lexer::new(content, start);
+            let mut n = l.at(start);
             if let Some(Object::Name(name)) = n.direct_object(MAX_NESTING, true) {
                 first_name = Some(name);
             }
         }
+        l.restart_measure();
         let parsed = l.direct_object(MAX_NESTING, false);
         summary.too_deep |= l.too_deep;
+        // A value that fails is read again from the next byte, so content that fails far
+        // from where it starts (unclosed strings, endless numbers) costs a read to the end
+        // for each of its bytes.
+        read = read.saturating_add(l.examined_since(start) as u64);
+        if read > max_content_read_bytes(content.len()) {
+            summary.too_costly = true;
+            break;
+        }
         if parsed.is_none() || l.pos == start {
             // Skip the byte, and the run of it: nesting too deep to parse is a run of `[`,
             // and reparsing it from every position would be quadratic.
@@ -414,6 +427,13 @@ impl<'d> Work<'d> {
                 if summary.too_deep {
                     return Err(too_complex(format!(
                         "a content stream nests values more than {MAX_NESTING} levels deep"
+                    )));
+                }
+                if summary.too_costly {
+                    return Err(too_complex(format!(
+                        "reading a content stream of {} bytes would read more than {} bytes",
+                        content.len(),
+                        max_content_read_bytes(content.len())
                     )));
                 }
                 summary

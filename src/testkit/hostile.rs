@@ -80,6 +80,14 @@ pub fn all() -> Vec<Hostile> {
         h("form_fan_out", TOO_COMPLEX, form_fan_out_pdf()),
         h("huge_page_count", TOO_COMPLEX, huge_page_count_pdf()),
         h("deep_page_tree", TOO_COMPLEX, deep_page_tree_pdf(20_000)),
+        h("unclosed_strings", TOO_COMPLEX, unclosed_strings_pdf()),
+        h("endless_number", TOO_COMPLEX, endless_number_pdf()),
+        h("obj_comments", MALFORMED, obj_comments_pdf()),
+        h(
+            "object_stream_rescan",
+            TOO_COMPLEX,
+            object_stream_rescan_pdf(),
+        ),
     ]
 }
 
@@ -400,6 +408,74 @@ pub fn xref_amplification_pdf() -> Vec<u8> {
         .as_bytes(),
     );
     out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Quadratic reading: text that fails to parse far from where it starts, at every byte
+
+/// How much text the quadratic files below are made of: reading it once takes milliseconds,
+/// reading it again from every byte takes hours.
+const RESCAN_BYTES: usize = 1 << 20;
+
+/// A readable page followed by a content stream of `unit` repeated: it inflates to a
+/// mebibyte from about a kilobyte.
+fn rescan_content_pdf(unit: &[u8]) -> Vec<u8> {
+    let mut pdf = readable_one_pager();
+    pdf.obj(
+        2,
+        "<< /Type /Pages /Kids [3 0 R 9 0 R] /Count 2 /MediaBox [0 0 595 842] >>".into(),
+    );
+    pdf.obj(9, page_dict(2, Some(10), &text_resources()));
+    let content = unit.repeat(RESCAN_BYTES / unit.len());
+    pdf.stream(10, "/Filter /FlateDecode", &zlib(&content));
+    pdf.finish(1)
+}
+
+/// Content of `(\(\(\…`: a literal string that never closes, read to the end of the stream,
+/// and again from each escaped parenthesis, which starts a string too.
+pub fn unclosed_strings_pdf() -> Vec<u8> {
+    rescan_content_pdf(b"(\\")
+}
+
+/// Content of `121212…`: a number too long for any type, read to its end from every digit.
+pub fn endless_number_pdf() -> Vec<u8> {
+    rescan_content_pdf(b"12")
+}
+
+/// Content of `1 %1 %1 %…` without an end of line: after each number, lopdf's grammar tries
+/// the comment as space, and a comment is space only once its end of line is found.
+pub fn comment_without_eol_pdf() -> Vec<u8> {
+    rescan_content_pdf(b"1 %")
+}
+
+/// `obj%obj%obj%…` after the header, without an end of line: every `obj` keyword is read as
+/// the start of an object, first skipping the comment after it.
+pub fn obj_comments_pdf() -> Vec<u8> {
+    let mut pdf = b"%PDF-1.7\n".to_vec();
+    pdf.extend_from_slice(&b"obj%".repeat(RESCAN_BYTES / 4));
+    pdf
+}
+
+/// A readable page plus an object stream whose header lists a hundred thousand objects, one
+/// every two bytes of a body that is one unclosed string: lopdf parses each of them to the
+/// end of the stream.
+pub fn object_stream_rescan_pdf() -> Vec<u8> {
+    let mut pdf = readable_one_pager();
+    let objects = 100_000;
+    let header: String = (0..objects)
+        .map(|i| format!("{} {} ", 100 + i, 2 * i))
+        .collect();
+    let mut data = header.clone().into_bytes();
+    data.extend_from_slice(&b"(\\".repeat(RESCAN_BYTES / 2));
+    pdf.stream(
+        9,
+        &format!(
+            "/Type /ObjStm /N {objects} /First {} /Filter /FlateDecode",
+            header.len()
+        ),
+        &zlib(&data),
+    );
+    pdf.finish(1)
 }
 
 // ---------------------------------------------------------------------------------------------
