@@ -201,6 +201,22 @@ impl TestApp {
         (res.status(), res.headers().clone(), bytes.to_vec())
     }
 
+    /// Creates an account (the app must run with accounts) and returns its access token.
+    pub async fn register(&self, email: &str) -> String {
+        self.act_as(None);
+        let (status, body) = self
+            .post_json(
+                "/api/v1/auth/register",
+                &serde_json::json!({"email": email, "password": "correct horse battery"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body["access_token"]
+            .as_str()
+            .expect("access token")
+            .to_owned()
+    }
+
     /// Uploads, waits for the job to finish and returns (job id, history entry id).
     pub async fn finished_entry(&self, pdf: &[u8], fields: &[(&str, &str)]) -> (String, String) {
         let job = self.submit(pdf, fields).await;

@@ -358,18 +358,10 @@ async fn another_users_entries_exports_and_settings_are_out_of_reach() {
         fnt::engine::Engines::builtin(),
     )
     .await;
-    let mut tokens = Vec::new();
-    for email in ["alice@example.com", "bob@example.com"] {
-        app.act_as(None);
-        let (status, body) = app
-            .post_json(
-                "/api/v1/auth/register",
-                &json!({"email": email, "password": "correct horse battery"}),
-            )
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "{body}");
-        tokens.push(body["access_token"].as_str().unwrap().to_owned());
-    }
+    let tokens = [
+        app.register("alice@example.com").await,
+        app.register("bob@example.com").await,
+    ];
     app.act_as(Some(&tokens[0]));
     let (_, id) = app.finished_entry(&novel_pdf(4), &[]).await;
     let (status, _) = app

@@ -351,18 +351,10 @@ async fn without_a_google_client_the_export_says_it_is_not_configured() {
 #[actix_web::test]
 async fn another_users_entry_cannot_be_exported_and_connections_are_per_user() {
     let (app, fake) = app_with_google_and(|c| c.auth = Some(fnt::auth::AuthMode::Accounts)).await;
-    let mut tokens = Vec::new();
-    for email in ["alice@example.com", "bob@example.com"] {
-        app.act_as(None);
-        let (status, body) = app
-            .post_json(
-                "/api/v1/auth/register",
-                &json!({"email": email, "password": "correct horse battery"}),
-            )
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "{body}");
-        tokens.push(body["access_token"].as_str().unwrap().to_owned());
-    }
+    let tokens = [
+        app.register("alice@example.com").await,
+        app.register("bob@example.com").await,
+    ];
     app.act_as(Some(&tokens[0]));
     assert_eq!(consent(&app).await, "/?google=connected#settings");
     let (_, id) = app.finished_entry(&novel_pdf(3), &[]).await;
