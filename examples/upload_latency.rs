@@ -29,6 +29,7 @@ async fn main() -> anyhow::Result<()> {
     let app = Application::build(
         ServeConfig {
             bind: "127.0.0.1:0".parse()?,
+            metrics_bind: None,
             core: Config {
                 data_dir: dir.path().to_owned(),
                 database_url: std::env::var("FNT_DATABASE_URL").ok(),

@@ -12,6 +12,7 @@ use crate::actors::supervisor::JobSupervisor;
 use crate::config::Config;
 use crate::db::Db;
 use crate::engine::Engines;
+use crate::metrics::Metrics;
 
 #[derive(Clone)]
 pub struct Core {
@@ -20,6 +21,7 @@ pub struct Core {
     pub engines: Engines,
     /// Routes committed job events to the WebSocket sessions and SSE streams following them.
     pub hub: Addr<ProgressHub>,
+    pub metrics: Arc<Metrics>,
     supervisor: Addr<JobSupervisor>,
     arbiter: actix::ArbiterHandle,
 }
@@ -33,8 +35,18 @@ impl Core {
         tokio::fs::create_dir_all(&uploads).await?;
         remove_stale_parts(&uploads).await;
         let db = Db::connect(&config.database()?, config.db_max_connections).await?;
-        let engines = engines.cached(&db);
-        let deps = Deps::new(db.clone(), engines.clone(), Arc::clone(&config));
+        let prices = config
+            .priced_models()
+            .into_iter()
+            .map(|priced| (priced.model, priced.price));
+        let metrics = Arc::new(Metrics::new(prices)?);
+        let engines = engines.cached(&db, &metrics);
+        let deps = Deps::new(
+            db.clone(),
+            engines.clone(),
+            Arc::clone(&config),
+            Arc::clone(&metrics),
+        );
         let (supervisor, arbiter): (_, Arbiter) = JobSupervisor::start_on_own_arbiter(deps);
         // On an arbiter of its own: listeners keep their progress when the workers halt.
         let hub_arbiter = Arbiter::new();
@@ -46,6 +58,7 @@ impl Core {
             db,
             engines,
             hub,
+            metrics,
             supervisor,
             arbiter: arbiter.handle(),
         })

@@ -14,6 +14,8 @@ pub mod export;
 pub mod fake_gemini;
 pub mod fake_google;
 pub mod google;
+pub mod healthcheck;
+pub mod metrics;
 pub mod pdf;
 pub mod process;
 pub mod settings;

@@ -15,6 +15,15 @@ pub enum JobStatus {
 }
 
 impl JobStatus {
+    pub const ALL: [Self; 6] = [
+        Self::Queued,
+        Self::Running,
+        Self::Completed,
+        Self::Partial,
+        Self::Failed,
+        Self::Cancelled,
+    ];
+
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::Queued => "queued",

@@ -14,10 +14,12 @@ use std::time::Duration;
 use actix::prelude::*;
 use tokio::sync::Semaphore;
 use tokio::task::AbortHandle;
+use tracing::Instrument;
 
 use super::messages::{ChunkEvent, ChunkReport, StopChunk};
 use super::retry::RetryPolicy;
 use crate::engine::{ChunkInput, ChunkOutput, Engine, EngineError, Meter};
+use crate::metrics::{ChunkOutcome, Metrics, RetryReason};
 use crate::settings::Settings;
 
 /// Why one attempt failed.
@@ -32,6 +34,19 @@ pub enum AttemptFailure {
 }
 
 impl AttemptFailure {
+    /// Why the chunk goes for another attempt, if it does.
+    pub fn retry_reason(&self) -> Option<RetryReason> {
+        Some(match self {
+            Self::Engine(EngineError::RateLimited { .. }) => RetryReason::RateLimited,
+            Self::Engine(EngineError::QuotaExhausted { .. }) => RetryReason::QuotaExhausted,
+            Self::Engine(EngineError::Unavailable(_)) => RetryReason::Unavailable,
+            Self::Engine(EngineError::Malformed(_)) => RetryReason::Malformed,
+            Self::Engine(EngineError::InvalidKey(_) | EngineError::Permanent(_)) => return None,
+            Self::Panicked(_) => RetryReason::Panic,
+            Self::TimedOut(_) => RetryReason::Timeout,
+        })
+    }
+
     pub fn is_retryable(&self) -> bool {
         match self {
             Self::Engine(e) => e.is_retryable(),
@@ -41,6 +56,7 @@ impl AttemptFailure {
 }
 
 pub struct ChunkActor {
+    job_id: Arc<str>,
     index: usize,
     input: Arc<ChunkInput>,
     settings: Arc<Settings>,
@@ -55,10 +71,12 @@ pub struct ChunkActor {
     next_delay: Duration,
     task: Option<AbortHandle>,
     meter: Meter,
+    metrics: Arc<Metrics>,
     keep_alive: Option<Addr<Self>>,
 }
 
 pub struct ChunkSpec {
+    pub job_id: Arc<str>,
     pub index: usize,
     pub input: Arc<ChunkInput>,
     pub settings: Arc<Settings>,
@@ -67,12 +85,14 @@ pub struct ChunkSpec {
     pub policy: RetryPolicy,
     pub permits: Arc<Semaphore>,
     pub attempts_so_far: u32,
+    pub metrics: Arc<Metrics>,
 }
 
 impl ChunkActor {
     /// Starts the chunk under a supervisor on the current arbiter.
     pub fn launch(spec: ChunkSpec) -> Addr<Self> {
         actix::Supervisor::start(move |ctx: &mut Context<Self>| Self {
+            job_id: spec.job_id,
             index: spec.index,
             input: spec.input,
             settings: spec.settings,
@@ -84,7 +104,8 @@ impl ChunkActor {
             failures: spec.attempts_so_far,
             next_delay: Duration::ZERO,
             task: None,
-            meter: Meter::default(),
+            meter: Meter::observed(Arc::clone(&spec.metrics)),
+            metrics: spec.metrics,
             keep_alive: Some(ctx.address()),
         })
     }
@@ -101,21 +122,26 @@ impl ChunkActor {
         let limit = self.policy.timeout;
         // A fresh meter per attempt: what a failed, hung or panicking attempt spent is still
         // read from it afterwards.
-        let meter = Meter::default();
+        let meter = Meter::observed(Arc::clone(&self.metrics));
         self.meter = meter.clone();
-        let task = actix_rt::spawn(async move {
-            let _permit = permits.acquire_owned().await.map_err(|_| {
-                AttemptFailure::Engine(EngineError::Unavailable("worker shutting down".into()))
-            })?;
-            // Timed from here: waiting for a permit is not the engine's time.
-            let started = std::time::Instant::now();
-            match tokio::time::timeout(limit, engine.rewrite(input, settings, meter)).await {
-                Ok(result) => result
-                    .map(|output| (output, started.elapsed()))
-                    .map_err(AttemptFailure::from),
-                Err(_) => Err(AttemptFailure::TimedOut(limit)),
+        // The engine's own log lines (and a panic's) then name the job and the chunk.
+        let span = tracing::info_span!("chunk", job_id = %self.job_id, chunk = self.index);
+        let task = actix_rt::spawn(
+            async move {
+                let _permit = permits.acquire_owned().await.map_err(|_| {
+                    AttemptFailure::Engine(EngineError::Unavailable("worker shutting down".into()))
+                })?;
+                // Timed from here: waiting for a permit is not the engine's time.
+                let started = std::time::Instant::now();
+                match tokio::time::timeout(limit, engine.rewrite(input, settings, meter)).await {
+                    Ok(result) => result
+                        .map(|output| (output, started.elapsed()))
+                        .map_err(AttemptFailure::from),
+                    Err(_) => Err(AttemptFailure::TimedOut(limit)),
+                }
             }
-        });
+            .instrument(span),
+        );
         self.task = Some(task.abort_handle());
         ctx.spawn(task.into_actor(self).map(|joined, act, ctx| match joined {
             Ok(Ok((output, took))) => act.succeed(output, took, ctx),
@@ -131,6 +157,8 @@ impl ChunkActor {
 
     fn succeed(&mut self, output: ChunkOutput, took: Duration, ctx: &mut Context<Self>) {
         self.task = None;
+        self.metrics.chunk_settled(ChunkOutcome::Done);
+        self.metrics.chunk_took(self.engine.name(), took);
         self.report(ChunkEvent::Done {
             attempts: self.attempts,
             output,
@@ -145,7 +173,10 @@ impl ChunkActor {
         let error = failure.to_string();
         if let AttemptFailure::Engine(engine_error) = &failure {
             if let Some(wait) = engine_error.snooze() {
-                tracing::info!(chunk = self.index, ?wait, %error, "chunk snoozed");
+                tracing::info!(job_id = %self.job_id, chunk = self.index, ?wait, %error, "chunk snoozed");
+                if let Some(reason) = failure.retry_reason() {
+                    self.metrics.retry(reason);
+                }
                 self.next_delay = wait.max(Duration::from_millis(1));
                 self.report(ChunkEvent::Snoozed {
                     attempt: self.attempts,
@@ -158,6 +189,7 @@ impl ChunkActor {
                 return;
             }
             if engine_error.fails_job() {
+                self.metrics.chunk_settled(ChunkOutcome::Fatal);
                 self.report(ChunkEvent::Fatal {
                     attempts: self.attempts,
                     error,
@@ -169,7 +201,10 @@ impl ChunkActor {
         }
         self.failures += 1;
         if failure.is_retryable() && self.failures < self.policy.max_attempts {
-            tracing::warn!(chunk = self.index, attempt = self.attempts, %error, "chunk attempt failed; restarting");
+            tracing::warn!(job_id = %self.job_id, chunk = self.index, attempt = self.attempts, %error, "chunk attempt failed; restarting");
+            if let Some(reason) = failure.retry_reason() {
+                self.metrics.retry(reason);
+            }
             self.next_delay = self.policy.delay_after(self.failures);
             self.report(ChunkEvent::Retrying {
                 attempt: self.attempts,
@@ -180,7 +215,8 @@ impl ChunkActor {
             // The supervisor restarts us (we still hold our own address) after `restarting`.
             ctx.stop();
         } else {
-            tracing::warn!(chunk = self.index, attempts = self.attempts, %error, "chunk failed");
+            tracing::warn!(job_id = %self.job_id, chunk = self.index, attempts = self.attempts, %error, "chunk failed");
+            self.metrics.chunk_settled(ChunkOutcome::Failed);
             self.report(ChunkEvent::Failed {
                 attempts: self.attempts,
                 error,
@@ -233,6 +269,9 @@ impl Actor for ChunkActor {
 impl Supervised for ChunkActor {
     fn restarting(&mut self, _: &mut Self::Context) {
         self.abort_task();
+        if self.keep_alive.is_some() {
+            self.metrics.actor_restarted("chunk");
+        }
     }
 }
 

@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use actix::WeakAddr;
 use actix::prelude::*;
+use tracing::Instrument;
 
 use super::Deps;
 use super::chunk::{ChunkActor, ChunkSpec};
@@ -35,6 +36,10 @@ struct ChunkState {
 
 pub struct JobActor {
     deps: Arc<Deps>,
+    /// Shared with the chunk actors, for their log lines.
+    job_id: Arc<str>,
+    /// What the job's database and PDF work logs under.
+    span: tracing::Span,
     job: JobRow,
     settings: Arc<Settings>,
     engine: Arc<dyn Engine>,
@@ -58,7 +63,7 @@ pub struct JobActor {
 /// What storing a batch of chunk changes led to.
 enum Stored {
     Continue,
-    Finished,
+    Finished(JobStatus),
     Lost,
 }
 
@@ -82,6 +87,8 @@ impl JobActor {
     ) -> Self {
         Self {
             deps,
+            job_id: Arc::from(job.id.as_str()),
+            span: tracing::info_span!("job", job_id = %job.id),
             job,
             settings: Arc::new(settings),
             engine,
@@ -247,6 +254,7 @@ impl JobActor {
                 continue;
             };
             let addr = ChunkActor::launch(ChunkSpec {
+                job_id: Arc::clone(&self.job_id),
                 index,
                 input,
                 settings: Arc::clone(&self.settings),
@@ -255,6 +263,7 @@ impl JobActor {
                 policy: RetryPolicy::from_config(&self.deps.config),
                 permits: Arc::clone(&self.deps.chunk_permits),
                 attempts_so_far: self.resumed_attempts(index),
+                metrics: Arc::clone(&self.deps.metrics),
             });
             self.chunks[index].status = ChunkStatus::Running;
             self.running.insert(index, addr.downgrade());
@@ -305,19 +314,24 @@ impl JobActor {
             }
             let rows = deps.db.chunks(&job.id).await?;
             let ending = ending_for(&job, &rows, &engine, elapsed_ms);
+            let status = match &ending {
+                Ending::WithResult { status, .. } => *status,
+                Ending::Failed { .. } => JobStatus::Failed,
+            };
             Ok(
                 if deps.db.finish_job(&job.id, &deps.worker_id, ending).await? {
-                    Stored::Finished
+                    Stored::Finished(status)
                 } else {
                     Stored::Lost
                 },
             )
         };
-        ctx.wait(work.into_actor(self).map(
+        ctx.wait(work.instrument(self.span.clone()).into_actor(self).map(
             |stored: Result<Stored, DbError>, act, ctx| match stored {
                 Ok(Stored::Continue) => act.stop_if_drained(ctx),
-                Ok(Stored::Finished) => {
+                Ok(Stored::Finished(status)) => {
                     act.settled = true;
+                    act.count_finished(status);
                     ctx.stop();
                 }
                 Ok(Stored::Lost) => act.interrupt(Interruption::Lost, ctx),
@@ -335,10 +349,12 @@ impl JobActor {
         };
         ctx.wait(
             async move { db.finish_job(&job_id, &worker, ending).await }
+                .instrument(self.span.clone())
                 .into_actor(self)
                 .map(|finished, act, ctx| match finished {
                     Ok(true) => {
                         act.settled = true;
+                        act.count_finished(JobStatus::Failed);
                         ctx.stop();
                     }
                     Ok(false) => act.interrupt(Interruption::Lost, ctx),
@@ -347,14 +363,19 @@ impl JobActor {
         );
     }
 
+    /// Job duration runs from the upload to the end: what the reader waited.
+    fn count_finished(&self, status: JobStatus) {
+        self.deps.metrics.job_finished(status, self.job.age());
+    }
+
     fn interrupt(&mut self, why: Interruption, ctx: &mut Context<Self>) {
         match &why {
             Interruption::Lost => {
-                tracing::info!(job = %self.job.id, "job no longer held here; stopping its work");
+                tracing::info!(job_id = %self.job.id, "job no longer held here; stopping its work");
                 self.settled = true;
             }
             Interruption::Db(e) => {
-                tracing::error!(job = %self.job.id, error = %e, "job interrupted by a database error; it will be resumed");
+                tracing::error!(job_id = %self.job.id, error = %e, "job interrupted by a database error; it will be resumed");
             }
         }
         self.stop_chunks();
@@ -364,7 +385,7 @@ impl JobActor {
     /// Draining, with every chunk in flight stored: the rest waits for the next claim.
     fn stop_if_drained(&mut self, ctx: &mut Context<Self>) {
         if self.draining && self.running.is_empty() && !self.finishing {
-            tracing::info!(job = %self.job.id, "job drained; it stays claimable");
+            tracing::info!(job_id = %self.job.id, "job drained; it stays claimable");
             ctx.stop();
         }
     }
@@ -466,7 +487,8 @@ impl Actor for JobActor {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Self::Context) {
-        tracing::info!(job = %self.job.id, claims = self.job.claims, "job started");
+        self.deps.metrics.jobs_active.inc();
+        tracing::info!(job_id = %self.job.id, claims = self.job.claims, "job started");
         let heartbeat = self.deps.config.lease() / 3;
         ctx.run_interval(heartbeat, |act, ctx| {
             let db = act.deps.db.clone();
@@ -480,7 +502,7 @@ impl Actor for JobActor {
                         Ok(false) => act.interrupt(Interruption::Lost, ctx),
                         // A missed heartbeat is not fatal: the lease outlives several.
                         Err(e) => {
-                            tracing::warn!(job = %act.job.id, error = %e, "lease renewal failed")
+                            tracing::warn!(job_id = %act.job.id, error = %e, "lease renewal failed")
                         }
                     }),
             );
@@ -491,6 +513,7 @@ impl Actor for JobActor {
             Arc::clone(&self.settings),
         );
         // `spawn`, not `wait`: extracting a long book takes a while, and the heartbeat must go on.
+        let prepare = prepare.instrument(self.span.clone());
         ctx.spawn(prepare.into_actor(self).map(|prepared, act, ctx| match prepared {
             Ok(Ok((rows, parallelism))) => {
                 act.adopt_plan(rows, parallelism);
@@ -499,7 +522,7 @@ impl Actor for JobActor {
                 act.store(unstartable, ctx);
             }
             Ok(Err(pdf_error)) => {
-                tracing::warn!(job = %act.job.id, error = ?pdf_error, "the PDF could not be read");
+                tracing::warn!(job_id = %act.job.id, error = ?pdf_error, "the PDF could not be read");
                 act.fail_job(pdf_error.code(), pdf_error.to_string(), ctx);
             }
             Err(why) => act.interrupt(why, ctx),
@@ -507,6 +530,7 @@ impl Actor for JobActor {
     }
 
     fn stopped(&mut self, _: &mut Self::Context) {
+        self.deps.metrics.jobs_active.dec();
         self.stop_chunks();
         self.supervisor.do_send(JobEnded {
             job_id: self.job.id.clone(),
@@ -537,7 +561,7 @@ impl Handler<ChunkReport> for JobActor {
                 delay,
                 usage,
             } => {
-                tracing::info!(job = %self.job.id, chunk = index, attempt, ?delay, "chunk will be retried");
+                tracing::info!(job_id = %self.job.id, chunk = index, attempt, ?delay, "chunk will be retried");
                 ChunkChange::Retrying {
                     attempt: attempt as i32,
                     error,
@@ -551,7 +575,7 @@ impl Handler<ChunkReport> for JobActor {
                 quota,
                 usage,
             } => {
-                tracing::info!(job = %self.job.id, chunk = index, ?delay, quota, "chunk waits");
+                tracing::info!(job_id = %self.job.id, chunk = index, ?delay, quota, "chunk waits");
                 if quota {
                     self.waiting_for_quota.insert(index);
                 }
@@ -562,7 +586,7 @@ impl Handler<ChunkReport> for JobActor {
                 }
             }
             ChunkEvent::Fatal { error, .. } => {
-                tracing::warn!(job = %self.job.id, chunk = index, %error, "the job cannot succeed");
+                tracing::warn!(job_id = %self.job.id, chunk = index, %error, "the job cannot succeed");
                 self.stop_chunks();
                 self.fail_job("engine_rejected", error, ctx);
                 return;
@@ -641,7 +665,7 @@ impl Handler<Cancel> for JobActor {
     type Result = ();
 
     fn handle(&mut self, _: Cancel, ctx: &mut Self::Context) {
-        tracing::info!(job = %self.job.id, "job cancelled");
+        tracing::info!(job_id = %self.job.id, "job cancelled");
         self.settled = true;
         self.stop_chunks();
         ctx.stop();

@@ -18,6 +18,7 @@ use tokio::sync::Semaphore;
 use crate::config::Config;
 use crate::db::Db;
 use crate::engine::Engines;
+use crate::metrics::Metrics;
 
 /// What every actor of the runtime shares.
 pub struct Deps {
@@ -28,16 +29,18 @@ pub struct Deps {
     pub worker_id: String,
     /// The global cap on chunks being rewritten at once, across all jobs.
     pub chunk_permits: Arc<Semaphore>,
+    pub metrics: Arc<Metrics>,
 }
 
 impl Deps {
-    pub fn new(db: Db, engines: Engines, config: Arc<Config>) -> Arc<Self> {
+    pub fn new(db: Db, engines: Engines, config: Arc<Config>, metrics: Arc<Metrics>) -> Arc<Self> {
         Arc::new(Self {
             chunk_permits: Arc::new(Semaphore::new(config.max_parallel_chunks.max(1))),
             worker_id: format!("worker-{}", uuid::Uuid::new_v4()),
             db,
             engines,
             config,
+            metrics,
         })
     }
 }

@@ -16,6 +16,7 @@ use super::messages::{Cancel, CancelJob, Drain, DrainJob, Halt, JobEnded, Wake};
 use crate::db::jobs::Ending;
 use crate::db::models::JobRow;
 use crate::settings::Settings;
+use crate::status::JobStatus;
 
 pub struct JobSupervisor {
     deps: Arc<Deps>,
@@ -60,7 +61,7 @@ impl JobSupervisor {
         ctx.spawn(
             async move {
                 if let Err(e) = deps.db.release_lease(&id, &deps.worker_id).await {
-                    tracing::error!(job = %id, error = %e, "could not release the lease");
+                    tracing::error!(job_id = %id, error = %e, "could not release the lease");
                 }
             }
             .into_actor(self)
@@ -165,7 +166,7 @@ impl JobSupervisor {
                         "the job's stored settings could not be read".into(),
                     ),
                 });
-                tracing::warn!(job = %job.id, code, "job refused");
+                tracing::warn!(job_id = %job.id, code, "job refused");
                 let deps = Arc::clone(&self.deps);
                 let ending = Ending::Failed {
                     code: code.to_owned(),
@@ -173,8 +174,14 @@ impl JobSupervisor {
                 };
                 ctx.spawn(
                     async move {
-                        if let Err(e) = deps.db.finish_job(&job.id, &deps.worker_id, ending).await {
-                            tracing::error!(job = %job.id, error = %e, "could not fail the job");
+                        match deps.db.finish_job(&job.id, &deps.worker_id, ending).await {
+                            Ok(true) => {
+                                (deps.metrics).job_finished(JobStatus::Failed, job.age());
+                            }
+                            Ok(false) => {}
+                            Err(e) => {
+                                tracing::error!(job_id = %job.id, error = %e, "could not fail the job")
+                            }
                         }
                     }
                     .into_actor(self),
@@ -259,7 +266,7 @@ impl Handler<Drain> for JobSupervisor {
                 async move {
                     for id in left {
                         if let Err(e) = deps.db.release_lease(&id, &deps.worker_id).await {
-                            tracing::error!(job = %id, error = %e, "could not release the lease");
+                            tracing::error!(job_id = %id, error = %e, "could not release the lease");
                         }
                     }
                 }

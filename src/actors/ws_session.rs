@@ -20,6 +20,7 @@ use super::ws_protocol::{ClientMessage, ServerMessage};
 use crate::api::error::ApiError;
 use crate::db::{Db, DbError};
 use crate::events::JobEvent;
+use crate::metrics::Open;
 
 /// Stored events read per round while a subscription catches up.
 const REPLAY_BATCH: i64 = 200;
@@ -43,6 +44,8 @@ pub struct WsSession {
     last_heard: Instant,
     ping_every: Duration,
     client_timeout: Duration,
+    /// Counted in the open-sessions gauge until the actor is dropped.
+    _open: Open,
 }
 
 struct Subscription {
@@ -61,7 +64,13 @@ pub struct SessionConfig {
 }
 
 impl WsSession {
-    pub fn new(db: Db, hub: Addr<ProgressHub>, owner: String, config: SessionConfig) -> Self {
+    pub fn new(
+        db: Db,
+        hub: Addr<ProgressHub>,
+        owner: String,
+        config: SessionConfig,
+        open: Open,
+    ) -> Self {
         Self {
             db,
             hub,
@@ -73,6 +82,7 @@ impl WsSession {
             last_heard: Instant::now(),
             ping_every: config.ping_every,
             client_timeout: config.client_timeout,
+            _open: open,
         }
     }
 

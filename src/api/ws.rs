@@ -10,6 +10,7 @@ use super::AppState;
 use super::error::ApiError;
 use crate::actors::ws_session::{SessionConfig, WsSession};
 use crate::auth::Caller;
+use crate::metrics::Open;
 
 /// Client messages are small JSON objects; anything bigger closes the socket.
 const MAX_FRAME_BYTES: usize = 4 * 1024;
@@ -37,6 +38,7 @@ pub async fn progress_socket(
             client_timeout: Duration::from_millis(config.ws_client_timeout_ms),
             buffer_events: usize::try_from(config.ws_buffer_events).unwrap_or(usize::MAX),
         },
+        Open::track(&state.core.metrics.websocket_sessions),
     );
     ws::WsResponseBuilder::new(session, &req, stream)
         .frame_size(MAX_FRAME_BYTES)

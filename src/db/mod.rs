@@ -112,6 +112,7 @@ pub mod models;
 mod notify;
 pub mod schema;
 pub mod sessions;
+pub mod stats;
 pub mod uploads;
 pub mod user_settings;
 pub mod users;

@@ -35,6 +35,14 @@ pub struct JobRow {
     pub event_seq: i64,
 }
 
+impl JobRow {
+    /// Time since the upload: what a reader has waited when the job ends now.
+    pub fn age(&self) -> std::time::Duration {
+        let ms = (super::now_ms() - self.created_at).max(0);
+        std::time::Duration::from_millis(ms.unsigned_abs())
+    }
+}
+
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
 pub struct UserRow {

@@ -8,17 +8,19 @@ use sha2::{Digest, Sha256};
 
 use super::{ChunkInput, ChunkOutput, Engine, EngineError, Meter};
 use crate::db::Db;
+use crate::metrics::Metrics;
 use crate::settings::Settings;
 
 /// Wraps an engine whose results are worth keeping (see [`Engine::cache_identity`]).
 pub struct CachedEngine {
     inner: Arc<dyn Engine>,
     db: Db,
+    metrics: Arc<Metrics>,
 }
 
 impl CachedEngine {
-    pub fn new(inner: Arc<dyn Engine>, db: Db) -> Self {
-        Self { inner, db }
+    pub fn new(inner: Arc<dyn Engine>, db: Db, metrics: Arc<Metrics>) -> Self {
+        Self { inner, db, metrics }
     }
 }
 
@@ -77,12 +79,14 @@ impl Engine for CachedEngine {
                 Ok(Some(stored)) => {
                     // A hit costs nothing: the meter is left alone.
                     if let Ok(output) = serde_json::from_str::<ChunkOutput>(&stored) {
+                        self.metrics.cache_lookup(true);
                         return Ok(output);
                     }
                 }
                 Ok(None) => {}
                 Err(e) => tracing::warn!(error = %e, "cache lookup failed; calling the engine"),
             }
+            self.metrics.cache_lookup(false);
             let output = Arc::clone(&self.inner)
                 .rewrite(input, settings, meter)
                 .await?;

@@ -83,22 +83,48 @@ pub struct ChunkOutput {
 }
 
 /// Counts what an engine spends on one attempt as it goes, so that an attempt that fails,
-/// hangs or panics half-way is still paid for in the accounts.
-#[derive(Debug, Clone, Default)]
-pub struct Meter(Arc<std::sync::Mutex<Usage>>);
+/// hangs or panics half-way is still paid for in the accounts. A meter made with
+/// [`Meter::observed`] also reports every call to the service's metrics.
+#[derive(Clone, Default)]
+pub struct Meter {
+    usage: Arc<std::sync::Mutex<Usage>>,
+    metrics: Option<Arc<crate::metrics::Metrics>>,
+}
+
+impl std::fmt::Debug for Meter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Meter")
+            .field("usage", &self.total())
+            .finish()
+    }
+}
 
 impl Meter {
+    pub fn observed(metrics: Arc<crate::metrics::Metrics>) -> Self {
+        Self {
+            usage: Arc::default(),
+            metrics: Some(metrics),
+        }
+    }
+
     pub fn add(&self, usage: Usage) {
         let mut total = self
-            .0
+            .usage
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         *total += usage;
     }
 
+    /// Reports one engine call to the metrics (what it spent goes through [`Meter::add`]).
+    pub fn observe(&self, call: &crate::metrics::EngineCall<'_>) {
+        if let Some(metrics) = &self.metrics {
+            metrics.engine_call(call);
+        }
+    }
+
     pub fn total(&self) -> Usage {
         *self
-            .0
+            .usage
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
@@ -234,14 +260,18 @@ impl Engines {
     }
 
     /// The same engines, those with cacheable results behind the database cache.
-    pub fn cached(self, db: &crate::db::Db) -> Self {
+    pub fn cached(self, db: &crate::db::Db, metrics: &Arc<crate::metrics::Metrics>) -> Self {
         let by_name = self
             .by_name
             .into_iter()
             .map(|(name, engine)| {
                 let engine: Arc<dyn Engine> =
                     if engine.cache_identity(&Settings::default()).is_some() {
-                        Arc::new(cache::CachedEngine::new(engine, db.clone()))
+                        Arc::new(cache::CachedEngine::new(
+                            engine,
+                            db.clone(),
+                            Arc::clone(metrics),
+                        ))
                     } else {
                         engine
                     };

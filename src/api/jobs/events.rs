@@ -21,6 +21,7 @@ use crate::api::error::ApiError;
 use crate::auth::Caller;
 use crate::db::Db;
 use crate::events::JobEvent;
+use crate::metrics::Open;
 use crate::status::JobStatus;
 
 /// A comment line this often keeps proxies from closing an idle stream.
@@ -78,6 +79,7 @@ pub async fn job_events(
         caught_up: false,
         outbox,
         _room: room,
+        _open: Open::track(&state.core.metrics.sse_streams),
         finished: ended,
     };
     Ok(HttpResponse::Ok()
@@ -96,6 +98,8 @@ struct Feed {
     caught_up: bool,
     outbox: Arc<Outbox>,
     _room: Membership,
+    /// Counted in the open-streams gauge until the client goes and the stream is dropped.
+    _open: Open,
     finished: bool,
 }
 

@@ -22,6 +22,7 @@ use super::local::{rewrite_chunk, split, words::word_count};
 use super::rate_gate::{RateGate, RateLimits};
 use super::{ChunkInput, ChunkOutput, Engine, EngineError, Meter, PageStart, Sentence, Usage};
 use crate::config::Secret;
+use crate::metrics::{CallOutcome, EngineCall};
 use crate::settings::{ModelPreference, Settings};
 use client::{CallFailure, Client};
 use wire::{ApiFailure, ContentFailure, GenerateContentRequest, Part};
@@ -179,14 +180,16 @@ impl GeminiEngine {
             self.config.max_output_tokens,
             0.2,
         );
-        let _pass = self.gate.admit(estimate).await;
+        let pass = self.gate.admit(estimate).await;
+        let pass_waited = pass.waited;
+        let model = self.model_for(settings);
+        let sent = std::time::Instant::now();
         let mut call_usage = Usage::default();
-        let answer = self
-            .client
-            .generate(self.model_for(settings), &request, &mut call_usage)
-            .await;
+        let answer = self.client.generate(model, &request, &mut call_usage).await;
+        let took = sent.elapsed();
+        drop(pass);
         meter.add(call_usage);
-        match answer {
+        let result = match answer {
             Ok(text) => parse_items(&text).ok_or_else(|| {
                 Ask::Fail(EngineError::Malformed(
                     "the answer is not the JSON that was asked for".into(),
@@ -204,7 +207,17 @@ impl GeminiEngine {
                 }
             },
             Err(CallFailure::Api(failure)) => Err(Ask::Fail(self.engine_error(failure))),
-        }
+        };
+        meter.observe(&EngineCall {
+            engine: GEMINI,
+            model,
+            outcome: call_outcome(&result),
+            took,
+            gate_wait: pass_waited,
+            input_tokens: call_usage.input_tokens,
+            output_tokens: call_usage.output_tokens,
+        });
+        result
     }
 
     fn engine_error(&self, failure: ApiFailure) -> EngineError {
@@ -334,6 +347,22 @@ impl Engine for GeminiEngine {
                 .await?;
             Ok(ChunkOutput { sentences })
         })
+    }
+}
+
+/// How one call went, for the metrics.
+fn call_outcome<T>(result: &Result<T, Ask>) -> CallOutcome {
+    match result {
+        Ok(_) => CallOutcome::Ok,
+        Err(Ask::Split(_)) => CallOutcome::Blocked,
+        Err(Ask::Fail(e)) => match e {
+            EngineError::RateLimited { .. } => CallOutcome::RateLimited,
+            EngineError::QuotaExhausted { .. } => CallOutcome::QuotaExhausted,
+            EngineError::Unavailable(_) => CallOutcome::Unavailable,
+            EngineError::Malformed(_) => CallOutcome::Malformed,
+            EngineError::InvalidKey(_) => CallOutcome::InvalidKey,
+            EngineError::Permanent(_) => CallOutcome::Rejected,
+        },
     }
 }
 

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use futures_util::future::LocalBoxFuture;
 
 use super::{ChunkInput, ChunkOutput, Engine, EngineError, LOCAL, Meter, Sentence};
+use crate::metrics::{CallOutcome, EngineCall};
 use crate::settings::Settings;
 use segment::{SegmentOptions, segment};
 use split::{SplitOptions, split_sentence};
@@ -25,13 +26,28 @@ impl Engine for LocalEngine {
         self: Arc<Self>,
         input: Arc<ChunkInput>,
         settings: Arc<Settings>,
-        _meter: Meter,
+        meter: Meter,
     ) -> LocalBoxFuture<'static, Result<ChunkOutput, EngineError>> {
         Box::pin(async move {
+            let started = std::time::Instant::now();
             // CPU work: keep it off the arbiter thread that runs the actors.
-            tokio::task::spawn_blocking(move || rewrite_chunk(&input, &settings))
+            let output = tokio::task::spawn_blocking(move || rewrite_chunk(&input, &settings))
                 .await
-                .map_err(|e| EngineError::Unavailable(format!("local engine task failed: {e}")))
+                .map_err(|e| EngineError::Unavailable(format!("local engine task failed: {e}")));
+            meter.observe(&EngineCall {
+                engine: LOCAL,
+                model: LOCAL,
+                outcome: if output.is_ok() {
+                    CallOutcome::Ok
+                } else {
+                    CallOutcome::Unavailable
+                },
+                took: started.elapsed(),
+                gate_wait: std::time::Duration::ZERO,
+                input_tokens: 0,
+                output_tokens: 0,
+            });
+            output
         })
     }
 }

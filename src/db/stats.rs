@@ -1,0 +1,154 @@
+//! What `/metrics` reads from the database at scrape time: the queue as every instance sees
+//! it, and this process's connection pool.
+
+use diesel::dsl::{count_star, max, min};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+use super::schema::{job_chunks, job_events, jobs};
+use super::{Db, DbError, Pool, now_ms};
+use crate::status::{ChunkStatus, JobStatus};
+
+/// The shared queue at one moment.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueueSnapshot {
+    /// Jobs by status, every status present (zero when none).
+    pub jobs: Vec<(JobStatus, i64)>,
+    /// How long the oldest queued job has waited, in milliseconds (0 when none waits).
+    pub oldest_queued_ms: i64,
+    /// Chunks of queued or running jobs that still have to be rewritten.
+    pub chunks_queued: i64,
+    /// The longest time a running job has gone without progress, in milliseconds.
+    pub stalled_ms: i64,
+}
+
+/// The connection pool of this process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolUsage {
+    pub in_use: usize,
+    pub idle: usize,
+    pub max: usize,
+}
+
+/// How long the running job that has waited longest for progress has waited: since its last
+/// event, or since it started when it has none yet.
+fn longest_stall(
+    now: i64,
+    running: &[(String, Option<i64>, i64)],
+    last_events: &[(String, Option<i64>)],
+) -> i64 {
+    running
+        .iter()
+        .map(|(id, started, created)| {
+            let event = last_events
+                .iter()
+                .find(|(job, _)| job == id)
+                .and_then(|(_, at)| *at);
+            let last = event.into_iter().chain(*started).max().unwrap_or(*created);
+            (now - last).max(0)
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+impl Db {
+    pub async fn queue_snapshot(&self) -> Result<QueueSnapshot, DbError> {
+        let now = now_ms();
+        on_conn!(self, |conn| {
+            let counts: Vec<(String, i64)> = jobs::table
+                .group_by(jobs::status)
+                .select((jobs::status, count_star()))
+                .load(conn)
+                .await?;
+            let oldest_queued: Option<i64> = jobs::table
+                .filter(jobs::status.eq(JobStatus::Queued.as_str()))
+                .select(min(jobs::created_at))
+                .first(conn)
+                .await?;
+            let unfinished = jobs::table
+                .filter(
+                    jobs::status.eq_any([JobStatus::Queued.as_str(), JobStatus::Running.as_str()]),
+                )
+                .select(jobs::id);
+            let chunks_queued: i64 = job_chunks::table
+                .filter(job_chunks::job_id.eq_any(unfinished))
+                .filter(
+                    job_chunks::status
+                        .eq_any([ChunkStatus::Pending.as_str(), ChunkStatus::Running.as_str()]),
+                )
+                .select(count_star())
+                .first(conn)
+                .await?;
+            let running: Vec<(String, Option<i64>, i64)> = jobs::table
+                .filter(jobs::status.eq(JobStatus::Running.as_str()))
+                .select((jobs::id, jobs::started_at, jobs::created_at))
+                .load(conn)
+                .await?;
+            let ids: Vec<&str> = running.iter().map(|(id, _, _)| id.as_str()).collect();
+            let last_events: Vec<(String, Option<i64>)> = if ids.is_empty() {
+                Vec::new()
+            } else {
+                job_events::table
+                    .filter(job_events::job_id.eq_any(&ids))
+                    .group_by(job_events::job_id)
+                    .select((job_events::job_id, max(job_events::created_at)))
+                    .load(conn)
+                    .await?
+            };
+            let stalled_ms = longest_stall(now, &running, &last_events);
+            let jobs = JobStatus::ALL
+                .iter()
+                .map(|status| {
+                    let count = counts
+                        .iter()
+                        .find(|(s, _)| s == status.as_str())
+                        .map_or(0, |(_, n)| *n);
+                    (*status, count)
+                })
+                .collect();
+            Ok(QueueSnapshot {
+                jobs,
+                oldest_queued_ms: oldest_queued.map_or(0, |at| (now - at).max(0)),
+                chunks_queued,
+                stalled_ms,
+            })
+        })
+    }
+
+    pub fn pool_usage(&self) -> PoolUsage {
+        let status = match &self.pool {
+            Pool::Sqlite(pool) => pool.status(),
+            Pool::Postgres(pool) => pool.status(),
+        };
+        // `available` counts idle connections; `size` those open, idle or lent out.
+        PoolUsage {
+            in_use: status.size.saturating_sub(status.available),
+            idle: status.available,
+            max: status.max_size,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIN: i64 = 60_000;
+
+    #[test]
+    fn a_stall_runs_from_the_last_event_or_the_start() {
+        let now = 100 * MIN;
+        let running = vec![
+            ("quiet".to_owned(), Some(now - 30 * MIN), now - 40 * MIN),
+            ("busy".to_owned(), Some(now - 50 * MIN), now - 50 * MIN),
+            ("claimed".to_owned(), None, now - 2 * MIN),
+        ];
+        let events = vec![
+            ("quiet".to_owned(), Some(now - 11 * MIN)),
+            ("busy".to_owned(), Some(now - MIN)),
+        ];
+        assert_eq!(longest_stall(now, &running, &events), 11 * MIN);
+        assert_eq!(longest_stall(now, &running[1..], &events), 2 * MIN);
+        assert_eq!(longest_stall(now, &[], &events), 0);
+    }
+}
