@@ -16,6 +16,24 @@ pub struct Application {
     pub core: Core,
     addr: SocketAddr,
     server: Server,
+    /// `/metrics` on a listener of its own (`--metrics-bind`), away from the public port.
+    metrics: Option<(SocketAddr, Server)>,
+}
+
+/// Stops the API server and the metrics listener together.
+#[derive(Clone)]
+pub struct AppHandle {
+    server: actix_web::dev::ServerHandle,
+    metrics: Option<actix_web::dev::ServerHandle>,
+}
+
+impl AppHandle {
+    pub async fn stop(&self, graceful: bool) {
+        if let Some(metrics) = &self.metrics {
+            metrics.stop(graceful).await;
+        }
+        self.server.stop(graceful).await;
+    }
 }
 
 impl Application {
@@ -36,17 +54,38 @@ impl Application {
             auth,
             google,
         });
+        let metrics = match config.metrics_bind {
+            Some(bind) => {
+                let listener = TcpListener::bind(bind)?;
+                let addr = listener.local_addr()?;
+                let state = state.clone();
+                let server = HttpServer::new(move || {
+                    App::new()
+                        .app_data(state.clone())
+                        .configure(api::metrics_routes)
+                })
+                .workers(1)
+                .disable_signals()
+                .shutdown_timeout(1)
+                .listen(listener)?
+                .run();
+                Some((addr, server))
+            }
+            None => None,
+        };
+        let public_metrics = metrics.is_none();
         let send_buffer = core.config.socket_send_buffer;
         let stall_timeout = Duration::from_secs(core.config.socket_stall_timeout_secs);
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
-                .wrap(
-                    // The path without its query: a WebSocket's access token travels there.
-                    actix_web::middleware::Logger::new("%{method}xi %U %s %b %Dms")
-                        .custom_request_replace("method", |req| req.method().to_string()),
-                )
-                .configure(api::routes)
+                .wrap(actix_web::middleware::from_fn(api::observe::observe))
+                .configure(|cfg| {
+                    if public_metrics {
+                        api::metrics_routes(cfg);
+                    }
+                    api::routes(cfg);
+                })
         })
         .on_connect(move |connection, _| {
             tune_socket(connection, send_buffer, stall_timeout);
@@ -56,20 +95,39 @@ impl Application {
         .shutdown_timeout(5)
         .listen(listener)?
         .run();
-        Ok(Self { core, addr, server })
+        Ok(Self {
+            core,
+            addr,
+            server,
+            metrics,
+        })
     }
 
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
 
-    /// A handle that can stop the server.
-    pub fn handle(&self) -> actix_web::dev::ServerHandle {
-        self.server.handle()
+    /// Where `/metrics` is served when it has a listener of its own.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().map(|(addr, _)| *addr)
+    }
+
+    /// A handle that can stop the servers.
+    pub fn handle(&self) -> AppHandle {
+        AppHandle {
+            server: self.server.handle(),
+            metrics: self.metrics.as_ref().map(|(_, server)| server.handle()),
+        }
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        match self.metrics {
+            Some((_, metrics)) => {
+                let (api, metrics) = futures_util::join!(self.server, metrics);
+                api.and(metrics)
+            }
+            None => self.server.await,
+        }
     }
 }
 

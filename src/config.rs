@@ -489,6 +489,10 @@ pub struct ServeConfig {
     /// Address and port to listen on.
     #[arg(long, env = "FNT_BIND", default_value = defaults::BIND)]
     pub bind: SocketAddr,
+    /// Serve `/metrics` on this address only, instead of on the public one (on Fly.io, the
+    /// port its Prometheus scrapes over the private network).
+    #[arg(long, env = "FNT_METRICS_BIND")]
+    pub metrics_bind: Option<SocketAddr>,
     #[command(flatten)]
     pub core: Config,
 }

@@ -39,6 +39,13 @@ enum Command {
     /// Serve a local stand-in for Google's OAuth and Sheets APIs, to try the Sheets export
     /// offline (point --google-base-url at it).
     FakeGoogle(fnt::fake_google::FakeGoogleArgs),
+    /// Ask a running `fnt serve` on this machine whether it is healthy (exit status 0 or 1),
+    /// for container health checks: the runtime image has no curl.
+    Healthcheck {
+        /// The address `fnt serve` listens on; a wildcard address is reached on loopback.
+        #[arg(long, env = "FNT_BIND", default_value = "127.0.0.1:8080")]
+        bind: std::net::SocketAddr,
+    },
     /// Write a sample French novel as a PDF, to try the service with.
     SamplePdf {
         /// Where to write the PDF.
@@ -89,6 +96,7 @@ fn main() -> anyhow::Result<()> {
             fnt::fake_google::run(args).await?;
             Ok(())
         }),
+        Command::Healthcheck { bind } => fnt::healthcheck::check(bind),
         Command::SamplePdf { output, pages } => {
             let chapters = fnt::testkit::novel::novel(pages);
             let fixture = fnt::testkit::pdf::book_pdf(&chapters, &Default::default());
@@ -103,7 +111,10 @@ fn main() -> anyhow::Result<()> {
 async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let engines = Engines::from_config(&config.core).map_err(anyhow::Error::msg)?;
     let app = Application::build(config, engines).await?;
-    tracing::info!(addr = %app.addr(), "fnt is listening");
+    match app.metrics_addr() {
+        Some(metrics) => tracing::info!(addr = %app.addr(), %metrics, "fnt is listening"),
+        None => tracing::info!(addr = %app.addr(), "fnt is listening"),
+    }
     let (core, handle) = (app.core.clone(), app.handle());
     let mut server = actix_web::rt::spawn(app.run_until_stopped());
     let signal = tokio::select! {
@@ -136,7 +147,13 @@ fn init_logging(format: LogFormat, quiet: bool) {
         .unwrap_or_else(|_| EnvFilter::new(default));
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
     match format {
+        // Spans print as `request{request_id=…}:job{job_id=…}:` before each message.
         LogFormat::Human => builder.init(),
-        LogFormat::Json => builder.json().init(),
+        // One object a line; the ids of every enclosing span are in `spans`.
+        LogFormat::Json => builder
+            .json()
+            .with_current_span(false)
+            .with_span_list(true)
+            .init(),
     }
 }

@@ -6,11 +6,14 @@ pub mod google;
 pub mod health;
 pub mod history;
 pub mod jobs;
+pub mod metrics;
+pub mod observe;
 pub mod settings;
 pub mod system;
 pub mod upload;
 pub mod ws;
 
+use actix_web::middleware::from_fn;
 use actix_web::web;
 
 use crate::core::Core;
@@ -55,11 +58,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             )
             // Before `/jobs/{id}`, which would otherwise take "estimate" for an id.
             .service(resource("/jobs/estimate").route(web::post().to(jobs::estimate::estimate_job)))
-            .service(resource("/jobs/{id}").route(web::get().to(jobs::get::get_job)))
-            .service(resource("/jobs/{id}/cancel").route(web::post().to(jobs::cancel::cancel_job)))
-            .service(resource("/jobs/{id}/result").route(web::get().to(jobs::result::job_result)))
-            .service(resource("/jobs/{id}/retry").route(web::post().to(jobs::retry::retry_job)))
-            .service(resource("/jobs/{id}/events").route(web::get().to(jobs::events::job_events)))
+            .service(
+                web::scope("/jobs/{id}")
+                    .wrap(from_fn(observe::name_resource))
+                    .service(resource("").route(web::get().to(jobs::get::get_job)))
+                    .service(resource("/cancel").route(web::post().to(jobs::cancel::cancel_job)))
+                    .service(resource("/result").route(web::get().to(jobs::result::job_result)))
+                    .service(resource("/retry").route(web::post().to(jobs::retry::retry_job)))
+                    .service(resource("/events").route(web::get().to(jobs::events::job_events)))
+                    .default_service(web::to(not_found_route)),
+            )
             .service(resource("/ws").route(web::get().to(ws::progress_socket)))
             .service(
                 resource("/settings")
@@ -68,25 +76,28 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             )
             .service(resource("/history").route(web::get().to(history::list::list_history)))
             .service(
-                resource("/history/{id}")
-                    .route(web::get().to(history::get::get_history))
-                    .route(web::delete().to(history::delete::delete_history)),
-            )
-            .service(
-                resource("/history/{id}/sentences/{position}")
-                    .route(web::patch().to(history::edit_sentence::edit_sentence)),
-            )
-            .service(
-                resource("/history/{id}/reprocess")
-                    .route(web::post().to(history::reprocess::reprocess)),
-            )
-            .service(
-                resource("/history/{id}/export")
-                    .route(web::get().to(history::export::export_history)),
-            )
-            .service(
-                resource("/history/{id}/sheets")
-                    .route(web::post().to(history::sheets::export_to_sheets)),
+                web::scope("/history/{id}")
+                    .wrap(from_fn(observe::name_resource))
+                    .service(
+                        resource("")
+                            .route(web::get().to(history::get::get_history))
+                            .route(web::delete().to(history::delete::delete_history)),
+                    )
+                    .service(
+                        resource("/sentences/{position}")
+                            .route(web::patch().to(history::edit_sentence::edit_sentence)),
+                    )
+                    .service(
+                        resource("/reprocess").route(web::post().to(history::reprocess::reprocess)),
+                    )
+                    .service(
+                        resource("/export").route(web::get().to(history::export::export_history)),
+                    )
+                    .service(
+                        resource("/sheets")
+                            .route(web::post().to(history::sheets::export_to_sheets)),
+                    )
+                    .default_service(web::to(not_found_route)),
             )
             .service(
                 resource("/google")
@@ -103,6 +114,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .default_service(web::to(not_found_route)),
     )
     .default_service(web::to(not_found_route));
+}
+
+/// `GET /metrics`, on the public listener or on one of its own.
+pub fn metrics_routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/metrics").route(web::get().to(metrics::metrics)));
 }
 
 /// A resource that answers a wrong method with our 405 instead of an empty one.

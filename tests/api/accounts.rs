@@ -509,6 +509,7 @@ async fn without_accounts_everyone_is_the_local_user_and_only_on_loopback() {
     let public = Application::build(
         ServeConfig {
             bind: "0.0.0.0:0".parse().unwrap(),
+            metrics_bind: None,
             core: Config {
                 data_dir: dir.path().to_owned(),
                 auth: Some(AuthMode::None),
