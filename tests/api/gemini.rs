@@ -8,7 +8,7 @@ use std::time::Duration;
 use actix_web::http::StatusCode;
 use futures_util::future::LocalBoxFuture;
 
-use crate::helpers::{TestApp, novel_pdf, spawn_app_with};
+use crate::helpers::{TestApp, metric, novel_pdf, spawn_app_with};
 use fnt::config::{Config, Secret};
 use fnt::engine::gemini::GeminiEngine;
 use fnt::engine::{ChunkInput, ChunkOutput, Engine, EngineError, Engines, Meter};
@@ -120,6 +120,21 @@ async fn a_daily_quota_parks_the_chunk_without_spending_attempts_and_it_resumes(
     let job = app.wait_until_finished(&id).await;
     assert_eq!(job["status"], "completed", "{job}");
     assert_eq!(job["failed_chunks"], 0);
+    // The metrics tell the quota (what the alert watches) from other failures.
+    let text = app.metrics().await;
+    let quota = metric(
+        &text,
+        r#"fnt_engine_requests_total{engine="gemini",model="gemini-2.5-flash",outcome="quota_exhausted"}"#,
+    );
+    assert!(quota.is_some_and(|n| n >= 4.0), "{text}");
+    assert!(
+        metric(&text, r#"fnt_retries_total{reason="quota_exhausted"}"#).is_some_and(|n| n >= 4.0),
+        "{text}"
+    );
+    assert_eq!(
+        metric(&text, r#"fnt_chunks_total{outcome="failed"}"#),
+        Some(0.0)
+    );
 }
 
 #[actix_web::test]
@@ -173,6 +188,34 @@ async fn the_second_upload_of_a_pdf_makes_zero_calls() {
     );
     assert_eq!(job["api_calls"], 0);
     assert_eq!(app.sentences(&second).await, app.sentences(&first).await);
+
+    let text = app.metrics().await;
+    let chunks = job["total_chunks"].as_f64().expect("total_chunks");
+    let calls = calls as f64;
+    let series = |name: &str| metric(&text, name).unwrap_or_else(|| panic!("no {name} in {text}"));
+    assert_eq!(series(r#"fnt_cache_lookups_total{result="hit"}"#), chunks);
+    assert_eq!(series(r#"fnt_cache_lookups_total{result="miss"}"#), chunks);
+    assert_eq!(
+        series(
+            r#"fnt_engine_requests_total{engine="gemini",model="gemini-2.5-flash",outcome="ok"}"#
+        ),
+        calls
+    );
+    assert_eq!(
+        series(r#"fnt_rate_gate_wait_seconds_count{engine="gemini"}"#),
+        calls
+    );
+    let tokens_in = series(
+        r#"fnt_engine_tokens_total{direction="input",engine="gemini",model="gemini-2.5-flash"}"#,
+    );
+    let tokens_out = series(
+        r#"fnt_engine_tokens_total{direction="output",engine="gemini",model="gemini-2.5-flash"}"#,
+    );
+    assert!(tokens_in > 0.0 && tokens_out > 0.0, "{text}");
+    // At the default balanced price, $0.30 in and $2.50 out per million tokens.
+    let cost = series(r#"fnt_engine_cost_dollars_total{engine="gemini",model="gemini-2.5-flash"}"#);
+    let expected = (tokens_in * 0.30 + tokens_out * 2.50) / 1e6;
+    assert!((cost - expected).abs() < 1e-9, "{cost} vs {expected}");
 }
 
 /// Gemini, but the first attempt at chunk 1 panics while its call is in flight.

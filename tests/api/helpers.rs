@@ -25,7 +25,7 @@ pub struct TestApp {
     pub base: String,
     pub core: Core,
     pub dir: Arc<TestDir>,
-    handle: actix_web::dev::ServerHandle,
+    handle: fnt::app::AppHandle,
     client: awc::Client,
     /// The access token sent with every request, once signed in.
     token: std::cell::RefCell<Option<String>>,
@@ -105,6 +105,7 @@ pub async fn spawn_app_in(
     configure(&mut core);
     let config = ServeConfig {
         bind: "127.0.0.1:0".parse().expect("address"),
+        metrics_bind: None,
         core,
     };
     let app = Application::build(config, engines)
@@ -215,6 +216,28 @@ impl TestApp {
             .as_str()
             .expect("access token")
             .to_owned()
+    }
+
+    /// `GET /metrics`: Prometheus's text format.
+    pub async fn metrics(&self) -> String {
+        let mut res = self
+            .request(awc::http::Method::GET, "/metrics")
+            .send()
+            .await
+            .expect("scrape");
+        assert_eq!(res.status(), StatusCode::OK);
+        let content_type = res
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        assert!(
+            content_type.starts_with("text/plain; version=0.0.4"),
+            "{content_type}"
+        );
+        let body = res.body().limit(4 << 20).await.expect("metrics body");
+        String::from_utf8(body.to_vec()).expect("utf-8")
     }
 
     /// Uploads, waits for the job to finish and returns (job id, history entry id).
@@ -513,6 +536,14 @@ impl Engine for ScriptedEngine {
             Ok(rewrite_chunk(&input, &settings))
         })
     }
+}
+
+/// The value of the sample written exactly as `series` (name and labels, in label order) in
+/// a `/metrics` text.
+pub fn metric(text: &str, series: &str) -> Option<f64> {
+    text.lines()
+        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
+        .and_then(|value| value.trim().parse().ok())
 }
 
 /// Reads `text/event-stream` frames: `(id, data)` of each event; comments are skipped.
