@@ -65,15 +65,52 @@ pub fn extract_page(doc: &Document, page_number: u32) -> Result<RawPage, Extract
     extract_known_page(doc, page_number, page_id)
 }
 
+/// Pages below which one thread does it all: starting threads would cost more than it saves.
+const PAGES_PER_THREAD: usize = 16;
+const MAX_THREADS: usize = 4;
+
 /// Extracts every page, in page order; fails on the first page that cannot be read.
 ///
-/// May panic inside pdf-extract on malformed PDFs: see the module documentation.
+/// Pages are independent (pdf-extract starts every page afresh), so a long book is read by
+/// up to one thread per core, each taking a run of consecutive pages.
+///
+/// May panic inside pdf-extract on malformed PDFs: see the module documentation. A panic in
+/// a helper thread is carried over to the caller.
 pub fn extract_pages(doc: &Document) -> Result<Vec<RawPage>, ExtractError> {
     check_not_encrypted(doc)?;
-    doc.get_pages()
-        .into_iter()
-        .map(|(number, id)| extract_known_page(doc, number, id))
-        .collect()
+    let pages: Vec<(u32, ObjectId)> = doc.get_pages().into_iter().collect();
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let threads = cores
+        .min(MAX_THREADS)
+        .min(pages.len() / PAGES_PER_THREAD)
+        .max(1);
+    let extract_run = |run: &[(u32, ObjectId)]| -> Result<Vec<RawPage>, ExtractError> {
+        run.iter()
+            .map(|&(number, id)| extract_known_page(doc, number, id))
+            .collect()
+    };
+    if threads == 1 {
+        return extract_run(&pages);
+    }
+    let runs: Vec<Result<Vec<RawPage>, ExtractError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = pages
+            .chunks(pages.len().div_ceil(threads))
+            .map(|run| scope.spawn(move || extract_run(run)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| {
+                handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    let mut all = Vec::with_capacity(pages.len());
+    for run in runs {
+        all.extend(run?);
+    }
+    Ok(all)
 }
 
 fn check_not_encrypted(doc: &Document) -> Result<(), ExtractError> {
