@@ -5,63 +5,43 @@
 //! The server is `fnt serve` in its own process (so its RSS is its own), on SQLite with the
 //! local engine; this program is the clients.
 //!
-//! cargo build --release --bins --examples && target/release/examples/ws_fanout [sockets]
+//! cargo bench --bench fanout -- [sockets]
 
 use std::cell::RefCell;
-use std::process::{Child, Command, Stdio};
 use std::rc::Rc;
 use std::time::Duration;
 
 use actix_codec::Framed;
-use anyhow::{Context, bail};
+use anyhow::bail;
 use awc::BoxedSocket;
 use awc::ws::{Codec, Frame, Message};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 
-use fnt::testkit::novel;
-use fnt::testkit::pdf::{FixtureOptions, book_pdf};
+mod common;
+
+use common::{Server, book, proc_kb, upload, wait_finished};
 
 type Socket = Framed<BoxedSocket, Codec>;
 
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
     let sockets: usize = std::env::args()
-        .nth(1)
+        .skip(1)
+        .find(|a| a != "--bench")
         .and_then(|n| n.parse().ok())
         .unwrap_or(1000);
     let dir = tempfile::tempdir()?;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port();
-    let base = format!("127.0.0.1:{port}");
-    let exe = std::env::current_exe()?;
-    let fnt = exe
-        .parent()
-        .and_then(|p| p.parent())
-        .map(|p| p.join("fnt"))
-        .context("no target directory")?;
-    let server = Server(
-        Command::new(&fnt)
-            .arg("serve")
-            .env("FNT_BIND", &base)
-            .env("FNT_DATA_DIR", dir.path())
-            .env("FNT_MAX_RUNNING_JOBS", "1")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .with_context(|| format!("starting {}", fnt.display()))?,
-    );
+    let server = Server::start(dir.path(), &[("FNT_MAX_RUNNING_JOBS", "1".into())]).await?;
+    let base = server.addr.clone();
     let http = awc::Client::builder()
         .timeout(Duration::from_secs(120))
         .finish();
-    wait_ready(&http, &base).await?;
 
     // A small finished job to subscribe to while measuring memory.
-    let small = upload(&http, &base, 6).await?;
+    let small = upload(&http, &base, &book(6, None), &[]).await?;
     wait_finished(&http, &base, &small).await?;
-    let before = rss_kb(server.0.id())?;
+    let before = proc_kb(server.pid(), "VmRSS")?;
 
     let client = awc::Client::builder()
         .connector(awc::Connector::new().limit(0))
@@ -72,12 +52,12 @@ async fn main() -> anyhow::Result<()> {
         socks.push(connect(&client, &base).await?);
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let open = rss_kb(server.0.id())?;
+    let open = proc_kb(server.pid(), "VmRSS")?;
     for socket in &mut socks {
         subscribe(socket, &small).await?;
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let subscribed = rss_kb(server.0.id())?;
+    let subscribed = proc_kb(server.pid(), "VmRSS")?;
 
     // Scenario A: the sockets stay open (following the finished job) and one more socket
     // follows a running job. Scenario B: every socket follows the running job.
@@ -115,8 +95,8 @@ async fn follow(
     base: &str,
     socks: &mut Vec<Socket>,
 ) -> anyhow::Result<(Vec<i64>, usize)> {
-    let first = upload(http, base, 500).await?;
-    let measured = upload(http, base, 300).await?;
+    let first = upload(http, base, &book(500, None), &[]).await?;
+    let measured = upload(http, base, &book(300, None), &[]).await?;
     for socket in socks.iter_mut() {
         subscribe(socket, &measured).await?;
     }
@@ -180,72 +160,6 @@ fn report(label: &str, mut latencies: Vec<i64>) {
     );
 }
 
-/// Stops the server however this program ends.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-async fn wait_ready(http: &awc::Client, base: &str) -> anyhow::Result<()> {
-    for _ in 0..100 {
-        if let Ok(res) = http.get(format!("http://{base}/healthz")).send().await
-            && res.status().is_success()
-        {
-            return Ok(());
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    bail!("the server did not come up")
-}
-
-async fn upload(http: &awc::Client, base: &str, pages: usize) -> anyhow::Result<String> {
-    let pdf = book_pdf(&novel::novel(pages), &FixtureOptions::default()).pdf;
-    let boundary = "bench-boundary";
-    let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"b.pdf\"\r\n\
-         Content-Type: application/pdf\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(&pdf);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let mut res = http
-        .post(format!("http://{base}/api/v1/jobs"))
-        .insert_header((
-            "content-type",
-            format!("multipart/form-data; boundary={boundary}"),
-        ))
-        .send_body(body)
-        .await
-        .map_err(|e| anyhow::anyhow!("upload: {e}"))?;
-    let value: Value = res.json().await?;
-    value["job_id"]
-        .as_str()
-        .map(str::to_owned)
-        .with_context(|| format!("no job id in {value}"))
-}
-
-async fn wait_finished(http: &awc::Client, base: &str, id: &str) -> anyhow::Result<()> {
-    loop {
-        let mut res = http
-            .get(format!("http://{base}/api/v1/jobs/{id}"))
-            .send()
-            .await
-            .map_err(|e| anyhow::anyhow!("poll: {e}"))?;
-        let job: Value = res.json().await?;
-        if matches!(
-            job["status"].as_str(),
-            Some("completed" | "partial" | "failed")
-        ) {
-            return Ok(());
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 async fn subscribe(socket: &mut Socket, job: &str) -> anyhow::Result<()> {
     socket
         .send(Message::Text(
@@ -275,13 +189,4 @@ async fn next_json(socket: &mut Socket) -> anyhow::Result<(Value, chrono::DateTi
             None => bail!("socket closed"),
         }
     }
-}
-
-fn rss_kb(pid: u32) -> anyhow::Result<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .context("no VmRSS")
 }
