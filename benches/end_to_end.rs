@@ -6,15 +6,15 @@
 //! cargo bench --bench end_to_end -- [latency_ms] [pages…]
 //! (defaults: 2000 ms; 100, 300 and 500 pages)
 
-use std::time::{Duration, Instant};
+mod common;
+
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use fnt::app::Application;
 use fnt::config::{Config, Secret, ServeConfig};
 use fnt::engine::Engines;
 use fnt::fake_gemini::{FakeGemini, FakeGeminiArgs};
-use fnt::testkit::novel;
-use fnt::testkit::pdf::{FixtureOptions, book_pdf};
 
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
@@ -56,54 +56,17 @@ async fn main() -> anyhow::Result<()> {
             engines,
         )
         .await?;
-        let base = format!("http://{}", app.addr());
+        let addr = app.addr().to_string();
         let handle = app.handle();
         actix_web::rt::spawn(app.run_until_stopped());
 
-        let fixture = book_pdf(&novel::novel(pages), &FixtureOptions::default());
-        let boundary = "bench-boundary";
-        let mut body = format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"engine\"\r\n\r\ngemini\r\n\
-             --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"book.pdf\"\r\n\
-             Content-Type: application/pdf\r\n\r\n"
-        )
-        .into_bytes();
-        body.extend_from_slice(&fixture.pdf);
-        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-
+        let pdf = common::book(pages, None);
         let client = awc::Client::builder()
-            .timeout(Duration::from_secs(60))
+            .timeout(Duration::from_secs(600))
             .finish();
         let sent_at = Utc::now();
-        let started = Instant::now();
-        let mut res = client
-            .post(format!("{base}/api/v1/jobs"))
-            .insert_header((
-                "content-type",
-                format!("multipart/form-data; boundary={boundary}"),
-            ))
-            .send_body(body)
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        anyhow::ensure!(res.status().as_u16() == 202, "status {}", res.status());
-        let created: serde_json::Value = res.json().await?;
-        let id = created["job_id"].as_str().unwrap_or_default().to_owned();
-        let job = loop {
-            let mut res = client
-                .get(format!("{base}/api/v1/jobs/{id}"))
-                .send()
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-            let job: serde_json::Value = res.json().await?;
-            if !matches!(job["status"].as_str(), Some("queued" | "running")) {
-                break job;
-            }
-            anyhow::ensure!(
-                started.elapsed() < Duration::from_secs(600),
-                "too slow: {job}"
-            );
-            actix_web::rt::time::sleep(Duration::from_millis(20)).await;
-        };
+        let id = common::upload(&client, &addr, &pdf, &[("engine", "gemini")]).await?;
+        let job = common::wait_finished(&client, &addr, &id).await?;
         anyhow::ensure!(job["status"] == "completed", "{job}");
         let finished: DateTime<Utc> = serde_json::from_value(job["finished_at"].clone())?;
         let measured = (finished - sent_at).to_std()?;

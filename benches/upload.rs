@@ -44,13 +44,7 @@ async fn main() -> anyhow::Result<()> {
     actix_web::rt::spawn(app.run_until_stopped());
 
     let boundary = "bench-boundary";
-    let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"book.pdf\"\r\n\
-         Content-Type: application/pdf\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(&fixture.pdf);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let body = fnt::testkit::multipart::form(boundary, &[], Some(("book.pdf", &fixture.pdf)));
     let body = actix_web::web::Bytes::from(body);
 
     let client = awc::Client::builder()

@@ -88,24 +88,7 @@ pub async fn upload(
     fields: &[(&str, &str)],
 ) -> anyhow::Result<String> {
     let boundary = "bench-boundary";
-    let mut body = Vec::new();
-    for (name, value) in fields {
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
-            )
-            .as_bytes(),
-        );
-    }
-    body.extend_from_slice(
-        format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"b.pdf\"\r\n\
-             Content-Type: application/pdf\r\n\r\n"
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(pdf);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let body = fnt::testkit::multipart::form(boundary, fields, Some(("b.pdf", pdf)));
     let mut res = http
         .post(format!("http://{addr}/api/v1/jobs"))
         .insert_header((

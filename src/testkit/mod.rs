@@ -3,5 +3,6 @@
 
 pub mod hostile;
 pub mod lcg;
+pub mod multipart;
 pub mod novel;
 pub mod pdf;

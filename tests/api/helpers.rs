@@ -220,24 +220,13 @@ impl TestApp {
 
     /// `GET /metrics`: Prometheus's text format.
     pub async fn metrics(&self) -> String {
-        let mut res = self
-            .request(awc::http::Method::GET, "/metrics")
-            .send()
-            .await
-            .expect("scrape");
-        assert_eq!(res.status(), StatusCode::OK);
-        let content_type = res
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
+        let (status, content_type, text) = get_text(&format!("{}/metrics", self.base)).await;
+        assert_eq!(status, StatusCode::OK, "{text}");
         assert!(
             content_type.starts_with("text/plain; version=0.0.4"),
             "{content_type}"
         );
-        let body = res.body().limit(4 << 20).await.expect("metrics body");
-        String::from_utf8(body.to_vec()).expect("utf-8")
+        text
     }
 
     /// Uploads, waits for the job to finish and returns (job id, history entry id).
@@ -406,33 +395,7 @@ async fn read(
     (status, value)
 }
 
-pub fn multipart_body(
-    boundary: &str,
-    fields: &[(&str, &str)],
-    file: Option<(&str, &[u8])>,
-) -> Vec<u8> {
-    let mut body = Vec::new();
-    for (name, value) in fields {
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
-            )
-            .as_bytes(),
-        );
-    }
-    if let Some((file_name, bytes)) = file {
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/pdf\r\n\r\n"
-            )
-            .as_bytes(),
-        );
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    body
-}
+pub use fnt::testkit::multipart::form as multipart_body;
 
 /// A multi-page French novel PDF of about `pages` pages.
 pub fn novel_pdf(pages: usize) -> Vec<u8> {
@@ -536,6 +499,24 @@ impl Engine for ScriptedEngine {
             Ok(rewrite_chunk(&input, &settings))
         })
     }
+}
+
+/// A plain GET: status, content type and body as text.
+pub async fn get_text(url: &str) -> (StatusCode, String, String) {
+    let mut res = awc::Client::default()
+        .get(url)
+        .send()
+        .await
+        .expect("response");
+    let content_type = res
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let body = res.body().limit(4 << 20).await.expect("body");
+    let text = String::from_utf8(body.to_vec()).expect("utf-8");
+    (res.status(), content_type, text)
 }
 
 /// The value of the sample written exactly as `series` (name and labels, in label order) in

@@ -11,29 +11,13 @@ use fnt::config::ServeConfig;
 use fnt::engine::Engines;
 
 use crate::helpers::{
-    Act, ScriptedEngine, TestApp, TestDir, metric, novel_pdf, spawn_app, spawn_app_in,
+    Act, ScriptedEngine, TestApp, TestDir, get_text, metric, novel_pdf, spawn_app, spawn_app_in,
     spawn_app_with, test_config,
 };
 use crate::ws_client::WsClient;
 
 async fn scrape_at(base: &str) -> (StatusCode, String, String) {
-    let mut res = awc::Client::default()
-        .get(format!("{base}/metrics"))
-        .send()
-        .await
-        .expect("scrape");
-    let content_type = res
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    let body = res.body().limit(4 << 20).await.expect("metrics body");
-    (
-        res.status(),
-        content_type,
-        String::from_utf8(body.to_vec()).expect("utf-8"),
-    )
+    get_text(&format!("{base}/metrics")).await
 }
 
 async fn scrape(app: &TestApp) -> String {
