@@ -70,7 +70,7 @@ pub async fn observe(
         tracing::info!(%method, %path, status, ms, "request");
     }
     if let Some(metrics) = metrics {
-        metrics.http_request(&method, &route, status, took);
+        metrics.http_request(method_label(&method), &route, status, took);
     }
     result.map(|mut res| {
         if let Ok(value) = HeaderValue::from_str(&id) {
@@ -82,6 +82,15 @@ pub async fn observe(
         }
         res
     })
+}
+
+/// HTTP allows any token as a method; a label per made-up method would let a client grow the
+/// metrics without bound.
+fn method_label(method: &str) -> &str {
+    match method {
+        "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS" => method,
+        _ => "OTHER",
+    }
 }
 
 /// Inside `/jobs/{id}` and `/history/{id}`: names the job or history entry on the request's

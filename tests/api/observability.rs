@@ -99,7 +99,19 @@ async fn unknown_paths_share_one_route_label() {
         let (status, body) = app.get(path).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
     }
+    // Made-up methods share one label too.
+    for method in ["BREW", "WHEN"] {
+        let method = Method::from_bytes(method.as_bytes()).expect("a method token");
+        let res = app
+            .request(method, "/healthz")
+            .send()
+            .await
+            .expect("response");
+        assert!(res.status().is_client_error(), "{}", res.status());
+    }
     let text = scrape(&app).await;
+    assert!(!text.contains("BREW") && !text.contains("WHEN"), "{text}");
+    assert!(text.contains(r#"method="OTHER""#), "{text}");
     assert!(
         metric(
             &text,
