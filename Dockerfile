@@ -12,11 +12,12 @@ WORKDIR /app
 # never built; they only have to exist). Auto-discovered targets (examples/, tests/*.rs) are
 # simply absent and so ignored.
 COPY Cargo.toml Cargo.lock ./
-RUN mkdir -p src tests/api tests/api_pg \
+RUN mkdir -p src tests/api tests/api_pg benches \
  && echo 'fn main() {}' > src/main.rs \
  && : > src/lib.rs \
- && echo 'fn main() {}' > tests/api/main.rs \
- && echo 'fn main() {}' > tests/api_pg/main.rs \
+ && for target in tests/api/main.rs tests/api_pg/main.rs benches/upload.rs \
+      benches/end_to_end.rs benches/fanout.rs benches/instances.rs benches/memory.rs \
+      benches/extract.rs; do echo 'fn main() {}' > "$target"; done \
  && cargo build --release --locked --bin fnt \
  && rm -rf src
 

@@ -331,6 +331,45 @@ fn dependencies_are_built_in_their_own_layer_before_the_sources_are_copied() {
     }
 }
 
+/// Cargo refuses a manifest whose declared targets are missing, so the dependency layer must
+/// stand in for every `[[test]]` and `[[bench]]` that Cargo.toml declares.
+#[test]
+fn the_dependency_layer_stubs_every_declared_target() {
+    let docker = Dockerfile::load();
+    let copy_src = docker
+        .instructions
+        .iter()
+        .position(|i| is_copy_of(i, "src"))
+        .expect("the Dockerfile never copies src/");
+    let deps = docker.instructions[..copy_src]
+        .iter()
+        .find(|i| i.keyword == "RUN" && i.args.contains("cargo build"))
+        .expect("a dependency build");
+    let manifest: toml::Table = read("Cargo.toml").parse().expect("Cargo.toml parses");
+    for (kind, dir) in [("test", "tests"), ("bench", "benches")] {
+        for target in manifest
+            .get(kind)
+            .and_then(toml::Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let name = target["name"].as_str().expect("a target name");
+            let default = format!("{dir}/{name}.rs");
+            let path = target
+                .get("path")
+                .and_then(toml::Value::as_str)
+                .unwrap_or(&default);
+            assert!(
+                deps.args
+                    .split_whitespace()
+                    .any(|word| word.trim_matches([';', '"', '\'']) == path),
+                "the dependency layer (line {}) does not stand in for {kind} `{name}` at {path}",
+                deps.line
+            );
+        }
+    }
+}
+
 #[test]
 fn the_runtime_stage_is_small_and_unprivileged() {
     let docker = Dockerfile::load();
