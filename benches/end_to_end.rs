@@ -31,8 +31,8 @@ async fn main() -> anyhow::Result<()> {
     })
     .await?;
 
-    println!("| pages | chunks | P | L | ideal | measured | ratio |");
-    println!("|---|---|---|---|---|---|---|");
+    println!("| pages | chunks | P | L | ideal | measured | ratio | of which until claimed |");
+    println!("|---|---|---|---|---|---|---|---|");
     for pages in books {
         let dir = tempfile::tempdir()?;
         let mut core = Config {
@@ -70,14 +70,17 @@ async fn main() -> anyhow::Result<()> {
         anyhow::ensure!(job["status"] == "completed", "{job}");
         let finished: DateTime<Utc> = serde_json::from_value(job["finished_at"].clone())?;
         let measured = (finished - sent_at).to_std()?;
+        let started: DateTime<Utc> = serde_json::from_value(job["started_at"].clone())?;
+        let until_claimed = (started - sent_at).to_std()?;
         let chunks = job["total_chunks"].as_u64().unwrap_or(0);
         let parallelism = u64::from(parallelism_for(pages as u32));
         let ideal = Duration::from_millis(chunks.div_ceil(parallelism) * latency_ms);
         println!(
-            "| {pages} | {chunks} | {parallelism} | {latency_ms} ms | {:.2} s | {:.2} s | {:.3} |",
+            "| {pages} | {chunks} | {parallelism} | {latency_ms} ms | {:.2} s | {:.2} s | {:.3} | {:.0} ms |",
             ideal.as_secs_f64(),
             measured.as_secs_f64(),
-            measured.as_secs_f64() / ideal.as_secs_f64()
+            measured.as_secs_f64() / ideal.as_secs_f64(),
+            until_claimed.as_secs_f64() * 1000.0
         );
         handle.stop(false).await;
     }
