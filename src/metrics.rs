@@ -155,7 +155,7 @@ const SECONDS_JOBS: &[f64] = &[
 
 pub struct Metrics {
     registry: Registry,
-    /// Every family registered, including label sets with no sample yet (which `gather`
+    /// Every family registered, sorted, including those with no sample yet (which `gather`
     /// leaves out).
     declared: Vec<String>,
     /// Prices by model, to turn tokens into dollars.
@@ -203,7 +203,7 @@ impl Metrics {
         prices: impl IntoIterator<Item = (String, Price)>,
     ) -> Result<Self, prometheus::Error> {
         let registry = Registry::new();
-        let metrics = Self {
+        let mut metrics = Self {
             prices: prices.into_iter().collect(),
             jobs: IntGaugeVec::new(
                 opts("fnt_jobs", "Jobs in the database by status."),
@@ -358,14 +358,23 @@ impl Metrics {
             registry,
             declared: Vec::new(),
         };
-        let mut metrics = metrics;
         metrics.register_all()?;
         metrics.zero_known_series();
         Ok(metrics)
     }
 
     fn register_all(&mut self) -> Result<(), prometheus::Error> {
-        let collectors: Vec<Box<dyn prometheus::core::Collector>> = vec![
+        let build = IntGaugeVec::new(
+            opts(
+                "fnt_build_info",
+                "Always 1; the running version is in the label.",
+            ),
+            &["version"],
+        )?;
+        build.with_label_values(&[env!("CARGO_PKG_VERSION")]).set(1);
+        #[allow(unused_mut, reason = "only Linux adds the process metrics")]
+        let mut collectors: Vec<Box<dyn prometheus::core::Collector>> = vec![
+            Box::new(build),
             Box::new(self.jobs.clone()),
             Box::new(self.queue_depth.clone()),
             Box::new(self.queue_oldest_seconds.clone()),
@@ -392,25 +401,18 @@ impl Metrics {
             Box::new(self.http_requests.clone()),
             Box::new(self.http_duration.clone()),
         ];
+        // Linux only; elsewhere the process metrics are simply absent.
+        #[cfg(target_os = "linux")]
+        collectors.push(Box::new(
+            prometheus::process_collector::ProcessCollector::for_self(),
+        ));
         for collector in collectors {
             self.declared
                 .extend(collector.desc().iter().map(|desc| desc.fq_name.clone()));
             self.registry.register(collector)?;
         }
-        let build = IntGaugeVec::new(
-            opts(
-                "fnt_build_info",
-                "Always 1; the running version is in the label.",
-            ),
-            &["version"],
-        )?;
-        build.with_label_values(&[env!("CARGO_PKG_VERSION")]).set(1);
-        self.registry.register(Box::new(build))?;
-        // Linux only; elsewhere the process metrics are simply absent.
-        #[cfg(target_os = "linux")]
-        self.registry.register(Box::new(
-            prometheus::process_collector::ProcessCollector::for_self(),
-        ))?;
+        self.declared.sort();
+        self.declared.dedup();
         Ok(())
     }
 
@@ -540,17 +542,8 @@ impl Metrics {
 
     /// The name of every metric family this service exports, samples or not yet (histograms
     /// by their base name).
-    pub fn names(&self) -> Vec<String> {
-        let mut names: Vec<String> = self
-            .registry
-            .gather()
-            .iter()
-            .map(|family| family.name().to_owned())
-            .chain(self.declared.iter().cloned())
-            .collect();
-        names.sort();
-        names.dedup();
-        names
+    pub fn names(&self) -> &[String] {
+        &self.declared
     }
 }
 

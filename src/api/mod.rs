@@ -60,7 +60,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .service(resource("/jobs/estimate").route(web::post().to(jobs::estimate::estimate_job)))
             .service(
                 web::scope("/jobs/{id}")
-                    .wrap(from_fn(observe::name_resource))
+                    .wrap(from_fn(observe::name_job))
                     .service(resource("").route(web::get().to(jobs::get::get_job)))
                     .service(resource("/cancel").route(web::post().to(jobs::cancel::cancel_job)))
                     .service(resource("/result").route(web::get().to(jobs::result::job_result)))
@@ -77,7 +77,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .service(resource("/history").route(web::get().to(history::list::list_history)))
             .service(
                 web::scope("/history/{id}")
-                    .wrap(from_fn(observe::name_resource))
+                    .wrap(from_fn(observe::name_history_entry))
                     .service(
                         resource("")
                             .route(web::get().to(history::get::get_history))

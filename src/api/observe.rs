@@ -93,21 +93,29 @@ fn method_label(method: &str) -> &str {
     }
 }
 
-/// Inside `/jobs/{id}` and `/history/{id}`: names the job or history entry on the request's
-/// span, so every line the handler logs carries it.
-pub async fn name_resource(
+/// Inside `/jobs/{id}`: names the job on the request's span, so every line the handler logs
+/// carries it.
+pub async fn name_job(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    record_id(&req, "job_id");
+    next.call(req).await
+}
+
+/// Inside `/history/{id}`: the same for the history entry.
+pub async fn name_history_entry(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    record_id(&req, "history_id");
+    next.call(req).await
+}
+
+fn record_id(req: &ServiceRequest, field: &str) {
     if let Some(id) = req.match_info().get("id") {
-        let field = if req.path().contains("/history/") {
-            "history_id"
-        } else {
-            "job_id"
-        };
         // Ids are UUIDs; anything longer is not worth a log line's space.
         let id: String = id.chars().take(64).collect();
         tracing::Span::current().record(field, id.as_str());
     }
-    next.call(req).await
 }

@@ -461,7 +461,7 @@ async fn the_dashboard_and_alerts_query_only_what_the_service_exports() {
     let job = app.submit(&novel_pdf(3), &[]).await;
     app.wait_until_finished(&job).await;
     let rendered = families(&scrape(&app).await);
-    let exported: BTreeSet<String> = app.core.metrics.names().into_iter().collect();
+    let exported: BTreeSet<String> = app.core.metrics.names().iter().cloned().collect();
     assert!(
         rendered.is_subset(&exported),
         "{rendered:?} vs {exported:?}"
