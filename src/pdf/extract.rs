@@ -15,6 +15,9 @@ use std::collections::HashSet;
 use lopdf::{Dictionary, Document, Object, ObjectId, Stream};
 use pdf_extract::{MediaBox, OutputDev, OutputError, Transform};
 
+use super::fonts::FontCache;
+use super::interpret;
+
 /// One visual line of text as drawn on the page.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RawLine {
@@ -62,7 +65,7 @@ pub fn extract_page(doc: &Document, page_number: u32) -> Result<RawPage, Extract
         page: page_number,
         page_count: pages.len(),
     })?;
-    extract_known_page(doc, page_number, page_id)
+    extract_known_page(doc, page_number, page_id, &mut FontCache::default())
 }
 
 /// Pages below which one thread does it all: starting threads would cost more than it saves.
@@ -85,8 +88,9 @@ pub fn extract_pages(doc: &Document) -> Result<Vec<RawPage>, ExtractError> {
         .min(pages.len() / PAGES_PER_THREAD)
         .max(1);
     let extract_run = |run: &[(u32, ObjectId)]| -> Result<Vec<RawPage>, ExtractError> {
+        let mut fonts = FontCache::default();
         run.iter()
-            .map(|&(number, id)| extract_known_page(doc, number, id))
+            .map(|&(number, id)| extract_known_page(doc, number, id, &mut fonts))
             .collect()
     };
     if threads == 1 {
@@ -122,7 +126,22 @@ fn check_not_encrypted(doc: &Document) -> Result<(), ExtractError> {
     Ok(())
 }
 
+/// Reads a page with our own reader and its document-wide font cache, or, when the page
+/// uses something only pdf-extract handles, with pdf-extract.
 fn extract_known_page(
+    doc: &Document,
+    page_number: u32,
+    page_id: ObjectId,
+    fonts: &mut FontCache,
+) -> Result<RawPage, ExtractError> {
+    let mut collector = LineCollector::default();
+    if interpret::read_page(doc, page_number, page_id, fonts, &mut collector).is_ok() {
+        return Ok(collector.into_page(page_number));
+    }
+    with_pdf_extract(doc, page_number, page_id)
+}
+
+pub(super) fn with_pdf_extract(
     doc: &Document,
     page_number: u32,
     page_id: ObjectId,
@@ -136,17 +155,12 @@ fn extract_known_page(
         page: page_number,
         message: e.to_string(),
     })?;
-    Ok(RawPage {
-        number: page_number,
-        width: collector.width as f32,
-        height: collector.height as f32,
-        lines: collector.lines,
-    })
+    Ok(collector.into_page(page_number))
 }
 
 /// Collects glyphs into lines as pdf-extract reports them.
 #[derive(Default)]
-struct LineCollector {
+pub(super) struct LineCollector {
     left: f64,
     top: f64,
     width: f64,
@@ -166,6 +180,15 @@ struct LineInProgress {
 }
 
 impl LineCollector {
+    pub(super) fn into_page(self, number: u32) -> RawPage {
+        RawPage {
+            number,
+            width: self.width as f32,
+            height: self.height as f32,
+            lines: self.lines,
+        }
+    }
+
     fn finish_line(&mut self) {
         let Some(line) = self.current.take() else {
             return;

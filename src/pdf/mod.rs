@@ -3,8 +3,11 @@
 pub mod clean;
 mod decode;
 pub mod extract;
+mod fonts;
+pub(crate) mod glyphs;
 #[cfg(test)]
 mod hostile_tests;
+mod interpret;
 mod lex;
 pub mod limits;
 pub mod pages;
