@@ -26,7 +26,7 @@ impl Db {
         output: String,
     ) -> Result<(), DbError> {
         let (key, engine) = (key.to_owned(), engine.to_owned());
-        on_conn!(self, |conn| {
+        in_transaction!(self, |conn| {
             diesel::insert_into(llm_cache::table)
                 .values((
                     llm_cache::key.eq(&key),

@@ -101,7 +101,7 @@ impl Db {
     /// Stores a fresh grant. Google sends a refresh token only on some consents; without one,
     /// the one already stored is kept.
     pub async fn save_google_account(&self, account: GoogleAccountRow) -> Result<(), DbError> {
-        on_conn!(self, |conn| {
+        in_transaction!(self, |conn| {
             let upsert = diesel::insert_into(google_accounts::table)
                 .values(&account)
                 .on_conflict(google_accounts::user_id)
@@ -134,7 +134,7 @@ impl Db {
         expires_at: i64,
     ) -> Result<(), DbError> {
         let (user, token) = (user.to_owned(), access_token.to_owned());
-        on_conn!(self, |conn| {
+        in_transaction!(self, |conn| {
             diesel::update(google_accounts::table.filter(google_accounts::user_id.eq(&user)))
                 .set((
                     google_accounts::access_token.eq(&token),
@@ -150,7 +150,7 @@ impl Db {
     /// Google refused the refresh token: the user must consent again before the next export.
     pub async fn mark_google_reconnect(&self, user: &str) -> Result<(), DbError> {
         let user = user.to_owned();
-        on_conn!(self, |conn| {
+        in_transaction!(self, |conn| {
             diesel::update(google_accounts::table.filter(google_accounts::user_id.eq(&user)))
                 .set(google_accounts::needs_reconnect.eq(true))
                 .execute(conn)

@@ -257,7 +257,7 @@ impl Db {
             spreadsheet_id.to_owned(),
             url.to_owned(),
         );
-        on_conn!(self, |conn| {
+        in_transaction!(self, |conn| {
             let changed = diesel::update(
                 history::table
                     .filter(history::id.eq(&id))

@@ -388,7 +388,7 @@ impl Db {
         lease_ms: i64,
     ) -> Result<bool, DbError> {
         let (id, worker) = (id.to_owned(), worker.to_owned());
-        on_conn!(self, |conn| {
+        in_transaction!(self, |conn| {
             let changed = diesel::update(held_by(&id, &worker))
                 .set(jobs::lease_expires_at.eq(now_ms() + lease_ms))
                 .execute(conn)

@@ -7,6 +7,8 @@
 //! pooled connection (which, on SQLite, would hold the write lock for everyone).
 
 /// Runs `$body` with `$conn` bound to a pooled connection of whichever backend is configured.
+/// For reads: anything that writes goes through `in_transaction!`, which takes SQLite's
+/// writers in turn.
 macro_rules! on_conn {
     ($db:expr, |$conn:ident| $body:block) => {{
         let pool = $db.pool.clone();
@@ -30,13 +32,16 @@ macro_rules! on_conn {
 
 /// Like `on_conn!`, inside one write transaction (`BEGIN IMMEDIATE` on SQLite, so two
 /// writers queue on the lock up front instead of failing when a read turns into a write;
-/// PostgreSQL's default isolation elsewhere).
+/// PostgreSQL's default isolation elsewhere). On SQLite the writers of this process first take
+/// their turn on `Db::writers`.
 macro_rules! in_transaction {
     ($db:expr, |$conn:ident| $body:block) => {{
         let pool = $db.pool.clone();
+        let writers = std::sync::Arc::clone(&$db.writers);
         $db.detach(async move {
             match pool {
                 $crate::db::Pool::Sqlite(pool) => {
+                    let _turn = writers.lock().await;
                     let mut guard = pool.get().await?;
                     guard
                         .immediate_transaction(
@@ -179,6 +184,10 @@ pub struct Db {
     events: broadcast::Sender<EventFeed>,
     /// A job became claimable (queued, re-queued or released), here or on another instance.
     jobs_ready: broadcast::Sender<()>,
+    /// SQLite writes one transaction at a time. Writers of this process wait their turn here,
+    /// in order, and are woken the moment the previous one commits; left to SQLite's busy
+    /// handler they would sleep and poll, for up to 100 ms a round under load.
+    writers: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// Live events buffered per listener; one that falls further behind replays from the table.
@@ -268,12 +277,24 @@ impl Db {
                     .boxed()
                 });
                 let manager = AsyncDieselConnectionManager::new_with_config(path, config);
-                Pool::Sqlite(
-                    DeadPool::builder(manager)
-                        .max_size(max_connections.max(1))
-                        .build()
-                        .map_err(|e| DbError::Pool(e.to_string()))?,
-                )
+                let pool = DeadPool::builder(manager)
+                    .max_size(max_connections.max(1))
+                    .build()
+                    .map_err(|e| DbError::Pool(e.to_string()))?;
+                let weak = pool.weak();
+                runtime.spawn(async move {
+                    let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+                    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                    loop {
+                        tick.tick().await;
+                        // Ends with the pool, that is with the last handle on the database.
+                        let Some(pool) = weak.upgrade() else {
+                            return;
+                        };
+                        checkpoint_sqlite(&pool).await;
+                    }
+                });
+                Pool::Sqlite(pool)
             }
             DatabaseUrl::Postgres(url) => {
                 let migrate_url = url.clone();
@@ -307,6 +328,7 @@ impl Db {
             runtime: Arc::new(DbRuntime(Some(runtime))),
             events,
             jobs_ready,
+            writers: Arc::new(tokio::sync::Mutex::new(())),
         };
         db.ping().await?;
         Ok(db)
@@ -353,8 +375,27 @@ impl Db {
 // busy_timeout first: it makes every later statement (the journal-mode switch included) queue
 // behind another connection's lock instead of failing at once. WAL lets readers proceed while a
 // writer commits; foreign keys are off by default in SQLite and the schema relies on cascades.
+// Checkpoints: by default the commit that takes the WAL past 1,000 pages copies it into the
+// database and syncs it, 10-20 ms spent inside a job's transaction (the one storing a book's
+// sentences, often) before its progress event can go out. `checkpoint_sqlite` does that work
+// in the background instead; the much higher automatic threshold only bounds the WAL should
+// it fall behind.
 const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 15000; PRAGMA journal_mode = WAL; \
-     PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;";
+     PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 20000;";
+
+/// How often the background checkpoint runs.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Copies committed WAL pages into the database file, without waiting for readers or
+/// writers (PASSIVE).
+async fn checkpoint_sqlite(pool: &DeadPool<SqliteConn>) {
+    let Ok(mut conn) = pool.get().await else {
+        return;
+    };
+    if let Err(e) = conn.batch_execute("PRAGMA wal_checkpoint(PASSIVE)").await {
+        tracing::debug!(error = %e, "WAL checkpoint failed; the next one retries");
+    }
+}
 
 fn migrate_sqlite(path: &str) -> Result<(), DbError> {
     let mut conn = SqliteConnection::establish(path)
@@ -502,6 +543,112 @@ pub fn now_ms() -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn sqlite_checkpoints_in_the_background_not_in_commits() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::connect(&DatabaseUrl::sqlite_in(dir.path()), 2)
+            .await
+            .unwrap();
+        let file = dir.path().join("fnt.sqlite3");
+        let before = std::fs::metadata(&file).unwrap().len();
+        // About 5 MB in one commit: past the 1,000 pages at which SQLite would checkpoint
+        // inside it by default.
+        let threshold: i64 = on_conn!(db, |conn| {
+            conn.batch_execute(
+                "CREATE TABLE bulk(x BLOB); \
+                 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 600) \
+                 INSERT INTO bulk SELECT randomblob(8192) FROM n;",
+            )
+            .await?;
+            #[derive(diesel::QueryableByName)]
+            struct Setting {
+                #[diesel(sql_type = diesel::sql_types::BigInt)]
+                wal_autocheckpoint: i64,
+            }
+            let setting: Setting = diesel_async::RunQueryDsl::get_result(
+                diesel::sql_query("PRAGMA wal_autocheckpoint"),
+                conn,
+            )
+            .await?;
+            Ok::<_, DbError>(setting.wal_autocheckpoint)
+        })
+        .unwrap();
+        assert_eq!(threshold, 20_000);
+        // The background checkpoint moves the pages into the database file.
+        let mut grown = 0;
+        for _ in 0..100 {
+            grown = std::fs::metadata(&file).unwrap().len() - before;
+            if grown > 4_000_000 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert!(grown > 4_000_000, "the database file grew by {grown} bytes");
+    }
+
+    #[tokio::test]
+    async fn sqlite_writers_take_turns_in_the_order_they_came() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::connect(&DatabaseUrl::sqlite_in(dir.path()), 8)
+            .await
+            .unwrap();
+        on_conn!(db, |conn| {
+            conn.batch_execute("CREATE TABLE turns(name TEXT)").await?;
+            Ok::<_, DbError>(())
+        })
+        .unwrap();
+        let insert = |db: Db, name: &'static str| async move {
+            in_transaction!(db, |conn| {
+                conn.batch_execute(&format!("INSERT INTO turns VALUES ('{name}')"))
+                    .await?;
+                Ok::<_, DbError>(())
+            })
+        };
+        // The first writer holds SQLite's write lock until told to commit. Left to SQLite's
+        // busy handler, the writers queued behind it would each wake on their own backoff
+        // schedule, and the last to come would be first to retry.
+        let (held_tx, held) = tokio::sync::oneshot::channel::<()>();
+        let (release, hold) = tokio::sync::oneshot::channel::<()>();
+        let first = tokio::spawn({
+            let db = db.clone();
+            async move {
+                in_transaction!(db, |conn| {
+                    conn.batch_execute("INSERT INTO turns VALUES ('a')").await?;
+                    let _ = held_tx.send(());
+                    let _ = hold.await;
+                    Ok::<_, DbError>(())
+                })
+            }
+        });
+        held.await.unwrap();
+        let mut waiting = Vec::new();
+        for name in ["b", "c", "d", "e"] {
+            waiting.push(tokio::spawn(insert(db.clone(), name)));
+            // Let each arrive before the next.
+            tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+        }
+        release.send(()).unwrap();
+        first.await.unwrap().unwrap();
+        for writer in waiting {
+            writer.await.unwrap().unwrap();
+        }
+        let order: Vec<String> = on_conn!(db, |conn| {
+            #[derive(diesel::QueryableByName)]
+            struct Turn {
+                #[diesel(sql_type = diesel::sql_types::Text)]
+                name: String,
+            }
+            let turns: Vec<Turn> = diesel_async::RunQueryDsl::load(
+                diesel::sql_query("SELECT name FROM turns ORDER BY rowid"),
+                conn,
+            )
+            .await?;
+            Ok::<_, DbError>(turns.into_iter().map(|t| t.name).collect())
+        })
+        .unwrap();
+        assert_eq!(order, ["a", "b", "c", "d", "e"]);
+    }
 
     #[test]
     fn database_urls_are_parsed() {

@@ -21,7 +21,7 @@ pub enum Rotation {
 
 impl Db {
     pub async fn insert_session(&self, session: SessionRow) -> Result<(), DbError> {
-        on_conn!(self, |conn| {
+        in_transaction!(self, |conn| {
             diesel::insert_into(sessions::table)
                 .values(&session)
                 .execute(conn)
@@ -86,7 +86,7 @@ impl Db {
 
     pub async fn revoke_session(&self, id: &str) -> Result<(), DbError> {
         let id = id.to_owned();
-        on_conn!(self, |conn| {
+        in_transaction!(self, |conn| {
             diesel::update(
                 sessions::table
                     .filter(sessions::id.eq(&id))
@@ -103,7 +103,7 @@ impl Db {
     /// first instance to ask decides, the others read its value).
     pub async fn server_key(&self, name: &str, fresh: &str) -> Result<String, DbError> {
         let (name, fresh) = (name.to_owned(), fresh.to_owned());
-        on_conn!(self, |conn| {
+        in_transaction!(self, |conn| {
             diesel::insert_into(server_keys::table)
                 .values((
                     server_keys::name.eq(&name),

@@ -42,7 +42,7 @@ impl Db {
             JobStatus::Failed.as_str(),
             JobStatus::Cancelled.as_str(),
         ];
-        on_conn!(self, |conn| {
+        in_transaction!(self, |conn| {
             let cutoff = now_ms().saturating_sub(retention_ms);
             let expired = jobs::table
                 .filter(jobs::status.eq_any(ended))

@@ -22,7 +22,7 @@ impl Db {
 
     pub async fn save_settings(&self, user: &str, settings_json: &str) -> Result<(), DbError> {
         let (user, json) = (user.to_owned(), settings_json.to_owned());
-        on_conn!(self, |conn| {
+        in_transaction!(self, |conn| {
             let now = now_ms();
             diesel::insert_into(user_settings::table)
                 .values((

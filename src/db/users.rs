@@ -10,7 +10,7 @@ use super::{Db, DbError};
 impl Db {
     /// Stores a new user; `Ok(false)` if the email is taken.
     pub async fn insert_user(&self, user: NewUser) -> Result<bool, DbError> {
-        on_conn!(self, |conn| {
+        in_transaction!(self, |conn| {
             let inserted = diesel::insert_into(users::table)
                 .values(&user)
                 .on_conflict_do_nothing()
@@ -47,7 +47,7 @@ impl Db {
     /// Sets a user's role; `false` if there is no such user.
     pub async fn set_role(&self, email: &str, role: &str) -> Result<bool, DbError> {
         let (email, role) = (email.to_owned(), role.to_owned());
-        on_conn!(self, |conn| {
+        in_transaction!(self, |conn| {
             let changed = diesel::update(users::table.filter(users::email.eq(&email)))
                 .set(users::role.eq(&role))
                 .execute(conn)
