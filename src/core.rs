@@ -141,3 +141,30 @@ async fn remove_stale_parts(dir: &std::path::Path) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::background::{JOB_NICE, current_nice};
+
+    #[actix_web::test]
+    async fn job_work_runs_at_a_lower_priority_than_requests() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config {
+            data_dir: dir.path().to_owned(),
+            ..Config::default()
+        };
+        let engines = Engines::from_config(&config).unwrap();
+        let core = Core::start(config, engines).await.unwrap();
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        // What a chunk does: runs on the supervisor's arbiter and hands CPU work to a
+        // blocking thread.
+        core.arbiter.spawn(async move {
+            let blocking = tokio::task::spawn_blocking(current_nice).await.unwrap();
+            let _ = tx.send((current_nice(), blocking));
+        });
+        let base = current_nice();
+        assert_eq!(rx.await.unwrap(), (JOB_NICE.max(base), JOB_NICE.max(base)));
+        assert_eq!(current_nice(), base);
+    }
+}

@@ -81,9 +81,11 @@ impl JobSupervisor {
         }
     }
 
-    /// Starts the supervisor on an arbiter of its own, where its job and chunk actors run too.
+    /// Starts the supervisor on an arbiter of its own, where its job and chunk actors run too,
+    /// at the lower priority of job work (the blocking threads it starts inherit it).
     pub fn start_on_own_arbiter(deps: Arc<Deps>) -> (Addr<Self>, Arbiter) {
         let arbiter = Arbiter::new();
+        arbiter.spawn_fn(crate::background::run_as_job_thread);
         let addr = Self::start_in_arbiter(&arbiter.handle(), move |_| Self::new(deps));
         (addr, arbiter)
     }
