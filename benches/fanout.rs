@@ -21,6 +21,7 @@ use serde_json::{Value, json};
 mod common;
 
 use common::{Server, book, proc_kb, upload, wait_finished};
+use fnt::fake_gemini::{FakeGemini, FakeGeminiArgs};
 
 type Socket = Framed<BoxedSocket, Codec>;
 
@@ -32,14 +33,30 @@ async fn main() -> anyhow::Result<()> {
         .and_then(|n| n.parse().ok())
         .unwrap_or(1000);
     let dir = tempfile::tempdir()?;
-    let server = Server::start(dir.path(), &[("FNT_MAX_RUNNING_JOBS", "1".into())]).await?;
+    // Gemini that never answers in time: a job on it holds the server's one job slot until it
+    // is cancelled, so that the measured job starts only once every socket follows it.
+    let stall = FakeGemini::start(FakeGeminiArgs {
+        bind: "127.0.0.1:0".parse()?,
+        latency_ms: "600000".parse().map_err(anyhow::Error::msg)?,
+        ..FakeGeminiArgs::default()
+    })
+    .await?;
+    let server = Server::start(
+        dir.path(),
+        &[
+            ("FNT_MAX_RUNNING_JOBS", "1".into()),
+            ("GEMINI_API_KEY", "fake-key".into()),
+            ("FNT_GEMINI_BASE_URL", stall.base_url()),
+        ],
+    )
+    .await?;
     let base = server.addr.clone();
     let http = awc::Client::builder()
         .timeout(Duration::from_secs(120))
         .finish();
 
     // A small finished job to subscribe to while measuring memory.
-    let small = upload(&http, &base, &book(6, None), &[]).await?;
+    let small = upload(&http, &base, &book(6, None), &[("engine", "local")]).await?;
     wait_finished(&http, &base, &small).await?;
     let before = proc_kb(server.pid(), "VmRSS")?;
 
@@ -87,16 +104,16 @@ async fn connect(client: &awc::Client, base: &str) -> anyhow::Result<Socket> {
     Ok(socket)
 }
 
-/// Runs a 300-page job behind a 500-page one (the server runs one job at a time), so that
-/// every socket is subscribed before the measured job starts; returns the latency of each
+/// Runs a 300-page job queued behind a job stalled on Gemini (the server runs one job at a
+/// time), which is cancelled once every socket is subscribed; returns the latency of each
 /// delivery in microseconds, and the events each socket got.
 async fn follow(
     http: &awc::Client,
     base: &str,
     socks: &mut Vec<Socket>,
 ) -> anyhow::Result<(Vec<i64>, usize)> {
-    let first = upload(http, base, &book(500, None), &[]).await?;
-    let measured = upload(http, base, &book(300, None), &[]).await?;
+    let blocker = upload(http, base, &book(6, None), &[("engine", "gemini")]).await?;
+    let measured = upload(http, base, &book(300, None), &[("engine", "local")]).await?;
     for socket in socks.iter_mut() {
         subscribe(socket, &measured).await?;
     }
@@ -135,11 +152,21 @@ async fn follow(
             socket
         }));
     }
+    let cancelled = http
+        .post(format!("http://{base}/api/v1/jobs/{blocker}/cancel"))
+        .send()
+        .await
+        .map_err(|e| anyhow::anyhow!("cancel: {e}"))?;
+    anyhow::ensure!(
+        cancelled.status().is_success(),
+        "cancel: {}",
+        cancelled.status()
+    );
     let count = readers.len().max(1);
     for reader in readers {
         socks.push(reader.await?);
     }
-    wait_finished(http, base, &first).await?;
+    wait_finished(http, base, &measured).await?;
     let latencies = latencies.take();
     let per_socket = latencies.len() / count;
     Ok((latencies, per_socket))
