@@ -502,7 +502,7 @@ fn empty_form() -> Stream {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use std::panic::{AssertUnwindSafe, catch_unwind};
 
     use lopdf::dictionary;
@@ -584,7 +584,11 @@ mod tests {
     }
 
     /// A one-page document; `media_box` goes on the page tree root, as it may.
-    fn one_page(content: &[u8], resources: Dictionary, media_box: [i64; 4]) -> Document {
+    pub(in crate::pdf) fn one_page(
+        content: &[u8],
+        resources: Dictionary,
+        media_box: [i64; 4],
+    ) -> Document {
         let mut doc = Document::with_version("1.5");
         let pages_id = doc.new_object_id();
         let content_id = doc.add_object(Stream::new(Dictionary::new(), content.to_vec()));

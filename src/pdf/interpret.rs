@@ -304,6 +304,7 @@ mod tests {
     use lopdf::{Stream, dictionary};
 
     use super::*;
+    use crate::pdf::extract::tests::one_page;
     use crate::pdf::extract::{RawPage, extract_page, with_pdf_extract};
     use crate::pdf::glyphs::WINANSI_GLYPHS;
     use crate::testkit::novel;
@@ -356,28 +357,11 @@ mod tests {
         }
         // pdf-extract does not show text set with ', so each line is also set with Tj.
         let content = content.replace("' ", "Tj T* ");
-        let mut doc = Document::with_version("1.5");
-        let pages_id = doc.new_object_id();
-        let content_id = doc.add_object(Stream::new(Dictionary::new(), content.into_bytes()));
-        let font_id = doc.add_object(font);
-        let page_id = doc.add_object(dictionary! {
-            "Type" => "Page",
-            "Parent" => pages_id,
-            "Contents" => content_id,
-            "Resources" => dictionary! { "Font" => dictionary! { "F1" => font_id } },
-        });
-        doc.objects.insert(
-            pages_id,
-            Object::Dictionary(dictionary! {
-                "Type" => "Pages",
-                "Kids" => vec![Object::Reference(page_id)],
-                "Count" => 1,
-                "MediaBox" => vec![0.into(), 0.into(), 595.into(), 3000.into()],
-            }),
-        );
-        let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
-        doc.trailer.set("Root", catalog);
-        doc
+        one_page(
+            content.as_bytes(),
+            dictionary! { "Font" => dictionary! { "F1" => font } },
+            [0, 0, 595, 3000],
+        )
     }
 
     fn font(encoding: Object) -> Dictionary {
@@ -436,9 +420,13 @@ mod tests {
 
     #[test]
     fn what_it_does_not_handle_goes_to_pdf_extract_whole() {
-        let mut doc = every_code(font(Object::Name(b"WinAnsiEncoding".to_vec())));
         // A form draws part of the text: our reader gives up on the page, and the page read
         // through extract_page is pdf-extract's, form text included.
+        let mut doc = one_page(
+            b"BT /F1 10 Tf 72 700 Td (Avant) Tj ET /Fm1 Do",
+            Dictionary::new(),
+            [0, 0, 595, 842],
+        );
         let form = doc.add_object(Stream::new(
             dictionary! {
                 "Type" => "XObject",
@@ -447,18 +435,11 @@ mod tests {
             },
             b"BT /F1 10 Tf 72 600 Td (Dans la forme) Tj ET".to_vec(),
         ));
-        let content = doc.add_object(Stream::new(
-            Dictionary::new(),
-            b"BT /F1 10 Tf 72 700 Td (Avant) Tj ET /Fm1 Do".to_vec(),
-        ));
         let (_, page_id) = doc.get_pages().into_iter().next().unwrap();
-        let page = doc.get_dictionary_mut(page_id).unwrap();
-        page.set("Contents", content);
-        let font_ref = Object::Reference((3, 0));
-        page.set(
+        doc.get_dictionary_mut(page_id).unwrap().set(
             "Resources",
             dictionary! {
-                "Font" => dictionary! { "F1" => font_ref },
+                "Font" => dictionary! { "F1" => font(Object::Name(b"WinAnsiEncoding".to_vec())) },
                 "XObject" => dictionary! { "Fm1" => form },
             },
         );
