@@ -50,6 +50,9 @@ pub(crate) fn read_page(
         None => &empty,
     };
     let media_box = media_box(doc, page)?;
+    // A page with a font this reader cannot read goes to pdf-extract before its content is
+    // parsed, so that such a page costs no more than it did before this reader existed.
+    check_fonts(doc, resources, fonts)?;
     let content = doc.get_page_content(page_id).map_err(|_| Unsupported)?;
     let content = Content::decode(&content).map_err(|_| Unsupported)?;
     out.begin_page(page_number, &media_box, None)
@@ -74,6 +77,23 @@ fn inherited<'a>(doc: &'a Document, page: &'a Dictionary, key: &[u8]) -> Option<
         node = doc.get_dictionary(parent).ok()?;
     }
     None
+}
+
+/// Reads (or finds in the cache) every font the page's resources name.
+fn check_fonts(
+    doc: &Document,
+    resources: &Dictionary,
+    fonts: &mut FontCache,
+) -> Result<(), Unsupported> {
+    let Ok(group) = resources.get(b"Font") else {
+        return Ok(());
+    };
+    let group = deref(doc, group)?.as_dict().map_err(|_| Unsupported)?;
+    for (_, font) in group.iter() {
+        let font = deref(doc, font)?.as_dict().map_err(|_| Unsupported)?;
+        fonts.get(doc, font)?;
+    }
+    Ok(())
 }
 
 fn media_box(doc: &Document, page: &Dictionary) -> Result<MediaBox, Unsupported> {
@@ -457,8 +477,36 @@ mod tests {
         assert!(texts.iter().any(|t| t == "Avant"), "{texts:?}");
         assert!(texts.iter().any(|t| t == "Dans la forme"), "{texts:?}");
 
-        // A composite font: the same.
+        // A composite font among the page's resources: the page goes to pdf-extract before
+        // its content is parsed, even where the text uses only fonts this reader reads.
         let type0 = dictionary! { "Type" => "Font", "Subtype" => "Type0", "BaseFont" => "X" };
-        assert!(FontCache::default().get(&doc, &type0).is_err());
+        doc.get_dictionary_mut(page_id).unwrap().set(
+            "Resources",
+            dictionary! {
+                "Font" => dictionary! {
+                    "F1" => font(Object::Name(b"WinAnsiEncoding".to_vec())),
+                    "F2" => type0,
+                },
+            },
+        );
+        let content = doc.add_object(Stream::new(
+            Dictionary::new(),
+            b"BT /F1 10 Tf 72 700 Td (Avant) Tj ET".to_vec(),
+        ));
+        doc.get_dictionary_mut(page_id)
+            .unwrap()
+            .set("Contents", content);
+        let mut collector = crate::pdf::extract::LineCollector::default();
+        assert_eq!(
+            read_page(&doc, 1, page_id, &mut FontCache::default(), &mut collector),
+            Err(Unsupported)
+        );
+        let texts: Vec<String> = extract_page(&doc, 1)
+            .unwrap()
+            .lines
+            .into_iter()
+            .map(|l| l.text)
+            .collect();
+        assert_eq!(texts, ["Avant"]);
     }
 }
