@@ -22,10 +22,8 @@ pub(crate) struct Font {
     /// Glyph widths in thousandths of an em, by code.
     widths: [Option<f64>; 256],
     missing_width: f64,
-    /// UTF-16 unit by code, from the /Encoding (or the font type's default).
-    encoding: Option<[u16; 256]>,
-    /// From /ToUnicode, completed by /Differences names for codes it leaves out.
-    unicode: Option<HashMap<u32, String>>,
+    /// The text each code stands for, worked out once; `None` where pdf-extract would fail.
+    texts: [Option<String>; 256],
 }
 
 impl Font {
@@ -35,17 +33,28 @@ impl Font {
     }
 
     /// The text `code` stands for.
-    pub(crate) fn text(&self, code: u8) -> Result<String, Unsupported> {
-        if let Some(unicode) = &self.unicode {
-            if let Some(text) = unicode.get(&u32::from(code)) {
-                return Ok(text.clone());
-            }
-            // pdf-extract falls back to the encoding, and gives up when there is none.
-            self.encoding.as_ref().ok_or(Unsupported)?;
-        }
-        let table = self.encoding.unwrap_or_else(pdf_doc);
-        String::from_utf16(&[table[usize::from(code)]]).map_err(|_| Unsupported)
+    pub(crate) fn text(&self, code: u8) -> Result<&str, Unsupported> {
+        self.texts[usize::from(code)].as_deref().ok_or(Unsupported)
     }
+}
+
+/// What pdf-extract gives for `code`: the ToUnicode entry, else the encoding's character (the
+/// encoding, or PDFDocEncoding when there is neither a map nor an encoding).
+fn code_text(
+    code: u8,
+    unicode: Option<&HashMap<u32, String>>,
+    encoding: Option<&[u16; 256]>,
+    pdf_doc: &[u16; 256],
+) -> Option<String> {
+    if let Some(unicode) = unicode {
+        if let Some(text) = unicode.get(&u32::from(code)) {
+            return Some(text.clone());
+        }
+        // pdf-extract falls back to the encoding, and gives up when there is none.
+        encoding?;
+    }
+    let table = encoding.unwrap_or(pdf_doc);
+    String::from_utf16(&[table[usize::from(code)]]).ok()
 }
 
 /// The fonts of one document, each read the first time a page selects it.
@@ -152,11 +161,15 @@ fn read_simple_font(doc: &Document, font: &Dictionary) -> Result<Font, Unsupport
         Some(obj) => number(obj)?,
         None => 0.0,
     };
+    let pdf_doc = pdf_doc();
+    let texts = std::array::from_fn(|code| {
+        let code = u8::try_from(code).unwrap_or_default();
+        code_text(code, unicode.as_ref(), encoding.as_ref(), &pdf_doc)
+    });
     Ok(Font {
         widths,
         missing_width,
-        encoding,
-        unicode,
+        texts,
     })
 }
 

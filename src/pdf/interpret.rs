@@ -291,7 +291,7 @@ impl Reader<'_, '_> {
             }
             let text = font.text(code)?;
             self.out
-                .output_character(&trm, w0, spacing, ts.font_size, &text)
+                .output_character(&trm, w0, spacing, ts.font_size, text)
                 .map_err(|_| Unsupported)?;
             let tx = ts.horizontal_scaling * (w0 * ts.font_size + spacing);
             ts.tm = ts.tm.pre_transform(&Transform::create_translation(tx, 0.0));
