@@ -438,6 +438,18 @@ mod tests {
         assert_eq!(texts, ["Il dit :", "Bonjour.", "Puis il partit."]);
     }
 
+    /// Checks that our reader turns the page down, and returns its lines as extract_page
+    /// reads them.
+    fn read_by_pdf_extract(doc: &Document, page_id: ObjectId) -> Vec<String> {
+        let mut collector = crate::pdf::extract::LineCollector::default();
+        assert_eq!(
+            read_page(doc, 1, page_id, &mut FontCache::default(), &mut collector),
+            Err(Unsupported)
+        );
+        let page = extract_page(doc, 1).unwrap();
+        page.lines.into_iter().map(|l| l.text).collect()
+    }
+
     #[test]
     fn what_it_does_not_handle_goes_to_pdf_extract_whole() {
         // A form draws part of the text: our reader gives up on the page, and the page read
@@ -463,17 +475,7 @@ mod tests {
                 "XObject" => dictionary! { "Fm1" => form },
             },
         );
-        let mut collector = crate::pdf::extract::LineCollector::default();
-        assert_eq!(
-            read_page(&doc, 1, page_id, &mut FontCache::default(), &mut collector),
-            Err(Unsupported)
-        );
-        let texts: Vec<String> = extract_page(&doc, 1)
-            .unwrap()
-            .lines
-            .into_iter()
-            .map(|l| l.text)
-            .collect();
+        let texts = read_by_pdf_extract(&doc, page_id);
         assert!(texts.iter().any(|t| t == "Avant"), "{texts:?}");
         assert!(texts.iter().any(|t| t == "Dans la forme"), "{texts:?}");
 
@@ -496,17 +498,7 @@ mod tests {
         doc.get_dictionary_mut(page_id)
             .unwrap()
             .set("Contents", content);
-        let mut collector = crate::pdf::extract::LineCollector::default();
-        assert_eq!(
-            read_page(&doc, 1, page_id, &mut FontCache::default(), &mut collector),
-            Err(Unsupported)
-        );
-        let texts: Vec<String> = extract_page(&doc, 1)
-            .unwrap()
-            .lines
-            .into_iter()
-            .map(|l| l.text)
-            .collect();
+        let texts = read_by_pdf_extract(&doc, page_id);
         assert_eq!(texts, ["Avant"]);
     }
 }
