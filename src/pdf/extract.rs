@@ -377,7 +377,11 @@ fn without_images(doc: &Document, page_id: ObjectId) -> Option<Document> {
 }
 
 /// Looks `key` up on the page, then up the page tree, as page attributes are inherited.
-fn inherited<'a>(doc: &'a Document, page: &'a Dictionary, key: &[u8]) -> Option<&'a Object> {
+pub(super) fn inherited<'a>(
+    doc: &'a Document,
+    page: &'a Dictionary,
+    key: &[u8],
+) -> Option<&'a Object> {
     let mut node = page;
     for _ in 0..MAX_DEPTH {
         if let Ok(value) = node.get(key) {

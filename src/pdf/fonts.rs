@@ -78,7 +78,8 @@ impl FontCache {
     }
 }
 
-fn deref<'a>(doc: &'a Document, obj: &'a Object) -> Result<&'a Object, Unsupported> {
+/// `obj`, or the object it refers to.
+pub(super) fn deref<'a>(doc: &'a Document, obj: &'a Object) -> Result<&'a Object, Unsupported> {
     match obj {
         Object::Reference(id) => doc.get_object(*id).map_err(|_| Unsupported),
         other => Ok(other),
@@ -108,7 +109,7 @@ fn name<'a>(
     }
 }
 
-fn number(obj: &Object) -> Result<f64, Unsupported> {
+pub(super) fn number(obj: &Object) -> Result<f64, Unsupported> {
     match obj {
         Object::Integer(i) => Ok(*i as f64),
         Object::Real(r) => Ok(f64::from(*r)),

@@ -14,8 +14,8 @@ use lopdf::content::Content;
 use lopdf::{Dictionary, Document, Object, ObjectId};
 use pdf_extract::{MediaBox, OutputDev, Transform};
 
-use super::extract::MAX_DEPTH;
-use super::fonts::{Font, FontCache, Unsupported};
+use super::extract;
+use super::fonts::{Font, FontCache, Unsupported, deref, number};
 
 #[derive(Clone)]
 struct TextState {
@@ -67,16 +67,9 @@ pub(crate) fn read_page(
     out.end_page().map_err(|_| Unsupported)
 }
 
+/// A page attribute, looked up the page tree and resolved.
 fn inherited<'a>(doc: &'a Document, page: &'a Dictionary, key: &[u8]) -> Option<&'a Object> {
-    let mut node = page;
-    for _ in 0..MAX_DEPTH {
-        if let Ok(value) = node.get(key) {
-            return deref(doc, value).ok();
-        }
-        let parent = node.get(b"Parent").ok()?.as_reference().ok()?;
-        node = doc.get_dictionary(parent).ok()?;
-    }
-    None
+    deref(doc, extract::inherited(doc, page, key)?).ok()
 }
 
 /// Reads (or finds in the cache) every font the page's resources name.
@@ -107,21 +100,6 @@ fn media_box(doc: &Document, page: &Dictionary) -> Result<MediaBox, Unsupported>
         urx: n(2)?,
         ury: n(3)?,
     })
-}
-
-fn deref<'a>(doc: &'a Document, obj: &'a Object) -> Result<&'a Object, Unsupported> {
-    match obj {
-        Object::Reference(id) => doc.get_object(*id).map_err(|_| Unsupported),
-        other => Ok(other),
-    }
-}
-
-fn number(obj: &Object) -> Result<f64, Unsupported> {
-    match obj {
-        Object::Integer(i) => Ok(*i as f64),
-        Object::Real(r) => Ok(f64::from(*r)),
-        _ => Err(Unsupported),
-    }
 }
 
 /// A resource of the page: `/Kind /Name`.
