@@ -158,6 +158,9 @@ pub(super) fn with_pdf_extract(
     Ok(collector.into_page(page_number))
 }
 
+/// A gap between two glyphs of one baseline, in ems, beyond which they are two pieces of text.
+const MAX_WORD_GAP: f64 = 1.5;
+
 /// Collects glyphs into lines as pdf-extract reports them.
 #[derive(Default)]
 pub(super) struct LineCollector {
@@ -236,13 +239,10 @@ impl OutputDev for LineCollector {
         &mut self,
         trm: &Transform,
         width: f64,
-        _spacing: f64,
+        spacing: f64,
         font_size: f64,
         char: &str,
     ) -> Result<(), OutputError> {
-        if char.is_empty() {
-            return Ok(());
-        }
         // `trm` maps glyph space (without the font size) to PDF user space, whose y axis points
         // up from the bottom of the media box; we measure from the top instead, which is what
         // pdf-extract's own flipped CTM does, but without assuming the box starts at 0.
@@ -254,20 +254,48 @@ impl OutputDev for LineCollector {
         let v_scale = trm.m21.hypot(trm.m22);
         let size = sanitize(font_size.abs() * v_scale);
         let advance = sanitize(width * font_size.abs() * h_scale);
+        let spacing_advance = sanitize(spacing * h_scale);
         let (x, y) = (sanitize(x), sanitize(y));
         // Thresholds need a positive size even for degenerate (zero-size) text.
         let unit = if size > 0.0 { size } else { 1.0 };
 
+        // A code no table explains still takes its room on the line.
+        if char.is_empty() {
+            if let Some(line) = &mut self.current {
+                line.pen = x + advance + spacing_advance;
+            }
+            return Ok(());
+        }
         if let Some(line) = &self.current {
             let unit = unit.max(line.size);
             let moved_vertically = (y - line.y).abs() > 0.5 * unit;
             let jumped_back = x < line.pen - unit;
-            if moved_vertically || jumped_back {
+            // Wider than any justified word space: a gutter between columns, or a running
+            // head's left and right parts ("II ... 7"). The clean-up joins pieces that turn out
+            // to belong together.
+            let far = x - line.pen > MAX_WORD_GAP * unit && line.ink.is_some();
+            if moved_vertically || jumped_back || far {
                 self.finish_line();
             }
         }
 
         let inked = char.chars().any(|c| !c.is_whitespace());
+        // A note call: a digit or dagger set smaller and above the baseline of the text it
+        // follows ("église¹"). It is the typesetting of a reference, not a word of the text.
+        if inked
+            && let Some(line) = &self.current
+            && line.ink.is_some()
+            && size < 0.85 * line.size
+            && line.y - y > 0.15 * line.size
+            && char
+                .chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, '*' | '†' | '‡'))
+        {
+            if let Some(line) = &mut self.current {
+                line.pen = x + advance + spacing_advance;
+            }
+            return Ok(());
+        }
         let line = self.current.get_or_insert_with(|| LineInProgress {
             text: String::new(),
             ink: None,
@@ -298,7 +326,9 @@ impl OutputDev for LineCollector {
             });
             line.size = line.size.max(size);
         }
-        line.pen = x + advance;
+        // The pen moves by the glyph and by the character and word spacing (Tc, Tw), so that
+        // letter-spaced or tightly justified text does not read as gaps between words.
+        line.pen = x + advance + spacing_advance;
         Ok(())
     }
 

@@ -3,7 +3,10 @@
 //! Fonts without a ToUnicode map (OCR tools, old printer drivers) say what each code draws only
 //! through a base encoding and /Differences glyph names; these tables turn both into
 //! characters. They cover what Latin-script books use; a name outside them makes the text
-//! reader hand the page to pdf-extract, whose glyph list is complete.
+//! reader read the code as nothing.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
 
 /// Windows-1252 codes 0x80..=0x9F (`None` where it has no character).
 pub const CP1252_HIGH: [Option<char>; 32] = [
@@ -278,53 +281,102 @@ pub const WINANSI_GLYPHS: [&str; 224] = [
     "ydieresis",
 ];
 
-/// The character a glyph name stands for, for the names of WinAnsiEncoding and the two
-/// ligatures books use; `None` for any other name.
-pub(crate) fn glyph_char(name: &[u8]) -> Option<char> {
+/// The text a glyph name stands for: the Adobe Glyph List (and TeX's additions), `uniXXXX` and
+/// `uXXXX[XX]` names, ligatures written `f_f_i`, and variants such as `a.sc` read as their base
+/// glyph. `None` for a name none of these explain (`g123`, `.notdef`).
+pub(crate) fn glyph_text(name: &[u8]) -> Option<String> {
+    let name = std::str::from_utf8(name).ok()?;
+    // "a.sc", "one.oldstyle": the part before the first period names the glyph.
+    let base = match name.split_once('.') {
+        Some(("", _)) => return None,
+        Some((base, _)) => base,
+        None => name,
+    };
+    if let Some(text) = glyph_list().get(base) {
+        return Some(text.clone());
+    }
+    if base.contains('_') {
+        return base
+            .split('_')
+            .map(|part| glyph_text(part.as_bytes()))
+            .collect();
+    }
+    if let Some(hex) = base.strip_prefix("uni") {
+        // One or more groups of four hex digits.
+        if hex.is_empty() || hex.len() % 4 != 0 {
+            return None;
+        }
+        return (0..hex.len() / 4)
+            .map(|i| hex_char(hex.get(4 * i..4 * i + 4)?))
+            .collect();
+    }
+    if let Some(hex) = base.strip_prefix('u')
+        && (4..=6).contains(&hex.len())
+    {
+        return hex_char(hex).map(String::from);
+    }
+    None
+}
+
+fn hex_char(hex: &str) -> Option<char> {
+    if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let value = u32::from_str_radix(hex, 16).ok()?;
+    // Surrogates and private-use code points carry no text a reader could use.
+    char::from_u32(value).filter(|c| !('\u{E000}'..='\u{F8FF}').contains(c))
+}
+
+/// Glyph name -> text, read once from `data/glyphlist.txt`.
+fn glyph_list() -> &'static HashMap<&'static str, String> {
+    static LIST: OnceLock<HashMap<&'static str, String>> = OnceLock::new();
+    LIST.get_or_init(|| {
+        include_str!("data/glyphlist.txt")
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|line| {
+                let (name, codes) = line.split_once(';')?;
+                let text: Option<String> = codes.split(' ').map(hex_char).collect();
+                Some((name, text?))
+            })
+            .collect()
+    })
+}
+
+/// The glyph names of a named base encoding, by code ("" where it has none).
+pub(crate) fn base_encoding_names(name: &[u8]) -> Option<&'static [&'static str; 256]> {
+    static TABLES: OnceLock<[[&'static str; 256]; 3]> = OnceLock::new();
+    let tables = TABLES.get_or_init(|| {
+        let mut tables = [[""; 256]; 3];
+        for (code, glyph) in (32..).zip(WINANSI_GLYPHS) {
+            tables[0][code] = glyph;
+        }
+        for line in include_str!("data/encodings.txt").lines() {
+            let mut fields = line.split(' ');
+            let (Some(encoding), Some(code), Some(glyph)) =
+                (fields.next(), fields.next(), fields.next())
+            else {
+                continue;
+            };
+            let table = match encoding {
+                "StandardEncoding" => 1,
+                "MacRomanEncoding" => 2,
+                _ => continue,
+            };
+            if let Some(slot) = code
+                .parse::<usize>()
+                .ok()
+                .and_then(|c| tables[table].get_mut(c))
+            {
+                *slot = glyph;
+            }
+        }
+        tables
+    });
     match name {
-        b"fi" => return Some('\u{FB01}'),
-        b"fl" => return Some('\u{FB02}'),
-        _ => {}
+        b"WinAnsiEncoding" => Some(&tables[0]),
+        b"StandardEncoding" => Some(&tables[1]),
+        b"MacRomanEncoding" => Some(&tables[2]),
+        _ => None,
     }
-    // The first code with the name: "space" and "hyphen" also name 0xA0 and 0xAD, whose
-    // characters the glyph list gives to neither.
-    let index = WINANSI_GLYPHS
-        .iter()
-        .position(|g| !g.is_empty() && g.as_bytes() == name)?;
-    cp1252_char(u8::try_from(index + 32).ok()?)
-}
-
-/// WinAnsiEncoding as UTF-16 units by code: 0 below 32, a bullet on the codes above it that
-/// name no glyph (as the PDF specification has it). Codes 0xA0 and 0xAD are the glyphs
-/// "space" and "hyphen", so they read as U+0020 and U+002D.
-pub(crate) fn win_ansi() -> [u16; 256] {
-    let mut table = [0u16; 256];
-    for (code, name) in (32u16..).zip(WINANSI_GLYPHS) {
-        table[usize::from(code)] = glyph_char(name.as_bytes()).map_or(0x2022, |c| c as u16);
-    }
-    table
-}
-
-/// PDFDocEncoding as UTF-16 units by code: the base of an /Encoding dictionary that names no
-/// /BaseEncoding. Control codes map to themselves, as they do in Latin-1.
-pub(crate) fn pdf_doc() -> [u16; 256] {
-    const HIGH: [u16; 32] = [
-        0x2022, 0x2020, 0x2021, 0x2026, 0x2014, 0x2013, 0x0192, 0x2044, 0x2039, 0x203A, 0x2212,
-        0x2030, 0x201E, 0x201C, 0x201D, 0x2018, 0x2019, 0x201A, 0x2122, 0xFB01, 0xFB02, 0x0141,
-        0x0152, 0x0160, 0x0178, 0x017D, 0x0131, 0x0142, 0x0153, 0x0161, 0x017E, 0x0000,
-    ];
-    const ACCENTS: [u16; 8] = [
-        0x02D8, 0x02C7, 0x02C6, 0x02D9, 0x02DD, 0x02DB, 0x02DA, 0x02DC,
-    ];
-    let mut table = [0u16; 256];
-    for (code, slot) in (0u16..).zip(table.iter_mut()) {
-        *slot = match code {
-            0x18..=0x1F => ACCENTS[usize::from(code - 0x18)],
-            0x7F | 0xAD => 0,
-            0x80..=0x9F => HIGH[usize::from(code - 0x80)],
-            0xA0 => 0x20AC,
-            _ => code,
-        };
-    }
-    table
 }

@@ -59,11 +59,11 @@ pub(crate) fn read_page(
         .map_err(|_| Unsupported)?;
     Reader {
         doc,
-        resources,
         fonts,
         out,
+        operations_left: MAX_OPERATIONS,
     }
-    .run(&content)?;
+    .run(&content, resources, GraphicsState::initial(), 0)?;
     out.end_page().map_err(|_| Unsupported)
 }
 
@@ -114,16 +114,15 @@ fn resource<'a>(
     deref(doc, group.get(name).map_err(|_| Unsupported)?)
 }
 
-struct Reader<'a, 'o> {
-    doc: &'a Document,
-    resources: &'a Dictionary,
-    fonts: &'o mut FontCache,
-    out: &'o mut dyn OutputDev,
-}
+/// Forms drawn inside forms, at most; real documents nest one or two deep.
+const MAX_FORM_DEPTH: usize = 12;
+/// Operators run for one page, forms included. A book page runs a few thousand; a form drawn
+/// thousands of times by forms drawn thousands of times is not a book.
+const MAX_OPERATIONS: usize = 2_000_000;
 
-impl Reader<'_, '_> {
-    fn run(&mut self, content: &Content) -> Result<(), Unsupported> {
-        let mut gs = GraphicsState {
+impl GraphicsState {
+    fn initial() -> Self {
+        GraphicsState {
             ts: TextState {
                 font: None,
                 font_size: f64::NAN,
@@ -135,7 +134,29 @@ impl Reader<'_, '_> {
                 tm: Transform::identity(),
             },
             ctm: Transform::identity(),
-        };
+        }
+    }
+}
+
+struct Reader<'a, 'o> {
+    doc: &'a Document,
+    fonts: &'o mut FontCache,
+    out: &'o mut dyn OutputDev,
+    operations_left: usize,
+}
+
+impl<'a> Reader<'a, '_> {
+    fn run(
+        &mut self,
+        content: &Content,
+        resources: &'a Dictionary,
+        mut gs: GraphicsState,
+        depth: usize,
+    ) -> Result<(), Unsupported> {
+        self.operations_left = self
+            .operations_left
+            .checked_sub(content.operations.len())
+            .ok_or(Unsupported)?;
         let mut stack: Vec<GraphicsState> = Vec::new();
         let mut tlm = Transform::identity();
         for op in &content.operations {
@@ -166,7 +187,7 @@ impl Reader<'_, '_> {
                         .first()
                         .and_then(|n| n.as_name().ok())
                         .ok_or(Unsupported)?;
-                    let dict = resource(self.doc, self.resources, b"Font", name)?
+                    let dict = resource(self.doc, resources, b"Font", name)?
                         .as_dict()
                         .map_err(|_| Unsupported)?;
                     gs.ts.font = Some(self.fonts.get(self.doc, dict)?);
@@ -223,21 +244,15 @@ impl Reader<'_, '_> {
                         .first()
                         .and_then(|n| n.as_name().ok())
                         .ok_or(Unsupported)?;
-                    let xobject = resource(self.doc, self.resources, b"XObject", name)?;
-                    let is_image = xobject.as_stream().is_ok_and(
-                        |s| matches!(s.dict.get(b"Subtype"), Ok(Object::Name(n)) if n == b"Image"),
-                    );
-                    // Images hold no text; forms are drawn the way only pdf-extract does.
-                    if !is_image {
-                        return Err(Unsupported);
-                    }
+                    let xobject = resource(self.doc, resources, b"XObject", name)?;
+                    self.draw_xobject(xobject, resources, &gs, depth)?;
                 }
                 "gs" => {
                     let name = args
                         .first()
                         .and_then(|n| n.as_name().ok())
                         .ok_or(Unsupported)?;
-                    let sets_font = resource(self.doc, self.resources, b"ExtGState", name)
+                    let sets_font = resource(self.doc, resources, b"ExtGState", name)
                         .ok()
                         .and_then(|s| s.as_dict().ok())
                         .is_some_and(|s| s.has(b"Font"));
@@ -252,6 +267,39 @@ impl Reader<'_, '_> {
         Ok(())
     }
 
+    /// `Do`: images hold no text; a form's content is drawn with its own matrix and resources
+    /// (or the caller's), in a copy of the current state.
+    fn draw_xobject(
+        &mut self,
+        xobject: &'a Object,
+        resources: &'a Dictionary,
+        gs: &GraphicsState,
+        depth: usize,
+    ) -> Result<(), Unsupported> {
+        let stream = xobject.as_stream().map_err(|_| Unsupported)?;
+        match stream.dict.get(b"Subtype") {
+            Ok(Object::Name(n)) if n == b"Image" => return Ok(()),
+            Ok(Object::Name(n)) if n == b"Form" => {}
+            _ => return Err(Unsupported),
+        }
+        if depth >= MAX_FORM_DEPTH {
+            return Err(Unsupported);
+        }
+        let own = match stream.dict.get(b"Resources") {
+            Ok(obj) => deref(self.doc, obj)?.as_dict().map_err(|_| Unsupported)?,
+            Err(_) => resources,
+        };
+        let mut inner = gs.clone();
+        if let Ok(m) = stream.dict.get(b"Matrix").and_then(Object::as_array) {
+            inner.ctm = inner.ctm.pre_transform(&matrix(m)?);
+        }
+        let bytes = stream
+            .decompressed_content()
+            .unwrap_or_else(|_| stream.content.clone());
+        let content = Content::decode(&bytes).map_err(|_| Unsupported)?;
+        self.run(&content, own, inner, depth + 1)
+    }
+
     /// `Tj`: each code of the string drawn at the text matrix, which then moves past it.
     fn show(&mut self, gs: &mut GraphicsState, text: Option<&Object>) -> Result<(), Unsupported> {
         let Some(Object::String(bytes, _)) = text else {
@@ -259,17 +307,16 @@ impl Reader<'_, '_> {
         };
         let ts = &mut gs.ts;
         let font = ts.font.clone().ok_or(Unsupported)?;
-        for &code in bytes {
+        for glyph in font.glyphs(bytes) {
             let tsm = Transform::row_major(ts.horizontal_scaling, 0.0, 0.0, 1.0, 0.0, ts.rise);
             let trm = tsm.post_transform(&ts.tm.post_transform(&gs.ctm));
-            let w0 = font.width(code) / 1000.0;
+            let w0 = glyph.width / 1000.0;
             let mut spacing = ts.character_spacing;
-            if code == 32 {
+            if glyph.word_space {
                 spacing += ts.word_spacing;
             }
-            let text = font.text(code)?;
             self.out
-                .output_character(&trm, w0, spacing, ts.font_size, text)
+                .output_character(&trm, w0, spacing, ts.font_size, glyph.text)
                 .map_err(|_| Unsupported)?;
             let tx = ts.horizontal_scaling * (w0 * ts.font_size + spacing);
             ts.tm = ts.tm.pre_transform(&Transform::create_translation(tx, 0.0));
@@ -304,7 +351,6 @@ mod tests {
     use super::*;
     use crate::pdf::extract::tests::one_page;
     use crate::pdf::extract::{RawPage, extract_page, with_pdf_extract};
-    use crate::pdf::glyphs::WINANSI_GLYPHS;
     use crate::testkit::novel;
     use crate::testkit::pdf::{FixtureOptions, FontKind, book_pdf};
 
@@ -374,31 +420,142 @@ mod tests {
         }
     }
 
-    #[test]
-    fn base_encodings_and_glyph_names_match_pdf_extract_code_by_code() {
-        let mut differences = vec![Object::Integer(32)];
-        differences.extend(WINANSI_GLYPHS.iter().map(|g| {
-            Object::Name(if g.is_empty() {
-                b"fi".to_vec()
-            } else {
-                g.as_bytes().to_vec()
-            })
-        }));
-        differences.extend([Object::Integer(127), Object::Name(b"fl".to_vec())]);
-        let fonts = [
-            font(Object::Name(b"WinAnsiEncoding".to_vec())),
-            // No /BaseEncoding: PDFDocEncoding underneath.
-            font(Object::Dictionary(dictionary! { "Type" => "Encoding" })),
-            font(Object::Dictionary(dictionary! {
-                "BaseEncoding" => "WinAnsiEncoding",
-                "Differences" => differences,
-            })),
-        ];
-        for font in fonts {
-            let pages = assert_same_as_pdf_extract(&every_code(font));
-            let text: String = pages[0].lines.iter().map(|l| l.text.as_str()).collect();
-            assert!(text.contains('é') && text.contains('«'), "{text}");
+    /// The text of `codes` drawn one line each with `font`, read by our reader alone.
+    fn read_codes(font: Dictionary, codes: &[u8]) -> Vec<String> {
+        let mut content = String::from("BT /F1 10 Tf 12 TL 20 820 Td ");
+        for code in codes {
+            content.push_str(&format!("(\\{code:03o}) Tj T* "));
         }
+        content.push_str("ET");
+        let doc = one_page(
+            content.as_bytes(),
+            dictionary! { "Font" => dictionary! { "F1" => font } },
+            [0, 0, 595, 842],
+        );
+        let (number, id) = doc.get_pages().into_iter().next().unwrap();
+        let mut collector = crate::pdf::extract::LineCollector::default();
+        read_page(&doc, number, id, &mut FontCache::default(), &mut collector).unwrap();
+        collector
+            .into_page(number)
+            .lines
+            .into_iter()
+            .map(|l| l.text)
+            .collect()
+    }
+
+    #[test]
+    fn base_encodings_differences_and_glyph_names_give_the_right_characters() {
+        // é « œ in each encoding, then the same codes renamed by /Differences.
+        let win = font(Object::Name(b"WinAnsiEncoding".to_vec()));
+        assert_eq!(read_codes(win, &[0xE9, 0xAB, 0x9C]), ["é", "«", "œ"]);
+        let mac = font(Object::Name(b"MacRomanEncoding".to_vec()));
+        assert_eq!(read_codes(mac, &[0x8E, 0xC7, 0xCF]), ["é", "«", "œ"]);
+        let standard = font(Object::Name(b"StandardEncoding".to_vec()));
+        assert_eq!(read_codes(standard, &[0xAB, 0xFA, 0xAE]), ["«", "œ", "ﬁ"]);
+        // TeX-style names: ligatures, uniXXXX, an underscore ligature, a small-cap variant.
+        let differences = vec![
+            Object::Integer(40),
+            Object::Name(b"ffi".to_vec()),
+            Object::Name(b"uni00E9".to_vec()),
+            Object::Name(b"f_f".to_vec()),
+            Object::Name(b"a.sc".to_vec()),
+            Object::Name(b"guillemotright".to_vec()),
+            Object::Name(b"g123".to_vec()),
+        ];
+        let tex = font(Object::Dictionary(dictionary! {
+            "Type" => "Encoding",
+            "BaseEncoding" => "WinAnsiEncoding",
+            "Differences" => differences,
+        }));
+        // An unknown name draws nothing but keeps its room: the line holds only "x".
+        assert_eq!(
+            read_codes(tex, &[40, 41, 42, 43, 44, 45, b'x']),
+            ["ﬃ", "é", "ff", "a", "»", "x"]
+        );
+    }
+
+    #[test]
+    fn standard_fonts_without_widths_take_them_from_the_metrics() {
+        // ReportLab names Times-Roman without /Widths; words set with Tj and spaces.
+        let times = dictionary! {
+            "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Times-Roman",
+            "Encoding" => "WinAnsiEncoding",
+        };
+        let content = b"BT /F1 12 Tf 72 700 Td (Il vint.) Tj ( Puis) Tj ET";
+        let doc = one_page(
+            content,
+            dictionary! { "Font" => dictionary! { "F1" => times } },
+            [0, 0, 595, 842],
+        );
+        let page = extract_page(&doc, 1).unwrap();
+        assert_eq!(page.lines.len(), 1);
+        assert_eq!(page.lines[0].text, "Il vint. Puis");
+        // I 333 + l 278 + space 250 + v 500 + i 278 + n 500 + t 278 + . 250, and so on.
+        let width: f64 = [
+            333, 278, 250, 500, 278, 500, 278, 250, 250, 556, 500, 278, 389,
+        ]
+        .iter()
+        .map(|w| f64::from(*w) * 12.0 / 1000.0)
+        .sum();
+        assert!((f64::from(page.lines[0].x1) - (72.0 + width)).abs() < 0.01);
+    }
+
+    #[test]
+    fn composite_identity_h_fonts_read_through_to_unicode_and_cid_widths() {
+        let cmap = b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap \
+            1 begincodespacerange <0000> <FFFF> endcodespacerange \
+            3 beginbfchar <0003> <00E9> <0004> <0074> <0005> <0020> endbfchar \
+            1 beginbfrange <0010> <0011> <0049> endbfrange \
+            endcmap end end";
+        let mut doc = one_page(b"", Dictionary::new(), [0, 0, 595, 842]);
+        let to_unicode = doc.add_object(Stream::new(Dictionary::new(), cmap.to_vec()));
+        let descendant = doc.add_object(dictionary! {
+            "Type" => "Font", "Subtype" => "CIDFontType2", "BaseFont" => "ABCDEF+Liberation",
+            "CIDSystemInfo" => dictionary! { "Registry" => Object::string_literal("Adobe"),
+                "Ordering" => Object::string_literal("Identity"), "Supplement" => 0 },
+            "DW" => 500,
+            "W" => vec![3.into(), vec![444.into(), 278.into(), 250.into()].into(),
+                        16.into(), 17.into(), 600.into()],
+        });
+        let type0 = dictionary! {
+            "Type" => "Font", "Subtype" => "Type0", "BaseFont" => "ABCDEF+Liberation",
+            "Encoding" => "Identity-H", "DescendantFonts" => vec![descendant.into()],
+            "ToUnicode" => to_unicode,
+        };
+        // "été Il": é t é, space, I l; Tw must not widen a two-byte space.
+        let content = b"BT /F1 10 Tf 5 Tw 72 700 Td <0003000400030005> Tj <00100011> Tj ET";
+        let content_id = doc.add_object(Stream::new(Dictionary::new(), content.to_vec()));
+        let (_, page_id) = doc.get_pages().into_iter().next().unwrap();
+        let page = doc.get_dictionary_mut(page_id).unwrap();
+        page.set("Contents", content_id);
+        page.set(
+            "Resources",
+            dictionary! { "Font" => dictionary! { "F1" => type0 } },
+        );
+        let mut collector = crate::pdf::extract::LineCollector::default();
+        read_page(&doc, 1, page_id, &mut FontCache::default(), &mut collector).unwrap();
+        let page = collector.into_page(1);
+        assert_eq!(page.lines.len(), 1);
+        assert_eq!(page.lines[0].text, "été IJ");
+        let advance = (444 + 278 + 444 + 250 + 600 + 600) as f32 * 10.0 / 1000.0;
+        assert!((page.lines[0].x1 - (72.0 + advance)).abs() < 0.01);
+    }
+
+    #[test]
+    fn letter_spacing_is_not_read_as_word_gaps() {
+        // Tc of 0.2 em between letters: still one word. A negative Tw narrowing the spaces of
+        // a tightly justified line still leaves them spaces.
+        let content = b"BT /F1 10 Tf 2 Tc 72 700 Td (envoyaient) Tj ET \
+            BT /F1 10 Tf -1.5 Tw 72 680 Td (sav ez-vous) Tj ET";
+        let mut doc = every_code(font(Object::Name(b"WinAnsiEncoding".to_vec())));
+        let content_id = doc.add_object(Stream::new(Dictionary::new(), content.to_vec()));
+        let (_, page_id) = doc.get_pages().into_iter().next().unwrap();
+        doc.get_dictionary_mut(page_id)
+            .unwrap()
+            .set("Contents", content_id);
+        let page = extract_page(&doc, 1).unwrap();
+        let texts: Vec<&str> = page.lines.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(texts, ["envoyaient", "sav ez-vous"]);
     }
 
     #[test]
@@ -429,9 +586,8 @@ mod tests {
     }
 
     #[test]
-    fn what_it_does_not_handle_goes_to_pdf_extract_whole() {
-        // A form draws part of the text: our reader gives up on the page, and the page read
-        // through extract_page is pdf-extract's, form text included.
+    fn forms_are_drawn_and_what_it_does_not_handle_goes_to_pdf_extract_whole() {
+        // A form draws part of the text, moved by its matrix: our reader draws it.
         let mut doc = one_page(
             b"BT /F1 10 Tf 72 700 Td (Avant) Tj ET /Fm1 Do",
             Dictionary::new(),
@@ -442,8 +598,9 @@ mod tests {
                 "Type" => "XObject",
                 "Subtype" => "Form",
                 "BBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+                "Matrix" => vec![1.into(), 0.into(), 0.into(), 1.into(), 0.into(), (-100).into()],
             },
-            b"BT /F1 10 Tf 72 600 Td (Dans la forme) Tj ET".to_vec(),
+            b"BT /F1 10 Tf 72 700 Td (Dans la forme) Tj ET".to_vec(),
         ));
         let (_, page_id) = doc.get_pages().into_iter().next().unwrap();
         doc.get_dictionary_mut(page_id).unwrap().set(
@@ -453,19 +610,21 @@ mod tests {
                 "XObject" => dictionary! { "Fm1" => form },
             },
         );
-        let texts = read_by_pdf_extract(&doc, page_id);
-        assert!(texts.iter().any(|t| t == "Avant"), "{texts:?}");
-        assert!(texts.iter().any(|t| t == "Dans la forme"), "{texts:?}");
+        let mut collector = crate::pdf::extract::LineCollector::default();
+        read_page(&doc, 1, page_id, &mut FontCache::default(), &mut collector).unwrap();
+        let page = collector.into_page(1);
+        let lines: Vec<(&str, f32)> = page.lines.iter().map(|l| (l.text.as_str(), l.y)).collect();
+        assert_eq!(lines, [("Avant", 142.0), ("Dans la forme", 242.0)]);
 
-        // A composite font among the page's resources: the page goes to pdf-extract before
-        // its content is parsed, even where the text uses only fonts this reader reads.
-        let type0 = dictionary! { "Type" => "Font", "Subtype" => "Type0", "BaseFont" => "X" };
+        // A Type3 font among the page's resources: the page goes to pdf-extract before its
+        // content is parsed, even where the text uses only fonts this reader reads.
+        let type3 = dictionary! { "Type" => "Font", "Subtype" => "Type3", "BaseFont" => "X" };
         doc.get_dictionary_mut(page_id).unwrap().set(
             "Resources",
             dictionary! {
                 "Font" => dictionary! {
                     "F1" => font(Object::Name(b"WinAnsiEncoding".to_vec())),
-                    "F2" => type0,
+                    "F2" => type3,
                 },
             },
         );

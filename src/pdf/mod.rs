@@ -13,6 +13,7 @@ pub mod limits;
 pub mod pages;
 pub mod plan;
 mod scan;
+mod std14;
 mod structure;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
