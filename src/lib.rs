@@ -16,6 +16,7 @@ pub mod fake_gemini;
 pub mod fake_google;
 pub mod google;
 pub mod healthcheck;
+pub(crate) mod lexicon;
 pub mod metrics;
 pub mod pdf;
 pub mod process;
