@@ -46,6 +46,15 @@ enum Command {
         #[arg(long, env = "FNT_BIND", default_value = "127.0.0.1:8080")]
         bind: std::net::SocketAddr,
     },
+    /// Print the text the service reads from a PDF, chapter by chapter, one paragraph a line:
+    /// what every engine is given.
+    Text {
+        /// The PDF to read.
+        pdf: PathBuf,
+        /// Print each page's lines as drawn, with their position and size, instead.
+        #[arg(long)]
+        lines: bool,
+    },
     /// Write a sample French novel as a PDF, to try the service with.
     SamplePdf {
         /// Where to write the PDF.
@@ -97,6 +106,25 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }),
         Command::Healthcheck { bind } => fnt::healthcheck::check(bind),
+        Command::Text { pdf, lines } => {
+            let bytes =
+                std::fs::read(&pdf).with_context(|| format!("cannot read {}", pdf.display()))?;
+            if lines {
+                let pages = fnt::pdf::read_lines(&bytes)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", pdf.display()))?;
+                for page in pages {
+                    println!("--- page {} ({} x {})", page.number, page.width, page.height);
+                    for l in page.lines {
+                        println!("{:6.1} {:6.1}-{:6.1} {:5.1}  {}", l.y, l.x0, l.x1, l.size, l.text);
+                    }
+                }
+                return Ok(());
+            }
+            let (book, _) = fnt::pdf::read_book(&bytes, Default::default())
+                .map_err(|e| anyhow::anyhow!("{}: {e}", pdf.display()))?;
+            print!("{}", book.display());
+            Ok(())
+        }
         Command::SamplePdf { output, pages } => {
             let chapters = fnt::testkit::novel::novel(pages);
             let fixture = fnt::testkit::pdf::book_pdf(&chapters, &Default::default());

@@ -32,6 +32,46 @@ pub struct Book {
     /// body text starts where the next one does; a word rejoined across a page break belongs
     /// to the earlier page.
     pub page_starts: Vec<usize>,
+    /// Part and chapter headings, in book order. Their text is not in `text`: a heading is
+    /// structure, not a sentence. Text before the first heading belongs to no chapter.
+    pub chapters: Vec<Chapter>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chapter {
+    /// The heading as printed, its lines joined with " — " ("Chapitre II — Le départ").
+    pub title: String,
+    /// Byte offset in the book's text where the chapter's first paragraph starts.
+    pub start: usize,
+    /// 1-based page the heading stands on.
+    pub first_page: u32,
+}
+
+impl Book {
+    /// The chapter the text at `offset` belongs to, as an index into `chapters`.
+    pub fn chapter_at(&self, offset: usize) -> Option<usize> {
+        self.chapters
+            .partition_point(|c| c.start <= offset)
+            .checked_sub(1)
+    }
+
+    /// The text with each chapter's title on a line of its own ("## title"), for people.
+    pub fn display(&self) -> String {
+        let mut out = String::with_capacity(self.text.len() + 64 * self.chapters.len());
+        let mut at = 0;
+        for chapter in &self.chapters {
+            let start = chapter.start.min(self.text.len());
+            out.push_str(self.text.get(at..start).unwrap_or_default().trim_end());
+            if !out.is_empty() {
+                out.push_str("\n\n");
+            }
+            out.push_str(&format!("## {} (page {})\n\n", chapter.title, chapter.first_page));
+            at = start;
+        }
+        out.push_str(self.text.get(at..).unwrap_or_default());
+        out.push('\n');
+        out.replace("\n\n\n", "\n\n")
+    }
 }
 
 pub fn clean_book(pages: &[RawPage], opts: CleanOptions) -> Book {
@@ -564,11 +604,28 @@ fn assemble(pages: &[PageLines], geometry: &Geometry, stats: &Stats, opts: Clean
         opts,
     };
     let mut prev: Option<Previous> = None;
+    let mut chapters: Vec<Chapter> = Vec::new();
+    // The lines of a heading not yet followed by text, and the page it stands on.
+    let mut title: Option<(Vec<&str>, u32)> = None;
     for (p, page) in pages.iter().enumerate() {
         out.pending.push(p);
         let block = geometry.blocks[p];
         for line in &page.lines {
             let heading = is_heading(line, block, stats);
+            if heading {
+                title
+                    .get_or_insert_with(|| (Vec::new(), page.number))
+                    .0
+                    .push(&line.text);
+                prev = Some(Previous {
+                    heading,
+                    closes_paragraph: true,
+                    ending: Ending::Plain,
+                    page: p,
+                    y: line.y,
+                });
+                continue;
+            }
             let new_paragraph = match &prev {
                 None => true,
                 Some(prev) => {
@@ -582,6 +639,13 @@ fn assemble(pages: &[PageLines], geometry: &Geometry, stats: &Stats, opts: Clean
             };
             if new_paragraph {
                 out.new_paragraph(&line.text);
+                if let Some((lines, first_page)) = title.take() {
+                    chapters.push(Chapter {
+                        title: lines.join(" — "),
+                        start: out.text.len() - line.text.len(),
+                        first_page,
+                    });
+                }
             } else {
                 out.continue_paragraph(&line.text);
             }
@@ -596,9 +660,17 @@ fn assemble(pages: &[PageLines], geometry: &Geometry, stats: &Stats, opts: Clean
         }
     }
     out.resolve();
+    if let Some((lines, first_page)) = title {
+        chapters.push(Chapter {
+            title: lines.join(" — "),
+            start: out.text.len(),
+            first_page,
+        });
+    }
     Book {
         text: out.text,
         page_starts: out.starts,
+        chapters,
     }
 }
 

@@ -180,6 +180,8 @@ struct LineInProgress {
     size: f64,
     /// Where the pen stood after the last glyph, blank or not.
     pen: f64,
+    /// Where the blank glyph that ends `text` stands, if one does.
+    blank_at: Option<f64>,
 }
 
 impl LineCollector {
@@ -239,7 +241,7 @@ impl OutputDev for LineCollector {
         &mut self,
         trm: &Transform,
         width: f64,
-        spacing: f64,
+        _spacing: f64,
         font_size: f64,
         char: &str,
     ) -> Result<(), OutputError> {
@@ -254,7 +256,6 @@ impl OutputDev for LineCollector {
         let v_scale = trm.m21.hypot(trm.m22);
         let size = sanitize(font_size.abs() * v_scale);
         let advance = sanitize(width * font_size.abs() * h_scale);
-        let spacing_advance = sanitize(spacing * h_scale);
         let (x, y) = (sanitize(x), sanitize(y));
         // Thresholds need a positive size even for degenerate (zero-size) text.
         let unit = if size > 0.0 { size } else { 1.0 };
@@ -262,7 +263,7 @@ impl OutputDev for LineCollector {
         // A code no table explains still takes its room on the line.
         if char.is_empty() {
             if let Some(line) = &mut self.current {
-                line.pen = x + advance + spacing_advance;
+                line.pen = x + advance;
             }
             return Ok(());
         }
@@ -292,7 +293,7 @@ impl OutputDev for LineCollector {
                 .all(|c| c.is_ascii_digit() || matches!(c, '*' | '†' | '‡'))
         {
             if let Some(line) = &mut self.current {
-                line.pen = x + advance + spacing_advance;
+                line.pen = x + advance;
             }
             return Ok(());
         }
@@ -302,7 +303,19 @@ impl OutputDev for LineCollector {
             y,
             size: 0.0,
             pen: x,
+            blank_at: None,
         });
+        // A space glyph narrowed to nothing by a negative Tw (Ghostscript writes some) counts
+        // only if the glyphs on either side of it stand apart: "envo yé" is one word, while in
+        // "a de" Tc makes the room the narrowed space does not.
+        if inked
+            && let Some(at) = line.blank_at.take()
+            && x - at < 0.04 * unit
+            && line.ink.is_some_and(|(_, ink_end)| x - ink_end <= 0.15 * unit)
+            && line.text.ends_with(' ')
+        {
+            line.text.pop();
+        }
         // Many PDFs position words individually instead of drawing space glyphs.
         let gap = x - line.pen;
         if gap > 0.15 * unit
@@ -313,6 +326,9 @@ impl OutputDev for LineCollector {
             line.text.push(' ');
         }
         line.text.push_str(char);
+        if !inked {
+            line.blank_at = Some(x);
+        }
         if inked {
             let end = x + advance;
             line.ink = Some(match line.ink {
@@ -326,9 +342,9 @@ impl OutputDev for LineCollector {
             });
             line.size = line.size.max(size);
         }
-        // The pen moves by the glyph and by the character and word spacing (Tc, Tw), so that
-        // letter-spaced or tightly justified text does not read as gaps between words.
-        line.pen = x + advance + spacing_advance;
+        // What separates words is the room left between glyphs, whatever made it: Ghostscript
+        // writes word spaces as character spacing (Tc) that TJ cancels inside words.
+        line.pen = x + advance;
         Ok(())
     }
 

@@ -62,6 +62,7 @@ pub(crate) fn read_page(
         fonts,
         out,
         operations_left: MAX_OPERATIONS,
+        spans: Vec::new(),
     }
     .run(&content, resources, GraphicsState::initial(), 0)?;
     out.end_page().map_err(|_| Unsupported)
@@ -143,6 +144,9 @@ struct Reader<'a, 'o> {
     fonts: &'o mut FontCache,
     out: &'o mut dyn OutputDev,
     operations_left: usize,
+    /// Marked-content spans open at this point; each holds its /ActualText, if any, and
+    /// whether that text has been drawn yet.
+    spans: Vec<Option<(String, bool)>>,
 }
 
 impl<'a> Reader<'a, '_> {
@@ -247,6 +251,30 @@ impl<'a> Reader<'a, '_> {
                     let xobject = resource(self.doc, resources, b"XObject", name)?;
                     self.draw_xobject(xobject, resources, &gs, depth)?;
                 }
+                // Chromium draws a soft hyphen as a space glyph whose /ActualText says U+00AD;
+                // tagged PDFs spell out ligatures and expansions the same way.
+                "BMC" => self.spans.push(None),
+                "BDC" => {
+                    let actual = args
+                        .get(1)
+                        .and_then(|props| match props {
+                            Object::Name(name) => {
+                                resource(self.doc, resources, b"Properties", name).ok()
+                            }
+                            other => Some(other),
+                        })
+                        .and_then(|props| props.as_dict().ok())
+                        .and_then(|props| props.get(b"ActualText").ok())
+                        .and_then(|text| deref(self.doc, text).ok())
+                        .and_then(|text| match text {
+                            Object::String(bytes, _) => Some(text_string(bytes)),
+                            _ => None,
+                        });
+                    self.spans.push(actual.map(|text| (text, false)));
+                }
+                "EMC" => {
+                    self.spans.pop();
+                }
                 "gs" => {
                     let name = args
                         .first()
@@ -307,7 +335,18 @@ impl<'a> Reader<'a, '_> {
         };
         let ts = &mut gs.ts;
         let font = ts.font.clone().ok_or(Unsupported)?;
+        // Inside an /ActualText span the first glyph stands for the whole text, the rest for
+        // nothing.
+        let mut actual = self.spans.iter_mut().rev().find_map(Option::as_mut);
         for glyph in font.glyphs(bytes) {
+            let text = match actual.as_deref_mut() {
+                Some((text, drawn)) => {
+                    let first = !*drawn;
+                    *drawn = true;
+                    if first { text.as_str() } else { "" }
+                }
+                None => glyph.text,
+            };
             let tsm = Transform::row_major(ts.horizontal_scaling, 0.0, 0.0, 1.0, 0.0, ts.rise);
             let trm = tsm.post_transform(&ts.tm.post_transform(&gs.ctm));
             let w0 = glyph.width / 1000.0;
@@ -316,12 +355,27 @@ impl<'a> Reader<'a, '_> {
                 spacing += ts.word_spacing;
             }
             self.out
-                .output_character(&trm, w0, spacing, ts.font_size, glyph.text)
+                .output_character(&trm, w0, spacing, ts.font_size, text)
                 .map_err(|_| Unsupported)?;
             let tx = ts.horizontal_scaling * (w0 * ts.font_size + spacing);
             ts.tm = ts.tm.pre_transform(&Transform::create_translation(tx, 0.0));
         }
         Ok(())
+    }
+}
+
+/// A PDF text string: UTF-16BE after a byte-order mark, else PDFDocEncoding, which agrees
+/// with Latin-1 on the characters a text span spells out.
+fn text_string(bytes: &[u8]) -> String {
+    match bytes {
+        [0xFE, 0xFF, rest @ ..] => {
+            let units: Vec<u16> = rest
+                .chunks_exact(2)
+                .map(|pair| u16::from_be_bytes([pair[0], pair[1]]))
+                .collect();
+            String::from_utf16_lossy(&units)
+        }
+        _ => bytes.iter().map(|&b| char::from(b)).collect(),
     }
 }
 
@@ -542,11 +596,13 @@ mod tests {
     }
 
     #[test]
-    fn letter_spacing_is_not_read_as_word_gaps() {
-        // Tc of 0.2 em between letters: still one word. A negative Tw narrowing the spaces of
-        // a tightly justified line still leaves them spaces.
-        let content = b"BT /F1 10 Tf 2 Tc 72 700 Td (envoyaient) Tj ET \
-            BT /F1 10 Tf -1.5 Tw 72 680 Td (sav ez-vous) Tj ET";
+    fn word_gaps_come_from_where_glyphs_stand() {
+        // Ghostscript's way: character spacing (Tc) makes the word spaces and TJ takes it
+        // back inside words ("à la g"), and slight letter spacing (0.03 em) keeps a word whole.
+        // A negative Tw narrowing the spaces of a tight line still leaves them spaces.
+        let content = b"BT /F1 10 Tf 3.7 Tc 72 700 Td [(\\340l) 370 (ag)] TJ ET \
+            BT /F1 10 Tf 0.3 Tc 72 680 Td (envoyaient) Tj ET \
+            BT /F1 10 Tf -1.5 Tw 72 660 Td (sav ez-vous) Tj ET";
         let mut doc = every_code(font(Object::Name(b"WinAnsiEncoding".to_vec())));
         let content_id = doc.add_object(Stream::new(Dictionary::new(), content.to_vec()));
         let (_, page_id) = doc.get_pages().into_iter().next().unwrap();
@@ -555,7 +611,7 @@ mod tests {
             .set("Contents", content_id);
         let page = extract_page(&doc, 1).unwrap();
         let texts: Vec<&str> = page.lines.iter().map(|l| l.text.as_str()).collect();
-        assert_eq!(texts, ["envoyaient", "sav ez-vous"]);
+        assert_eq!(texts, ["à la g", "envoyaient", "sav ez-vous"]);
     }
 
     #[test]

@@ -149,6 +149,14 @@ pub fn read_book(bytes: &[u8], options: CleanOptions) -> Result<(Book, u32), Pdf
     Ok((clean::clean_book(&pages, options), count))
 }
 
+/// Every page's lines as drawn, before any clean-up: for looking at what a producer wrote.
+pub fn read_lines(bytes: &[u8]) -> Result<Vec<extract::RawPage>, PdfError> {
+    let doc = load(bytes)?;
+    guarded(|| extract::extract_pages(&doc))?.map_err(|e| PdfError::Malformed {
+        detail: e.to_string(),
+    })
+}
+
 /// Parses an upload, refusing what would make lopdf or pdf-extract use unbounded memory,
 /// time or stack (see [`limits`]). Every path that reads an uploaded PDF starts here.
 pub(crate) fn load(bytes: &[u8]) -> Result<Document, PdfError> {

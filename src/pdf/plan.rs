@@ -180,7 +180,11 @@ mod tests {
             page_starts.push(text.len());
             text.push_str(&format!("p{n}. "));
         }
-        let book = Book { text, page_starts };
+        let book = Book {
+            text,
+            page_starts,
+            chapters: Vec::new(),
+        };
         let cfg = PlanConfig {
             single_chunk_max_pages: 2,
             medium_chunk_pages: 3,
