@@ -113,9 +113,15 @@ fn main() -> anyhow::Result<()> {
                 let pages = fnt::pdf::read_lines(&bytes)
                     .map_err(|e| anyhow::anyhow!("{}: {e}", pdf.display()))?;
                 for page in pages {
-                    println!("--- page {} ({} x {})", page.number, page.width, page.height);
+                    println!(
+                        "--- page {} ({} x {})",
+                        page.number, page.width, page.height
+                    );
                     for l in page.lines {
-                        println!("{:6.1} {:6.1}-{:6.1} {:5.1}  {}", l.y, l.x0, l.x1, l.size, l.text);
+                        println!(
+                            "{:6.1} {:6.1}-{:6.1} {:5.1}  {}",
+                            l.y, l.x0, l.x1, l.size, l.text
+                        );
                     }
                 }
                 return Ok(());

@@ -47,6 +47,7 @@ pub(crate) async fn rewrite(
                     .unwrap_or(crate::pdf::clean::Book {
                         text: String::new(),
                         page_starts: Vec::new(),
+                        chapters: Vec::new(),
                     });
                 crate::pdf::plan::book_chunk(&book, first, 0, own)
             }

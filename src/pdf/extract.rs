@@ -40,6 +40,8 @@ pub struct RawPage {
     pub height: f32,
     /// Lines in the order the content stream draws them.
     pub lines: Vec<RawLine>,
+    /// Read by pdf-extract because our reader does not handle something on the page.
+    pub fallback: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -155,7 +157,10 @@ pub(super) fn with_pdf_extract(
         page: page_number,
         message: e.to_string(),
     })?;
-    Ok(collector.into_page(page_number))
+    Ok(RawPage {
+        fallback: true,
+        ..collector.into_page(page_number)
+    })
 }
 
 /// A gap between two glyphs of one baseline, in ems, beyond which they are two pieces of text.
@@ -188,6 +193,7 @@ impl LineCollector {
     pub(super) fn into_page(self, number: u32) -> RawPage {
         RawPage {
             number,
+            fallback: false,
             width: self.width as f32,
             height: self.height as f32,
             lines: self.lines,
@@ -311,7 +317,9 @@ impl OutputDev for LineCollector {
         if inked
             && let Some(at) = line.blank_at.take()
             && x - at < 0.04 * unit
-            && line.ink.is_some_and(|(_, ink_end)| x - ink_end <= 0.15 * unit)
+            && line
+                .ink
+                .is_some_and(|(_, ink_end)| x - ink_end <= 0.15 * unit)
             && line.text.ends_with(' ')
         {
             line.text.pop();

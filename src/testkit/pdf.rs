@@ -91,11 +91,13 @@ impl Default for FixtureOptions {
 pub struct Fixture {
     pub pdf: Vec<u8>,
     pub page_count: u32,
-    /// The paragraphs the clean-up must return (default `CleanOptions`), headings included,
-    /// in order.
+    /// The paragraphs the clean-up must return (default `CleanOptions`), in order; chapter
+    /// headings are not among them.
     pub paragraphs: Vec<String>,
     /// 1-based page on which each paragraph starts.
     pub page_of_paragraph: Vec<u32>,
+    /// Each chapter's title and the page its heading stands on.
+    pub chapters: Vec<(String, u32)>,
 }
 
 impl std::fmt::Debug for Fixture {
@@ -127,6 +129,7 @@ pub fn book_pdf(chapters: &[Chapter], opts: &FixtureOptions) -> Fixture {
         page_count: layout.pages.len() as u32,
         paragraphs: layout.paragraphs,
         page_of_paragraph: layout.page_of_paragraph,
+        chapters: layout.chapters,
     }
 }
 
@@ -233,6 +236,7 @@ struct Layout {
     pages: Vec<PageLayout>,
     paragraphs: Vec<String>,
     page_of_paragraph: Vec<u32>,
+    chapters: Vec<(String, u32)>,
 }
 
 /// One line of a wrapped paragraph.
@@ -249,15 +253,16 @@ fn layout(chapters: &[Chapter], opts: &FixtureOptions) -> Layout {
         pages: Vec::new(),
         paragraphs: Vec::new(),
         page_of_paragraph: Vec::new(),
+        chapters: Vec::new(),
     };
     let text_width = PAGE_WIDTH - 2.0 * opts.margin;
     for chapter in chapters {
         out.pages.push(PageLayout::default());
         let mut y = HEADING_Y - HEADING_SIZE * 1.5;
+        out.chapters
+            .push((chapter.title.clone(), out.pages.len() as u32));
         for line in wrap(&chapter.title, text_width, 0.0, HEADING_SIZE, false) {
             y += HEADING_SIZE * 1.5;
-            out.paragraphs.push(line.text.clone());
-            out.page_of_paragraph.push(out.pages.len() as u32);
             push_line(
                 &mut out,
                 PlacedLine {
@@ -882,6 +887,12 @@ mod tests {
                 want.get(i)
             );
         }
+        let chapters: Vec<(String, u32)> = book
+            .chapters
+            .iter()
+            .map(|c| (c.title.clone(), c.first_page))
+            .collect();
+        assert_eq!(chapters, fixture.chapters);
         assert_eq!(book.page_starts.len(), fixture.page_count as usize);
         assert_eq!(book.page_starts.first(), Some(&0));
         assert!(book.page_starts.windows(2).all(|w| w[0] <= w[1]));
@@ -1039,7 +1050,16 @@ mod tests {
             &options(FontKind::NoToUnicode, false, false, false),
         );
         let (_, book) = read(&fixture.pdf, CleanOptions::default());
-        let ours: String = book.text.chars().filter(|c| !c.is_whitespace()).collect();
+        // lopdf keeps the headings in the text; the clean-up makes them chapters.
+        let mut with_titles = String::new();
+        let mut at = 0;
+        for chapter in &book.chapters {
+            with_titles.push_str(&book.text[at..chapter.start]);
+            with_titles.push_str(&chapter.title);
+            at = chapter.start;
+        }
+        with_titles.push_str(&book.text[at..]);
+        let ours: String = with_titles.chars().filter(|c| !c.is_whitespace()).collect();
         let mut doc = Document::load_mem(&fixture.pdf).unwrap();
         let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
 
@@ -1105,10 +1125,8 @@ mod tests {
             Document::load_mem_with_options(&pdf, lopdf::LoadOptions::with_password("secret"))
                 .unwrap();
         let book = clean_book(&extract_pages(&doc).unwrap(), CleanOptions::default());
-        assert!(
-            book.text
-                .contains("CHAPITRE I — La boutique\nLa boutique de M. Lambert")
-        );
+        assert!(book.text.starts_with("La boutique de M. Lambert"));
+        assert_eq!(book.chapters[0].title, "CHAPITRE I — La boutique");
     }
 
     #[test]

@@ -6,9 +6,15 @@
 //! headers and footers, typesetting hyphens, ligatures, odd spaces) is removed here, using the
 //! line geometry from [`super::extract`] rather than guessing from the text alone.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use super::extract::RawPage;
+
+mod furniture;
+mod hyphens;
+mod layout;
+
+pub(crate) use hyphens::keeps_line_end_hyphen;
 
 #[derive(Debug, Clone, Copy)]
 pub struct CleanOptions {
@@ -65,7 +71,10 @@ impl Book {
             if !out.is_empty() {
                 out.push_str("\n\n");
             }
-            out.push_str(&format!("## {} (page {})\n\n", chapter.title, chapter.first_page));
+            out.push_str(&format!(
+                "## {} (page {})\n\n",
+                chapter.title, chapter.first_page
+            ));
             at = start;
         }
         out.push_str(self.text.get(at..).unwrap_or_default());
@@ -77,58 +86,15 @@ impl Book {
 pub fn clean_book(pages: &[RawPage], opts: CleanOptions) -> Book {
     let mut prepared: Vec<PageLines> = pages.iter().map(prepare_page).collect();
     let stats = Stats::measure(&prepared);
-    strip_page_numbers(&mut prepared);
-    strip_running_heads(&mut prepared, &stats);
+    furniture::strip_page_numbers(&mut prepared, &stats);
+    furniture::strip_running_heads(&mut prepared, &stats);
+    furniture::strip_footnotes(&mut prepared, &stats);
+    for page in &mut prepared {
+        layout::order_page(page, &stats);
+    }
+    furniture::strip_front_matter(&mut prepared, &stats);
     let geometry = Geometry::measure(&prepared, &stats);
     assemble(&prepared, &geometry, &stats, opts)
-}
-
-/// Whether a plain hyphen ending a line, between `head` (the word before it) and `tail` (the
-/// first word of the next line), belongs to the word and must stay: "peut-" + "être",
-/// "Jean-" + "Claude", "arc-" + "en-ciel". Otherwise it is a typesetter's break ("mai-" +
-/// "son"). The fixtures use this to only split compounds where the clean-up can restore them.
-pub(crate) fn keeps_line_end_hyphen(head: &str, tail: &str) -> bool {
-    let Some(first) = tail.chars().next() else {
-        return true;
-    };
-    // A capital, digit or punctuation after the break is never the rest of a split word.
-    if !first.is_lowercase() {
-        return true;
-    }
-    is_compound_tail(tail) || is_compound_head(head)
-}
-
-// Words that follow a hyphen in French compounds and inversions; a line starting with one of
-// them after a hyphen continues a compound, not a split word.
-#[rustfmt::skip]
-const COMPOUND_TAILS: &[&str] = &[
-    "être", "là", "ci", "même", "mêmes", "t-il", "t-ils", "t-elle", "t-elles", "t-on", "il",
-    "ils", "elle", "elles", "on", "je", "tu", "nous", "vous", "moi", "toi", "lui", "leur", "y",
-    "en", "ce", "dessus", "dessous", "delà", "devant", "derrière",
-];
-
-fn is_compound_tail(tail: &str) -> bool {
-    let word = tail
-        .trim_end_matches(|c: char| !c.is_alphanumeric())
-        .to_lowercase();
-    if COMPOUND_TAILS.contains(&word.as_str()) {
-        return true;
-    }
-    // "en-ciel", "là-bas", "ci-dessous": the part before the next hyphen decides.
-    word.split_once('-')
-        .is_some_and(|(part, _)| COMPOUND_TAILS.contains(&part))
-}
-
-// Words that only ever stand before a hyphen at the start of a compound ("là-bas",
-// "c’est-à-dire", "vis-à-vis"); no ordinary word is split right after them.
-const COMPOUND_HEADS: &[&str] = &["là", "à", "c’est", "c'est"];
-
-/// A proper-noun-like head ("Jean-", "Saint-") or a known compound head ("là-", "c’est-").
-fn is_compound_head(head: &str) -> bool {
-    let part = head.rsplit('-').next().unwrap_or(head);
-    let part = part.trim_start_matches(|c: char| !c.is_alphanumeric());
-    part.chars().next().is_some_and(char::is_uppercase)
-        || COMPOUND_HEADS.contains(&part.to_lowercase().as_str())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -178,8 +144,9 @@ fn prepare_page(page: &RawPage) -> PageLines {
             })
         })
         .collect();
-    // Content streams may draw footers before the body; reading order is top to bottom.
-    lines.sort_by(|a, b| a.y.total_cmp(&b.y));
+    // Content streams may draw footers before the body: top to bottom, then left to right, is
+    // where the clean-up starts (columns are put in order later).
+    lines.sort_by(|a, b| a.y.total_cmp(&b.y).then(a.x0.total_cmp(&b.x0)));
     let height = if page.height > 0.0 {
         page.height
     } else {
@@ -204,8 +171,9 @@ fn normalize(raw: &str) -> String {
             '\u{FB04}' => out.push_str("ffl"),
             '\u{FB05}' | '\u{FB06}' => out.push_str("st"),
             '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}' => {}
-            // Unicode hyphens behave like the ASCII one for the line-end rules.
-            '\u{2010}' | '\u{2011}' => out.push('-'),
+            // A non-breaking hyphen is a hyphen; U+2010 is kept until the line's end is read,
+            // since hyphenators draw it where they break a word.
+            '\u{2011}' => out.push('-'),
             // NBSP, narrow NBSP, figure/thin/hair spaces, ideographic space, tabs, newlines…
             c if c.is_whitespace() => {
                 if !out.is_empty() && !out.ends_with(' ') {
@@ -221,10 +189,18 @@ fn normalize(raw: &str) -> String {
     out
 }
 
-/// Removes soft hyphens and tells how the line ends.
+/// Removes soft hyphens and tells how the line ends. A line ending in a soft hyphen, in the
+/// U+2010 hyphen automatic hyphenation draws (WeasyPrint), or in both (Chromium) ends inside a
+/// word the typesetter broke.
 fn split_ending(text: &str) -> (String, Ending) {
-    let soft_end = text.ends_with('\u{AD}');
-    let cleaned: String = text.chars().filter(|&c| c != '\u{AD}').collect();
+    let unbroken = text.strip_suffix('\u{2010}');
+    let soft_end = unbroken.is_some() || text.ends_with('\u{AD}');
+    let text = unbroken.unwrap_or(text);
+    let cleaned: String = text
+        .chars()
+        .filter(|&c| c != '\u{AD}')
+        .map(|c| if c == '\u{2010}' { '-' } else { c })
+        .collect();
     let cleaned = collapse(&cleaned);
     if cleaned.is_empty() {
         return (cleaned, Ending::Plain);
@@ -299,171 +275,6 @@ fn weighted_mode(values: impl Iterator<Item = (f32, usize)>, step: f32) -> Optio
         .into_iter()
         .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
         .map(|(k, _)| k as f32 * step)
-}
-
-// ---------------------------------------------------------------------------------------------
-// Page furniture
-
-/// Share of the page height, at the top and at the bottom, where headers and folios live.
-const BAND: f32 = 0.1;
-
-fn in_band(line: &Line, height: f32) -> bool {
-    height > 0.0 && (line.y <= BAND * height || line.y >= (1.0 - BAND) * height)
-}
-
-/// The number a folio line shows: "12", "- 12 -", "[12]", "xiv", "XIV".
-fn folio_value(text: &str) -> Option<i64> {
-    let core = text.trim_matches(|c: char| {
-        c.is_whitespace() || matches!(c, '-' | '–' | '—' | '(' | ')' | '[' | ']' | '·' | '•')
-    });
-    if core.is_empty() || core.len() > 8 {
-        return None;
-    }
-    if core.chars().all(|c| c.is_ascii_digit()) {
-        return core.parse().ok();
-    }
-    let upper = core.chars().all(|c| c.is_ascii_uppercase());
-    let lower = core.chars().all(|c| c.is_ascii_lowercase());
-    if upper || lower {
-        return roman_value(&core.to_ascii_lowercase());
-    }
-    None
-}
-
-/// Value of a roman numeral written the canonical way ("xiv", not "civil" or "iiii").
-fn roman_value(s: &str) -> Option<i64> {
-    const DIGITS: [(i64, &str); 13] = [
-        (1000, "m"),
-        (900, "cm"),
-        (500, "d"),
-        (400, "cd"),
-        (100, "c"),
-        (90, "xc"),
-        (50, "l"),
-        (40, "xl"),
-        (10, "x"),
-        (9, "ix"),
-        (5, "v"),
-        (4, "iv"),
-        (1, "i"),
-    ];
-    let mut rest = s;
-    let mut total = 0;
-    for (value, digits) in DIGITS {
-        // At most three repeats of a one-letter digit, one of a two-letter one.
-        let max = if digits.len() == 1 { 3 } else { 1 };
-        for _ in 0..max {
-            match rest.strip_prefix(digits) {
-                Some(r) => {
-                    rest = r;
-                    total += value;
-                }
-                None => break,
-            }
-        }
-    }
-    (rest.is_empty() && total > 0).then_some(total)
-}
-
-fn strip_page_numbers(pages: &mut [PageLines]) {
-    // (page index, line index, value, in the margin band)
-    let mut candidates = Vec::new();
-    for (p, page) in pages.iter().enumerate() {
-        let last = page.lines.len().saturating_sub(1);
-        for (i, line) in page.lines.iter().enumerate() {
-            let band = in_band(line, page.height);
-            if (band || i == 0 || i == last)
-                && let Some(value) = folio_value(&line.text)
-            {
-                candidates.push((p, i, value, band));
-            }
-        }
-    }
-    // Outside the margin band, a lone number can be a chapter number heading a page ("IV");
-    // there it only counts as a folio if it follows the book's page numbering.
-    let offset = weighted_mode(
-        candidates
-            .iter()
-            .map(|&(p, _, v, _)| ((v - i64::from(pages[p].number)) as f32, 1)),
-        1.0,
-    )
-    .filter(|&o| {
-        candidates
-            .iter()
-            .filter(|&&(p, _, v, _)| (v - i64::from(pages[p].number)) as f32 == o)
-            .count()
-            >= 2
-    });
-    let mut drop: HashSet<(usize, usize)> = HashSet::new();
-    for &(p, i, value, band) in &candidates {
-        let follows = offset == Some((value - i64::from(pages[p].number)) as f32);
-        if band || follows {
-            drop.insert((p, i));
-        }
-    }
-    remove_lines(pages, &drop);
-}
-
-fn signature(text: &str) -> String {
-    let lower: String = text
-        .to_lowercase()
-        .chars()
-        .filter(|c| !c.is_numeric())
-        .collect();
-    collapse(lower.trim())
-}
-
-/// Drops lines that repeat at the top or bottom of many pages (author, title, chapter name).
-fn strip_running_heads(pages: &mut [PageLines], stats: &Stats) {
-    let mut candidates: Vec<(usize, usize, String)> = Vec::new();
-    for (p, page) in pages.iter().enumerate() {
-        let n = page.lines.len();
-        for (i, line) in page.lines.iter().enumerate() {
-            let band = in_band(line, page.height);
-            // A header set lower than the band still stands apart from the text block, and is
-            // never larger than the body (chapter headings are).
-            let set_apart =
-                n >= 2 && (i == 0 || i == n - 1) && line.size <= 1.1 * stats.body_size && {
-                    let neighbour = if i == 0 {
-                        &page.lines[1]
-                    } else {
-                        &page.lines[n - 2]
-                    };
-                    (neighbour.y - line.y).abs() > 2.0 * stats.leading
-                };
-            if band || set_apart {
-                let sig = signature(&line.text);
-                if !sig.is_empty() {
-                    candidates.push((p, i, sig));
-                }
-            }
-        }
-    }
-    let mut pages_with: HashMap<&str, HashSet<usize>> = HashMap::new();
-    for (p, _, sig) in &candidates {
-        pages_with.entry(sig.as_str()).or_default().insert(*p);
-    }
-    let threshold = 2.max((pages.len() as f32 * 0.2).ceil() as usize);
-    let drop: HashSet<(usize, usize)> = candidates
-        .iter()
-        .filter(|(_, _, sig)| pages_with.get(sig.as_str()).map_or(0, HashSet::len) >= threshold)
-        .map(|(p, i, _)| (*p, *i))
-        .collect();
-    remove_lines(pages, &drop);
-}
-
-fn remove_lines(pages: &mut [PageLines], drop: &HashSet<(usize, usize)>) {
-    if drop.is_empty() {
-        return;
-    }
-    for (p, page) in pages.iter_mut().enumerate() {
-        let mut i = 0;
-        page.lines.retain(|_| {
-            let keep = !drop.contains(&(p, i));
-            i += 1;
-            keep
-        });
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -565,23 +376,88 @@ struct Previous {
 
 fn is_heading(line: &Line, block: Block, stats: &Stats) -> bool {
     let text = line.text.as_str();
-    if text.ends_with(['.', ',', ';', ':', '!', '?', '…', '»', '"', '”', '’', '-']) {
+    // Headings are never set smaller than the text; a small centred line is a note or a
+    // caption.
+    if line.size < 0.9 * stats.body_size {
+        return false;
+    }
+    if text.ends_with([',', ';', ':', '»', '"', '”', '’', '-']) {
+        return false;
+    }
+    let letters = text.chars().filter(|c| c.is_alphabetic()).count();
+    let all_caps = letters >= 2 && !text.chars().any(char::is_lowercase);
+    let large = line.size >= 1.25 * stats.body_size;
+    // "Chapitre II.", "IV.", "CHAPITRE PREMIER.": a label may end with a full stop, a
+    // sentence may not.
+    if text.ends_with(['.', '!', '?', '…'])
+        && !(text.split(' ').count() <= 6 && (is_label(text) || all_caps || large))
+    {
         return false;
     }
     let w = block.width();
-    let mid = (line.x0 + line.x1) / 2.0;
-    let centered = line.x0 > block.left + 0.05 * w
-        && line.x1 < block.right - 0.05 * w
-        && (mid - (block.left + block.right) / 2.0).abs() < 0.06 * w;
-    let letters = text.chars().filter(|c| c.is_alphabetic()).count();
-    let all_caps = letters >= 2 && !text.chars().any(char::is_lowercase);
-    let lower = text.to_lowercase();
-    let chapter_word = ["chapitre", "prologue", "épilogue"]
-        .iter()
-        .any(|w| lower.starts_with(w));
-    let large = line.size >= 1.25 * stats.body_size;
     let narrow = line.x1 - line.x0 < 0.85 * w;
-    centered || (narrow && (all_caps || chapter_word || large))
+    // A line of body text indented like a paragraph is a paragraph ("PORTRAIT DE MAMAN."),
+    // unless it names a division of the book.
+    if is_body_size(line.size, stats.body_size) && is_indented(line, block) {
+        return is_label(text);
+    }
+    // A bare numeral is a chapter's only where it is set off: centred or large ("IV"); flush
+    // left in the body's size it is text ("42").
+    let named = is_label(text) && !is_numeral(text);
+    is_centered(line, block) || (narrow && (all_caps || named || large))
+}
+
+fn is_numeral(text: &str) -> bool {
+    let core = text.trim_end_matches(['.', ' ']).to_lowercase();
+    !core.is_empty()
+        && core.len() <= 8
+        && (core.chars().all(|c| c.is_ascii_digit())
+            || core
+                .chars()
+                .all(|c| matches!(c, 'i' | 'v' | 'x' | 'l' | 'c')))
+}
+
+fn is_centered(line: &Line, block: Block) -> bool {
+    let w = block.width();
+    let mid = (line.x0 + line.x1) / 2.0;
+    line.x0 > block.left + 0.05 * w
+        && line.x1 < block.right - 0.05 * w
+        && (mid - (block.left + block.right) / 2.0).abs() < 0.06 * w
+}
+
+/// "Chapitre 3", "PREMIÈRE PARTIE", "XIV.", "Livre II": words that name a division of a book.
+fn is_label(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    let words: Vec<&str> = lower
+        .split(' ')
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()))
+        .filter(|w| !w.is_empty())
+        .collect();
+    const DIVISIONS: [&str; 6] = [
+        "chapitre",
+        "prologue",
+        "épilogue",
+        "livre",
+        "partie",
+        "tome",
+    ];
+    match words.as_slice() {
+        [] => false,
+        [only] => is_numeral(only) || DIVISIONS.contains(only),
+        // "Chapitre premier", "Livre II", "Première partie", "Deuxième partie"
+        [first, .., last] => words.len() <= 4 && (DIVISIONS.contains(first) || (*last == "partie")),
+    }
+}
+
+/// A line right under a heading line that goes on with it: the chapter's title under its
+/// label, or the second line of a long title.
+fn continues_heading(line: &Line, prev: &Previous, block: Block, stats: &Stats) -> bool {
+    prev.heading
+        && line.y > prev.y
+        && line.y - prev.y <= 2.5 * stats.leading.max(line.size)
+        && line.text.split(' ').count() <= 14
+        && !line.text.ends_with([',', ';', ':'])
+        && (is_centered(line, block) || line.size >= 1.25 * stats.body_size)
 }
 
 fn is_indented(line: &Line, block: Block) -> bool {
@@ -590,9 +466,21 @@ fn is_indented(line: &Line, block: Block) -> bool {
 }
 
 fn closes_paragraph(line: &Line, block: Block) -> bool {
-    let sentence_end = line.text.ends_with(['.', '!', '?', '…', '»', '"', '”']);
+    let sentence_end = line.text.ends_with(['.', '!', '?', '…', '»', '"', '”'])
+        && !ends_with_abbreviation(&line.text);
     let short = line.x1 < block.right - (0.08 * block.width()).max(3.0 * line.size);
     sentence_end && short
+}
+
+/// "M.", "Mme.", "J." at the end of a line: a name follows on the next line.
+fn ends_with_abbreviation(text: &str) -> bool {
+    let last = text.rsplit(' ').next().unwrap_or(text);
+    let Some(word) = last.strip_suffix('.') else {
+        return false;
+    };
+    let word = word.trim_start_matches(|c: char| !c.is_alphanumeric());
+    const TITLES: [&str; 9] = ["M", "MM", "Mme", "Mmes", "Mlle", "Mlles", "Dr", "St", "Ste"];
+    TITLES.contains(&word) || (word.chars().count() == 1 && word.chars().all(char::is_uppercase))
 }
 
 fn assemble(pages: &[PageLines], geometry: &Geometry, stats: &Stats, opts: CleanOptions) -> Book {
@@ -606,17 +494,20 @@ fn assemble(pages: &[PageLines], geometry: &Geometry, stats: &Stats, opts: Clean
     let mut prev: Option<Previous> = None;
     let mut chapters: Vec<Chapter> = Vec::new();
     // The lines of a heading not yet followed by text, and the page it stands on.
-    let mut title: Option<(Vec<&str>, u32)> = None;
+    let mut title: Option<(Vec<&Line>, u32)> = None;
     for (p, page) in pages.iter().enumerate() {
         out.pending.push(p);
         let block = geometry.blocks[p];
         for line in &page.lines {
-            let heading = is_heading(line, block, stats);
+            let heading = is_heading(line, block, stats)
+                || prev.as_ref().is_some_and(|prev| {
+                    prev.page == p && continues_heading(line, prev, block, stats)
+                });
             if heading {
                 title
                     .get_or_insert_with(|| (Vec::new(), page.number))
                     .0
-                    .push(&line.text);
+                    .push(line);
                 prev = Some(Previous {
                     heading,
                     closes_paragraph: true,
@@ -634,14 +525,14 @@ fn assemble(pages: &[PageLines], geometry: &Geometry, stats: &Stats, opts: Clean
                         || (prev.ending != Ending::Soft
                             && (is_indented(line, block)
                                 || (prev.page == p && line.y - prev.y > 1.7 * stats.leading)
-                                || prev.closes_paragraph))
+                                || (prev.closes_paragraph && !starts_lowercase(&line.text))))
                 }
             };
             if new_paragraph {
                 out.new_paragraph(&line.text);
                 if let Some((lines, first_page)) = title.take() {
                     chapters.push(Chapter {
-                        title: lines.join(" — "),
+                        title: heading_title(&lines),
                         start: out.text.len() - line.text.len(),
                         first_page,
                     });
@@ -662,7 +553,7 @@ fn assemble(pages: &[PageLines], geometry: &Geometry, stats: &Stats, opts: Clean
     out.resolve();
     if let Some((lines, first_page)) = title {
         chapters.push(Chapter {
-            title: lines.join(" — "),
+            title: heading_title(&lines),
             start: out.text.len(),
             first_page,
         });
@@ -672,6 +563,28 @@ fn assemble(pages: &[PageLines], geometry: &Geometry, stats: &Stats, opts: Clean
         page_starts: out.starts,
         chapters,
     }
+}
+
+/// A heading's lines as one title: a label and the title under it are joined with a dash
+/// ("Chapitre I — Le crime de l'Obélisque"), the lines of one long title with a space.
+fn heading_title(lines: &[&Line]) -> String {
+    let mut title = String::new();
+    for (i, line) in lines.iter().enumerate() {
+        if let Some(prev) = i.checked_sub(1).map(|j| lines[j]) {
+            let same_style = (prev.size - line.size).abs() <= 0.1 * prev.size.max(line.size);
+            title.push_str(if same_style && !is_label(&prev.text) {
+                " "
+            } else {
+                " — "
+            });
+        }
+        title.push_str(&line.text);
+    }
+    title
+}
+
+fn starts_lowercase(text: &str) -> bool {
+    text.chars().next().is_some_and(char::is_lowercase)
 }
 
 struct Assembler {
@@ -793,6 +706,7 @@ mod tests {
     fn page(number: u32, lines: Vec<RawLine>) -> RawPage {
         RawPage {
             number,
+            fallback: false,
             width: 595.0,
             height: 842.0,
             lines,
@@ -808,6 +722,13 @@ mod tests {
             y,
             size: 9.0,
         }
+    }
+
+    fn titles(book: &Book) -> Vec<(&str, u32)> {
+        book.chapters
+            .iter()
+            .map(|c| (c.title.as_str(), c.first_page))
+            .collect()
     }
 
     fn paragraphs(book: &Book) -> Vec<&str> {
@@ -884,7 +805,9 @@ mod tests {
         p2.push(margin("2", 800.0));
         let book = clean(&[page(1, p1), page(2, p2)]);
         assert_contract(&book, 2);
-        assert!(paragraphs(&book).contains(&"IV"));
+        // A heading is structure: the chapter, not a paragraph.
+        assert_eq!(titles(&book), [("IV", 2)]);
+        assert!(!paragraphs(&book).contains(&"IV"));
         assert!(!book.text.contains(" 2") && !book.text.contains(" 1"));
     }
 
@@ -978,9 +901,9 @@ mod tests {
             .collect();
         let book = clean(&pages);
         assert!(!book.text.contains("Livre des heures"));
-        for n in 1..=5 {
-            assert!(paragraphs(&book).contains(&format!("Chapitre {n}").as_str()));
-        }
+        let want: Vec<String> = (1..=5).map(|n| format!("Chapitre {n}")).collect();
+        let got: Vec<&str> = book.chapters.iter().map(|c| c.title.as_str()).collect();
+        assert_eq!(got, want);
     }
 
     #[test]
@@ -1037,7 +960,7 @@ mod tests {
                 ("Claude voyait l’arc-", Kind::Full),
                 ("en-ciel au-", Kind::Full),
                 ("dessus de Saint-", Kind::Full),
-                ("germain ; demanda-", Kind::Full),
+                ("Germain ; demanda-", Kind::Full),
                 ("t-il. Le 14-", Kind::Full),
                 ("18 juillet.", Kind::Last),
             ]),
@@ -1046,7 +969,7 @@ mod tests {
         assert_eq!(
             book.text,
             "Il entra dans la maison, et c’était peut-être la dernière fois que Jean-Claude \
-             voyait l’arc-en-ciel au-dessus de Saint-germain ; demanda-t-il. Le 14-18 juillet."
+             voyait l’arc-en-ciel au-dessus de Saint-Germain ; demanda-t-il. Le 14-18 juillet."
         );
         let kept = clean_book(
             &pages,
@@ -1072,7 +995,8 @@ mod tests {
         assert!(!keeps_line_end_hyphen("en", "fant"));
         assert!(keeps_line_end_hyphen("celui", "ci"));
         assert!(keeps_line_end_hyphen("a", "t-elle."));
-        assert!(keeps_line_end_hyphen("Jean", "claude"));
+        assert!(keeps_line_end_hyphen("Jean", "Claude"));
+        assert!(!keeps_line_end_hyphen("Ma", "dame"));
         assert!(keeps_line_end_hyphen("J.", "C."));
         assert!(keeps_line_end_hyphen("dit", "il."));
         assert!(keeps_line_end_hyphen("mai", ""));
@@ -1136,9 +1060,12 @@ mod tests {
         assert_contract(&book, 2);
         let paras = paragraphs(&book);
         assert_eq!(
+            titles(&book),
+            [("CHAPITRE PREMIER", 2), ("Chapitre deux", 2)]
+        );
+        assert_eq!(
             &paras[1..],
             [
-                "CHAPITRE PREMIER",
                 "La pluie tombait depuis le matin sur la ville, et personne ne sortait ; la rue \
                  était vide, et",
                 "— Vraiment ? dit-elle.",
@@ -1146,7 +1073,6 @@ mod tests {
                  et encore",
                 "une scène qui commence sans alinéa, et elle continue là, puis ici, sur une ligne \
                  pleine qui finit bien. Et la ligne suivante reste dans le paragraphe",
-                "Chapitre deux",
                 "— Oui.",
             ]
         );
@@ -1262,22 +1188,5 @@ mod tests {
         assert!(book.page_starts.is_empty());
         let book = clean(&[page(1, vec![]), page(2, vec![])]);
         assert_eq!(book.page_starts, vec![0, 0]);
-    }
-
-    #[test]
-    fn folio_values() {
-        assert_eq!(folio_value("12"), Some(12));
-        assert_eq!(folio_value("- 12 -"), Some(12));
-        assert_eq!(folio_value("— 7 —"), Some(7));
-        assert_eq!(folio_value("[3]"), Some(3));
-        assert_eq!(folio_value("xiv"), Some(14));
-        assert_eq!(folio_value("XIV"), Some(14));
-        assert_eq!(folio_value("Xiv"), None);
-        assert_eq!(folio_value("Il"), None);
-        assert_eq!(folio_value("12 rue"), None);
-        assert_eq!(folio_value("mcmxciv"), Some(1994));
-        assert_eq!(folio_value("civil"), None);
-        assert_eq!(folio_value("iiii"), None);
-        assert_eq!(folio_value("mix"), Some(1009));
     }
 }
