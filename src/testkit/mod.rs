@@ -6,3 +6,4 @@ pub mod lcg;
 pub mod multipart;
 pub mod novel;
 pub mod pdf;
+pub mod quality;

@@ -587,6 +587,20 @@ fn starts_lowercase(text: &str) -> bool {
     text.chars().next().is_some_and(char::is_lowercase)
 }
 
+/// Whether a dash at a line break is set solid with the words around it ("clients—un",
+/// "officiers—dont"): then the break stood for no space. A spaced dash ("— dont") shows its
+/// space on the line it is on.
+fn dash_joins(before: &str, line: &str) -> bool {
+    let is_dash = |c: char| matches!(c, '—' | '–');
+    let mut end = before.chars().rev();
+    let mut start = line.chars();
+    match (end.next(), end.next(), start.next(), start.next()) {
+        (Some(d), Some(w), Some(n), _) if is_dash(d) => w.is_alphanumeric() && n.is_alphanumeric(),
+        (Some(w), _, Some(d), Some(n)) if is_dash(d) => w.is_alphanumeric() && n.is_alphanumeric(),
+        _ => false,
+    }
+}
+
 struct Assembler {
     text: String,
     starts: Vec<usize>,
@@ -616,7 +630,9 @@ impl Assembler {
     fn continue_paragraph(&mut self, line: &str) {
         match self.ending {
             Ending::Plain => {
-                self.text.push(' ');
+                if !dash_joins(&self.text, line) {
+                    self.text.push(' ');
+                }
                 self.resolve();
                 self.text.push_str(line);
             }
