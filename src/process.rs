@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::core::Core;
 use crate::db::LOCAL_USER_ID;
 use crate::db::jobs::Quota;
-use crate::db::models::SentenceRow;
+use crate::db::models::{ChapterRow, SentenceRow};
 use crate::engine::Engines;
 use crate::settings::Settings;
 use crate::status::JobStatus;
@@ -144,7 +144,8 @@ pub async fn run(args: &ProcessArgs) -> anyhow::Result<usize> {
         .await?
         .context("the finished job has no history entry")?;
     let sentences = core.db.sentences(&entry.id).await?;
-    write_csv(&args.output, &sentences)?;
+    let chapters = core.db.chapters(&entry.id).await?;
+    write_csv(&args.output, &sentences, &chapters)?;
     if status == Some(JobStatus::Partial) {
         eprintln!(
             "warning: {} of {} chunks failed; their pages are missing from the output",
@@ -186,17 +187,27 @@ async fn stage(pdf: &Path, uploads: &Path) -> anyhow::Result<Upload> {
     })
 }
 
-/// CSV columns: position (1-based, book order), normalized, original, page.
-pub fn write_csv(path: &Path, sentences: &[SentenceRow]) -> anyhow::Result<()> {
+/// CSV columns: position (1-based, book order), normalized, original, page, chapter (the
+/// heading as printed; empty before the first one).
+pub fn write_csv(
+    path: &Path,
+    sentences: &[SentenceRow],
+    chapters: &[ChapterRow],
+) -> anyhow::Result<()> {
     let mut out =
         csv::Writer::from_path(path).with_context(|| format!("cannot write {}", path.display()))?;
-    out.write_record(["position", "normalized", "original", "page"])?;
+    out.write_record(["position", "normalized", "original", "page", "chapter"])?;
+    let title = |idx: Option<i32>| {
+        idx.and_then(|idx| chapters.iter().find(|c| c.idx == idx))
+            .map_or("", |c| c.title.as_str())
+    };
     for (i, s) in sentences.iter().enumerate() {
         out.write_record([
             (i + 1).to_string(),
             s.normalized.clone(),
             s.original.clone(),
             s.page.to_string(),
+            title(s.chapter).to_owned(),
         ])?;
     }
     out.flush()?;

@@ -2,7 +2,7 @@
 //! run stored), runs the chunks with the plan's parallelism, stores every chunk result the
 //! moment it lands, and finally merges the results in page order into the owner's history.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -16,9 +16,9 @@ use super::messages::{Cancel, ChunkEvent, ChunkReport, DrainJob, Halt, JobEnded,
 use super::retry::RetryPolicy;
 use crate::db::chunks::ChunkChange;
 use crate::db::jobs::{Ending, Progress};
-use crate::db::models::{ChunkRow, HistoryRow, JobRow, NewChunk, SentenceRow};
+use crate::db::models::{ChapterRow, ChunkRow, HistoryRow, JobRow, NewChunk, SentenceRow};
 use crate::db::{DbError, now_ms};
-use crate::engine::{ChunkInput, ChunkOutput, Engine, Sentence, Usage};
+use crate::engine::{ChapterStart, ChunkInput, ChunkOutput, Engine, Sentence, Usage};
 use crate::pdf::{self, PdfError, clean::CleanOptions, plan};
 use crate::settings::{InputMode, Settings};
 use crate::status::{ChunkStatus, JobStatus};
@@ -400,6 +400,28 @@ impl JobActor {
     }
 }
 
+/// The book's chapters, as the chunks' inputs carry them (each chunk the ones its text stands
+/// in; a chapter spanning chunks is in each).
+fn chapters_of(rows: &[ChunkRow], history_id: &str) -> Vec<ChapterRow> {
+    let mut chapters: BTreeMap<u32, ChapterStart> = BTreeMap::new();
+    for row in rows {
+        if let Ok(input) = serde_json::from_str::<ChunkInput>(&row.input) {
+            for chapter in input.chapters {
+                chapters.entry(chapter.index).or_insert(chapter);
+            }
+        }
+    }
+    chapters
+        .into_values()
+        .map(|c| ChapterRow {
+            history_id: history_id.to_owned(),
+            idx: i32::try_from(c.index).unwrap_or(i32::MAX),
+            title: c.title,
+            first_page: i32::try_from(c.first_page).unwrap_or(i32::MAX),
+        })
+        .collect()
+}
+
 /// How the job ends, from its stored chunks.
 fn ending_for(job: &JobRow, rows: &[ChunkRow], engine: &str, elapsed_ms: i64) -> Ending {
     let failed: Vec<&ChunkRow> = rows
@@ -461,10 +483,12 @@ fn ending_for(job: &JobRow, rows: &[ChunkRow], engine: &str, elapsed_ms: i64) ->
             page: i32::try_from(s.page).unwrap_or(i32::MAX),
             engine: s.engine.unwrap_or_else(|| engine.to_owned()),
             edited: false,
+            chapter: s.chapter.and_then(|c| i32::try_from(c).ok()),
         })
         .collect();
     Ending::WithResult {
         status,
+        chapters: chapters_of(rows, &history_id),
         history: HistoryRow {
             id: history_id,
             job_id: job.id.clone(),

@@ -4,8 +4,8 @@
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use super::models::{HistoryEntry, HistoryRow, SentenceEntry, SentenceRow};
-use super::schema::{history, jobs, sentences};
+use super::models::{ChapterRow, HistoryEntry, HistoryRow, SentenceEntry, SentenceRow};
+use super::schema::{chapters, history, jobs, sentences};
 use super::{Db, DbError, now_ms};
 use crate::status::JobStatus;
 
@@ -82,6 +82,19 @@ impl Db {
                 .filter(sentences::history_id.eq(&history_id))
                 .order(sentences::position.asc())
                 .select(SentenceRow::as_select())
+                .load(conn)
+                .await?)
+        })
+    }
+
+    /// An entry's chapters in book order.
+    pub async fn chapters(&self, history_id: &str) -> Result<Vec<ChapterRow>, DbError> {
+        let history_id = history_id.to_owned();
+        on_conn!(self, |conn| {
+            Ok(chapters::table
+                .filter(chapters::history_id.eq(&history_id))
+                .order(chapters::idx.asc())
+                .select(ChapterRow::as_select())
                 .load(conn)
                 .await?)
         })

@@ -7,8 +7,8 @@
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use super::models::{HistoryRow, JobRow, NewJob, SentenceEntry, SentenceRow};
-use super::schema::{history, job_chunks, jobs, sentences, uploads};
+use super::models::{ChapterRow, HistoryRow, JobRow, NewJob, SentenceEntry, SentenceRow};
+use super::schema::{chapters, history, job_chunks, jobs, sentences, uploads};
 use super::{Db, DbError, Dialect, now_ms};
 use crate::status::{ChunkStatus, JobStatus};
 
@@ -97,6 +97,7 @@ pub enum Ending {
         status: JobStatus,
         history: HistoryRow,
         sentences: Vec<SentenceRow>,
+        chapters: Vec<ChapterRow>,
     },
     Failed {
         code: String,
@@ -451,6 +452,7 @@ impl Db {
                 if let Ending::WithResult {
                     history: entry,
                     sentences: rows,
+                    chapters: chapter_rows,
                     ..
                 } = &ending
                 {
@@ -516,6 +518,19 @@ impl Db {
                         })
                         .collect();
                     conn.insert_sentences(rows).await?;
+                    diesel::delete(chapters::table.filter(chapters::history_id.eq(&entry_id)))
+                        .execute(conn)
+                        .await?;
+                    // A book has tens of chapters: one row at a time serves both backends.
+                    for row in chapter_rows {
+                        diesel::insert_into(chapters::table)
+                            .values(ChapterRow {
+                                history_id: entry_id.clone(),
+                                ..row.clone()
+                            })
+                            .execute(conn)
+                            .await?;
+                    }
                     // Chunks done before the retry were not run again, so their sentences
                     // come back identical and each edit finds its sentence.
                     // A repeated line ("— Oui.") has several candidates: the edit goes to the

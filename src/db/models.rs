@@ -2,7 +2,9 @@
 
 use diesel::prelude::*;
 
-use super::schema::{google_accounts, history, job_chunks, jobs, sentences, sessions, users};
+use super::schema::{
+    chapters, google_accounts, history, job_chunks, jobs, sentences, sessions, users,
+};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = jobs)]
@@ -149,6 +151,19 @@ pub struct SentenceRow {
     pub page: i32,
     pub engine: String,
     pub edited: bool,
+    /// `ChapterRow::idx` of the chapter the sentence stands in.
+    pub chapter: Option<i32>,
+}
+
+/// A chapter of a result's book: its heading as printed and the page it stands on.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = chapters)]
+pub struct ChapterRow {
+    pub history_id: String,
+    /// 1-based, in book order.
+    pub idx: i32,
+    pub title: String,
+    pub first_page: i32,
 }
 
 /// A history entry as the API shows it: what [`HistoryRow`] stores at completion, plus what

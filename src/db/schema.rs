@@ -142,6 +142,16 @@ diesel::table! {
         edited -> Bool,
         engine_text -> Nullable<Text>,
         edited_at -> Nullable<BigInt>,
+        chapter -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    chapters (history_id, idx) {
+        history_id -> Text,
+        idx -> Integer,
+        title -> Text,
+        first_page -> Integer,
     }
 }
 
@@ -181,6 +191,7 @@ diesel::joinable!(job_chunks -> jobs (job_id));
 diesel::joinable!(job_events -> jobs (job_id));
 diesel::joinable!(history -> jobs (job_id));
 diesel::joinable!(sentences -> history (history_id));
+diesel::joinable!(chapters -> history (history_id));
 diesel::joinable!(uploads -> jobs (job_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(user_settings -> users (user_id));
@@ -194,6 +205,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     job_events,
     history,
     sentences,
+    chapters,
     llm_cache,
     uploads,
     sessions,

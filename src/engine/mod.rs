@@ -22,6 +22,10 @@ pub struct Sentence {
     pub normalized: String,
     pub original: String,
     pub page: u32,
+    /// The book's chapter (1-based, as `ChapterStart::index`) the sentence stands in; `None`
+    /// before the first heading.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chapter: Option<u32>,
     /// Set when another engine than the chunk's wrote this sentence (a fallback).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub engine: Option<String>,
@@ -32,6 +36,17 @@ pub struct Sentence {
 pub struct PageStart {
     pub offset: usize,
     pub page: u32,
+}
+
+/// Where a chapter starts inside a chunk's text. The chapter a chunk opens in started before
+/// it: its entry stands at offset 0.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChapterStart {
+    pub offset: usize,
+    /// 1-based, in book order.
+    pub index: u32,
+    pub title: String,
+    pub first_page: u32,
 }
 
 /// What an engine gets: the chunk's own pages plus context on both sides. A sentence belongs
@@ -49,6 +64,9 @@ pub struct ChunkInput {
     pub body_end: usize,
     /// Ascending; the first entry is at offset 0.
     pub pages: Vec<PageStart>,
+    /// Ascending; empty for a book without headings.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub chapters: Vec<ChapterStart>,
     /// In `input_mode=pdf`: the chunk's pages (with context pages) as a PDF; `text` is empty.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pdf: Option<PdfPages>,
@@ -70,6 +88,12 @@ impl ChunkInput {
         self.pages
             .get(i.saturating_sub(1))
             .map_or(self.first_page, |p| p.page)
+    }
+
+    /// The chapter in which the text at `offset` stands.
+    pub fn chapter_at(&self, offset: usize) -> Option<u32> {
+        let i = self.chapters.partition_point(|c| c.offset <= offset);
+        self.chapters.get(i.checked_sub(1)?).map(|c| c.index)
     }
 
     pub fn owns(&self, offset: usize) -> bool {
@@ -310,6 +334,7 @@ mod tests {
                     page: 6,
                 },
             ],
+            chapters: Vec::new(),
             pdf: None,
         };
         assert_eq!(input.page_at(0), 3);

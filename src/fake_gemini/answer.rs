@@ -73,6 +73,7 @@ pub(crate) fn chunk_input(prompt: &ParsedPrompt<'_>) -> ChunkInput {
             offset: 0,
             page: prompt.first_page,
         }],
+        chapters: Vec::new(),
         pdf: None,
     }
 }

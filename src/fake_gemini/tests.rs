@@ -45,6 +45,7 @@ fn chunk(first_page: u32) -> ChunkInput {
                 page: first_page + 1,
             },
         ],
+        chapters: Vec::new(),
         pdf: None,
     }
 }

@@ -84,6 +84,7 @@ pub fn pdf_chunk_inputs(
                     offset: 0,
                     page: first,
                 }],
+                chapters: Vec::new(),
                 pdf: Some(PdfPages {
                     first_page: ctx_first,
                     data: base64::engine::general_purpose::STANDARD.encode(pdf),

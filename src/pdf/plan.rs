@@ -4,7 +4,7 @@
 use std::ops::RangeInclusive;
 
 use super::clean::Book;
-use crate::engine::{ChunkInput, PageStart};
+use crate::engine::{ChapterStart, ChunkInput, PageStart};
 
 /// Defaults from the spec; every value is configurable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,8 +100,25 @@ pub fn chunk_inputs(book: &Book, plan: &ChunkPlan, overlap_pages: u32) -> Vec<Ch
                         page,
                     })
                     .collect(),
+                chapters: chapter_starts(book, text_start, text_end),
                 pdf: None,
             }
+        })
+        .collect()
+}
+
+/// The chapters of `book` that the text `start..end` stands in, with offsets from `start`.
+fn chapter_starts(book: &Book, start: usize, end: usize) -> Vec<ChapterStart> {
+    let first = book.chapter_at(start);
+    book.chapters
+        .iter()
+        .enumerate()
+        .filter(|&(i, c)| Some(i) == first || (c.start > start && c.start < end))
+        .map(|(i, c)| ChapterStart {
+            offset: c.start.saturating_sub(start),
+            index: u32::try_from(i + 1).unwrap_or(u32::MAX),
+            title: c.title.clone(),
+            first_page: c.first_page,
         })
         .collect()
 }
@@ -133,6 +150,7 @@ pub fn book_chunk(
                 page: first_page + i,
             })
             .collect(),
+        chapters: Vec::new(),
         pdf: None,
     }
 }

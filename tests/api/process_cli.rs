@@ -27,7 +27,7 @@ async fn process_writes_the_same_sentences_as_the_service_to_csv() {
     let mut reader = csv::Reader::from_path(&csv_path).unwrap();
     assert_eq!(
         reader.headers().unwrap(),
-        vec!["position", "normalized", "original", "page"]
+        vec!["position", "normalized", "original", "page", "chapter"]
     );
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
 
@@ -42,6 +42,44 @@ async fn process_writes_the_same_sentences_as_the_service_to_csv() {
         assert_eq!(&row[2], original);
         assert_eq!(row[3], page.to_string());
     }
+}
+
+/// A real book's chapters reach the CSV: each sentence says the heading it stands under.
+#[test]
+fn process_writes_each_sentences_chapter() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv_path = dir.path().join("gouraud.csv");
+    let pdf = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/producers/pdftex.pdf");
+    let output = Command::new(env!("CARGO_BIN_EXE_fnt"))
+        .args(["process", "--quiet", "--engine", "local", "-o"])
+        .arg(&csv_path)
+        .arg(&pdf)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let rows: Vec<csv::StringRecord> = csv::Reader::from_path(&csv_path)
+        .unwrap()
+        .records()
+        .map(Result::unwrap)
+        .collect();
+    let chapters: Vec<&str> = rows.iter().map(|r| &r[4]).collect();
+    // Book order: every sentence of chapter I, then every sentence of chapter II; the title
+    // page and the table of contents give none.
+    let first_two = chapters.iter().position(|c| *c == "Chapitre II").unwrap();
+    assert!(first_two > 10, "{first_two}");
+    assert!(chapters[..first_two].iter().all(|c| *c == "Chapitre I"));
+    assert!(chapters[first_two..].iter().all(|c| *c == "Chapitre II"));
+    let first = &rows[0];
+    assert!(
+        first[2].starts_with("L'année scolaire est finie."),
+        "{first:?}"
+    );
+    assert_eq!(&first[3], "3");
 }
 
 #[test]

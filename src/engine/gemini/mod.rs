@@ -280,6 +280,7 @@ impl GeminiEngine {
                 offset: 0,
                 page: input.first_page,
             }],
+            chapters: Vec::new(),
             pdf: None,
         };
         let answers = self
@@ -474,6 +475,7 @@ fn place_on_pages(input: &ChunkInput, items: Vec<Item>) -> Vec<Sentence> {
             }
             Sentence {
                 page: input.page_at(found.unwrap_or(cursor)),
+                chapter: input.chapter_at(found.unwrap_or(cursor)),
                 normalized: item.normalized,
                 original: item.original,
                 engine: None,
@@ -490,6 +492,8 @@ fn pages_from_answer(input: &ChunkInput, items: Vec<Item>) -> Vec<Sentence> {
                 .page
                 .unwrap_or(input.first_page)
                 .clamp(input.first_page, input.last_page),
+            // Scanned books are read by the model alone: no headings are known.
+            chapter: None,
             normalized: item.normalized,
             original: item.original,
             engine: None,
@@ -652,6 +656,7 @@ mod tests {
             body_end: text.find("Il").unwrap(),
             text: text.into(),
             pages: vec![PageStart { offset: 0, page: 1 }],
+            chapters: Vec::new(),
             pdf: None,
         };
         assert_eq!(expected_words(&input), 0);
@@ -675,6 +680,7 @@ mod tests {
             body_end: text.len(),
             text,
             pages: vec![PageStart { offset: 0, page: 1 }],
+            chapters: Vec::new(),
             pdf: None,
         };
         let (a, b) = halves(&input).unwrap();

@@ -210,6 +210,7 @@ mod tests {
             body_start,
             body_end,
             pages: vec![PageStart { offset: 0, page: 6 }],
+            chapters: Vec::new(),
             pdf: None,
         };
         let settings = Settings {

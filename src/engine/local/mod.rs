@@ -74,6 +74,7 @@ pub fn rewrite_chunk(input: &ChunkInput, settings: &Settings) -> ChunkOutput {
             continue;
         };
         let page = input.page_at(seg.start);
+        let chapter = input.chapter_at(seg.start);
         // A dialogue reply (a paragraph opened by a dash) is speech too: kept whole on request.
         let pieces = if keep_dialogue_whole && original.starts_with(['—', '–']) {
             vec![original.split_whitespace().collect::<Vec<_>>().join(" ")]
@@ -93,6 +94,7 @@ pub fn rewrite_chunk(input: &ChunkInput, settings: &Settings) -> ChunkOutput {
                 normalized,
                 original: original.to_owned(),
                 page,
+                chapter,
                 engine: None,
             });
         }
@@ -125,6 +127,7 @@ mod tests {
             body_start: body.start,
             body_end: body.end,
             pages: vec![PageStart { offset: 0, page: 1 }],
+            chapters: Vec::new(),
             pdf: None,
         }
     }

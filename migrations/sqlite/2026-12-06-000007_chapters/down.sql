@@ -1,0 +1,2 @@
+ALTER TABLE sentences DROP COLUMN chapter;
+DROP TABLE chapters;
