@@ -480,19 +480,5 @@ fn contents(stream: &Stream) -> Vec<u8> {
 
 /// A map that cannot be parsed counts as absent: the encoding may still explain the codes.
 fn parse_cmap(cmap: &[u8]) -> Option<HashMap<u32, String>> {
-    let map = adobe_cmap_parser::get_unicode_map(cmap).ok()?;
-    let mut unicode = HashMap::with_capacity(map.len());
-    for (code, bytes) in map {
-        if bytes.len() % 2 != 0 {
-            continue;
-        }
-        let units: Vec<u16> = bytes
-            .chunks_exact(2)
-            .map(|pair| u16::from_be_bytes([pair[0], pair[1]]))
-            .collect();
-        if let Ok(text) = String::from_utf16(&units) {
-            unicode.insert(code, text);
-        }
-    }
-    Some(unicode)
+    super::cmap::parse_to_unicode(cmap)
 }

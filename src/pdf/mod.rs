@@ -1,6 +1,7 @@
 //! PDF input: validation, per-page text extraction, clean-up and the chunk plan.
 
 pub mod clean;
+mod cmap;
 mod decode;
 pub mod extract;
 mod fonts;
