@@ -109,27 +109,38 @@ fn main() -> anyhow::Result<()> {
         Command::Text { pdf, lines } => {
             let bytes =
                 std::fs::read(&pdf).with_context(|| format!("cannot read {}", pdf.display()))?;
-            if lines {
+            let text = if lines {
                 let pages = fnt::pdf::read_lines(&bytes)
                     .map_err(|e| anyhow::anyhow!("{}: {e}", pdf.display()))?;
+                let mut out = String::new();
                 for page in pages {
-                    println!(
-                        "--- page {} ({} x {})",
+                    let how = if page.fallback {
+                        " (read by pdf-extract)"
+                    } else {
+                        ""
+                    };
+                    out.push_str(&format!(
+                        "--- page {} ({} x {}){how}\n",
                         page.number, page.width, page.height
-                    );
+                    ));
                     for l in page.lines {
-                        println!(
-                            "{:6.1} {:6.1}-{:6.1} {:5.1}  {}",
+                        out.push_str(&format!(
+                            "{:6.1} {:6.1}-{:6.1} {:5.1}  {}\n",
                             l.y, l.x0, l.x1, l.size, l.text
-                        );
+                        ));
                     }
                 }
-                return Ok(());
+                out
+            } else {
+                let (book, _) = fnt::pdf::read_book(&bytes, Default::default())
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", pdf.display()))?;
+                book.display()
+            };
+            // A reader that stops early (`| head`) is not an error.
+            match std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes()) {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+                _ => Ok(()),
             }
-            let (book, _) = fnt::pdf::read_book(&bytes, Default::default())
-                .map_err(|e| anyhow::anyhow!("{}: {e}", pdf.display()))?;
-            print!("{}", book.display());
-            Ok(())
         }
         Command::SamplePdf { output, pages } => {
             let chapters = fnt::testkit::novel::novel(pages);

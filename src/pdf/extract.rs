@@ -324,9 +324,13 @@ impl OutputDev for LineCollector {
         {
             line.text.pop();
         }
-        // Many PDFs position words individually instead of drawing space glyphs.
+        // Many PDFs position words individually instead of drawing space glyphs. French
+        // typesetting puts a thin space (about 1/8 em, less than a word space) before ! ? ; :
+        // and » and after «: there any visible room is a space.
         let gap = x - line.pen;
-        if gap > 0.15 * unit
+        let thin = char.starts_with(['!', '?', ';', ':', '»']) || line.text.ends_with('«');
+        let space = if thin { 0.07 } else { 0.15 };
+        if gap > space * unit
             && !line.text.is_empty()
             && !line.text.ends_with(char::is_whitespace)
             && !char.starts_with(char::is_whitespace)

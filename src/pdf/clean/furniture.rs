@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::{Line, PageLines, Stats, collapse, is_body_size, weighted_mode};
+use super::{Line, PageLines, Stats, collapse, is_body_size, is_label, is_numeral, weighted_mode};
 
 /// Share of the page height, at the top and at the bottom, where headers and folios live.
 const BAND: f32 = 0.1;
@@ -241,26 +241,41 @@ fn heads_by_position(pages: &[PageLines], stats: &Stats) -> HashSet<(usize, usiz
     drop
 }
 
-/// Footnotes: at the foot of a page, below the last line set in the body's size, a block in a
-/// smaller size that starts with a note number is the notes' text.
-/// The calls in the text ("église¹") were already left out when the lines were read.
+/// Footnotes: in the lower half of a page, a line set smaller than the text that starts with
+/// a note number, with no line of text below it in its column, starts the notes' block; the
+/// smaller lines under it in that column are the rest of it. The calls in the text ("église¹")
+/// were already left out when the lines were read.
 pub(super) fn strip_footnotes(pages: &mut [PageLines], stats: &Stats) {
+    let small = |l: &Line| l.size < 0.92 * stats.body_size;
+    let overlaps = |a: &Line, b: &Line| a.x0 < b.x1 && b.x0 < a.x1;
     for page in pages.iter_mut() {
-        let Some(last_body) = page
-            .lines
-            .iter()
-            .rposition(|l| is_body_size(l.size, stats.body_size))
-        else {
-            continue;
-        };
-        let notes = &page.lines[last_body + 1..];
-        let Some(first) = notes.first() else {
-            continue;
-        };
-        let smaller = notes.iter().all(|l| l.size < 0.92 * stats.body_size);
-        if smaller && starts_with_note_number(&first.text) {
-            page.lines.truncate(last_body + 1);
+        let lines = &page.lines;
+        let mut drop = vec![false; lines.len()];
+        for (i, note) in lines.iter().enumerate() {
+            if drop[i]
+                || !small(note)
+                || note.y < 0.5 * page.height
+                || !starts_with_note_number(&note.text)
+            {
+                continue;
+            }
+            let text_below = lines.iter().any(|l| {
+                l.y > note.y && is_body_size(l.size, stats.body_size) && overlaps(l, note)
+            });
+            if text_below {
+                continue;
+            }
+            for (j, l) in lines.iter().enumerate() {
+                if l.y >= note.y && small(l) && overlaps(l, note) {
+                    drop[j] = true;
+                }
+            }
         }
+        let mut i = 0;
+        page.lines.retain(|_| {
+            i += 1;
+            !drop[i - 1]
+        });
     }
 }
 
@@ -287,9 +302,11 @@ pub(super) fn strip_front_matter(pages: &mut [PageLines], stats: &Stats) {
             .count()
             >= 3
     };
+    // What names a division ("PREMIÈRE PARTIE") stays: the book's structure starts there.
     let first_prose = pages.iter().position(is_prose).unwrap_or(0);
     for page in &mut pages[..first_prose] {
-        page.lines.clear();
+        page.lines
+            .retain(|l| is_label(&l.text) && !is_numeral(&l.text));
     }
     for page in pages.iter_mut() {
         if is_contents(page) {

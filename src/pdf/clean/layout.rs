@@ -2,7 +2,7 @@
 //! page arrives as pieces; here the pieces of one line are joined again, except across the
 //! gutter of a page set in columns, whose columns are then read one after the other.
 
-use super::{Line, PageLines, Stats, is_body_size};
+use super::{Block, Line, PageLines, Stats, is_body_size, percentile, weighted_mode};
 
 /// Joins the pieces of each line and puts the page's lines in reading order.
 pub(super) fn order_page(page: &mut PageLines, stats: &Stats) {
@@ -11,6 +11,22 @@ pub(super) fn order_page(page: &mut PageLines, stats: &Stats) {
     let mut lines = join_pieces(lines, gutter);
     if let Some(gutter) = gutter {
         lines = by_columns(lines, gutter);
+        let middle = (gutter.0 + gutter.1) / 2.0;
+        let block = |side: &dyn Fn(&Line) -> bool| {
+            let body: Vec<&Line> = lines
+                .iter()
+                .filter(|l| is_body_size(l.size, stats.body_size) && side(l))
+                .collect();
+            let left = weighted_mode(body.iter().map(|l| (l.x0, 1)), 0.5)?;
+            let right = percentile(body.iter().map(|l| l.x1).collect(), 0.9)?;
+            Some(Block { left, right })
+        };
+        if let (Some(left), Some(right)) = (
+            block(&|l: &Line| l.x1 <= middle),
+            block(&|l: &Line| l.x0 >= middle),
+        ) {
+            page.columns = Some((middle, [left, right]));
+        }
     }
     page.lines = lines;
 }

@@ -123,6 +123,8 @@ struct PageLines {
     number: u32,
     height: f32,
     lines: Vec<Line>,
+    /// On a page set in two columns: where the left column ends and each column's block.
+    columns: Option<(f32, [Block; 2])>,
 }
 
 fn prepare_page(page: &RawPage) -> PageLines {
@@ -156,6 +158,7 @@ fn prepare_page(page: &RawPage) -> PageLines {
         number: page.number,
         height,
         lines,
+        columns: None,
     }
 }
 
@@ -217,10 +220,17 @@ fn split_ending(text: &str) -> (String, Ending) {
 }
 
 fn collapse(text: &str) -> String {
-    text.split(' ')
+    let text = text
+        .split(' ')
         .filter(|w| !w.is_empty())
         .collect::<Vec<_>>()
-        .join(" ")
+        .join(" ");
+    // TeX sets an ellipsis its fonts lack as three spaced full stops.
+    if text.contains(". . .") {
+        text.replace(". . .", "…")
+    } else {
+        text
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -545,13 +555,29 @@ fn assemble(pages: &[PageLines], geometry: &Geometry, stats: &Stats, opts: Clean
     let mut title: Option<(Vec<&Line>, u32)> = None;
     for (p, page) in pages.iter().enumerate() {
         out.pending.push(p);
-        let block = geometry.blocks[p];
+        let page_block = geometry.blocks[p];
         for line in &page.lines {
+            // In a column, indents, centring and short lines are measured against the column.
+            let block = match page.columns {
+                Some((middle, [left, _])) if line.x1 <= middle => left,
+                Some((middle, [_, right])) if line.x0 >= middle => right,
+                _ => page_block,
+            };
             let heading = is_heading(line, block, stats)
                 || prev.as_ref().is_some_and(|prev| {
                     prev.page == p && continues_heading(line, prev, block, stats)
                 });
             if heading {
+                // A heading alone on its page (a part's title) is a division of its own,
+                // not the first line of the next page's chapter heading.
+                if let Some((lines, first_page)) = title.take_if(|(_, at)| *at != page.number) {
+                    out.resolve();
+                    chapters.push(Chapter {
+                        title: heading_title(&lines),
+                        start: out.text.len() + usize::from(!out.text.is_empty()),
+                        first_page,
+                    });
+                }
                 title
                     .get_or_insert_with(|| (Vec::new(), page.number))
                     .0
