@@ -302,16 +302,16 @@ pub(super) fn strip_front_matter(pages: &mut [PageLines], stats: &Stats) {
             .count()
             >= 3
     };
+    for page in pages.iter_mut() {
+        if is_contents(page) {
+            page.lines.clear();
+        }
+    }
     // What names a division ("PREMIÈRE PARTIE") stays: the book's structure starts there.
     let first_prose = pages.iter().position(is_prose).unwrap_or(0);
     for page in &mut pages[..first_prose] {
         page.lines
             .retain(|l| is_label(&l.text) && !is_numeral(&l.text));
-    }
-    for page in pages.iter_mut() {
-        if is_contents(page) {
-            page.lines.clear();
-        }
     }
 }
 

@@ -83,9 +83,19 @@ fn gutter(lines: &[Line], stats: &Stats) -> Option<(f32, f32)> {
         return None;
     }
     let (g0, g1) = (left + a as f32, left + b as f32);
-    let on_left = body.iter().filter(|l| l.x1 <= g0 + 1.0).count();
-    let on_right = body.iter().filter(|l| l.x0 >= g1 - 1.0).count();
-    (on_left >= 5 && on_right >= 5).then_some((g0, g1))
+    // Columns hold lines of text on both sides; titles on the left and page numbers on the
+    // right (a table of contents) are not columns.
+    let column = |side: &dyn Fn(&Line) -> bool| {
+        let mut widths: Vec<f32> = body
+            .iter()
+            .filter(|l| side(l))
+            .map(|l| l.x1 - l.x0)
+            .collect();
+        widths.sort_by(f32::total_cmp);
+        widths.len() >= 5 && widths[widths.len() / 2] >= 8.0 * stats.body_size
+    };
+    (column(&|l: &Line| l.x1 <= g0 + 1.0) && column(&|l: &Line| l.x0 >= g1 - 1.0))
+        .then_some((g0, g1))
 }
 
 /// Joins pieces that share a baseline, left to right, unless the gutter lies between them.

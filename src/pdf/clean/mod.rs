@@ -402,8 +402,14 @@ struct Previous {
     y: f32,
 }
 
-fn is_heading(line: &Line, block: Block, stats: &Stats) -> bool {
+fn is_heading(line: &Line, block: Block, stats: &Stats, space_above: bool) -> bool {
     let text = line.text.as_str();
+    // "-- IV --", "– 1 –": a numeral dressed in dashes.
+    let dash = |c: char| matches!(c, '-' | '–' | '—');
+    if text.starts_with(dash) && text.ends_with(dash) && text.chars().count() > 1 {
+        let core = text.trim_matches(|c: char| dash(c) || c == ' ');
+        return is_numeral(core) && is_centered(line, block);
+    }
     // Headings are never set smaller than the text; a small centred line is a note or a
     // caption.
     if line.size < 0.9 * stats.body_size {
@@ -437,7 +443,9 @@ fn is_heading(line: &Line, block: Block, stats: &Stats) -> bool {
     let named = is_label(text) && !is_numeral(text);
     // "Chapitre 3 : Ce que Reginald trouva…" set large runs as wide as the text may.
     let titled = numbered_title(text) || (large && starts_with_label(text));
-    is_centered(line, block) || titled || (narrow && (all_caps || named || large))
+    // Flush left in the body's size, a line in capitals is a heading only with the space a
+    // heading keeps above it: otherwise it is a signature ("LAMANEUR.") or a shouted line.
+    is_centered(line, block) || titled || (narrow && (large || named || (all_caps && space_above)))
 }
 
 /// "I. — Un mardi aux Français", "3. Le départ", "XII – La fin": a numeral, a stop or dash,
@@ -563,7 +571,10 @@ fn assemble(pages: &[PageLines], geometry: &Geometry, stats: &Stats, opts: Clean
                 Some((middle, [_, right])) if line.x0 >= middle => right,
                 _ => page_block,
             };
-            let heading = is_heading(line, block, stats)
+            let space_above = prev.as_ref().is_none_or(|prev| {
+                prev.page != p || line.y - prev.y > PARAGRAPH_GAP * stats.leading
+            });
+            let heading = is_heading(line, block, stats, space_above)
                 || prev.as_ref().is_some_and(|prev| {
                     prev.page == p && continues_heading(line, prev, block, stats)
                 });
