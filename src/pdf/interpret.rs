@@ -10,10 +10,10 @@
 
 use std::rc::Rc;
 
-use lopdf::content::Content;
 use lopdf::{Dictionary, Document, Object, ObjectId};
 use pdf_extract::{MediaBox, OutputDev, Transform};
 
+use super::content::{Operand, Ops};
 use super::extract;
 use super::fonts::{Font, FontCache, Unsupported, deref, number};
 
@@ -54,7 +54,6 @@ pub(crate) fn read_page(
     // parsed, so that such a page costs no more than it did before this reader existed.
     check_fonts(doc, resources, fonts)?;
     let content = doc.get_page_content(page_id).map_err(|_| Unsupported)?;
-    let content = Content::decode(&content).map_err(|_| Unsupported)?;
     out.begin_page(page_number, &media_box, None)
         .map_err(|_| Unsupported)?;
     Reader {
@@ -152,88 +151,78 @@ struct Reader<'a, 'o> {
 impl<'a> Reader<'a, '_> {
     fn run(
         &mut self,
-        content: &Content,
+        content: &[u8],
         resources: &'a Dictionary,
         mut gs: GraphicsState,
         depth: usize,
     ) -> Result<(), Unsupported> {
-        self.operations_left = self
-            .operations_left
-            .checked_sub(content.operations.len())
-            .ok_or(Unsupported)?;
         let mut stack: Vec<GraphicsState> = Vec::new();
         let mut tlm = Transform::identity();
-        for op in &content.operations {
-            let args = &op.operands;
-            let num = |i: usize| args.get(i).ok_or(Unsupported).and_then(number);
-            match op.operator.as_str() {
-                "BT" | "ET" => {
+        let mut ops = Ops::new(content);
+        while let Some(op) = ops.next_op() {
+            self.operations_left = self.operations_left.checked_sub(1).ok_or(Unsupported)?;
+            let num = |i: usize| ops.number(i).ok_or(Unsupported);
+            match op {
+                b"BT" | b"ET" => {
                     tlm = Transform::identity();
                     gs.ts.tm = tlm;
                 }
-                "cm" => {
-                    let m = matrix(args)?;
+                b"cm" => {
+                    let m = matrix(&ops)?;
                     gs.ctm = gs.ctm.pre_transform(&m);
                 }
-                "q" => stack.push(gs.clone()),
-                "Q" => {
+                b"q" => stack.push(gs.clone()),
+                b"Q" => {
                     if let Some(saved) = stack.pop() {
                         gs = saved;
                     }
                 }
-                "Tc" => gs.ts.character_spacing = num(0)?,
-                "Tw" => gs.ts.word_spacing = num(0)?,
-                "Tz" => gs.ts.horizontal_scaling = num(0)? / 100.0,
-                "TL" => gs.ts.leading = num(0)?,
-                "Ts" => gs.ts.rise = num(0)?,
-                "Tf" => {
-                    let name = args
-                        .first()
-                        .and_then(|n| n.as_name().ok())
-                        .ok_or(Unsupported)?;
+                b"Tc" => gs.ts.character_spacing = num(0)?,
+                b"Tw" => gs.ts.word_spacing = num(0)?,
+                b"Tz" => gs.ts.horizontal_scaling = num(0)? / 100.0,
+                b"TL" => gs.ts.leading = num(0)?,
+                b"Ts" => gs.ts.rise = num(0)?,
+                b"Tf" => {
+                    let name = ops.first_name().ok_or(Unsupported)?;
                     let dict = resource(self.doc, resources, b"Font", name)?
                         .as_dict()
                         .map_err(|_| Unsupported)?;
                     gs.ts.font = Some(self.fonts.get(self.doc, dict)?);
                     gs.ts.font_size = num(1)?;
                 }
-                "Tm" => {
-                    tlm = matrix(args)?;
+                b"Tm" => {
+                    tlm = matrix(&ops)?;
                     gs.ts.tm = tlm;
                 }
-                "Td" | "TD" => {
-                    if args.len() != 2 {
+                b"Td" | b"TD" => {
+                    if ops.operands.len() != 2 {
                         return Err(Unsupported);
                     }
                     let (tx, ty) = (num(0)?, num(1)?);
-                    if op.operator == "TD" {
+                    if op == b"TD" {
                         gs.ts.leading = -ty;
                     }
                     tlm = tlm.pre_transform(&Transform::create_translation(tx, ty));
                     gs.ts.tm = tlm;
                 }
-                "T*" => next_line(&mut gs, &mut tlm),
-                "Tj" => self.show(&mut gs, args.first())?,
-                "'" => {
+                b"T*" => next_line(&mut gs, &mut tlm),
+                b"Tj" => self.show(&mut gs, string_at(&ops, 0)?)?,
+                b"'" => {
                     next_line(&mut gs, &mut tlm);
-                    self.show(&mut gs, args.first())?;
+                    self.show(&mut gs, string_at(&ops, 0)?)?;
                 }
-                "\"" => {
+                b"\"" => {
                     gs.ts.word_spacing = num(0)?;
                     gs.ts.character_spacing = num(1)?;
                     next_line(&mut gs, &mut tlm);
-                    self.show(&mut gs, args.get(2))?;
+                    self.show(&mut gs, string_at(&ops, 2)?)?;
                 }
-                "TJ" => {
-                    let Some(Object::Array(items)) = args.first() else {
-                        continue;
-                    };
-                    for item in items {
+                b"TJ" => {
+                    for item in &ops.operands {
                         match item {
-                            Object::String(..) => self.show(&mut gs, Some(item))?,
-                            Object::Integer(_) | Object::Real(_) => {
+                            Operand::Str(range) => self.show(&mut gs, ops.slice(range))?,
+                            Operand::Number(tj) => {
                                 let ts = &mut gs.ts;
-                                let tj = number(item)?;
                                 let tx =
                                     ts.horizontal_scaling * ((0.0 - tj / 1000.0) * ts.font_size);
                                 ts.tm =
@@ -243,43 +232,23 @@ impl<'a> Reader<'a, '_> {
                         }
                     }
                 }
-                "Do" => {
-                    let name = args
-                        .first()
-                        .and_then(|n| n.as_name().ok())
-                        .ok_or(Unsupported)?;
+                b"Do" => {
+                    let name = ops.first_name().ok_or(Unsupported)?;
                     let xobject = resource(self.doc, resources, b"XObject", name)?;
                     self.draw_xobject(xobject, resources, &gs, depth)?;
                 }
                 // Chromium draws a soft hyphen as a space glyph whose /ActualText says U+00AD;
                 // tagged PDFs spell out ligatures and expansions the same way.
-                "BMC" => self.spans.push(None),
-                "BDC" => {
-                    let actual = args
-                        .get(1)
-                        .and_then(|props| match props {
-                            Object::Name(name) => {
-                                resource(self.doc, resources, b"Properties", name).ok()
-                            }
-                            other => Some(other),
-                        })
-                        .and_then(|props| props.as_dict().ok())
-                        .and_then(|props| props.get(b"ActualText").ok())
-                        .and_then(|text| deref(self.doc, text).ok())
-                        .and_then(|text| match text {
-                            Object::String(bytes, _) => Some(text_string(bytes)),
-                            _ => None,
-                        });
+                b"BMC" => self.spans.push(None),
+                b"BDC" => {
+                    let actual = self.actual_text(&ops, resources);
                     self.spans.push(actual.map(|text| (text, false)));
                 }
-                "EMC" => {
+                b"EMC" => {
                     self.spans.pop();
                 }
-                "gs" => {
-                    let name = args
-                        .first()
-                        .and_then(|n| n.as_name().ok())
-                        .ok_or(Unsupported)?;
+                b"gs" => {
+                    let name = ops.first_name().ok_or(Unsupported)?;
                     let sets_font = resource(self.doc, resources, b"ExtGState", name)
                         .ok()
                         .and_then(|s| s.as_dict().ok())
@@ -288,11 +257,31 @@ impl<'a> Reader<'a, '_> {
                         return Err(Unsupported);
                     }
                 }
-                // Paths, colours, marked content and the rest draw no text.
+                // Paths, colours and the rest draw no text.
                 _ => {}
             }
         }
         Ok(())
+    }
+
+    /// The /ActualText of a `BDC`'s properties: written inline, or named in the resources.
+    fn actual_text(&self, ops: &Ops<'_>, resources: &Dictionary) -> Option<String> {
+        match ops.operands.get(1)? {
+            Operand::Name(name) => {
+                let props = resource(self.doc, resources, b"Properties", ops.slice(name)).ok()?;
+                match deref(self.doc, props.as_dict().ok()?.get(b"ActualText").ok()?).ok()? {
+                    Object::String(bytes, _) => Some(text_string(bytes)),
+                    _ => None,
+                }
+            }
+            Operand::DictStart => ops.operands.windows(2).find_map(|pair| match pair {
+                [Operand::Name(key), Operand::Str(text)] if ops.slice(key) == b"ActualText" => {
+                    Some(text_string(ops.slice(text)))
+                }
+                _ => None,
+            }),
+            _ => None,
+        }
     }
 
     /// `Do`: images hold no text; a form's content is drawn with its own matrix and resources
@@ -319,20 +308,16 @@ impl<'a> Reader<'a, '_> {
         };
         let mut inner = gs.clone();
         if let Ok(m) = stream.dict.get(b"Matrix").and_then(Object::as_array) {
-            inner.ctm = inner.ctm.pre_transform(&matrix(m)?);
+            inner.ctm = inner.ctm.pre_transform(&form_matrix(m)?);
         }
         let bytes = stream
             .decompressed_content()
             .unwrap_or_else(|_| stream.content.clone());
-        let content = Content::decode(&bytes).map_err(|_| Unsupported)?;
-        self.run(&content, own, inner, depth + 1)
+        self.run(&bytes, own, inner, depth + 1)
     }
 
     /// `Tj`: each code of the string drawn at the text matrix, which then moves past it.
-    fn show(&mut self, gs: &mut GraphicsState, text: Option<&Object>) -> Result<(), Unsupported> {
-        let Some(Object::String(bytes, _)) = text else {
-            return Err(Unsupported);
-        };
+    fn show(&mut self, gs: &mut GraphicsState, bytes: &[u8]) -> Result<(), Unsupported> {
         let ts = &mut gs.ts;
         let font = ts.font.clone().ok_or(Unsupported)?;
         // Inside an /ActualText span the first glyph stands for the whole text, the rest for
@@ -384,8 +369,25 @@ fn next_line(gs: &mut GraphicsState, tlm: &mut Transform) {
     gs.ts.tm = *tlm;
 }
 
-fn matrix(args: &[Object]) -> Result<Transform, Unsupported> {
-    let [a, b, c, d, e, f] = args else {
+/// The six numbers of `cm` or `Tm`.
+fn matrix(ops: &Ops<'_>) -> Result<Transform, Unsupported> {
+    if ops.operands.len() != 6 {
+        return Err(Unsupported);
+    }
+    let n = |i: usize| ops.number(i).ok_or(Unsupported);
+    Ok(Transform::row_major(
+        n(0)?,
+        n(1)?,
+        n(2)?,
+        n(3)?,
+        n(4)?,
+        n(5)?,
+    ))
+}
+
+/// A form's /Matrix.
+fn form_matrix(items: &[Object]) -> Result<Transform, Unsupported> {
+    let [a, b, c, d, e, f] = items else {
         return Err(Unsupported);
     };
     Ok(Transform::row_major(
@@ -396,6 +398,14 @@ fn matrix(args: &[Object]) -> Result<Transform, Unsupported> {
         number(e)?,
         number(f)?,
     ))
+}
+
+/// The string operand at `i`.
+fn string_at<'o>(ops: &'o Ops<'_>, i: usize) -> Result<&'o [u8], Unsupported> {
+    match ops.operands.get(i) {
+        Some(Operand::Str(range)) => Ok(ops.slice(range)),
+        _ => Err(Unsupported),
+    }
 }
 
 #[cfg(test)]
@@ -420,18 +430,19 @@ mod tests {
                 collector.into_page(number)
             };
             let theirs = with_pdf_extract(doc, number, id).unwrap();
-            for (a, b) in ours.lines.iter().zip(&theirs.lines) {
-                assert_eq!(a, b, "page {number}");
-            }
             assert!(theirs.fallback && !ours.fallback);
-            assert_eq!(
-                ours,
-                RawPage {
-                    fallback: false,
-                    ..theirs
-                },
-                "page {number}"
-            );
+            assert_eq!(ours.lines.len(), theirs.lines.len(), "page {number}");
+            // lopdf reads numbers as f32 and our content reader as f64: the geometry agrees
+            // to far below a point.
+            let near = |a: f32, b: f32| (a - b).abs() < 0.01;
+            for (a, b) in ours.lines.iter().zip(&theirs.lines) {
+                assert_eq!(a.text, b.text, "page {number}");
+                assert!(
+                    near(a.x0, b.x0) && near(a.x1, b.x1) && near(a.y, b.y) && near(a.size, b.size),
+                    "page {number}: {a:?} vs {b:?}"
+                );
+            }
+            assert_eq!((ours.width, ours.height), (theirs.width, theirs.height));
             pages.push(ours);
         }
         pages

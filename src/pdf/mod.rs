@@ -2,6 +2,7 @@
 
 pub mod clean;
 mod cmap;
+mod content;
 mod decode;
 pub mod extract;
 mod fonts;
