@@ -489,7 +489,7 @@ fn ending_for(job: &JobRow, rows: &[ChunkRow], engine: &str, elapsed_ms: i64) ->
     Ending::WithResult {
         status,
         chapters: chapters_of(rows, &history_id),
-        history: HistoryRow {
+        history: Box::new(HistoryRow {
             id: history_id,
             job_id: job.id.clone(),
             owner_id: job.owner_id.clone(),
@@ -502,7 +502,7 @@ fn ending_for(job: &JobRow, rows: &[ChunkRow], engine: &str, elapsed_ms: i64) ->
             processing_ms: elapsed_ms,
             created_at: now_ms(),
             search_key: crate::db::history::search_key(&job.file_name),
-        },
+        }),
         sentences: sentence_rows,
     }
 }

@@ -95,7 +95,7 @@ pub enum Ending {
     /// `completed` or `partial`: a history entry with its sentences.
     WithResult {
         status: JobStatus,
-        history: HistoryRow,
+        history: Box<HistoryRow>,
         sentences: Vec<SentenceRow>,
         chapters: Vec<ChapterRow>,
     },
@@ -467,7 +467,7 @@ impl Db {
                     let (entry_id, edits) = match earlier {
                         None => {
                             diesel::insert_into(history::table)
-                                .values(entry)
+                                .values(&**entry)
                                 .execute(conn)
                                 .await?;
                             (entry.id.clone(), Vec::new())

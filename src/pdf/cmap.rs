@@ -77,17 +77,15 @@ fn hex_value(digits: &[u8]) -> Option<u32> {
 
 /// The text a destination string stands for: UTF-16BE, or a bare code point.
 fn target(digits: &[u8]) -> Option<Vec<u32>> {
-    if digits.len() % 4 == 0 {
+    if digits.len().is_multiple_of(4) {
         let units: Vec<u16> = digits
             .chunks(4)
             .map(|c| hex_value(c).and_then(|v| u16::try_from(v).ok()))
             .collect::<Option<_>>()?;
-        return Some(
-            char::decode_utf16(units)
-                .map(|c| c.map(u32::from))
-                .collect::<Result<_, _>>()
-                .ok()?,
-        );
+        return char::decode_utf16(units)
+            .map(|c| c.map(u32::from))
+            .collect::<Result<_, _>>()
+            .ok();
     }
     let value = hex_value(digits)?;
     char::from_u32(value).map(|_| vec![value])
@@ -151,10 +149,9 @@ pub(crate) fn parse_to_unicode(data: &[u8]) -> Option<HashMap<u32, String>> {
                             while let Some(Token::Hex(dst)) = tokens.get(j) {
                                 if let (Some(c), Some(t)) =
                                     (code, target(dst).and_then(|d| text(&d)))
+                                    && hi.is_some_and(|hi| c <= hi)
                                 {
-                                    if hi.is_some_and(|hi| c <= hi) {
-                                        map.insert(c, t);
-                                    }
+                                    map.insert(c, t);
                                 }
                                 code = code.and_then(|c| c.checked_add(1));
                                 j += 1;

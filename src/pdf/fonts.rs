@@ -31,7 +31,8 @@ pub(crate) struct Glyph<'f> {
 }
 
 pub(crate) enum Font {
-    Simple(Simple),
+    // Fonts are few and shared behind an `Rc`: the simple font's tables stay inline.
+    Simple(Box<Simple>),
     Composite(Composite),
 }
 
@@ -52,7 +53,7 @@ impl Font {
     /// The codes of a shown string, in order.
     pub(crate) fn glyphs<'f>(&'f self, bytes: &'f [u8]) -> impl Iterator<Item = Glyph<'f>> + 'f {
         let (simple, composite) = match self {
-            Font::Simple(s) => (Some(s), None),
+            Font::Simple(s) => (Some(&**s), None),
             Font::Composite(c) => (None, Some(c)),
         };
         let one = simple.into_iter().flat_map(move |font| {
@@ -142,8 +143,8 @@ pub(super) fn number(obj: &Object) -> Result<f64, Unsupported> {
 
 fn read_font(doc: &Document, font: &Dictionary) -> Result<Font, Unsupported> {
     match name(doc, font, b"Subtype")?.ok_or(Unsupported)? {
-        b"Type1" | b"MMType1" => read_simple(doc, font, false).map(Font::Simple),
-        b"TrueType" => read_simple(doc, font, true).map(Font::Simple),
+        b"Type1" | b"MMType1" => read_simple(doc, font, false).map(|f| Font::Simple(Box::new(f))),
+        b"TrueType" => read_simple(doc, font, true).map(|f| Font::Simple(Box::new(f))),
         b"Type0" => read_composite(doc, font).map(Font::Composite),
         _ => Err(Unsupported),
     }

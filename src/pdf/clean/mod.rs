@@ -451,11 +451,10 @@ fn is_heading(line: &Line, block: Block, stats: &Stats, space_above: bool) -> bo
 /// "I. — Un mardi aux Français", "3. Le départ", "XII – La fin": a numeral, a stop or dash,
 /// then a short title without a sentence's end.
 fn numbered_title(text: &str) -> bool {
-    let Some((number, title)) = text.split_once(|c: char| matches!(c, '.' | '—' | '–' | ':'))
-    else {
+    let Some((number, title)) = text.split_once(['.', '—', '–', ':']) else {
         return false;
     };
-    let title = title.trim_start_matches(|c: char| matches!(c, '.' | '—' | '–' | ' ' | ':'));
+    let title = title.trim_start_matches(['.', '—', '–', ' ', ':']);
     is_numeral(number.trim())
         && title.chars().next().is_some_and(char::is_uppercase)
         && title.split(' ').count() <= 12
