@@ -70,6 +70,26 @@ pub fn extract_page(doc: &Document, page_number: u32) -> Result<RawPage, Extract
     extract_known_page(doc, page_number, page_id, &mut FontCache::default())
 }
 
+/// Extracts some pages (1-based numbers), reading each font once for all of them.
+///
+/// May panic inside pdf-extract on malformed PDFs: see the module documentation.
+pub(crate) fn extract_some_pages(
+    doc: &Document,
+    numbers: impl Iterator<Item = u32>,
+) -> impl Iterator<Item = Result<RawPage, ExtractError>> {
+    let pages = doc.get_pages();
+    let mut fonts = FontCache::default();
+    let encrypted = check_not_encrypted(doc);
+    numbers.map(move |number| {
+        encrypted.as_ref().map_err(|_| ExtractError::Encrypted)?;
+        let id = *pages.get(&number).ok_or(ExtractError::NoSuchPage {
+            page: number,
+            page_count: pages.len(),
+        })?;
+        extract_known_page(doc, number, id, &mut fonts)
+    })
+}
+
 /// Pages below which one thread does it all: starting threads would cost more than it saves.
 const PAGES_PER_THREAD: usize = 16;
 const MAX_THREADS: usize = 4;

@@ -103,8 +103,15 @@ pub fn inspect(bytes: &[u8], req: Requirements) -> Result<PdfInfo, PdfError> {
         let step = pages.len().div_ceil(TEXT_SAMPLE_PAGES).max(1);
         let mut letters = 0;
         let mut readable = 0;
-        for &page in pages.iter().step_by(step) {
-            if let Ok(Ok(raw)) = guarded(|| extract::extract_page(&doc, page)) {
+        let mut sample = extract::extract_some_pages(&doc, pages.iter().copied().step_by(step));
+        // A page that panics pdf-extract is one unreadable page of the sample, not the end of it.
+        loop {
+            let page = match guarded(|| sample.next()) {
+                Ok(None) => break,
+                Ok(Some(page)) => page,
+                Err(_) => continue,
+            };
+            if let Ok(raw) = page {
                 readable += 1;
                 letters += raw
                     .lines

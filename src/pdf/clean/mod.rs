@@ -1290,4 +1290,177 @@ mod tests {
         let book = clean(&[page(1, vec![]), page(2, vec![])]);
         assert_eq!(book.page_starts, vec![0, 0]);
     }
+
+    /// A piece of a baseline, as the reader splits a line at a wide gap.
+    fn piece(text: &str, x0: f32, x1: f32, y: f32, size: f32) -> RawLine {
+        RawLine {
+            text: text.to_owned(),
+            x0,
+            x1,
+            y,
+            size,
+        }
+    }
+
+    #[test]
+    fn running_heads_that_change_are_found_by_where_they_stand() {
+        // Odd pages: the chapter's numeral on the left, the folio on the right, on the same
+        // baseline set apart from the text; even pages: the book's title. Text below.
+        let pages: Vec<RawPage> = (1..=6)
+            .map(|n| {
+                let head = if n % 2 == 0 {
+                    "LE LIVRE"
+                } else {
+                    ["I", "II", "III"][(n / 2) as usize]
+                };
+                let mut lines = vec![
+                    piece(head, LEFT, LEFT + 20.0, 70.0, 10.0),
+                    piece(&(n + 6).to_string(), RIGHT - 10.0, RIGHT, 70.0, 10.0),
+                ];
+                lines.extend(body(&filler(6)));
+                page(n, lines)
+            })
+            .collect();
+        let book = clean(&pages);
+        assert_contract(&book, 6);
+        for leak in ["LE LIVRE", " II ", "III", " 7 ", " 9 "] {
+            assert!(!book.text.contains(leak), "{leak:?} in {}", book.text);
+        }
+        assert!(book.chapters.is_empty());
+    }
+
+    #[test]
+    fn footnotes_and_their_block_go_the_text_stays() {
+        let mut lines = body(&filler(5));
+        lines.push(piece(
+            "1. Ancienne province de l'est.",
+            LEFT,
+            300.0,
+            760.0,
+            9.0,
+        ));
+        lines.push(piece(
+            "2. Une autre note, plus longue,",
+            LEFT,
+            RIGHT,
+            771.0,
+            9.0,
+        ));
+        lines.push(piece("qui continue ici.", LEFT, 200.0, 782.0, 9.0));
+        let book = clean(&[page(1, lines)]);
+        assert!(!book.text.contains("province") && !book.text.contains("continue ici"));
+        assert!(book.text.ends_with("comme des moutons."));
+    }
+
+    #[test]
+    fn title_page_and_table_of_contents_are_not_text_a_part_title_is_a_chapter() {
+        let title = page(
+            1,
+            vec![
+                piece("LE LIVRE", 250.0, 345.0, 300.0, 24.0),
+                piece("Jean Auteur", 260.0, 335.0, 340.0, 14.0),
+            ],
+        );
+        let contents = page(
+            2,
+            vec![
+                piece("Table des matières", 200.0, 395.0, 150.0, 20.0),
+                piece("I", LEFT, LEFT + 8.0, 200.0, 11.0),
+                piece("3", RIGHT - 8.0, RIGHT, 200.0, 11.0),
+                piece("II", LEFT, LEFT + 12.0, 214.0, 11.0),
+                piece("5", RIGHT - 8.0, RIGHT, 214.0, 11.0),
+            ],
+        );
+        let part = page(3, vec![line("PREMIÈRE PARTIE", Kind::Heading, 300.0)]);
+        let mut text = vec![line("I", Kind::Heading, 100.0)];
+        text.extend(
+            body(&filler(6))
+                .into_iter()
+                .map(|l| RawLine { y: l.y + 40.0, ..l }),
+        );
+        let book = clean(&[title, contents, part, page(4, text)]);
+        assert!(book.text.starts_with("Il était une fois"), "{}", book.text);
+        assert_eq!(titles(&book), [("PREMIÈRE PARTIE", 3), ("I", 4)]);
+    }
+
+    #[test]
+    fn two_columns_are_read_one_after_the_other() {
+        // Each baseline holds a line of each column; the reader gives them as pieces.
+        let mut lines = Vec::new();
+        for i in 0..12 {
+            let y = TOP + i as f32 * LEADING;
+            lines.push(piece(
+                &format!("gauche{i} et la suite du texte"),
+                LEFT,
+                285.0,
+                y,
+                11.0,
+            ));
+            lines.push(piece(
+                &format!("droite{i} et la suite du texte"),
+                310.0,
+                RIGHT,
+                y,
+                11.0,
+            ));
+        }
+        let book = clean(&[page(1, lines)]);
+        let left = book.text.find("gauche11").unwrap();
+        let right = book.text.find("droite0").unwrap();
+        assert!(left < right, "{}", book.text);
+        assert!(
+            !book
+                .text
+                .contains("texte droite0 et la suite du texte gauche1")
+        );
+    }
+
+    #[test]
+    fn spaced_paragraphs_abbreviations_and_solid_dashes_at_line_ends() {
+        // No indents: paragraphs are 1.5 leadings apart. "M." ends a line inside a sentence;
+        // a dash set solid joins across the break.
+        let mut y = TOP;
+        let mut lines = Vec::new();
+        for (text, kind, gap) in [
+            (
+                "Il entra dans la maison et salua son vieil ami qui attendait, M.",
+                Kind::Full,
+                1.0,
+            ),
+            (
+                "Dupont, puis il se tut : le silence dura longtemps.",
+                Kind::Last,
+                1.5,
+            ),
+            (
+                "Le lendemain, tout recommença comme avant, chez les clients—",
+                Kind::Full,
+                1.0,
+            ),
+            (
+                "un petit ménage d'officiers—dont le fils était malade.",
+                Kind::Last,
+                1.5,
+            ),
+            ("Puis vint l'hiver.", Kind::Last, 1.0),
+        ] {
+            lines.push(line(text, kind, y));
+            y += gap * LEADING;
+        }
+        // Enough ordinary pages for the line spacing to be measured.
+        let mut pages: Vec<RawPage> = (1..=3).map(|n| page(n, body(&filler(8)))).collect();
+        pages.push(page(4, lines));
+        let book = clean(&pages);
+        let paras = paragraphs(&book);
+        assert_eq!(
+            &paras[3..],
+            [
+                "Il entra dans la maison et salua son vieil ami qui attendait, M. Dupont, puis il \
+                 se tut : le silence dura longtemps.",
+                "Le lendemain, tout recommença comme avant, chez les clients—un petit ménage \
+                 d'officiers—dont le fils était malade.",
+                "Puis vint l'hiver.",
+            ]
+        );
+    }
 }
