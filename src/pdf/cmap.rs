@@ -9,6 +9,47 @@ use std::collections::HashMap;
 
 /// A range can claim every two-byte code; a book's font uses a few hundred.
 const MAX_RANGE: u32 = 0x1_0000;
+/// Ranges longer than this are kept as ranges, not spelled out code by code: OCR layers map
+/// all 65,536 codes of their invisible font in one line.
+const SPELLED_OUT: u32 = 256;
+
+/// A font's ToUnicode map.
+#[derive(Debug, Default, PartialEq)]
+pub(crate) struct ToUnicode {
+    pub(crate) singles: HashMap<u32, String>,
+    /// `(first code, last code, character of the first code)`, sorted, for long ranges of
+    /// single characters.
+    ranges: Vec<(u32, u32, u32)>,
+}
+
+/// What a code stands for.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Mapped<'a> {
+    Text(&'a str),
+    Char(char),
+}
+
+impl ToUnicode {
+    pub(crate) fn get(&self, code: u32) -> Option<Mapped<'_>> {
+        if let Some(text) = self.singles.get(&code) {
+            return Some(Mapped::Text(text));
+        }
+        let i = self
+            .ranges
+            .partition_point(|r| r.0 <= code)
+            .checked_sub(1)?;
+        let (lo, hi, first) = self.ranges[i];
+        (code <= hi)
+            .then(|| char::from_u32(first + (code - lo)))
+            .flatten()
+            .filter(|&c| c != '\0')
+            .map(Mapped::Char)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.singles.is_empty() && self.ranges.is_empty()
+    }
+}
 
 #[derive(Debug, PartialEq)]
 enum Token<'a> {
@@ -100,9 +141,10 @@ fn text(code_points: &[u32]) -> Option<String> {
 }
 
 /// The map from character code to text, or `None` when nothing in `data` is a mapping.
-pub(crate) fn parse_to_unicode(data: &[u8]) -> Option<HashMap<u32, String>> {
+pub(crate) fn parse_to_unicode(data: &[u8]) -> Option<ToUnicode> {
     let tokens = tokens(data);
-    let mut map = HashMap::new();
+    let mut out = ToUnicode::default();
+    let map = &mut out.singles;
     let mut i = 0;
     while i < tokens.len() {
         match tokens[i] {
@@ -127,7 +169,14 @@ pub(crate) fn parse_to_unicode(data: &[u8]) -> Option<HashMap<u32, String>> {
                     let (lo, hi) = (hex_value(lo), hex_value(hi));
                     match tokens.get(i + 2) {
                         Some(Token::Hex(dst)) => {
-                            if let (Some(lo), Some(hi), Some(first)) = (lo, hi, target(dst)) {
+                            if let (Some(lo), Some(hi), Some(&[one])) =
+                                (lo, hi, target(dst).as_deref())
+                                && hi > lo.saturating_add(SPELLED_OUT)
+                            {
+                                out.ranges
+                                    .push((lo, hi.min(lo.saturating_add(MAX_RANGE)), one));
+                            } else if let (Some(lo), Some(hi), Some(first)) = (lo, hi, target(dst))
+                            {
                                 for (n, code) in
                                     (lo..=hi.min(lo.saturating_add(MAX_RANGE))).enumerate()
                                 {
@@ -165,7 +214,8 @@ pub(crate) fn parse_to_unicode(data: &[u8]) -> Option<HashMap<u32, String>> {
             _ => i += 1,
         }
     }
-    (!map.is_empty()).then_some(map)
+    out.ranges.sort_unstable();
+    (!out.is_empty()).then_some(out)
 }
 
 #[cfg(test)]
@@ -181,7 +231,7 @@ mod tests {
             2 beginbfrange <0010> <0012> <0041> <0020> <0021> [<00AB> <00BB>] endbfrange\n\
             1 beginbfchar <0030> <D835DD4C> endbfchar\n\
             endcmap CMapName currentdict /CMap defineresource pop end end";
-        let map = parse_to_unicode(cmap).unwrap();
+        let map = parse_to_unicode(cmap).unwrap().singles;
         let get = |c: u32| map.get(&c).map(String::as_str);
         assert_eq!(get(3), Some(" "));
         assert_eq!(get(4), Some("é"));
@@ -200,13 +250,17 @@ mod tests {
         // truncated entry say nothing. None of it fails the map.
         let cmap = b"2 beginbfchar <0d4c> <1d546> <0001> <0041> endbfchar \
             1 beginbfchar <0002> <D800> endbfchar 1 beginbfchar <0003> <00";
-        let map = parse_to_unicode(cmap).unwrap();
+        let map = parse_to_unicode(cmap).unwrap().singles;
         assert_eq!(map.get(&0x0d4c).map(String::as_str), Some("𝕆"));
         assert_eq!(map.get(&1).map(String::as_str), Some("A"));
         assert!(!map.contains_key(&2) && !map.contains_key(&3));
         assert_eq!(parse_to_unicode(b"garbage"), None);
-        // A range over every code stops at its cap.
-        let huge = parse_to_unicode(b"1 beginbfrange <00000000> <FFFFFFFF> <0041> endbfrange");
-        assert!(huge.is_some_and(|m| m.len() <= MAX_RANGE as usize + 1));
+        // A range over every code is kept as a range, up to its cap.
+        let huge =
+            parse_to_unicode(b"1 beginbfrange <00000000> <FFFFFFFF> <0041> endbfrange").unwrap();
+        assert!(huge.singles.is_empty());
+        assert_eq!(huge.get(0), Some(Mapped::Char('A')));
+        assert_eq!(huge.get(2), Some(Mapped::Char('C')));
+        assert_eq!(huge.get(MAX_RANGE + 1), None);
     }
 }

@@ -13,6 +13,7 @@ use std::rc::Rc;
 
 use lopdf::{Dictionary, Document, Object, Stream};
 
+use super::cmap::{Mapped, ToUnicode};
 use super::glyphs::{base_encoding_names, glyph_text};
 
 /// The text reader does not handle something on this page; pdf-extract reads it instead.
@@ -24,8 +25,8 @@ pub(crate) struct Unsupported;
 pub(crate) struct Glyph<'f> {
     /// Advance in thousandths of an em.
     pub(crate) width: f64,
-    /// What the code stands for; empty for a code no table explains.
-    pub(crate) text: &'f str,
+    /// What the code stands for; `None` for a code no table explains.
+    pub(crate) text: Option<Mapped<'f>>,
     /// A single-byte code 32, to which word spacing (Tw) applies.
     pub(crate) word_space: bool,
 }
@@ -46,7 +47,7 @@ pub(crate) struct Simple {
 pub(crate) struct Composite {
     widths: HashMap<u16, f64>,
     default_width: f64,
-    texts: HashMap<u16, Box<str>>,
+    texts: ToUnicode,
 }
 
 impl Font {
@@ -59,7 +60,7 @@ impl Font {
         let one = simple.into_iter().flat_map(move |font| {
             bytes.iter().map(move |&code| Glyph {
                 width: font.widths[usize::from(code)],
-                text: font.texts[usize::from(code)].as_deref().unwrap_or(""),
+                text: font.texts[usize::from(code)].as_deref().map(Mapped::Text),
                 word_space: code == 32,
             })
         });
@@ -72,7 +73,7 @@ impl Font {
                 };
                 Glyph {
                     width: font.widths.get(&cid).copied().unwrap_or(font.default_width),
-                    text: font.texts.get(&cid).map_or("", |t| t),
+                    text: font.texts.get(u32::from(cid)),
                     word_space: false,
                 }
             })
@@ -228,8 +229,10 @@ fn read_simple(doc: &Document, font: &Dictionary, true_type: bool) -> Result<Sim
     }
     let texts = std::array::from_fn(|code| {
         let key = u32::try_from(code).unwrap_or_default();
-        if let Some(text) = unicode.as_ref().and_then(|u| u.get(&key)) {
-            return Some(text.clone().into_boxed_str());
+        match unicode.as_ref().and_then(|u| u.get(key)) {
+            Some(Mapped::Text(text)) => return Some(text.into()),
+            Some(Mapped::Char(c)) => return Some(c.to_string().into_boxed_str()),
+            None => {}
         }
         names[code]
             .as_deref()
@@ -385,10 +388,7 @@ fn read_composite(doc: &Document, font: &Dictionary) -> Result<Composite, Unsupp
         Some(_) => return Err(Unsupported),
     };
     let texts = match to_unicode(doc, font)? {
-        Some(map) => map
-            .into_iter()
-            .filter_map(|(code, text)| Some((u16::try_from(code).ok()?, text.into_boxed_str())))
-            .collect(),
+        Some(map) => map,
         None => cid_texts_from_program(doc, descendant).ok_or(Unsupported)?,
     };
     Ok(Composite {
@@ -433,10 +433,7 @@ fn cid_widths(doc: &Document, list: &[Object]) -> Result<HashMap<u16, f64>, Unsu
 
 /// Without a ToUnicode map, a TrueType descendant whose CIDs are its glyph ids can still be
 /// read through the program's own character map.
-fn cid_texts_from_program(
-    doc: &Document,
-    descendant: &Dictionary,
-) -> Option<HashMap<u16, Box<str>>> {
+fn cid_texts_from_program(doc: &Document, descendant: &Dictionary) -> Option<ToUnicode> {
     let identity = match descendant.get(b"CIDToGIDMap").ok() {
         None => true,
         Some(obj) => matches!(deref(doc, obj).ok()?, Object::Name(n) if n == b"Identity"),
@@ -446,7 +443,7 @@ fn cid_texts_from_program(
         return None;
     }
     let face = ttf_parser::Face::parse(&program, 0).ok()?;
-    let mut texts = HashMap::new();
+    let mut texts = ToUnicode::default();
     for subtable in face.tables().cmap?.subtables {
         if !subtable.is_unicode() {
             continue;
@@ -454,19 +451,17 @@ fn cid_texts_from_program(
         subtable.codepoints(|cp| {
             if let (Some(gid), Some(c)) = (subtable.glyph_index(cp), char::from_u32(cp)) {
                 texts
-                    .entry(gid.0)
-                    .or_insert_with(|| c.to_string().into_boxed_str());
+                    .singles
+                    .entry(u32::from(gid.0))
+                    .or_insert_with(|| c.to_string());
             }
         });
     }
-    (!texts.is_empty()).then_some(texts)
+    (!texts.singles.is_empty()).then_some(texts)
 }
 
 /// The /ToUnicode CMap as text by code.
-fn to_unicode(
-    doc: &Document,
-    font: &Dictionary,
-) -> Result<Option<HashMap<u32, String>>, Unsupported> {
+fn to_unicode(doc: &Document, font: &Dictionary) -> Result<Option<ToUnicode>, Unsupported> {
     match entry(doc, font, b"ToUnicode")? {
         Some(Object::Stream(stream)) => Ok(parse_cmap(&contents(stream))),
         _ => Ok(None),
@@ -480,6 +475,6 @@ fn contents(stream: &Stream) -> Vec<u8> {
 }
 
 /// A map that cannot be parsed counts as absent: the encoding may still explain the codes.
-fn parse_cmap(cmap: &[u8]) -> Option<HashMap<u32, String>> {
+fn parse_cmap(cmap: &[u8]) -> Option<ToUnicode> {
     super::cmap::parse_to_unicode(cmap)
 }

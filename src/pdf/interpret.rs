@@ -13,6 +13,7 @@ use std::rc::Rc;
 use lopdf::{Dictionary, Document, Object, ObjectId};
 use pdf_extract::{MediaBox, OutputDev, Transform};
 
+use super::cmap::Mapped;
 use super::content::{Operand, Ops};
 use super::extract;
 use super::fonts::{Font, FontCache, Unsupported, deref, number};
@@ -324,13 +325,18 @@ impl<'a> Reader<'a, '_> {
         // nothing.
         let mut actual = self.spans.iter_mut().rev().find_map(Option::as_mut);
         for glyph in font.glyphs(bytes) {
+            let mut buf = [0u8; 4];
             let text = match actual.as_deref_mut() {
                 Some((text, drawn)) => {
                     let first = !*drawn;
                     *drawn = true;
                     if first { text.as_str() } else { "" }
                 }
-                None => glyph.text,
+                None => match glyph.text {
+                    Some(Mapped::Text(text)) => text,
+                    Some(Mapped::Char(c)) => c.encode_utf8(&mut buf),
+                    None => "",
+                },
             };
             let tsm = Transform::row_major(ts.horizontal_scaling, 0.0, 0.0, 1.0, 0.0, ts.rise);
             let trm = tsm.post_transform(&ts.tm.post_transform(&gs.ctm));
