@@ -337,7 +337,7 @@ fn apply_differences(
                 if let Some(slot) = usize::try_from(code).ok().and_then(|i| names.get_mut(i)) {
                     *slot = Some(glyph.clone());
                 }
-                code += 1;
+                code = code.saturating_add(1);
             }
             _ => return Err(Unsupported),
         }
@@ -360,8 +360,12 @@ fn listed_widths(
         return Err(Unsupported);
     };
     let mut widths = [None; 256];
-    for (code, width) in (*first..).zip(list) {
-        if let Some(slot) = usize::try_from(code).ok().and_then(|i| widths.get_mut(i)) {
+    for (i, width) in list.iter().enumerate() {
+        let code = i64::try_from(i).ok().and_then(|i| first.checked_add(i));
+        if let Some(slot) = code
+            .and_then(|c| usize::try_from(c).ok())
+            .and_then(|c| widths.get_mut(c))
+        {
             *slot = Some(number(deref(doc, width)?)?);
         }
     }
@@ -408,8 +412,9 @@ fn cid_widths(doc: &Document, list: &[Object]) -> Result<HashMap<u16, f64>, Unsu
         let first = deref(doc, &list[i])?.as_i64().map_err(|_| Unsupported)?;
         match list.get(i + 1).map(|o| deref(doc, o)).transpose()? {
             Some(Object::Array(each)) => {
-                for (cid, w) in (first..).zip(each) {
-                    if let Ok(cid) = u16::try_from(cid) {
+                for (i, w) in each.iter().enumerate() {
+                    let cid = i64::try_from(i).ok().and_then(|i| first.checked_add(i));
+                    if let Some(Ok(cid)) = cid.map(u16::try_from) {
                         widths.insert(cid, number(deref(doc, w)?)?);
                     }
                 }
@@ -418,7 +423,7 @@ fn cid_widths(doc: &Document, list: &[Object]) -> Result<HashMap<u16, f64>, Unsu
             Some(last) => {
                 let last = last.as_i64().map_err(|_| Unsupported)?;
                 let w = number(deref(doc, list.get(i + 2).ok_or(Unsupported)?)?)?;
-                for cid in first..=last.min(first + MAX_RANGE) {
+                for cid in first..=last.min(first.saturating_add(MAX_RANGE)) {
                     if let Ok(cid) = u16::try_from(cid) {
                         widths.insert(cid, w);
                     }

@@ -28,11 +28,15 @@ pub(super) fn folio_value(text: &str) -> Option<i64> {
     let core = text.trim_matches(|c: char| {
         c.is_whitespace() || matches!(c, '-' | '–' | '—' | '(' | ')' | '[' | ']' | '·' | '•')
     });
-    let lower = core.to_lowercase();
-    let core = lower
-        .strip_prefix("page ")
-        .or_else(|| lower.strip_prefix("p. "))
-        .map_or(core, |rest| &core[core.len() - rest.len()..]);
+    let core = ["page ", "p. "]
+        .iter()
+        .find_map(|prefix| {
+            let head = core.get(..prefix.len())?;
+            head.eq_ignore_ascii_case(prefix)
+                .then(|| core.get(prefix.len()..))
+                .flatten()
+        })
+        .unwrap_or(core);
     if let Some((page, of)) = core.split_once('/')
         && !page.is_empty()
         && page.chars().all(|c| c.is_ascii_digit())
@@ -381,6 +385,8 @@ mod tests {
         assert_eq!(folio_value("Page 12"), Some(12));
         assert_eq!(folio_value("p. 4"), Some(4));
         assert_eq!(folio_value("1/15/24, 12:00 PM"), None);
+        // Case folding that changes a string's length must not upset the prefix.
+        assert_eq!(folio_value("İİ 3"), None);
         assert_eq!(folio_value("12 rue"), None);
         assert_eq!(folio_value("mcmxciv"), Some(1994));
         assert_eq!(folio_value("civil"), None);

@@ -43,7 +43,11 @@ fn gutter(lines: &[Line], stats: &Stats) -> Option<(f32, f32)> {
     }
     let left = body.iter().map(|l| l.x0).fold(f32::INFINITY, f32::min);
     let right = body.iter().map(|l| l.x1).fold(f32::NEG_INFINITY, f32::max);
-    if !(right - left).is_finite() || right - left < 10.0 * stats.body_size {
+    // A page is at most 14,400 units wide (PDF's own limit); wider is a broken file.
+    if !(right - left).is_finite()
+        || right - left < 10.0 * stats.body_size
+        || right - left > 20_000.0
+    {
         return None;
     }
     // How many body lines cover each point (one-point steps) across the text's width.
@@ -52,7 +56,8 @@ fn gutter(lines: &[Line], stats: &Stats) -> Option<(f32, f32)> {
     for l in &body {
         let a = ((l.x0 - left).max(0.0) as usize).min(steps);
         let b = ((l.x1 - left).max(0.0) as usize).min(steps);
-        for c in &mut cover[a..b] {
+        // A line drawn right to left (negative widths in a broken font) covers nothing.
+        for c in cover.get_mut(a..b).into_iter().flatten() {
             *c += 1;
         }
     }
