@@ -628,21 +628,24 @@ mod tests {
         let content = b"BT /F1 10 Tf 3.7 Tc 72 700 Td [(\\340l) 370 (ag)] TJ ET \
             BT /F1 10 Tf 0.3 Tc 72 680 Td (envoyaient) Tj ET \
             BT /F1 10 Tf -1.5 Tw 72 660 Td (sav ez-vous) Tj ET";
-        let mut doc = every_code(font(Object::Name(b"WinAnsiEncoding".to_vec())));
-        let content_id = doc.add_object(Stream::new(Dictionary::new(), content.to_vec()));
-        let (_, page_id) = doc.get_pages().into_iter().next().unwrap();
-        doc.get_dictionary_mut(page_id)
-            .unwrap()
-            .set("Contents", content_id);
-        let page = extract_page(&doc, 1).unwrap();
-        let texts: Vec<&str> = page.lines.iter().map(|l| l.text.as_str()).collect();
-        assert_eq!(texts, ["à la g", "envoyaient", "sav ez-vous"]);
+        assert_eq!(
+            winansi_lines(content),
+            ["à la g", "envoyaient", "sav ez-vous"]
+        );
     }
 
     #[test]
     fn quote_operators_show_their_text() {
         let content =
             b"BT /F1 10 Tf 12 TL 72 700 Td (Il dit :) Tj (Bonjour.) ' 2 0 (Puis il partit.) \" ET";
+        assert_eq!(
+            winansi_lines(content),
+            ["Il dit :", "Bonjour.", "Puis il partit."]
+        );
+    }
+
+    /// The lines `content` draws with a WinAnsi Helvetica as /F1, as `extract_page` reads them.
+    fn winansi_lines(content: &[u8]) -> Vec<String> {
         let mut doc = every_code(font(Object::Name(b"WinAnsiEncoding".to_vec())));
         let content_id = doc.add_object(Stream::new(Dictionary::new(), content.to_vec()));
         let (_, page_id) = doc.get_pages().into_iter().next().unwrap();
@@ -650,8 +653,7 @@ mod tests {
             .unwrap()
             .set("Contents", content_id);
         let page = extract_page(&doc, 1).unwrap();
-        let texts: Vec<&str> = page.lines.iter().map(|l| l.text.as_str()).collect();
-        assert_eq!(texts, ["Il dit :", "Bonjour.", "Puis il partit."]);
+        page.lines.into_iter().map(|l| l.text).collect()
     }
 
     /// Checks that our reader turns the page down, and returns its lines as extract_page

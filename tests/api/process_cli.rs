@@ -4,6 +4,23 @@ use std::process::Command;
 
 use crate::helpers::{novel_pdf, spawn_app};
 
+/// Runs `fnt process ARGS -o CSV PDF` and checks that it succeeded.
+fn process(args: &[&str], pdf: &std::path::Path, csv: &std::path::Path) {
+    let output = Command::new(env!("CARGO_BIN_EXE_fnt"))
+        .arg("process")
+        .args(args)
+        .arg("-o")
+        .arg(csv)
+        .arg(pdf)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 #[actix_web::test]
 async fn process_writes_the_same_sentences_as_the_service_to_csv() {
     let dir = tempfile::tempdir().unwrap();
@@ -12,17 +29,7 @@ async fn process_writes_the_same_sentences_as_the_service_to_csv() {
     let pdf = novel_pdf(8);
     std::fs::write(&pdf_path, &pdf).unwrap();
 
-    let output = Command::new(env!("CARGO_BIN_EXE_fnt"))
-        .args(["process", "--quiet", "-o"])
-        .arg(&csv_path)
-        .arg(&pdf_path)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    process(&["--quiet"], &pdf_path, &csv_path);
 
     let mut reader = csv::Reader::from_path(&csv_path).unwrap();
     assert_eq!(
@@ -51,17 +58,7 @@ fn process_writes_each_sentences_chapter() {
     let csv_path = dir.path().join("gouraud.csv");
     let pdf = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/producers/pdftex.pdf");
-    let output = Command::new(env!("CARGO_BIN_EXE_fnt"))
-        .args(["process", "--quiet", "--engine", "local", "-o"])
-        .arg(&csv_path)
-        .arg(&pdf)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    process(&["--quiet", "--engine", "local"], &pdf, &csv_path);
     let rows: Vec<csv::StringRecord> = csv::Reader::from_path(&csv_path)
         .unwrap()
         .records()
