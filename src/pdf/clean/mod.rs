@@ -580,20 +580,17 @@ fn assemble(pages: &[PageLines], geometry: &Geometry, stats: &Stats, opts: Clean
             if heading {
                 // A heading alone on its page (a part's title) is a division of its own,
                 // not the first line of the next page's chapter heading.
-                if let Some((lines, first_page)) = title.take_if(|(_, at)| *at != page.number) {
+                if let Some(alone) = title.take_if(|(_, at)| *at != page.number) {
                     out.resolve();
-                    chapters.push(Chapter {
-                        title: heading_title(&lines),
-                        start: out.text.len() + usize::from(!out.text.is_empty()),
-                        first_page,
-                    });
+                    let next_paragraph = out.text.len() + usize::from(!out.text.is_empty());
+                    chapters.push(chapter(alone, next_paragraph));
                 }
                 title
                     .get_or_insert_with(|| (Vec::new(), page.number))
                     .0
                     .push(line);
                 prev = Some(Previous {
-                    heading,
+                    heading: true,
                     closes_paragraph: true,
                     ending: Ending::Plain,
                     page: p,
@@ -604,8 +601,7 @@ fn assemble(pages: &[PageLines], geometry: &Geometry, stats: &Stats, opts: Clean
             let new_paragraph = match &prev {
                 None => true,
                 Some(prev) => {
-                    heading
-                        || prev.heading
+                    prev.heading
                         || (prev.ending != Ending::Soft
                             && (is_indented(line, block)
                                 || (prev.page == p
@@ -615,19 +611,15 @@ fn assemble(pages: &[PageLines], geometry: &Geometry, stats: &Stats, opts: Clean
             };
             if new_paragraph {
                 out.new_paragraph(&line.text);
-                if let Some((lines, first_page)) = title.take() {
-                    chapters.push(Chapter {
-                        title: heading_title(&lines),
-                        start: out.text.len() - line.text.len(),
-                        first_page,
-                    });
+                if let Some(heading) = title.take() {
+                    chapters.push(chapter(heading, out.text.len() - line.text.len()));
                 }
             } else {
                 out.continue_paragraph(&line.text);
             }
             out.ending = line.ending;
             prev = Some(Previous {
-                heading,
+                heading: false,
                 closes_paragraph: closes_paragraph(line, block),
                 ending: line.ending,
                 page: p,
@@ -636,17 +628,22 @@ fn assemble(pages: &[PageLines], geometry: &Geometry, stats: &Stats, opts: Clean
         }
     }
     out.resolve();
-    if let Some((lines, first_page)) = title {
-        chapters.push(Chapter {
-            title: heading_title(&lines),
-            start: out.text.len(),
-            first_page,
-        });
+    if let Some(heading) = title {
+        chapters.push(chapter(heading, out.text.len()));
     }
     Book {
         text: out.text,
         page_starts: out.starts,
         chapters,
+    }
+}
+
+/// The chapter a heading (its lines and page) opens, its text starting at `start`.
+fn chapter((lines, first_page): (Vec<&Line>, u32), start: usize) -> Chapter {
+    Chapter {
+        title: heading_title(&lines),
+        start,
+        first_page,
     }
 }
 
