@@ -175,7 +175,11 @@ fn descriptor<'a>(
 
 fn read_simple(doc: &Document, font: &Dictionary, true_type: bool) -> Result<Simple, Unsupported> {
     let descriptor = descriptor(doc, font)?;
-    let program = font_program(doc, descriptor);
+    let has_program = descriptor.is_some_and(|d| {
+        [&b"FontFile"[..], b"FontFile2", b"FontFile3"]
+            .iter()
+            .any(|key| d.has(key))
+    });
     let base_font = name(doc, font, b"BaseFont")?.unwrap_or_default();
     let standard = super::std14::widths(base_font);
     // Symbolic fonts (bit 3 of /Flags) have no standard encoding underneath.
@@ -186,7 +190,6 @@ fn read_simple(doc: &Document, font: &Dictionary, true_type: bool) -> Result<Sim
 
     // The glyph name of every code: the font's own encoding first, then /Differences.
     let mut names: [Option<Vec<u8>>; 256] = [const { None }; 256];
-    let builtin = || builtin_encoding(program.as_ref());
     let encoding = entry(doc, font, b"Encoding")?;
     let base = match encoding {
         Some(Object::Name(base)) => Some(base.as_slice()),
@@ -196,11 +199,12 @@ fn read_simple(doc: &Document, font: &Dictionary, true_type: bool) -> Result<Sim
     };
     match base.and_then(base_encoding_names) {
         Some(table) => fill_names(&mut names, table),
-        None => match builtin() {
+        // The program is inflated only when its own encoding is what counts.
+        None => match builtin_encoding(font_program(doc, descriptor).as_ref()) {
             Some(table) => names = table,
             // Without a program to ask, a non-symbolic font uses the standard encoding
             // (TrueType ones WinAnsi, as readers do).
-            None if !symbolic || program.is_none() => {
+            None if !symbolic || !has_program => {
                 let fallback: &[u8] = if true_type {
                     b"WinAnsiEncoding"
                 } else {
