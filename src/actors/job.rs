@@ -403,9 +403,15 @@ impl JobActor {
 /// The book's chapters, as the chunks' inputs carry them (each chunk the ones its text stands
 /// in; a chapter spanning chunks is in each).
 fn chapters_of(rows: &[ChunkRow], history_id: &str) -> Vec<ChapterRow> {
+    // Only the chapters of each stored input are read, not its text.
+    #[derive(serde::Deserialize)]
+    struct Chapters {
+        #[serde(default)]
+        chapters: Vec<ChapterStart>,
+    }
     let mut chapters: BTreeMap<u32, ChapterStart> = BTreeMap::new();
     for row in rows {
-        if let Ok(input) = serde_json::from_str::<ChunkInput>(&row.input) {
+        if let Ok(input) = serde_json::from_str::<Chapters>(&row.input) {
             for chapter in input.chapters {
                 chapters.entry(chapter.index).or_insert(chapter);
             }

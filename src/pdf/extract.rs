@@ -61,13 +61,12 @@ pub enum ExtractError {
 ///
 /// May panic inside pdf-extract on malformed PDFs: see the module documentation.
 pub fn extract_page(doc: &Document, page_number: u32) -> Result<RawPage, ExtractError> {
-    check_not_encrypted(doc)?;
-    let pages = doc.get_pages();
-    let page_id = *pages.get(&page_number).ok_or(ExtractError::NoSuchPage {
-        page: page_number,
-        page_count: pages.len(),
-    })?;
-    extract_known_page(doc, page_number, page_id, &mut FontCache::default())
+    extract_some_pages(doc, std::iter::once(page_number))
+        .next()
+        .unwrap_or(Err(ExtractError::NoSuchPage {
+            page: page_number,
+            page_count: 0,
+        }))
 }
 
 /// Extracts some pages (1-based numbers), reading each font once for all of them.

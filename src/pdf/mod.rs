@@ -147,10 +147,7 @@ pub fn page_count(bytes: &[u8]) -> Result<u32, PdfError> {
 
 /// Extracts and cleans the whole book.
 pub fn read_book(bytes: &[u8], options: CleanOptions) -> Result<(Book, u32), PdfError> {
-    let doc = load(bytes)?;
-    let pages = guarded(|| extract::extract_pages(&doc))?.map_err(|e| PdfError::Malformed {
-        detail: e.to_string(),
-    })?;
+    let pages = read_lines(bytes)?;
     let count = u32::try_from(pages.len()).unwrap_or(u32::MAX);
     if count == 0 {
         return Err(PdfError::NoPages);
