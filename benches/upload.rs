@@ -5,7 +5,13 @@
 //!
 //! cargo bench --bench upload -- [concurrent uploads] [pad to MB]
 //! (defaults: 50 uploads, the PDF unpadded; FNT_DATABASE_URL=postgres://… for PostgreSQL)
+//!
+//! cargo bench --bench upload -- versus BOOK.pdf [rounds]
+//! uploads the generated 300-page sample and BOOK.pdf one at a time, in turns, each job
+//! left to finish before the next upload, and reports each file's median server time and
+//! their ratio (default 15 rounds).
 
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use fnt::app::Application;
@@ -14,11 +20,23 @@ use fnt::engine::Engines;
 use fnt::testkit::novel;
 use fnt::testkit::pdf::{FixtureOptions, book_pdf};
 
+const BOUNDARY: &str = "bench-boundary";
+
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
-    let mut args = std::env::args().skip(1).filter(|a| a != "--bench");
-    let uploads: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(50);
-    let pad_mb: Option<usize> = args.next().and_then(|n| n.parse().ok());
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
+    if args.first().map(String::as_str) == Some("versus") {
+        let book = args
+            .get(1)
+            .ok_or_else(|| anyhow::anyhow!("usage: -- versus BOOK.pdf [rounds]"))?;
+        let rounds = args.get(2).and_then(|n| n.parse().ok()).unwrap_or(15);
+        return versus(Path::new(book), rounds).await;
+    }
+    let uploads: usize = args.first().and_then(|n| n.parse().ok()).unwrap_or(50);
+    let pad_mb: Option<usize> = args.get(1).and_then(|n| n.parse().ok());
     let fixture = book_pdf(
         &novel::novel(300),
         &FixtureOptions {
@@ -26,6 +44,79 @@ async fn main() -> anyhow::Result<()> {
             ..FixtureOptions::default()
         },
     );
+    let (url, _dir) = start_server().await?;
+    let body = multipart(&fixture.pdf);
+    let client = client();
+    let requests = (0..uploads).map(|_| upload(&client, &url, body.clone()));
+    let results = futures_util::future::join_all(requests).await;
+    let (mut server, mut client_seen): (Vec<Duration>, Vec<Duration>) = results
+        .into_iter()
+        .map(|r| r.map(|(server, seen, _)| (server, seen)))
+        .collect::<anyhow::Result<Vec<_>>>()?
+        .into_iter()
+        .unzip();
+    server.sort();
+    client_seen.sort();
+    println!(
+        "pdf: {} pages, {:.2} MB; {uploads} concurrent uploads",
+        fixture.page_count,
+        fixture.pdf.len() as f64 / 1e6
+    );
+    for (what, times) in [("server", &server), ("client", &client_seen)] {
+        println!(
+            "{what}: p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+            ms(pct(times, 0.5)),
+            ms(pct(times, 0.95)),
+            ms(pct(times, 0.99)),
+            ms(times[times.len() - 1])
+        );
+    }
+    Ok(())
+}
+
+/// One upload at a time, the sample and `book` in turns, each job finished before the next.
+async fn versus(book: &Path, rounds: usize) -> anyhow::Result<()> {
+    let sample = book_pdf(&novel::novel(300), &FixtureOptions::default()).pdf;
+    let real = std::fs::read(book)?;
+    let (url, _dir) = start_server().await?;
+    let client = client();
+    let bodies = [multipart(&sample), multipart(&real)];
+    let mut times: [Vec<Duration>; 2] = [Vec::new(), Vec::new()];
+    for _ in 0..rounds {
+        for (body, times) in bodies.iter().zip(times.iter_mut()) {
+            let (server, _, job) = upload(&client, &url, body.clone()).await?;
+            times.push(server);
+            wait_until_finished(&client, &url, &job).await?;
+        }
+    }
+    for t in &mut times {
+        t.sort();
+    }
+    let [sample_t, real_t] = &times;
+    let name = book
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into());
+    println!("{rounds} rounds, one upload at a time, server time (Server-Timing)");
+    println!(
+        "generated sample (300 pages, {:.2} MB): median {:.1} ms, min {:.1} ms",
+        sample.len() as f64 / 1e6,
+        ms(pct(sample_t, 0.5)),
+        ms(sample_t[0])
+    );
+    println!(
+        "{name} ({:.2} MB): median {:.1} ms, min {:.1} ms",
+        real.len() as f64 / 1e6,
+        ms(pct(real_t, 0.5)),
+        ms(real_t[0])
+    );
+    println!(
+        "ratio of medians: {:.2}x",
+        ms(pct(real_t, 0.5)) / ms(pct(sample_t, 0.5))
+    );
+    Ok(())
+}
+
+async fn start_server() -> anyhow::Result<(String, tempfile::TempDir)> {
     let dir = tempfile::tempdir()?;
     let app = Application::build(
         ServeConfig {
@@ -42,62 +133,78 @@ async fn main() -> anyhow::Result<()> {
     .await?;
     let url = format!("http://{}/api/v1/jobs", app.addr());
     actix_web::rt::spawn(app.run_until_stopped());
+    Ok((url, dir))
+}
 
-    let boundary = "bench-boundary";
-    let body = fnt::testkit::multipart::form(boundary, &[], Some(("book.pdf", &fixture.pdf)));
-    let body = actix_web::web::Bytes::from(body);
-
-    let client = awc::Client::builder()
+fn client() -> awc::Client {
+    awc::Client::builder()
         .connector(awc::Connector::new().limit(0))
         .timeout(Duration::from_secs(120))
-        .finish();
-    let requests = (0..uploads).map(|_| {
-        let (client, url, body) = (client.clone(), url.clone(), body.clone());
-        async move {
-            let start = Instant::now();
-            let res = client
-                .post(&url)
-                .insert_header((
-                    "content-type",
-                    format!("multipart/form-data; boundary={boundary}"),
-                ))
-                .send_body(body)
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-            let seen = start.elapsed();
-            anyhow::ensure!(res.status().as_u16() == 202, "status {}", res.status());
-            let server_ms: f64 = res
-                .headers()
-                .get("server-timing")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.strip_prefix("app;dur="))
-                .and_then(|ms| ms.parse().ok())
-                .ok_or_else(|| anyhow::anyhow!("no Server-Timing header"))?;
-            Ok::<_, anyhow::Error>((Duration::from_secs_f64(server_ms / 1000.0), seen))
+        .finish()
+}
+
+fn multipart(pdf: &[u8]) -> actix_web::web::Bytes {
+    actix_web::web::Bytes::from(fnt::testkit::multipart::form(
+        BOUNDARY,
+        &[],
+        Some(("book.pdf", pdf)),
+    ))
+}
+
+/// Uploads `body`: the server's time, the client's, and the job id.
+async fn upload(
+    client: &awc::Client,
+    url: &str,
+    body: actix_web::web::Bytes,
+) -> anyhow::Result<(Duration, Duration, String)> {
+    let start = Instant::now();
+    let mut res = client
+        .post(url)
+        .insert_header((
+            "content-type",
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        ))
+        .send_body(body)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let seen = start.elapsed();
+    anyhow::ensure!(res.status().as_u16() == 202, "status {}", res.status());
+    let server_ms: f64 = res
+        .headers()
+        .get("server-timing")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("app;dur="))
+        .and_then(|ms| ms.parse().ok())
+        .ok_or_else(|| anyhow::anyhow!("no Server-Timing header"))?;
+    let json: serde_json::Value = res.json().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let job = json["job_id"].as_str().unwrap_or_default().to_owned();
+    Ok((Duration::from_secs_f64(server_ms / 1000.0), seen, job))
+}
+
+async fn wait_until_finished(client: &awc::Client, url: &str, job: &str) -> anyhow::Result<()> {
+    let started = Instant::now();
+    loop {
+        let mut res = client
+            .get(format!("{url}/{job}"))
+            .send()
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let json: serde_json::Value = res.json().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        if !matches!(json["status"].as_str(), Some("queued" | "running")) {
+            return Ok(());
         }
-    });
-    let results = futures_util::future::join_all(requests).await;
-    let (mut server, mut client_seen): (Vec<Duration>, Vec<Duration>) = results
-        .into_iter()
-        .collect::<anyhow::Result<Vec<_>>>()?
-        .into_iter()
-        .unzip();
-    server.sort();
-    client_seen.sort();
-    let pct = |times: &[Duration], p: f64| times[((times.len() as f64 - 1.0) * p).round() as usize];
-    println!(
-        "pdf: {} pages, {:.2} MB; {uploads} concurrent uploads",
-        fixture.page_count,
-        fixture.pdf.len() as f64 / 1e6
-    );
-    for (what, times) in [("server", &server), ("client", &client_seen)] {
-        println!(
-            "{what}: p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
-            pct(times, 0.5).as_secs_f64() * 1000.0,
-            pct(times, 0.95).as_secs_f64() * 1000.0,
-            pct(times, 0.99).as_secs_f64() * 1000.0,
-            times[times.len() - 1].as_secs_f64() * 1000.0
+        anyhow::ensure!(
+            started.elapsed() < Duration::from_secs(300),
+            "job {job} did not finish"
         );
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
     }
-    Ok(())
+}
+
+fn pct(times: &[Duration], p: f64) -> Duration {
+    times[((times.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
 }

@@ -11,12 +11,16 @@
 //! under `std::panic::catch_unwind`.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use lopdf::{Dictionary, Document, Object, ObjectId, Stream};
 use pdf_extract::{MediaBox, OutputDev, OutputError, Transform};
 
+use super::PdfError;
+use super::budget::Budget;
 use super::fonts::FontCache;
 use super::interpret;
+use super::structure::Guard;
 
 /// One visual line of text as drawn on the page.
 #[derive(Debug, Clone, PartialEq)]
@@ -55,6 +59,21 @@ pub enum ExtractError {
     /// pdf-extract reported an error (bad object, unreadable content stream…) for this page.
     #[error("page {page} cannot be read: {message}")]
     Page { page: u32, message: String },
+    /// Reading the page, or the book so far, passed a limit of [`super::limits`], or the
+    /// page's forms draw themselves: it is not read.
+    #[error("{0}")]
+    Refused(PdfError),
+}
+
+impl From<ExtractError> for PdfError {
+    fn from(e: ExtractError) -> Self {
+        match e {
+            ExtractError::Refused(e) => e,
+            other => PdfError::Malformed {
+                detail: other.to_string(),
+            },
+        }
+    }
 }
 
 /// Extracts the lines of one page (1-based `page_number`).
@@ -77,7 +96,7 @@ pub(crate) fn extract_some_pages(
     numbers: impl Iterator<Item = u32>,
 ) -> impl Iterator<Item = Result<RawPage, ExtractError>> {
     let pages = doc.get_pages();
-    let mut fonts = FontCache::default();
+    let mut reader = PageReader::new(doc, Arc::default());
     let encrypted = check_not_encrypted(doc);
     numbers.map(move |number| {
         encrypted.as_ref().map_err(|_| ExtractError::Encrypted)?;
@@ -85,7 +104,7 @@ pub(crate) fn extract_some_pages(
             page: number,
             page_count: pages.len(),
         })?;
-        extract_known_page(doc, number, id, &mut fonts)
+        reader.read(number, id)
     })
 }
 
@@ -108,10 +127,11 @@ pub fn extract_pages(doc: &Document) -> Result<Vec<RawPage>, ExtractError> {
         .min(MAX_THREADS)
         .min(pages.len() / PAGES_PER_THREAD)
         .max(1);
+    let budget = Arc::new(Budget::default());
     let extract_run = |run: &[(u32, ObjectId)]| -> Result<Vec<RawPage>, ExtractError> {
-        let mut fonts = FontCache::default();
+        let mut reader = PageReader::new(doc, Arc::clone(&budget));
         run.iter()
-            .map(|&(number, id)| extract_known_page(doc, number, id, &mut fonts))
+            .map(|&(number, id)| reader.read(number, id))
             .collect()
     };
     if threads == 1 {
@@ -147,19 +167,44 @@ fn check_not_encrypted(doc: &Document) -> Result<(), ExtractError> {
     Ok(())
 }
 
-/// Reads a page with our own reader and its document-wide font cache, or, when the page
-/// uses something only pdf-extract handles, with pdf-extract.
-fn extract_known_page(
-    doc: &Document,
-    page_number: u32,
-    page_id: ObjectId,
-    fonts: &mut FontCache,
-) -> Result<RawPage, ExtractError> {
-    let mut collector = LineCollector::default();
-    if interpret::read_page(doc, page_number, page_id, fonts, &mut collector).is_ok() {
-        return Ok(collector.into_page(page_number));
+/// What one thread needs to read pages of a document: the fonts read so far, and the
+/// guard in front of pdf-extract.
+struct PageReader<'d> {
+    doc: &'d Document,
+    fonts: FontCache,
+    guard: Guard<'d>,
+}
+
+impl<'d> PageReader<'d> {
+    fn new(doc: &'d Document, budget: Arc<Budget>) -> Self {
+        Self {
+            doc,
+            fonts: FontCache::new(Arc::clone(&budget)),
+            guard: Guard::new(doc, budget),
+        }
     }
-    with_pdf_extract(doc, page_number, page_id)
+
+    /// Reads a page with our own reader, or, when the page uses something only pdf-extract
+    /// handles (or passes one of our reader's ceilings), with pdf-extract once the guard has
+    /// measured what that will cost.
+    fn read(&mut self, page_number: u32, page_id: ObjectId) -> Result<RawPage, ExtractError> {
+        let mut collector = LineCollector::default();
+        let ours = interpret::read_page(
+            self.doc,
+            page_number,
+            page_id,
+            &mut self.fonts,
+            &mut collector,
+        );
+        if ours.is_ok() {
+            return Ok(collector.into_page(page_number));
+        }
+        if let Some(spent) = self.fonts.budget().spent() {
+            return Err(ExtractError::Refused(spent));
+        }
+        self.guard.page(page_id).map_err(ExtractError::Refused)?;
+        with_pdf_extract(self.doc, page_number, page_id)
+    }
 }
 
 pub(super) fn with_pdf_extract(

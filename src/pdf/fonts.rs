@@ -8,13 +8,18 @@
 //! fonts (Type0) with Identity-H codes, CFF or TrueType descendants. A font outside that (Type3,
 //! vertical writing, other CMaps) is [`Unsupported`], and its pages go to pdf-extract.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use lopdf::{Dictionary, Document, Object, Stream};
 
+use super::budget::Budget;
 use super::cmap::{Mapped, ToUnicode};
+use super::decode::decode;
 use super::glyphs::{base_encoding_names, glyph_text};
+use super::limits::MAX_STREAM_BYTES;
 
 /// The text reader does not handle something on this page; pdf-extract reads it instead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,9 +91,23 @@ impl Font {
 #[derive(Default)]
 pub(crate) struct FontCache {
     fonts: HashMap<*const Dictionary, Result<Rc<Font>, Unsupported>>,
+    /// What inflating font programs and maps costs is charged to the document.
+    budget: Arc<Budget>,
 }
 
 impl FontCache {
+    pub(crate) fn new(budget: Arc<Budget>) -> Self {
+        Self {
+            fonts: HashMap::new(),
+            budget,
+        }
+    }
+
+    /// The budget of the document these fonts belong to.
+    pub(crate) fn budget(&self) -> &Budget {
+        &self.budget
+    }
+
     /// The font `dict` describes. The key is the dictionary's address in the document, which
     /// is borrowed for as long as the cache is used.
     pub(crate) fn get(
@@ -96,9 +115,10 @@ impl FontCache {
         doc: &Document,
         dict: &Dictionary,
     ) -> Result<Rc<Font>, Unsupported> {
+        let budget = &self.budget;
         self.fonts
             .entry(std::ptr::from_ref(dict))
-            .or_insert_with(|| read_font(doc, dict).map(Rc::new))
+            .or_insert_with(|| read_font(doc, dict, budget).map(Rc::new))
             .clone()
     }
 }
@@ -142,22 +162,28 @@ pub(super) fn number(obj: &Object) -> Result<f64, Unsupported> {
     }
 }
 
-fn read_font(doc: &Document, font: &Dictionary) -> Result<Font, Unsupported> {
+fn read_font(doc: &Document, font: &Dictionary, budget: &Budget) -> Result<Font, Unsupported> {
     match name(doc, font, b"Subtype")?.ok_or(Unsupported)? {
-        b"Type1" | b"MMType1" => read_simple(doc, font, false).map(|f| Font::Simple(Box::new(f))),
-        b"TrueType" => read_simple(doc, font, true).map(|f| Font::Simple(Box::new(f))),
-        b"Type0" => read_composite(doc, font).map(Font::Composite),
+        b"Type1" | b"MMType1" => {
+            read_simple(doc, font, false, budget).map(|f| Font::Simple(Box::new(f)))
+        }
+        b"TrueType" => read_simple(doc, font, true, budget).map(|f| Font::Simple(Box::new(f))),
+        b"Type0" => read_composite(doc, font, budget).map(Font::Composite),
         _ => Err(Unsupported),
     }
 }
 
 /// The embedded font program, if any: (`/FontFile`, `/FontFile2` or `/FontFile3`, its bytes).
-fn font_program(doc: &Document, descriptor: Option<&Dictionary>) -> Option<(u8, Vec<u8>)> {
+fn font_program<'d>(
+    doc: &'d Document,
+    descriptor: Option<&'d Dictionary>,
+    budget: &Budget,
+) -> Option<(u8, Cow<'d, [u8]>)> {
     let descriptor = descriptor?;
     [(1, &b"FontFile"[..]), (2, b"FontFile2"), (3, b"FontFile3")]
         .into_iter()
         .find_map(|(kind, key)| match entry(doc, descriptor, key) {
-            Ok(Some(Object::Stream(stream))) => Some((kind, contents(stream))),
+            Ok(Some(Object::Stream(stream))) => Some((kind, contents(stream, budget).ok()?)),
             _ => None,
         })
 }
@@ -173,7 +199,12 @@ fn descriptor<'a>(
     }
 }
 
-fn read_simple(doc: &Document, font: &Dictionary, true_type: bool) -> Result<Simple, Unsupported> {
+fn read_simple(
+    doc: &Document,
+    font: &Dictionary,
+    true_type: bool,
+    budget: &Budget,
+) -> Result<Simple, Unsupported> {
     let descriptor = descriptor(doc, font)?;
     let has_program = descriptor.is_some_and(|d| {
         [&b"FontFile"[..], b"FontFile2", b"FontFile3"]
@@ -200,7 +231,7 @@ fn read_simple(doc: &Document, font: &Dictionary, true_type: bool) -> Result<Sim
     match base.and_then(base_encoding_names) {
         Some(table) => fill_names(&mut names, table),
         // The program is inflated only when its own encoding is what counts.
-        None => match builtin_encoding(font_program(doc, descriptor).as_ref()) {
+        None => match builtin_encoding(font_program(doc, descriptor, budget).as_ref()) {
             Some(table) => names = table,
             // Without a program to ask, a non-symbolic font uses the standard encoding
             // (TrueType ones WinAnsi, as readers do).
@@ -227,7 +258,7 @@ fn read_simple(doc: &Document, font: &Dictionary, true_type: bool) -> Result<Sim
         )?;
     }
 
-    let unicode = to_unicode(doc, font)?;
+    let unicode = to_unicode(doc, font, budget)?;
     if unicode.is_none() && names.iter().all(Option::is_none) {
         return Err(Unsupported);
     }
@@ -276,7 +307,7 @@ fn fill_names(names: &mut [Option<Vec<u8>>; 256], table: &[&str; 256]) {
 }
 
 /// The encoding built into an embedded Type1 or CFF program.
-fn builtin_encoding(program: Option<&(u8, Vec<u8>)>) -> Option<[Option<Vec<u8>>; 256]> {
+fn builtin_encoding(program: Option<&(u8, Cow<'_, [u8]>)>) -> Option<[Option<Vec<u8>>; 256]> {
     let (kind, bytes) = program?;
     match kind {
         1 => type1_encoding(bytes),
@@ -376,7 +407,11 @@ fn listed_widths(
     Ok(Some(widths))
 }
 
-fn read_composite(doc: &Document, font: &Dictionary) -> Result<Composite, Unsupported> {
+fn read_composite(
+    doc: &Document,
+    font: &Dictionary,
+    budget: &Budget,
+) -> Result<Composite, Unsupported> {
     // Other CMaps (vertical writing, CJK encodings) are not what a French novel uses.
     if name(doc, font, b"Encoding")? != Some(b"Identity-H") {
         return Err(Unsupported);
@@ -395,9 +430,9 @@ fn read_composite(doc: &Document, font: &Dictionary) -> Result<Composite, Unsupp
         None => HashMap::new(),
         Some(_) => return Err(Unsupported),
     };
-    let texts = match to_unicode(doc, font)? {
+    let texts = match to_unicode(doc, font, budget)? {
         Some(map) => map,
-        None => cid_texts_from_program(doc, descendant).ok_or(Unsupported)?,
+        None => cid_texts_from_program(doc, descendant, budget).ok_or(Unsupported)?,
     };
     Ok(Composite {
         widths,
@@ -442,12 +477,16 @@ fn cid_widths(doc: &Document, list: &[Object]) -> Result<HashMap<u16, f64>, Unsu
 
 /// Without a ToUnicode map, a TrueType descendant whose CIDs are its glyph ids can still be
 /// read through the program's own character map.
-fn cid_texts_from_program(doc: &Document, descendant: &Dictionary) -> Option<ToUnicode> {
+fn cid_texts_from_program(
+    doc: &Document,
+    descendant: &Dictionary,
+    budget: &Budget,
+) -> Option<ToUnicode> {
     let identity = match descendant.get(b"CIDToGIDMap").ok() {
         None => true,
         Some(obj) => matches!(deref(doc, obj).ok()?, Object::Name(n) if n == b"Identity"),
     };
-    let (kind, program) = font_program(doc, descriptor(doc, descendant).ok()?)?;
+    let (kind, program) = font_program(doc, descriptor(doc, descendant).ok()?, budget)?;
     if kind != 2 || !identity {
         return None;
     }
@@ -470,17 +509,27 @@ fn cid_texts_from_program(doc: &Document, descendant: &Dictionary) -> Option<ToU
 }
 
 /// The /ToUnicode CMap as text by code.
-fn to_unicode(doc: &Document, font: &Dictionary) -> Result<Option<ToUnicode>, Unsupported> {
+fn to_unicode(
+    doc: &Document,
+    font: &Dictionary,
+    budget: &Budget,
+) -> Result<Option<ToUnicode>, Unsupported> {
     match entry(doc, font, b"ToUnicode")? {
-        Some(Object::Stream(stream)) => Ok(parse_cmap(&contents(stream))),
+        Some(Object::Stream(stream)) => Ok(parse_cmap(&contents(stream, budget)?)),
         _ => Ok(None),
     }
 }
 
-fn contents(stream: &Stream) -> Vec<u8> {
-    stream
-        .decompressed_content()
-        .unwrap_or_else(|_| stream.content.clone())
+/// A stream's data as lopdf would inflate it, within the ceilings of one stream and of the
+/// document; past them the page is not ours to read.
+fn contents<'d>(stream: &'d Stream, budget: &Budget) -> Result<Cow<'d, [u8]>, Unsupported> {
+    let data = decode(&stream.dict, &stream.content, MAX_STREAM_BYTES).map_err(|_| Unsupported)?;
+    if let Cow::Owned(inflated) = &data {
+        budget
+            .inflate(inflated.len() as u64)
+            .map_err(|_| Unsupported)?;
+    }
+    Ok(data)
 }
 
 /// A map that cannot be parsed counts as absent: the encoding may still explain the codes.

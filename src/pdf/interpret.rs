@@ -8,15 +8,19 @@
 //! attempt with [`Unsupported`] before any guess is made, and the caller reads the page with
 //! pdf-extract from the start.
 
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::rc::Rc;
 
-use lopdf::{Dictionary, Document, Object, ObjectId};
+use lopdf::{Dictionary, Document, Object, ObjectId, Stream};
 use pdf_extract::{MediaBox, OutputDev, Transform};
 
 use super::cmap::Mapped;
 use super::content::{Operand, Ops};
+use super::decode::decode;
 use super::extract;
 use super::fonts::{Font, FontCache, Unsupported, deref, number};
+use super::limits::{MAX_FORM_DEPTH, MAX_PAGE_INFLATED, MAX_PAGE_OPERATIONS, MAX_STREAM_BYTES};
 
 #[derive(Clone)]
 struct TextState {
@@ -54,18 +58,23 @@ pub(crate) fn read_page(
     // A page with a font this reader cannot read goes to pdf-extract before its content is
     // parsed, so that such a page costs no more than it did before this reader existed.
     check_fonts(doc, resources, fonts)?;
-    let content = doc.get_page_content(page_id).map_err(|_| Unsupported)?;
-    out.begin_page(page_number, &media_box, None)
-        .map_err(|_| Unsupported)?;
-    Reader {
+    let mut reader = Reader {
         doc,
         fonts,
         out,
-        operations_left: MAX_OPERATIONS,
+        operations_left: MAX_PAGE_OPERATIONS,
+        inflated: 0,
+        forms: HashMap::new(),
         spans: Vec::new(),
-    }
-    .run(&content, resources, GraphicsState::initial(), 0)?;
-    out.end_page().map_err(|_| Unsupported)
+    };
+    let read = reader.read(page_number, page_id, &media_box, resources);
+    // Whatever the page cost counts against the book, read to the end or not.
+    let budget = reader.fonts.budget();
+    let charged = budget
+        .operate(MAX_PAGE_OPERATIONS - reader.operations_left)
+        .and_then(|()| budget.inflate(reader.inflated));
+    read?;
+    charged.map_err(|_| Unsupported)
 }
 
 /// A page attribute, looked up the page tree and resolved.
@@ -115,12 +124,6 @@ fn resource<'a>(
     deref(doc, group.get(name).map_err(|_| Unsupported)?)
 }
 
-/// Forms drawn inside forms, at most; real documents nest one or two deep.
-const MAX_FORM_DEPTH: usize = 12;
-/// Operators run for one page, forms included. A book page runs a few thousand; a form drawn
-/// thousands of times by forms drawn thousands of times is not a book.
-const MAX_OPERATIONS: usize = 2_000_000;
-
 impl GraphicsState {
     fn initial() -> Self {
         GraphicsState {
@@ -143,13 +146,58 @@ struct Reader<'a, 'o> {
     doc: &'a Document,
     fonts: &'o mut FontCache,
     out: &'o mut dyn OutputDev,
-    operations_left: usize,
+    operations_left: u64,
+    /// Bytes of content and forms inflated for this page, each stream once.
+    inflated: u64,
+    /// Forms already inflated, by their place in the document (borrowed for as long as the
+    /// reader lives): a form drawn again costs operators, not another inflation.
+    forms: HashMap<*const Stream, Rc<[u8]>>,
     /// Marked-content spans open at this point; each holds its /ActualText, if any, and
     /// whether that text has been drawn yet.
     spans: Vec<Option<(String, bool)>>,
 }
 
 impl<'a> Reader<'a, '_> {
+    /// The page's content streams, read as one.
+    fn read(
+        &mut self,
+        page_number: u32,
+        page_id: ObjectId,
+        media_box: &MediaBox,
+        resources: &'a Dictionary,
+    ) -> Result<(), Unsupported> {
+        let mut content = Vec::new();
+        for id in self.doc.get_page_contents(page_id) {
+            let stream = self
+                .doc
+                .get_object(id)
+                .and_then(Object::as_stream)
+                .map_err(|_| Unsupported)?;
+            let data = self.inflate(stream)?;
+            content.extend_from_slice(&data);
+            // Streams may split a page only between tokens.
+            content.push(b'\n');
+        }
+        self.out
+            .begin_page(page_number, media_box, None)
+            .map_err(|_| Unsupported)?;
+        self.run(&content, resources, GraphicsState::initial(), 0)?;
+        self.out.end_page().map_err(|_| Unsupported)
+    }
+
+    /// A content stream or form inflated within the page's ceiling.
+    fn inflate<'s>(&mut self, stream: &'s Stream) -> Result<Cow<'s, [u8]>, Unsupported> {
+        let data =
+            decode(&stream.dict, &stream.content, MAX_STREAM_BYTES).map_err(|_| Unsupported)?;
+        if let Cow::Owned(inflated) = &data {
+            self.inflated = self.inflated.saturating_add(inflated.len() as u64);
+            if self.inflated > MAX_PAGE_INFLATED {
+                return Err(Unsupported);
+            }
+        }
+        Ok(data)
+    }
+
     fn run(
         &mut self,
         content: &[u8],
@@ -311,9 +359,15 @@ impl<'a> Reader<'a, '_> {
         if let Ok(m) = stream.dict.get(b"Matrix").and_then(Object::as_array) {
             inner.ctm = inner.ctm.pre_transform(&form_matrix(m)?);
         }
-        let bytes = stream
-            .decompressed_content()
-            .unwrap_or_else(|_| stream.content.clone());
+        let key = std::ptr::from_ref(stream);
+        let bytes = match self.forms.get(&key) {
+            Some(bytes) => Rc::clone(bytes),
+            None => {
+                let bytes: Rc<[u8]> = Rc::from(self.inflate(stream)?);
+                self.forms.insert(key, Rc::clone(&bytes));
+                bytes
+            }
+        };
         self.run(&bytes, own, inner, depth + 1)
     }
 

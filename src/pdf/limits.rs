@@ -1,12 +1,12 @@
 //! How much work an uploaded PDF may make this server do. Every limit is far above what a
 //! real book needs (a 500-page novel uses well under a tenth of each) and far below what
 //! would hurt a worker: hostile files are refused with `pdf_too_complex` before lopdf or
-//! pdf-extract start the expensive part.
+//! pdf-extract start the expensive part, or as soon as our own reader passes a ceiling.
 
 // ---- Loading (checked on the raw bytes by `scan`, before lopdf sees them) ----
 
-/// Inflated size of one stream that lopdf or pdf-extract inflates (page contents, forms,
-/// fonts, CMaps, ICC profiles). A dense page is tens of kilobytes and an embedded font a few
+/// Inflated size of one stream a page's reader inflates (page contents, forms, fonts,
+/// CMaps, ICC profiles). A dense page is tens of kilobytes and an embedded font a few
 /// megabytes; a decompression bomb is gigabytes from a few kilobytes.
 pub(crate) const MAX_STREAM_BYTES: usize = 32 << 20;
 
@@ -15,8 +15,8 @@ pub(crate) const MAX_STREAM_BYTES: usize = 32 << 20;
 /// hundred objects (a few hundred kilobytes) in each.
 pub(crate) const MAX_OBJECT_STREAM_BYTES: usize = 8 << 20;
 
-/// All the streams above in one file, each inflated once. Bounds the memory lopdf holds
-/// after loading and the time the scan spends inflating.
+/// All the object and cross-reference streams of one file, each inflated once. Bounds the
+/// memory lopdf holds after loading and the time the scan spends inflating.
 pub(crate) const MAX_INFLATED_BYTES: u64 = 256 << 20;
 
 /// One row of a PNG predictor: lopdf allocates two of them before reading any data, sized
@@ -44,7 +44,7 @@ pub(crate) fn max_load_bytes(file_len: usize) -> u64 {
     4 * file_len as u64 + (16 << 20)
 }
 
-// ---- Structure (checked on the loaded document, before pages are read) ----
+// ---- Structure (the page tree, checked on the loaded document before pages are read) ----
 
 /// Levels of the page tree. Writers build balanced trees a handful of levels deep; lopdf
 /// stops at 256 and pdf-extract follows /Parent links by recursion.
@@ -54,9 +54,17 @@ pub(crate) const MAX_PAGE_TREE_DEPTH: usize = 64;
 /// any page limit a server would set.
 pub(crate) const MAX_PAGE_TREE_NODES: usize = 100_000;
 
-/// Forms drawn inside forms. pdf-extract recurses once per level; real files nest two or
-/// three.
+/// Forms drawn inside forms. pdf-extract and our reader recurse once per level; real files
+/// nest two or three.
 pub(crate) const MAX_FORM_DEPTH: usize = 12;
+
+/// Content operators our reader runs for one page, forms included. A book page runs a few
+/// thousand (a browser's, which places every glyph, tens of thousands); a form drawn
+/// thousands of times by forms drawn thousands of times is not a book.
+pub(crate) const MAX_PAGE_OPERATIONS: u64 = 2_000_000;
+
+/// The same for the whole book: a 500-page novel runs a few million.
+pub(crate) const MAX_DOCUMENT_OPERATIONS: u64 = 50_000_000;
 
 /// Values in what pdf-extract parses at once (a page's content streams together, or one
 /// form): all of it is held in memory, about 120 bytes a value. A dense page of text has a
@@ -71,8 +79,11 @@ pub(crate) fn max_content_read_bytes(len: usize) -> u64 {
     8 * len as u64 + (1 << 20)
 }
 
+// ---- Reading pages (checked as each page is read) ----
+
 /// What reading one page may cost: values parsed and bytes inflated, every form drawing
-/// and font load counted as pdf-extract does them. Bounds the time per page.
+/// and font load counted as pdf-extract does them (our reader counts what it inflates
+/// against the same ceiling). Bounds the time per page.
 pub(crate) const MAX_PAGE_VALUES: u64 = 4_000_000;
 pub(crate) const MAX_PAGE_INFLATED: u64 = 64 << 20;
 

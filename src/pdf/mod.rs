@@ -1,5 +1,6 @@
 //! PDF input: validation, per-page text extraction, clean-up and the chunk plan.
 
+mod budget;
 pub mod clean;
 mod cmap;
 mod content;
@@ -10,6 +11,7 @@ pub(crate) mod glyphs;
 #[cfg(test)]
 mod hostile_tests;
 mod interpret;
+mod lazy;
 mod lex;
 pub mod limits;
 pub mod pages;
@@ -18,6 +20,7 @@ mod scan;
 mod std14;
 mod structure;
 
+use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use lopdf::Document;
@@ -84,54 +87,107 @@ pub struct PdfInfo {
 const TEXT_SAMPLE_PAGES: usize = 12;
 const MIN_SAMPLE_LETTERS: usize = 40;
 
-/// Checks an upload cheaply enough to answer the request: it parses the document and reads the
-/// text of a sample of pages, not the whole book.
+/// Checks an upload cheaply enough to answer the request: it reads the page tree and the
+/// text of a sample of pages, not the whole book (see [`lazy`]). The sample is read whether
+/// or not a text layer is required, so that a page built to hurt its reader is most often
+/// refused here; what the sample misses is refused when the job reads the whole book.
 pub fn inspect(bytes: &[u8], req: Requirements) -> Result<PdfInfo, PdfError> {
+    check_header(bytes)?;
+    if let Some(mut partial) = guarded(|| lazy::Partial::open(bytes))?? {
+        guarded(|| structure::check_page_tree(&mut partial.doc))??;
+        let pages = guarded(|| partial.doc.get_pages())?;
+        let outcome = check_sample(&pages, req, |number, id| {
+            guarded(|| partial.read_page(id))??;
+            if partial.damaged() {
+                return Err(Sampling::Damaged);
+            }
+            Ok(read_sampled(&partial.doc, number)?)
+        });
+        match outcome {
+            Err(Sampling::Damaged) => {}
+            Err(Sampling::Refused(e)) => return Err(e),
+            Ok(info) => return Ok(info),
+        }
+    }
     let doc = load(bytes)?;
-    let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
+    let pages = doc.get_pages();
+    check_sample(&pages, req, |number, _| Ok(read_sampled(&doc, number)?)).map_err(|e| match e {
+        Sampling::Refused(e) => e,
+        Sampling::Damaged => PdfError::Malformed {
+            detail: "a whole document cannot be damaged".into(),
+        },
+    })
+}
+
+/// Why the sample was not read to its end.
+enum Sampling {
+    Refused(PdfError),
+    /// The partial view found the file's cross-references wrong: it is read whole instead.
+    Damaged,
+}
+
+impl From<PdfError> for Sampling {
+    fn from(e: PdfError) -> Self {
+        Self::Refused(e)
+    }
+}
+
+/// One sampled page: `None` when it cannot be read (a page lopdf or pdf-extract trips on is
+/// one unreadable page of the sample, not the end of it), an error when it is refused.
+fn read_sampled(doc: &lopdf::Document, number: u32) -> Result<Option<extract::RawPage>, PdfError> {
+    match guarded(|| extract::extract_page(doc, number)) {
+        Ok(Ok(page)) => Ok(Some(page)),
+        Ok(Err(extract::ExtractError::Refused(e))) => Err(e),
+        Ok(Err(_)) | Err(_) => Ok(None),
+    }
+}
+
+/// The page count against the limit, then pages spread over the book read until enough
+/// letters show that it has a text layer.
+fn check_sample(
+    pages: &BTreeMap<u32, lopdf::ObjectId>,
+    req: Requirements,
+    mut read: impl FnMut(u32, lopdf::ObjectId) -> Result<Option<extract::RawPage>, Sampling>,
+) -> Result<PdfInfo, Sampling> {
     let page_count = u32::try_from(pages.len()).unwrap_or(u32::MAX);
     if page_count == 0 {
-        return Err(PdfError::NoPages);
+        return Err(PdfError::NoPages.into());
     }
     if page_count > req.max_pages {
         return Err(PdfError::TooManyPages {
             pages: page_count,
             max: req.max_pages,
-        });
+        }
+        .into());
     }
-    if req.text_layer {
-        let step = pages.len().div_ceil(TEXT_SAMPLE_PAGES).max(1);
-        let mut letters = 0;
-        let mut readable = 0;
-        let mut sample = extract::extract_some_pages(&doc, pages.iter().copied().step_by(step));
-        // A page that panics pdf-extract is one unreadable page of the sample, not the end of it.
-        loop {
-            let page = match guarded(|| sample.next()) {
-                Ok(None) => break,
-                Ok(Some(page)) => page,
-                Err(_) => continue,
-            };
-            if let Ok(raw) = page {
-                readable += 1;
-                letters += raw
-                    .lines
-                    .iter()
-                    .flat_map(|l| l.text.chars())
-                    .filter(|c| c.is_alphabetic())
-                    .count();
-            }
-            if letters >= MIN_SAMPLE_LETTERS {
-                break;
-            }
+    let step = pages.len().div_ceil(TEXT_SAMPLE_PAGES).max(1);
+    let mut letters = 0;
+    let mut readable = 0;
+    for (&number, &id) in pages.iter().step_by(step) {
+        if let Some(page) = read(number, id)? {
+            readable += 1;
+            letters += page
+                .lines
+                .iter()
+                .flat_map(|l| l.text.chars())
+                .filter(|c| c.is_alphabetic())
+                .count();
         }
-        if readable == 0 {
-            return Err(PdfError::Malformed {
-                detail: "no sampled page could be read".into(),
-            });
+        if letters >= MIN_SAMPLE_LETTERS {
+            break;
         }
-        if letters < MIN_SAMPLE_LETTERS {
-            return Err(PdfError::NoTextLayer);
+    }
+    if !req.text_layer {
+        return Ok(PdfInfo { page_count });
+    }
+    if readable == 0 {
+        return Err(PdfError::Malformed {
+            detail: "no sampled page could be read".into(),
         }
+        .into());
+    }
+    if letters < MIN_SAMPLE_LETTERS {
+        return Err(PdfError::NoTextLayer.into());
     }
     Ok(PdfInfo { page_count })
 }
@@ -158,22 +214,13 @@ pub fn read_book(bytes: &[u8], options: CleanOptions) -> Result<(Book, u32), Pdf
 /// Every page's lines as drawn, before any clean-up: for looking at what a producer wrote.
 pub fn read_lines(bytes: &[u8]) -> Result<Vec<extract::RawPage>, PdfError> {
     let doc = load(bytes)?;
-    guarded(|| extract::extract_pages(&doc))?.map_err(|e| PdfError::Malformed {
-        detail: e.to_string(),
-    })
+    Ok(guarded(|| extract::extract_pages(&doc))??)
 }
 
 /// Parses an upload, refusing what would make lopdf or pdf-extract use unbounded memory,
 /// time or stack (see [`limits`]). Every path that reads an uploaded PDF starts here.
 pub(crate) fn load(bytes: &[u8]) -> Result<Document, PdfError> {
-    if bytes.is_empty() {
-        return Err(PdfError::Empty);
-    }
-    // The header may be preceded by junk, which readers tolerate within the first kilobyte.
-    let head = &bytes[..bytes.len().min(1024)];
-    if !head.windows(5).any(|w| w == b"%PDF-") {
-        return Err(PdfError::NotPdf);
-    }
+    check_header(bytes)?;
     // lopdf loads without limits, so what it would do is measured first.
     guarded(|| scan::prescan(bytes))??;
     let mut doc = match guarded(|| Document::load_mem(bytes))? {
@@ -192,8 +239,20 @@ pub(crate) fn load(bytes: &[u8]) -> Result<Document, PdfError> {
     if doc.trailer.get(b"Encrypt").is_ok() {
         return Err(PdfError::Encrypted);
     }
-    guarded(|| structure::check(&mut doc))??;
+    guarded(|| structure::check_page_tree(&mut doc))??;
     Ok(doc)
+}
+
+fn check_header(bytes: &[u8]) -> Result<(), PdfError> {
+    if bytes.is_empty() {
+        return Err(PdfError::Empty);
+    }
+    // The header may be preceded by junk, which readers tolerate within the first kilobyte.
+    let head = &bytes[..bytes.len().min(1024)];
+    if !head.windows(5).any(|w| w == b"%PDF-") {
+        return Err(PdfError::NotPdf);
+    }
+    Ok(())
 }
 
 /// pdf-extract (and, on hostile input, lopdf) can panic; a panic there is a malformed PDF,

@@ -6,8 +6,9 @@
 //! entries point at the same place. So before lopdf runs, this scan:
 //!
 //! - finds every stream in the file (every `obj` keyword followed by a stream dictionary)
-//!   and inflates it with a cap ([`super::decode`]), decrypting first when the file is
-//!   encrypted with an empty user password, as lopdf would;
+//!   and inflates, with a cap ([`super::decode`]), the object streams lopdf will inflate,
+//!   decrypting first when the file is encrypted with an empty user password, as lopdf
+//!   would; page contents, forms and fonts are inflated, capped, only by what reads a page;
 //! - reads the cross-reference chain the way lopdf does (same start, same `/Prev` and
 //!   `/XRefStm` links) and checks the numbers lopdf would allocate from;
 //! - adds up what parsing every object lopdf will load costs, in bytes and in values,
@@ -27,8 +28,8 @@ use super::PdfError;
 use super::decode::{TooBig, decode};
 use super::lex::{Body, Lexer, MAX_NESTING, is_regular, is_whitespace};
 use super::limits::{
-    MAX_INFLATED_BYTES, MAX_LOAD_VALUES, MAX_OBJECT_STREAM_BYTES, MAX_STREAM_BYTES,
-    MAX_XREF_ENTRIES, MAX_XREF_FIELD_WIDTH, max_load_bytes,
+    MAX_INFLATED_BYTES, MAX_LOAD_VALUES, MAX_OBJECT_STREAM_BYTES, MAX_XREF_ENTRIES,
+    MAX_XREF_FIELD_WIDTH, max_load_bytes,
 };
 
 /// Checks `bytes` (a file starting with, or containing in its first kilobyte, `%PDF-`).
@@ -92,19 +93,19 @@ struct Cost {
 }
 
 #[derive(Clone, Copy)]
-enum Entry {
+pub(super) enum Entry {
     Normal { offset: u32 },
     Compressed { container: u32 },
 }
 
-struct Xref {
-    entries: BTreeMap<u32, Entry>,
-    trailer: Dictionary,
+pub(super) struct Xref {
+    pub(super) entries: BTreeMap<u32, Entry>,
+    pub(super) trailer: Dictionary,
     /// Data offsets of the cross-reference streams read (already inflated and checked).
     streams: HashSet<usize>,
 }
 
-struct Scan<'a> {
+pub(super) struct Scan<'a> {
     b: &'a [u8],
     /// Every lexer on `b` is made from this one, which knows where `b`'s last end of line is.
     lexer: Lexer<'a>,
@@ -120,7 +121,7 @@ struct Scan<'a> {
 }
 
 impl<'a> Scan<'a> {
-    fn new(b: &'a [u8]) -> Self {
+    pub(super) fn new(b: &'a [u8]) -> Self {
         Self {
             b,
             lexer: Lexer::new(b, 0),
@@ -133,12 +134,12 @@ impl<'a> Scan<'a> {
         }
     }
 
-    fn lexer(&self, pos: usize) -> Lexer<'a> {
+    pub(super) fn lexer(&self, pos: usize) -> Lexer<'a> {
         self.lexer.at(pos)
     }
 
     /// Counts parsing work, lopdf's and this scan's own, against one budget.
-    fn charge(&mut self, bytes: u64, values: u64) -> Result<(), PdfError> {
+    pub(super) fn charge(&mut self, bytes: u64, values: u64) -> Result<(), PdfError> {
         self.parsed_bytes = self.parsed_bytes.saturating_add(bytes);
         self.parsed_values = self.parsed_values.saturating_add(values);
         if self.parsed_bytes > max_load_bytes(self.b.len()) {
@@ -155,7 +156,7 @@ impl<'a> Scan<'a> {
         Ok(())
     }
 
-    fn charge_inflated(&mut self, bytes: usize) -> Result<(), PdfError> {
+    pub(super) fn charge_inflated(&mut self, bytes: usize) -> Result<(), PdfError> {
         self.inflated = self.inflated.saturating_add(bytes as u64);
         if self.inflated > MAX_INFLATED_BYTES {
             return Err(too_complex(format!(
@@ -233,7 +234,7 @@ impl<'a> Scan<'a> {
 
     /// Follows lopdf's `Reader::read`: the section at `startxref`, then its /Prev chain.
     /// `None` when lopdf would fail to read it (and so fail to load the file).
-    fn read_xref(&mut self) -> Result<Option<Xref>, PdfError> {
+    pub(super) fn read_xref(&mut self) -> Result<Option<Xref>, PdfError> {
         let Some(start) = xref_start(self.b) else {
             return Ok(None);
         };
@@ -486,7 +487,7 @@ impl<'a> Scan<'a> {
 
     /// lopdf's key for an encrypted file, if the empty user password opens it; a file that
     /// needs a password is refused here, before anything is parsed.
-    fn encryption(&mut self, xref: &Xref) -> Result<Option<EncryptionState>, PdfError> {
+    pub(super) fn encryption(&mut self, xref: &Xref) -> Result<Option<EncryptionState>, PdfError> {
         let Ok(encrypt) = xref.trailer.get(b"Encrypt") else {
             return Ok(None);
         };
@@ -514,8 +515,9 @@ impl<'a> Scan<'a> {
             .map_err(|_| PdfError::Encrypted)
     }
 
-    /// Inflates every stream lopdf or pdf-extract may inflate, and measures object streams
-    /// the way lopdf parses them. Images are left alone: nothing here ever inflates one.
+    /// Inflates every object stream, as lopdf will while loading, and measures it the way
+    /// lopdf parses it. Other streams wait for whatever reads a page, which caps them too:
+    /// inflating a browser's 300-page book here cost more than loading it.
     fn check_streams(
         &mut self,
         xref: Option<&Xref>,
@@ -540,7 +542,7 @@ impl<'a> Scan<'a> {
             }
             let object_stream = has_name(&stream.dict, b"Type", b"ObjStm")
                 || stream.id.is_some_and(|(n, _)| containers.contains(&n));
-            if has_name(&stream.dict, b"Subtype", b"Image") && !object_stream {
+            if !object_stream {
                 continue;
             }
             let data = self.data(stream);
@@ -562,20 +564,13 @@ impl<'a> Scan<'a> {
                 }
                 None => data,
             };
-            let cap = if object_stream {
-                MAX_OBJECT_STREAM_BYTES
-            } else {
-                MAX_STREAM_BYTES
-            };
             let dict = stream.dict.clone();
-            let decoded = decode(&dict, data, cap)?;
+            let decoded = decode(&dict, data, MAX_OBJECT_STREAM_BYTES)?;
             if matches!(decoded, std::borrow::Cow::Owned(_)) {
                 self.charge_inflated(decoded.len())?;
             }
-            if object_stream {
-                self.charge_object_stream(&dict, &decoded, &mut extents)?;
-                extents.clear();
-            }
+            self.charge_object_stream(&dict, &decoded, &mut extents)?;
+            extents.clear();
         }
         Ok(())
     }

@@ -1,29 +1,34 @@
-//! Checks on a loaded document before anything walks its pages or reads them.
+//! Checks on a loaded document before anything walks its pages, and before pdf-extract
+//! reads one.
 //!
-//! - The page tree: lopdf's `get_pages` sizes a vector from the /Count the file claims (a
-//!   /Count of 10^13 aborts the process), and pdf-extract follows /Parent links by recursion
-//!   without noticing loops. The tree is walked here once, iteratively: loops, shared nodes
-//!   and absurd depth or size are refused, and every /Count and /Parent is rewritten to what
-//!   the walk found, so that later code sees an honest tree.
-//! - The work of reading each page, as pdf-extract will do it: content streams inflated and
-//!   parsed, forms drawn (recursively, again on every `Do`), fonts loaded once per page,
-//!   colour spaces on every use. A form that draws itself, directly or through inherited
-//!   resources, makes pdf-extract recurse until the stack overflows; forms drawing forms ten
-//!   times over multiply the work exponentially. Both are refused before pdf-extract runs.
+//! - The page tree ([`check_page_tree`], when the document is loaded): lopdf's `get_pages`
+//!   sizes a vector from the /Count the file claims (a /Count of 10^13 aborts the process),
+//!   and pdf-extract follows /Parent links by recursion without noticing loops. The tree is
+//!   walked here once, iteratively: loops, shared nodes and absurd depth or size are
+//!   refused, and every /Count and /Parent is rewritten to what the walk found, so that
+//!   later code sees an honest tree.
+//! - The work of reading a page as pdf-extract will do it ([`Guard`], just before a page
+//!   falls back to pdf-extract): content streams inflated and parsed, forms drawn
+//!   (recursively, again on every `Do`), fonts loaded once per page, colour spaces on every
+//!   use. A form that draws itself, directly or through inherited resources, makes
+//!   pdf-extract recurse until the stack overflows; forms drawing forms ten times over
+//!   multiply the work exponentially. Both are refused before pdf-extract runs. Pages our
+//!   own reader reads never pay for this: it bounds its own work as it goes.
 
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
+use std::sync::Arc;
 
 use lopdf::{Dictionary, Document, Object, ObjectId};
 
 use super::PdfError;
+use super::budget::Budget;
 use super::decode::decode;
 use super::extract::uses_images;
 use super::lex::{Lexer, MAX_NESTING, is_whitespace};
 use super::limits::{
-    MAX_CONTENT_VALUES, MAX_DOCUMENT_INFLATED, MAX_DOCUMENT_VALUES, MAX_FORM_DEPTH,
-    MAX_PAGE_INFLATED, MAX_PAGE_TREE_DEPTH, MAX_PAGE_TREE_NODES, MAX_PAGE_VALUES, MAX_STREAM_BYTES,
-    max_content_read_bytes,
+    MAX_CONTENT_VALUES, MAX_FORM_DEPTH, MAX_PAGE_INFLATED, MAX_PAGE_TREE_DEPTH,
+    MAX_PAGE_TREE_NODES, MAX_PAGE_VALUES, MAX_STREAM_BYTES, max_content_read_bytes,
 };
 
 fn too_complex(detail: impl Into<String>) -> PdfError {
@@ -36,17 +41,6 @@ fn malformed(detail: impl Into<String>) -> PdfError {
     PdfError::Malformed {
         detail: detail.into(),
     }
-}
-
-/// Makes the page tree safe to walk and checks that reading every page stays within the
-/// limits. Returns the pages in order (what `get_pages` will return from now on).
-pub(crate) fn check(doc: &mut Document) -> Result<Vec<ObjectId>, PdfError> {
-    let pages = page_tree(doc)?;
-    let mut work = Work::new(doc);
-    for &page in &pages {
-        work.page(page)?;
-    }
-    Ok(pages)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -79,10 +73,11 @@ fn check_claimed_count(doc: &Document, node: &Dictionary) -> Result<(), PdfError
     }
 }
 
-/// Walks the tree the way lopdf's `PageTreeIter` does (kids in order; `/Type /Page` is a
-/// page, `/Type /Pages` a node, anything else skipped), refusing what it would loop on or
-/// overflow with, then writes the real counts and parents back.
-fn page_tree(doc: &mut Document) -> Result<Vec<ObjectId>, PdfError> {
+/// Makes the page tree safe to walk: walks it the way lopdf's `PageTreeIter` does (kids in
+/// order; `/Type /Page` is a page, `/Type /Pages` a node, anything else skipped), refusing
+/// what it would loop on or overflow with, then writes the real counts and parents back.
+/// Returns the pages in order (what `get_pages` will return from now on).
+pub(crate) fn check_page_tree(doc: &mut Document) -> Result<Vec<ObjectId>, PdfError> {
     let Some(root) = doc
         .catalog()
         .and_then(|c| c.get(b"Pages"))
@@ -363,22 +358,22 @@ impl PageCost {
 /// simulation of deeply fanned-out forms from outrunning the budget.
 const FORM_CALL_VALUES: u64 = 16;
 
-struct Work<'d> {
+/// What pdf-extract would do to read a page, measured before it is let loose on one; the
+/// document's totals are kept in the [`Budget`] shared by every thread reading the book.
+pub(crate) struct Guard<'d> {
     doc: &'d Document,
+    budget: Arc<Budget>,
     summaries: HashMap<ObjectId, Rc<Summary>>,
     inflated_sizes: HashMap<ObjectId, u64>,
-    values: u64,
-    inflated: u64,
 }
 
-impl<'d> Work<'d> {
-    fn new(doc: &'d Document) -> Self {
+impl<'d> Guard<'d> {
+    pub(crate) fn new(doc: &'d Document, budget: Arc<Budget>) -> Self {
         Self {
             doc,
+            budget,
             summaries: HashMap::new(),
             inflated_sizes: HashMap::new(),
-            values: 0,
-            inflated: 0,
         }
     }
 
@@ -504,7 +499,8 @@ impl<'d> Work<'d> {
         Ok(total)
     }
 
-    fn page(&mut self, page_id: ObjectId) -> Result<(), PdfError> {
+    /// Refuses the page when reading it with pdf-extract would pass a limit.
+    pub(crate) fn page(&mut self, page_id: ObjectId) -> Result<(), PdfError> {
         let doc = self.doc;
         let page = doc.get_dictionary(page_id).ok();
         let resources_obj = page.and_then(|p| inherited(doc, p, b"Resources"));
@@ -538,15 +534,8 @@ impl<'d> Work<'d> {
         }
         let mut stack = Vec::new();
         self.run(&ops, resources, &mut stack, 1, &mut cost)?;
-        self.values = self.values.saturating_add(cost.values);
-        self.inflated = self.inflated.saturating_add(cost.inflated);
-        if self.values > MAX_DOCUMENT_VALUES || self.inflated > MAX_DOCUMENT_INFLATED {
-            return Err(too_complex(format!(
-                "reading the book would parse more than {MAX_DOCUMENT_VALUES} values or \
-                 inflate more than {MAX_DOCUMENT_INFLATED} bytes"
-            )));
-        }
-        Ok(())
+        self.budget.parse(cost.values)?;
+        self.budget.inflate(cost.inflated)
     }
 
     /// The cost of running `ops` `times` times with `resources`, forms included.

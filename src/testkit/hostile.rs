@@ -3,9 +3,10 @@
 //! size, broken cross-references), is small, and is built byte by byte so that nothing in a
 //! PDF writer can "fix" it on the way out.
 //!
-//! The upload path and the job path must answer every one of them with a [`PdfError`]
-//! quickly and with bounded memory; `src/pdf` tests and `tests/api/hostile_pdf.rs` check
-//! that, and the fuzz corpus starts from them.
+//! The upload path and the job path must answer every one of them quickly and with bounded
+//! memory: with a [`PdfError`] from whatever reads the part of the file it is aimed at, or,
+//! for the few aimed at a parser this project no longer uses, by reading it. `src/pdf` tests
+//! and `tests/api/hostile_pdf.rs` check that, and the fuzz corpus starts from them.
 //!
 //! [`PdfError`]: crate::pdf::PdfError
 
@@ -23,8 +24,29 @@ use super::pdf::{FixtureOptions, book_pdf, encrypted_pdf};
 pub struct Hostile {
     pub name: &'static str,
     pub pdf: Vec<u8>,
-    /// The error code (`PdfError::code`) every entry point must answer it with.
+    /// The error code (`PdfError::code`) the entry points that reach its target answer with.
     pub code: &'static str,
+    pub target: Target,
+}
+
+/// Where in a file its harm lies, which says who must refuse it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// The bytes, cross-references or page tree: every entry point reads those, so every
+    /// one refuses the file.
+    Load,
+    /// Objects no page refers to (an object stream, cross-reference entries all pointing at
+    /// one object), which only loading the whole file parses: the upload reads just the page
+    /// tree and a sample of pages and may let the file through; everything that loads the
+    /// whole file (the job) refuses it.
+    WholeFile,
+    /// A page's content, forms or fonts: refused by what reads the page's text (the upload
+    /// check, when the page is in its sample, and the job's reading of the book); splitting
+    /// pages for Gemini copies them without reading them.
+    Page,
+    /// lopdf's content parser, which is quadratic on it: our reader is not, so the file is
+    /// read (its hostile page has no text) in linear time.
+    LopdfContentParser,
 }
 
 impl std::fmt::Debug for Hostile {
@@ -33,26 +55,43 @@ impl std::fmt::Debug for Hostile {
     }
 }
 
-/// Every hostile file, for tests that must refuse them all.
+/// Every hostile file.
 pub fn all() -> Vec<Hostile> {
     const MALFORMED: &str = "malformed_pdf";
     const TOO_COMPLEX: &str = "pdf_too_complex";
-    let h = |name, code, pdf| Hostile { name, pdf, code };
+    let h = |name, code, pdf| Hostile {
+        name,
+        pdf,
+        code,
+        target: Target::Load,
+    };
+    let page = |name, code, pdf| Hostile {
+        target: Target::Page,
+        ..h(name, code, pdf)
+    };
+    let whole = |name, code, pdf| Hostile {
+        target: Target::WholeFile,
+        ..h(name, code, pdf)
+    };
+    let lopdf = |name, pdf| Hostile {
+        target: Target::LopdfContentParser,
+        ..h(name, "", pdf)
+    };
     vec![
         h("truncated", MALFORMED, truncated_pdf()),
         h("broken_xref", "no_pages", broken_xref_pdf()),
         h("dangling_startxref", MALFORMED, dangling_startxref_pdf()),
         h("encrypted", "encrypted_pdf", encrypted_pdf()),
-        h("content_bomb", TOO_COMPLEX, content_bomb_pdf()),
-        h("object_stream_bomb", TOO_COMPLEX, object_stream_bomb_pdf()),
+        page("content_bomb", TOO_COMPLEX, content_bomb_pdf()),
+        whole("object_stream_bomb", TOO_COMPLEX, object_stream_bomb_pdf()),
         h("xref_stream_bomb", TOO_COMPLEX, xref_stream_bomb_pdf()),
-        h("predictor_bomb", TOO_COMPLEX, predictor_bomb_pdf()),
-        h(
+        page("predictor_bomb", TOO_COMPLEX, predictor_bomb_pdf()),
+        page(
             "encrypted_content_bomb",
             TOO_COMPLEX,
             encrypted_bomb_pdf(false),
         ),
-        h(
+        whole(
             "encrypted_object_stream_bomb",
             TOO_COMPLEX,
             encrypted_bomb_pdf(true),
@@ -67,28 +106,44 @@ pub fn all() -> Vec<Hostile> {
             TOO_COMPLEX,
             xref_stream_huge_index_pdf(),
         ),
-        h("xref_amplification", TOO_COMPLEX, xref_amplification_pdf()),
-        h("deep_nesting", TOO_COMPLEX, deep_nesting_pdf(100_000)),
+        whole("xref_amplification", TOO_COMPLEX, xref_amplification_pdf()),
+        whole("deep_nesting", TOO_COMPLEX, deep_nesting_pdf(100_000)),
         h("page_tree_cycle", MALFORMED, page_tree_cycle_pdf()),
         h("parent_cycle", MALFORMED, parent_cycle_pdf()),
-        h("form_cycle", MALFORMED, form_cycle_pdf()),
-        h(
+        page("form_cycle", MALFORMED, form_cycle_pdf()),
+        page(
             "inherited_form_cycle",
             MALFORMED,
             inherited_form_cycle_pdf(),
         ),
-        h("form_fan_out", TOO_COMPLEX, form_fan_out_pdf()),
+        page("form_fan_out", TOO_COMPLEX, form_fan_out_pdf()),
         h("huge_page_count", TOO_COMPLEX, huge_page_count_pdf()),
         h("deep_page_tree", TOO_COMPLEX, deep_page_tree_pdf(20_000)),
-        h("unclosed_strings", TOO_COMPLEX, unclosed_strings_pdf()),
-        h("endless_number", TOO_COMPLEX, endless_number_pdf()),
+        lopdf("unclosed_strings", unclosed_strings_pdf()),
+        lopdf("endless_number", endless_number_pdf()),
         h("obj_comments", MALFORMED, obj_comments_pdf()),
-        h(
+        whole(
             "object_stream_rescan",
             TOO_COMPLEX,
             object_stream_rescan_pdf(),
         ),
     ]
+}
+
+/// The hostile files the upload refuses: every one whose harm it reaches.
+pub fn refused_at_upload() -> Vec<Hostile> {
+    all()
+        .into_iter()
+        .filter(|h| matches!(h.target, Target::Load | Target::Page))
+        .collect()
+}
+
+/// The hostile files the upload may let through and the job refuses.
+pub fn refused_by_the_job() -> Vec<Hostile> {
+    all()
+        .into_iter()
+        .filter(|h| h.target == Target::WholeFile)
+        .collect()
 }
 
 /// How much the bombs inflate to: far more than any book, far more than a worker can hold.
@@ -256,6 +311,80 @@ pub fn content_bomb_pdf() -> Vec<u8> {
     pdf.obj(3, page_dict(2, Some(4), &text_resources()));
     pdf.stream(4, DOUBLE_FLATE, &double_zlib_zeros(BOMB_BYTES));
     pdf.finish(1)
+}
+
+/// What [`book_with_bad_page`] hides in a page.
+#[derive(Debug, Clone, Copy)]
+pub enum BadPage {
+    /// A second content stream that inflates to [`BOMB_BYTES`].
+    Bomb,
+    /// A form that draws itself.
+    FormCycle,
+}
+
+/// A real 12-page book whose page `page` (1-based) also carries `bad`: the upload's sample
+/// of pages has enough text long before it.
+pub fn book_with_bad_page(page: u32, bad: BadPage) -> Vec<u8> {
+    use lopdf::{Document, Object, Stream, dictionary};
+    let book = book_pdf(&novel::novel(12), &FixtureOptions::default()).pdf;
+    let Ok(mut doc) = Document::load_mem(&book) else {
+        return book;
+    };
+    let Some(&page_id) = doc.get_pages().get(&page) else {
+        return book;
+    };
+    let extra = match bad {
+        BadPage::Bomb => {
+            let mut dict = lopdf::Dictionary::new();
+            dict.set(
+                "Filter",
+                Object::Array(vec!["FlateDecode".into(), "FlateDecode".into()]),
+            );
+            doc.add_object(Stream::new(dict, double_zlib_zeros(BOMB_BYTES)))
+        }
+        BadPage::FormCycle => {
+            let form = doc.new_object_id();
+            let resources = dictionary! { "XObject" => dictionary! { "Fm9" => form } };
+            let form_dict = dictionary! {
+                "Type" => "XObject", "Subtype" => "Form",
+                "BBox" => vec![0.into(), 0.into(), 10.into(), 10.into()],
+                "Resources" => resources.clone(),
+            };
+            doc.objects.insert(
+                form,
+                Object::Stream(Stream::new(form_dict, b"/Fm9 Do".to_vec())),
+            );
+            let drawn = doc.add_object(Stream::new(
+                lopdf::Dictionary::new(),
+                b"q /Fm9 Do Q".to_vec(),
+            ));
+            // The page draws it through resources of its own.
+            if let Ok(dict) = doc.get_dictionary_mut(page_id) {
+                let mut own = dict
+                    .get(b"Resources")
+                    .and_then(Object::as_dict)
+                    .cloned()
+                    .unwrap_or_default();
+                own.set("XObject", dictionary! { "Fm9" => form });
+                dict.set("Resources", own);
+            }
+            drawn
+        }
+    };
+    if let Ok(dict) = doc.get_dictionary_mut(page_id) {
+        let mut contents = match dict.get(b"Contents") {
+            Ok(Object::Array(items)) => items.clone(),
+            Ok(other) => vec![other.clone()],
+            Err(_) => Vec::new(),
+        };
+        contents.push(Object::Reference(extra));
+        dict.set("Contents", Object::Array(contents));
+    }
+    let mut out = Vec::new();
+    match doc.save_to(&mut out) {
+        Ok(()) => out,
+        Err(_) => book,
+    }
 }
 
 /// A readable one-page book plus an object stream that inflates to [`BOMB_BYTES`]: lopdf

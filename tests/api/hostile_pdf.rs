@@ -1,6 +1,7 @@
 //! Hostile PDFs (decompression bombs, loops, absurd nesting and counts, broken
 //! cross-references) through the real upload: each gets a 4xx in the one error shape, quickly,
-//! nothing is stored, and the server keeps serving, in both input modes.
+//! nothing is stored, and the server keeps serving, in both input modes. A bad page the
+//! upload's sample of pages misses fails its job with the same error once the book is read.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -46,7 +47,7 @@ async fn hostile_pdfs_are_refused_and_the_server_stays_healthy() {
     engines.insert(Arc::new(PdfReader));
     let app = spawn_app_with(|_| {}, engines).await;
     let modes: [&[(&str, &str)]; 2] = [&[], &[("engine", "reader"), ("input_mode", "pdf")]];
-    for h in hostile::all() {
+    for h in hostile::refused_at_upload() {
         for fields in modes {
             let started = Instant::now();
             let (status, body) = app.upload(&h.pdf, fields).await;
@@ -74,4 +75,45 @@ async fn hostile_pdfs_are_refused_and_the_server_stays_healthy() {
     // Still serving, and still taking real books.
     let (status, body) = app.upload(&novel_pdf(3), &[]).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+}
+
+#[actix_web::test]
+async fn a_bad_page_past_the_uploads_sample_fails_its_job_with_the_pdf_error() {
+    let app = spawn_app_with(|_| {}, Engines::builtin()).await;
+    let pdf = hostile::book_with_bad_page(7, hostile::BadPage::Bomb);
+    let id = app.submit(&pdf, &[]).await;
+    let job = app.wait_until_finished(&id).await;
+    assert_eq!(job["status"], "failed", "{job}");
+    assert_eq!(job["error"]["code"], "pdf_too_complex", "{job}");
+    assert!(
+        job["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("too much memory or time")),
+        "{job}"
+    );
+    assert_eq!(app.get("/healthz").await.0, StatusCode::OK);
+    let (status, body) = app.upload(&novel_pdf(3), &[]).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+}
+
+/// Files whose harm lies in objects no page refers to: the upload, which reads only the page
+/// tree and a sample of pages, may take them; the job, which loads the whole file, fails
+/// with the refusal the upload would have given.
+#[actix_web::test]
+async fn hostile_objects_the_upload_does_not_read_fail_the_job() {
+    let app = spawn_app_with(|_| {}, Engines::builtin()).await;
+    let files = hostile::refused_by_the_job();
+    assert!(!files.is_empty());
+    for h in files {
+        let (status, body) = app.upload(&h.pdf, &[("engine", "local")]).await;
+        if status != StatusCode::ACCEPTED {
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{h:?}: {body}");
+            continue;
+        }
+        let id = body["job_id"].as_str().expect("job_id").to_owned();
+        let job = app.wait_until_finished(&id).await;
+        assert_eq!(job["status"], "failed", "{h:?}: {job}");
+        assert_eq!(job["error"]["code"], h.code, "{h:?}: {job}");
+        assert_eq!(app.get("/healthz").await.0, StatusCode::OK, "{h:?}");
+    }
 }
