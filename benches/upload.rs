@@ -11,6 +11,8 @@
 //! left to finish before the next upload, and reports each file's median server time and
 //! their ratio (default 15 rounds).
 
+mod common;
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -86,7 +88,10 @@ async fn versus(book: &Path, rounds: usize) -> anyhow::Result<()> {
         for (body, times) in bodies.iter().zip(times.iter_mut()) {
             let (server, _, job) = upload(&client, &url, body.clone()).await?;
             times.push(server);
-            wait_until_finished(&client, &url, &job).await?;
+            let addr = url
+                .trim_start_matches("http://")
+                .trim_end_matches("/api/v1/jobs");
+            common::wait_finished(&client, addr, &job).await?;
         }
     }
     for t in &mut times {
@@ -179,26 +184,6 @@ async fn upload(
     let json: serde_json::Value = res.json().await.map_err(|e| anyhow::anyhow!("{e}"))?;
     let job = json["job_id"].as_str().unwrap_or_default().to_owned();
     Ok((Duration::from_secs_f64(server_ms / 1000.0), seen, job))
-}
-
-async fn wait_until_finished(client: &awc::Client, url: &str, job: &str) -> anyhow::Result<()> {
-    let started = Instant::now();
-    loop {
-        let mut res = client
-            .get(format!("{url}/{job}"))
-            .send()
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        let json: serde_json::Value = res.json().await.map_err(|e| anyhow::anyhow!("{e}"))?;
-        if !matches!(json["status"].as_str(), Some("queued" | "running")) {
-            return Ok(());
-        }
-        anyhow::ensure!(
-            started.elapsed() < Duration::from_secs(300),
-            "job {job} did not finish"
-        );
-        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 fn pct(times: &[Duration], p: f64) -> Duration {
