@@ -1,5 +1,6 @@
 //! The chunk plan: how many pages each chunk holds, how many run at once, and the text each
-//! chunk is given (its own pages plus overlap pages of context on both sides).
+//! chunk is given (its own pages plus overlap pages of context on both sides, widened to
+//! whole paragraphs).
 
 use std::ops::RangeInclusive;
 
@@ -66,6 +67,13 @@ pub fn plan(page_count: u32, cfg: &PlanConfig) -> ChunkPlan {
 }
 
 /// Cuts the book's text into the plan's chunk inputs.
+///
+/// A sentence belongs to the chunk in whose body it starts, however far it runs, so each
+/// chunk's text is widened to whole paragraphs (a sentence never crosses one): the sentence
+/// that starts on a chunk's last line is given whole however many pages it takes, and the
+/// text before the body starts where a paragraph does, so every chunk cuts a paragraph into
+/// sentences exactly as a reading of the whole book would. The chunks' owned sentences are
+/// then the book's sentences, each once.
 pub fn chunk_inputs(book: &Book, plan: &ChunkPlan, overlap_pages: u32) -> Vec<ChunkInput> {
     let page_count = u32::try_from(book.page_starts.len()).unwrap_or(u32::MAX);
     // Byte offset where page `p` (1-based) starts; one past the last page is the text's end.
@@ -81,8 +89,11 @@ pub fn chunk_inputs(book: &Book, plan: &ChunkPlan, overlap_pages: u32) -> Vec<Ch
             let (first, last) = (*range.start(), (*range.end()).min(page_count.max(1)));
             let ctx_first = first.saturating_sub(overlap_pages).max(1);
             let ctx_last = last.saturating_add(overlap_pages).min(page_count.max(1));
-            let text_start = start_of(ctx_first);
-            let text_end = start_of(ctx_last + 1).max(text_start);
+            let text_start = paragraph_start(&book.text, start_of(ctx_first));
+            let text_end = paragraph_end(&book.text, start_of(ctx_last + 1)).max(text_start);
+            // Every page the widened text reaches, so that any offset in it has its page.
+            let first_seen = page_of(book, text_start).min(ctx_first);
+            let last_seen = page_of(book, text_end.saturating_sub(1)).max(ctx_last);
             ChunkInput {
                 index,
                 first_page: first,
@@ -94,7 +105,7 @@ pub fn chunk_inputs(book: &Book, plan: &ChunkPlan, overlap_pages: u32) -> Vec<Ch
                     .to_owned(),
                 body_start: start_of(first).saturating_sub(text_start),
                 body_end: start_of(last + 1).saturating_sub(text_start),
-                pages: (ctx_first..=ctx_last)
+                pages: (first_seen..=last_seen)
                     .map(|page| PageStart {
                         offset: start_of(page).saturating_sub(text_start),
                         page,
@@ -105,6 +116,31 @@ pub fn chunk_inputs(book: &Book, plan: &ChunkPlan, overlap_pages: u32) -> Vec<Ch
             }
         })
         .collect()
+}
+
+/// Where the paragraph holding the text at `offset` starts (paragraphs are separated by
+/// '\n').
+fn paragraph_start(text: &str, offset: usize) -> usize {
+    let offset = floor_char_boundary(text, offset);
+    text[..offset].rfind('\n').map_or(0, |at| at + 1)
+}
+
+/// Where the paragraph holding the text just before `offset` ends, its '\n' included; an
+/// offset at a paragraph's start is where the previous one ended.
+fn paragraph_end(text: &str, offset: usize) -> usize {
+    let offset = floor_char_boundary(text, offset);
+    if offset == 0 || text[..offset].ends_with('\n') {
+        return offset;
+    }
+    text[offset..]
+        .find('\n')
+        .map_or(text.len(), |at| offset + at + 1)
+}
+
+/// The 1-based page on which the text at `offset` stands.
+fn page_of(book: &Book, offset: usize) -> u32 {
+    let i = book.page_starts.partition_point(|&start| start <= offset);
+    u32::try_from(i.max(1)).unwrap_or(u32::MAX)
 }
 
 /// The chapters of `book` that the text `start..end` stands in, with offsets from `start`.
@@ -191,12 +227,12 @@ mod tests {
 
     #[test]
     fn chunks_own_their_pages_and_see_one_page_of_context() {
-        // Page n's text is "pn. " so offsets are easy to check.
+        // Page n's text is the paragraph "pn.", so offsets are easy to check.
         let mut text = String::new();
         let mut page_starts = Vec::new();
         for n in 1..=7 {
             page_starts.push(text.len());
-            text.push_str(&format!("p{n}. "));
+            text.push_str(&format!("p{n}.\n"));
         }
         let book = Book {
             text,
@@ -212,15 +248,15 @@ mod tests {
         assert_eq!(inputs.len(), 3);
         let second = &inputs[1];
         assert_eq!((second.first_page, second.last_page), (4, 6));
-        assert_eq!(second.text, "p3. p4. p5. p6. p7. ");
+        assert_eq!(second.text, "p3.\np4.\np5.\np6.\np7.\n");
         assert_eq!(
             &second.text[second.body_start..second.body_end],
-            "p4. p5. p6. "
+            "p4.\np5.\np6.\n"
         );
         assert_eq!(second.page_at(second.body_start), 4);
         assert_eq!(second.page_at(0), 3);
         let last = &inputs[2];
-        assert_eq!(&last.text[last.body_start..last.body_end], "p7. ");
+        assert_eq!(&last.text[last.body_start..last.body_end], "p7.\n");
         assert_eq!(last.body_end, last.text.len());
         // Bodies tile the book exactly: nothing lost, nothing owned twice.
         let bodies: String = inputs
@@ -228,5 +264,151 @@ mod tests {
             .map(|c| &c.text[c.body_start..c.body_end])
             .collect();
         assert_eq!(bodies, book.text);
+    }
+
+    /// A book of `pages` pages of about `PAGE` bytes: ordinary paragraphs, with `long`
+    /// inserted so that it starts on the last line of page `at`.
+    const PAGE: usize = 2000;
+
+    fn book_with(long: &str, at: usize, pages: usize) -> Book {
+        let filler = "Le matin était clair et la rue encore vide. Il marchait sans hâte vers le port, \
+                      où les bateaux attendaient la marée. ";
+        let mut text = String::new();
+        let mut paragraph = 0;
+        while text.len() + 400 < at * PAGE - 60 {
+            text.push_str(filler);
+            paragraph += 1;
+            if paragraph % 4 == 0 {
+                text.pop();
+                text.push('\n');
+            }
+        }
+        while text.len() < at * PAGE - 60 {
+            text.push_str("Il attendit. ");
+        }
+        text.push_str(long);
+        text.push('\n');
+        while text.len() < pages * PAGE {
+            text.push_str(filler);
+            text.pop();
+            text.push('\n');
+        }
+        // Pages break inside paragraphs, between words, as printed pages do.
+        let mut page_starts = vec![0];
+        for p in 1..pages {
+            let mut at = (p * PAGE).min(text.len());
+            while !text.is_char_boundary(at) || !text[..at].ends_with([' ', '\n']) {
+                at += 1;
+            }
+            page_starts.push(at);
+        }
+        Book {
+            text,
+            page_starts,
+            chapters: Vec::new(),
+        }
+    }
+
+    /// One sentence of `clauses` numbered clauses, ending with a full stop when `stop`.
+    fn long_sentence(clauses: usize, stop: bool) -> String {
+        let mut s = String::from("Alors il se mit à raconter");
+        for i in 1..=clauses {
+            s.push_str(&format!(", et la clause numéro {i} suivait la précédente"));
+        }
+        if stop {
+            s.push('.');
+        }
+        s
+    }
+
+    fn run(book: &Book, cfg: &PlanConfig) -> Vec<crate::engine::Sentence> {
+        let pages = u32::try_from(book.page_starts.len()).unwrap();
+        let settings = crate::settings::Settings::default();
+        chunk_inputs(book, &plan(pages, cfg), cfg.overlap_pages)
+            .iter()
+            .flat_map(|input| crate::engine::local::rewrite_chunk(input, &settings).sentences)
+            .collect()
+    }
+
+    fn single_chunk() -> PlanConfig {
+        PlanConfig {
+            single_chunk_max_pages: 10_000,
+            ..PlanConfig::default()
+        }
+    }
+
+    /// Sentences of 1, 2.5 and 10 pages starting on the last line of a chunk's last page
+    /// come out whole, once, and the chunked run gives exactly the single-chunk run.
+    #[test]
+    fn a_sentence_starting_on_a_chunks_last_line_is_never_cut() {
+        // About 55 bytes a clause: 1 page is ~36 clauses.
+        for (clauses, what) in [(36, "1 page"), (91, "2.5 pages"), (364, "10 pages")] {
+            let long = long_sentence(clauses, true);
+            let book = book_with(&long, 20, 60);
+            let start = book.text.find("Alors il se mit").unwrap();
+            assert_eq!(page_of(&book, start), 20, "{what}");
+            let chunked = run(&book, &PlanConfig::default());
+            assert_eq!(chunked, run(&book, &single_chunk()), "{what}");
+            let text: String = chunked.iter().map(|s| s.normalized.as_str()).collect();
+            for i in 1..=clauses {
+                let clause = format!("clause numéro {i} ");
+                assert_eq!(text.matches(&clause).count(), 1, "{what}: {clause}");
+            }
+            let originals: Vec<&str> = chunked
+                .iter()
+                .filter(|s| s.original.starts_with("Alors il se mit"))
+                .map(|s| s.original.as_str())
+                .collect();
+            assert!(!originals.is_empty(), "{what}");
+            assert!(originals.iter().all(|o| *o == long), "{what}");
+        }
+    }
+
+    /// A hundred pages without a full stop or a paragraph break: read whole, every clause
+    /// once, the same in chunks as in one piece.
+    #[test]
+    fn a_hundred_pages_without_a_full_stop_lose_nothing() {
+        let long = long_sentence(3_700, false);
+        let book = book_with(&long, 1, 102);
+        let chunked = run(&book, &PlanConfig::default());
+        assert_eq!(chunked, run(&book, &single_chunk()));
+        let text: String = chunked.iter().map(|s| s.normalized.as_str()).collect();
+        for i in [1, 2, 1_000, 2_500, 3_699, 3_700] {
+            let clause = format!("clause numéro {i} ");
+            assert_eq!(text.matches(&clause).count(), 1, "{clause}");
+        }
+    }
+
+    #[test]
+    fn chunk_texts_are_whole_paragraphs() {
+        let book = book_with(&long_sentence(91, true), 20, 60);
+        for input in chunk_inputs(&book, &plan(60, &PlanConfig::default()), 1) {
+            let second = &input.pages[1];
+            let start = book.page_starts[second.page as usize - 1] - second.offset;
+            assert_eq!(&book.text[start..start + input.text.len()], input.text);
+            assert!(start == 0 || book.text[..start].ends_with('\n'));
+            assert!(input.text.ends_with('\n') || start + input.text.len() == book.text.len());
+            // Every offset has its page.
+            assert_eq!(input.pages[0].offset, 0);
+            assert_eq!(
+                input.page_at(input.text.len() - 1),
+                page_of(&book, start + input.text.len() - 1)
+            );
+        }
+    }
+
+    /// Real books, dialogue and quotations included: the chunked run is the single-chunk run.
+    #[test]
+    fn real_books_read_the_same_in_chunks_as_whole() {
+        for name in ["pdftex-long.pdf", "chromium-long.pdf"] {
+            let path = format!("{}/benches/books/{name}", env!("CARGO_MANIFEST_DIR"));
+            let bytes = std::fs::read(&path).unwrap();
+            let (book, _) =
+                crate::pdf::read_book(&bytes, crate::pdf::clean::CleanOptions::default()).unwrap();
+            let chunked = run(&book, &PlanConfig::default());
+            let whole = run(&book, &single_chunk());
+            assert!(whole.len() > 3_000, "{name}: {}", whole.len());
+            assert_eq!(chunked, whole, "{name}");
+        }
     }
 }

@@ -1,10 +1,130 @@
 //! Chunk boundaries lose and double nothing: a book cut into many chunks gives exactly the
-//! sentences of the same book in one chunk, and a line the author repeats stays every time.
+//! sentences of the same book in one chunk, a sentence that runs pages past its chunk's end
+//! comes whole from either engine, and a line the author repeats stays every time.
 
 use crate::helpers::spawn_app_with;
+use fnt::config::{Config, Secret};
 use fnt::engine::Engines;
-use fnt::testkit::novel;
+use fnt::fake_gemini::{FakeGemini, FakeGeminiArgs};
+use fnt::pdf::clean::{Book, CleanOptions};
+use fnt::pdf::plan::{PlanConfig, plan};
+use fnt::testkit::novel::{self, Chapter};
 use fnt::testkit::pdf::{FixtureOptions, book_pdf};
+
+/// Clauses of [`long_sentence`] on a page of the test layout (measured: 67).
+const CLAUSES_PER_PAGE: f64 = 67.0;
+const SENTENCE_PAGES: f64 = 2.5;
+
+fn clauses() -> usize {
+    (SENTENCE_PAGES * CLAUSES_PER_PAGE) as usize
+}
+
+/// One sentence of about [`SENTENCE_PAGES`] printed pages: numbered clauses, so that a lost
+/// one shows.
+fn long_sentence(n: usize) -> String {
+    let mut s = format!("La phrase {n} commence ici");
+    for i in 1..=clauses() {
+        s.push_str(&format!(
+            ", et le passage {n}-{i} suit le précédent sans reprendre haleine"
+        ));
+    }
+    s.push('.');
+    s
+}
+
+/// The 1-based page of the text at `offset`.
+fn page_of(book: &Book, offset: usize) -> usize {
+    book.page_starts
+        .partition_point(|&start| start <= offset)
+        .max(1)
+}
+
+/// A 45-page book of ordinary paragraphs with one sentence of two and a half pages, moved
+/// along until it starts in the first chunk and ends more than a page after it: the sentence
+/// a chunk's context used to cut. (Each of its pieces carries the whole sentence today, so
+/// one such sentence is what the result can hold.)
+fn book_with_a_sentence_across_a_chunk_end() -> Vec<u8> {
+    let filler = "Il faisait nuit, et la pluie tombait sur les toits de la ville endormie. \
+                  Personne ne passait plus dans la rue.";
+    for shift in 0..40 {
+        // About 19 of these paragraphs fill a page: each step moves the long sentence by a
+        // sixth of a page, from page 18 on.
+        let before = 340 + shift * 3;
+        let mut paragraphs: Vec<String> = (0..before).map(|_| filler.to_owned()).collect();
+        paragraphs.push(long_sentence(1));
+        paragraphs.extend((0..820 - before).map(|_| filler.to_owned()));
+        let chapters = [Chapter {
+            title: "CHAPITRE PREMIER".into(),
+            paragraphs,
+        }];
+        let pdf = book_pdf(&chapters, &FixtureOptions::default()).pdf;
+        let (book, pages) = fnt::pdf::read_book(&pdf, CleanOptions::default()).expect("reads");
+        let chunks = plan(pages, &PlanConfig::default());
+        let body_end = *chunks.ranges[0].end() as usize;
+        let mut start = 0;
+        for paragraph in book.text.split_inclusive('\n') {
+            let end = start + paragraph.len();
+            if page_of(&book, start) <= body_end && page_of(&book, end - 1) > body_end + 1 {
+                return pdf;
+            }
+            start = end;
+        }
+    }
+    panic!("no layout put a sentence across the first chunk's end");
+}
+
+/// The job's sentences, with the spec's chunk plan (the tests' default cuts 3-page chunks)
+/// and then `configure`.
+async fn sentences_of(pdf: &[u8], configure: impl Fn(&mut Config)) -> Vec<(String, String, i64)> {
+    let spec = PlanConfig::default();
+    let configure = |c: &mut Config| {
+        c.single_chunk_max_pages = spec.single_chunk_max_pages;
+        c.medium_max_pages = spec.medium_max_pages;
+        c.medium_chunk_pages = spec.medium_chunk_pages;
+        configure(c);
+    };
+    let engines = {
+        let mut config = Config::default();
+        configure(&mut config);
+        Engines::from_config(&config).expect("engines")
+    };
+    let app = spawn_app_with(configure, engines).await;
+    let id = app.submit(pdf, &[]).await;
+    let job = app.wait_until_finished(&id).await;
+    assert_eq!(job["status"], "completed", "{job}");
+    app.sentences(&id).await
+}
+
+#[actix_web::test]
+async fn a_sentence_running_pages_past_its_chunk_comes_whole_from_both_engines() {
+    let pdf = book_with_a_sentence_across_a_chunk_end();
+    let one_chunk = |c: &mut Config| c.single_chunk_max_pages = 1000;
+    let local = sentences_of(&pdf, |_| {}).await;
+    assert_eq!(local, sentences_of(&pdf, one_chunk).await);
+    let text: String = local.iter().map(|(n, _, _)| n.as_str()).collect();
+    for i in 1..=clauses() {
+        let clause = format!("passage 1-{i} ");
+        assert_eq!(text.matches(&clause).count(), 1, "{clause}");
+    }
+
+    let fake = FakeGemini::start(FakeGeminiArgs::default())
+        .await
+        .expect("fake gemini starts");
+    let gemini = |c: &mut Config| {
+        c.gemini_api_key = Some(Secret::new("fake-key"));
+        c.gemini_base_url = fake.base_url();
+        c.gemini_rpm = 100_000;
+    };
+    let chunked = sentences_of(&pdf, gemini).await;
+    let whole = sentences_of(&pdf, |c| {
+        gemini(c);
+        one_chunk(c);
+    })
+    .await;
+    assert_eq!(chunked, whole);
+    assert_eq!(chunked, local, "the fake rewrites as the local engine does");
+    fake.stop().await;
+}
 
 #[actix_web::test]
 async fn many_chunks_give_exactly_the_sentences_of_one_chunk() {
