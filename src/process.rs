@@ -13,8 +13,9 @@ use crate::config::Config;
 use crate::core::Core;
 use crate::db::LOCAL_USER_ID;
 use crate::db::jobs::Quota;
-use crate::db::models::{ChapterRow, SentenceRow};
+use crate::db::models::{ChapterRow, HistoryRow, SentenceRow};
 use crate::engine::Engines;
+use crate::export::{self, ExportChapter, ExportDoc, ExportSentence, Format};
 use crate::settings::Settings;
 use crate::status::JobStatus;
 use crate::submit::{Upload, sanitize_file_name, submit};
@@ -23,7 +24,8 @@ use crate::submit::{Upload, sanitize_file_name, submit};
 pub struct ProcessArgs {
     /// The PDF to process.
     pub pdf: PathBuf,
-    /// Where to write the sentences as CSV (position, normalized, original, page).
+    /// Where to write the sentences as CSV: the web export's columns (position, page,
+    /// normalized, original, edited, chapter, chapter_title), UTF-8 with a byte-order mark.
     #[arg(short, long, default_value = "sentences.csv")]
     pub output: PathBuf,
     /// Longest output sentence, in words (3 to 50).
@@ -144,15 +146,16 @@ pub async fn run(args: &ProcessArgs) -> anyhow::Result<usize> {
         .await?
         .context("the finished job has no history entry")?;
     let sentences = core.db.sentences(&entry.id).await?;
+    let count = sentences.len();
     let chapters = core.db.chapters(&entry.id).await?;
-    write_csv(&args.output, &sentences, &chapters)?;
+    write_csv(&args.output, &entry, sentences, chapters)?;
     if status == Some(JobStatus::Partial) {
         eprintln!(
             "warning: {} of {} chunks failed; their pages are missing from the output",
             job.failed_chunks, job.total_chunks
         );
     }
-    Ok(sentences.len())
+    Ok(count)
 }
 
 /// Copies the PDF into the uploads directory the way an HTTP upload arrives.
@@ -187,29 +190,44 @@ async fn stage(pdf: &Path, uploads: &Path) -> anyhow::Result<Upload> {
     })
 }
 
-/// CSV columns: position (1-based, book order), normalized, original, page, chapter (the
-/// heading as printed; empty before the first one).
-pub fn write_csv(
+/// The CSV the web export gives for the same entry (columns, quoting, byte-order mark), so
+/// that a book processed here and one downloaded from the site read the same.
+fn write_csv(
     path: &Path,
-    sentences: &[SentenceRow],
-    chapters: &[ChapterRow],
+    entry: &HistoryRow,
+    sentences: Vec<SentenceRow>,
+    chapters: Vec<ChapterRow>,
 ) -> anyhow::Result<()> {
-    let mut out =
-        csv::Writer::from_path(path).with_context(|| format!("cannot write {}", path.display()))?;
-    out.write_record(["position", "normalized", "original", "page", "chapter"])?;
-    let title = |idx: Option<i32>| {
-        idx.and_then(|idx| chapters.iter().find(|c| c.idx == idx))
-            .map_or("", |c| c.title.as_str())
+    let sentences: Vec<ExportSentence> = sentences
+        .into_iter()
+        .map(|s| ExportSentence {
+            position: s.position + 1,
+            normalized: s.normalized,
+            original: s.original,
+            page: s.page,
+            edited: s.edited,
+            chapter: s.chapter,
+        })
+        .collect();
+    let chapters: Vec<ExportChapter> = chapters
+        .into_iter()
+        .map(|c| ExportChapter {
+            index: c.idx,
+            title: c.title,
+            first_page: c.first_page,
+        })
+        .collect();
+    let doc = ExportDoc {
+        file_name: &entry.file_name,
+        engine: &entry.engine,
+        created_at_ms: entry.created_at,
+        exported_at_ms: None,
+        sentence_length_limit: serde_json::from_str::<Settings>(&entry.settings)
+            .ok()
+            .map(|s| s.sentence_length_limit),
+        sentences: &sentences,
+        chapters: &chapters,
     };
-    for (i, s) in sentences.iter().enumerate() {
-        out.write_record([
-            (i + 1).to_string(),
-            s.normalized.clone(),
-            s.original.clone(),
-            s.page.to_string(),
-            title(s.chapter).to_owned(),
-        ])?;
-    }
-    out.flush()?;
-    Ok(())
+    let bytes = export::render(Format::Csv, &doc)?;
+    std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
 }

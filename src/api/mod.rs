@@ -64,6 +64,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     .service(resource("").route(web::get().to(jobs::get::get_job)))
                     .service(resource("/cancel").route(web::post().to(jobs::cancel::cancel_job)))
                     .service(resource("/result").route(web::get().to(jobs::result::job_result)))
+                    .service(
+                        resource("/chapters").route(web::get().to(jobs::chapters::job_chapters)),
+                    )
                     .service(resource("/retry").route(web::post().to(jobs::retry::retry_job)))
                     .service(resource("/events").route(web::get().to(jobs::events::job_events)))
                     .default_service(web::to(not_found_route)),
@@ -92,6 +95,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     )
                     .service(
                         resource("/export").route(web::get().to(history::export::export_history)),
+                    )
+                    .service(
+                        resource("/chapters")
+                            .route(web::get().to(history::chapters::history_chapters)),
                     )
                     .service(
                         resource("/sheets")

@@ -204,6 +204,8 @@ pub struct SentenceEntry {
     /// What the engine wrote, kept once the learner edits `normalized`.
     pub engine_text: Option<String>,
     pub edited_at: Option<i64>,
+    /// `ChapterRow::idx` of the chapter the sentence stands in.
+    pub chapter: Option<i32>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

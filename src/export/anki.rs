@@ -1,5 +1,7 @@
 //! Anki: a tab-separated text file with the file headers of Anki 2.1.54+, one Basic note
-//! per sentence (front: the short sentence, back: the original and its page).
+//! per sentence (front: the short sentence, back: the original and its page). A book with
+//! chapters gets a third column of tags, one per chapter under the book's own tag
+//! (`fnt::Le-Horla::03-Chapitre-III`), so that the learner can study or browse a chapter.
 //!
 //! Anki's text importer reads the body with a CSV reader that treats `"` as a quote and a
 //! line starting with `#` as a comment, and the headers declare the fields to be HTML. So
@@ -25,12 +27,24 @@ pub(super) fn render(doc: &ExportDoc<'_>) -> Result<Vec<u8>, ExportError> {
     out.push_str("#separator:tab\n#html:true\n");
     out.push_str("#notetype:Basic\n");
     // One hierarchical tag per book lets the learner find or delete its cards in one go.
-    let _ = writeln!(out, "#tags:fnt::{}", tag(doc.title()));
+    let book = tag(doc.title());
+    let _ = writeln!(out, "#tags:fnt::{book}");
+    let chapters = !doc.chapters.is_empty();
+    if chapters {
+        out.push_str("#tags column:3\n");
+    }
     for s in doc.sentences {
         push_field(&mut out, &neutralize(&s.normalized));
         out.push('\t');
         push_field(&mut out, &neutralize(&s.original));
-        let _ = writeln!(out, "<br><small>p. {}</small>", s.page);
+        let _ = write!(out, "<br><small>p. {}</small>", s.page);
+        if chapters {
+            out.push('\t');
+            if let Some(c) = doc.chapter_of(s) {
+                let _ = write!(out, "fnt::{book}::{:02}-{}", c.index, tag(&c.title));
+            }
+        }
+        out.push('\n');
     }
     Ok(out.into_bytes())
 }
@@ -91,6 +105,41 @@ mod tests {
 
     fn render_text(doc: &ExportDoc<'_>) -> String {
         String::from_utf8(render_format(Format::Anki, doc).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn a_book_with_chapters_tags_each_note_with_its_chapter() {
+        let sentences = testdata::tricky_in_chapters();
+        let chapters = testdata::chapters();
+        let doc = ExportDoc {
+            chapters: &chapters,
+            ..testdata::doc(&sentences)
+        };
+        let text = render_text(&doc);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[HEADER_LINES], "#tags column:3");
+        let notes = &lines[HEADER_LINES + 1..];
+        assert_eq!(notes.len(), sentences.len());
+        let tags: Vec<&str> = notes
+            .iter()
+            .map(|line| {
+                let fields: Vec<&str> = line.split('\t').collect();
+                assert_eq!(fields.len(), 3, "{line:?}");
+                fields[2]
+            })
+            .collect();
+        let book = "fnt::Le-Petit-Prince-Edition-1943";
+        assert_eq!(
+            tags,
+            [
+                String::new(),
+                String::new(),
+                format!("{book}::01-Chapitre-premier-Le-depart"),
+                format!("{book}::01-Chapitre-premier-Le-depart"),
+                format!("{book}::02-II-Ou-vont-ils"),
+                format!("{book}::02-II-Ou-vont-ils"),
+            ]
+        );
     }
 
     #[test]

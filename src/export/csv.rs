@@ -2,7 +2,16 @@
 
 use super::{ExportDoc, ExportError, neutralize};
 
-pub(super) const HEADER: [&str; 5] = ["position", "page", "normalized", "original", "edited"];
+/// The chapter columns come last, so that readers of the first five keep working.
+pub(super) const HEADER: [&str; 7] = [
+    "position",
+    "page",
+    "normalized",
+    "original",
+    "edited",
+    "chapter",
+    "chapter_title",
+];
 
 /// Excel reads a CSV without a BOM in the machine's legacy code page (Windows-1252 on a
 /// French Windows), turning "é" into "Ã©"; the BOM is what makes it decode UTF-8. Other
@@ -26,12 +35,16 @@ pub(super) fn render(doc: &ExportDoc<'_>) -> Result<Vec<u8>, ExportError> {
     for s in doc.sentences {
         let position = s.position.to_string();
         let page = s.page.to_string();
+        let chapter = doc.chapter_of(s);
+        let index = chapter.map(|c| c.index.to_string()).unwrap_or_default();
         writer.write_record([
             position.as_str(),
             page.as_str(),
             &neutralize(&s.normalized),
             &neutralize(&s.original),
             if s.edited { "true" } else { "false" },
+            index.as_str(),
+            &neutralize(chapter.map_or("", |c| c.title.as_str())),
         ])?;
     }
     writer
@@ -42,7 +55,7 @@ pub(super) fn render(doc: &ExportDoc<'_>) -> Result<Vec<u8>, ExportError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::export::testdata;
+    use crate::export::{ExportDoc, testdata};
     use crate::export::{Format, render as render_format};
 
     fn parse(bytes: &[u8]) -> (Vec<String>, Vec<Vec<String>>) {
@@ -71,7 +84,8 @@ mod tests {
         assert_eq!(header, HEADER, "the reader strips the BOM");
         assert_eq!(rows.len(), sentences.len());
         for (row, s) in rows.iter().zip(&sentences) {
-            assert_eq!(row.len(), 5);
+            assert_eq!(row.len(), 7);
+            assert_eq!((&row[5], &row[6]), (&String::new(), &String::new()));
             assert_eq!(row[0], s.position.to_string());
             assert_eq!(row[1], s.page.to_string());
             assert_eq!(row[2], neutralize(&s.normalized));
@@ -111,7 +125,31 @@ mod tests {
         let text = std::str::from_utf8(&bytes[UTF8_BOM.len()..]).unwrap();
         assert_eq!(
             text,
-            "position,page,normalized,original,edited\r\n7,3,Oui.,\"Non, dit-il.\",false\r\n"
+            "position,page,normalized,original,edited,chapter,chapter_title\r\n\
+             7,3,Oui.,\"Non, dit-il.\",false,,\r\n"
+        );
+    }
+
+    #[test]
+    fn each_row_names_its_chapter() {
+        let sentences = testdata::tricky_in_chapters();
+        let chapters = testdata::chapters();
+        let doc = ExportDoc {
+            chapters: &chapters,
+            ..testdata::doc(&sentences)
+        };
+        let (_, rows) = parse(&render_format(Format::Csv, &doc).unwrap());
+        let named: Vec<(&str, &str)> = rows.iter().map(|r| (&r[5][..], &r[6][..])).collect();
+        assert_eq!(
+            named,
+            [
+                ("", ""),
+                ("", ""),
+                ("1", "Chapitre premier — Le départ"),
+                ("1", "Chapitre premier — Le départ"),
+                ("2", "II. « Où vont-ils ? »"),
+                ("2", "II. « Où vont-ils ? »"),
+            ]
         );
     }
 

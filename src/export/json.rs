@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use super::{ExportDoc, ExportError, ExportSentence};
+use super::{ExportChapter, ExportDoc, ExportError, ExportSentence};
 
 /// Bumped when a field changes meaning or goes away, so a reader can tell.
 const SCHEMA_VERSION: u32 = 1;
@@ -24,6 +24,9 @@ struct JsonDoc<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     sentence_length_limit: Option<u32>,
     sentence_count: usize,
+    /// In book order; absent for a book without headings.
+    #[serde(skip_serializing_if = "<[ExportChapter]>::is_empty")]
+    chapters: &'a [ExportChapter],
     sentences: Vec<JsonSentence<'a>>,
 }
 
@@ -35,6 +38,9 @@ struct JsonSentence<'a> {
     normalized: &'a str,
     original: &'a str,
     edited: bool,
+    /// The `index` of its chapter in `chapters`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    chapter: Option<i32>,
 }
 
 impl<'a> From<&'a ExportSentence> for JsonSentence<'a> {
@@ -45,6 +51,7 @@ impl<'a> From<&'a ExportSentence> for JsonSentence<'a> {
             normalized: &s.normalized,
             original: &s.original,
             edited: s.edited,
+            chapter: s.chapter,
         }
     }
 }
@@ -59,6 +66,7 @@ pub(super) fn render(doc: &ExportDoc<'_>) -> Result<Vec<u8>, ExportError> {
         exported_at: doc.exported_at_ms,
         sentence_length_limit: doc.sentence_length_limit,
         sentence_count: doc.sentences.len(),
+        chapters: doc.chapters,
         sentences: doc.sentences.iter().map(JsonSentence::from).collect(),
     };
     let mut bytes = serde_json::to_vec_pretty(&json)?;
@@ -70,7 +78,7 @@ pub(super) fn render(doc: &ExportDoc<'_>) -> Result<Vec<u8>, ExportError> {
 mod tests {
     use serde::Deserialize;
 
-    use crate::export::{ExportSentence, Format, render, testdata};
+    use crate::export::{ExportChapter, ExportSentence, Format, render, testdata};
 
     #[derive(Deserialize)]
     #[serde(deny_unknown_fields)]
@@ -83,6 +91,8 @@ mod tests {
         exported_at: Option<i64>,
         sentence_length_limit: Option<u32>,
         sentence_count: usize,
+        #[serde(default)]
+        chapters: Vec<ExportChapter>,
         sentences: Vec<ExportSentence>,
     }
 
@@ -125,6 +135,25 @@ mod tests {
         .collect();
         assert!(keys.is_sorted(), "{text}");
         assert!(text.ends_with("}\n"));
+    }
+
+    #[test]
+    fn chapters_are_listed_once_and_named_by_each_sentence() {
+        let sentences = testdata::tricky_in_chapters();
+        let chapters = testdata::chapters();
+        let doc = crate::export::ExportDoc {
+            chapters: &chapters,
+            ..testdata::doc(&sentences)
+        };
+        let bytes = render(Format::Json, &doc).unwrap();
+        let parsed: Parsed = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(parsed.chapters, chapters);
+        assert_eq!(parsed.sentences, sentences);
+        // Without chapters, neither key appears.
+        let plain = testdata::tricky();
+        let text =
+            String::from_utf8(render(Format::Json, &testdata::doc(&plain)).unwrap()).unwrap();
+        assert!(!text.contains("\"chapter"), "{text}");
     }
 
     #[test]

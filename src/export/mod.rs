@@ -130,6 +130,19 @@ pub struct ExportSentence {
     pub page: i32,
     /// Whether the learner edited `normalized`.
     pub edited: bool,
+    /// [`ExportChapter::index`] of the chapter the source sentence stands in.
+    pub chapter: Option<i32>,
+}
+
+/// A chapter of the book, as its heading is printed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportChapter {
+    /// 1-based, in book order.
+    pub index: i32,
+    /// The heading as printed ("Chapitre II — Le départ").
+    pub title: String,
+    /// 1-based page the heading stands on.
+    pub first_page: i32,
 }
 
 /// Everything an export shows: the book's sentences and what they were made with.
@@ -147,12 +160,27 @@ pub struct ExportDoc<'a> {
     /// The longest sentence asked for, in words, when the job's settings are known.
     pub sentence_length_limit: Option<u32>,
     pub sentences: &'a [ExportSentence],
+    /// The book's chapters, in order; empty for a book without headings.
+    pub chapters: &'a [ExportChapter],
 }
 
 impl ExportDoc<'_> {
     /// The book's title as far as we know it: its file name without the `.pdf`.
     pub fn title(&self) -> &str {
         names::strip_pdf(names::base_name(self.file_name))
+    }
+
+    /// The chapter a sentence stands in.
+    pub fn chapter_of(&self, sentence: &ExportSentence) -> Option<&ExportChapter> {
+        let index = sentence.chapter?;
+        // Chapters are stored 1..=n in order; a search copes with any gap.
+        match self
+            .chapters
+            .get(usize::try_from(index).ok()?.checked_sub(1)?)
+        {
+            Some(c) if c.index == index => Some(c),
+            _ => self.chapters.iter().find(|c| c.index == index),
+        }
     }
 }
 
@@ -208,7 +236,7 @@ pub fn neutralize(cell: &str) -> Cow<'_, str> {
 
 #[cfg(test)]
 pub(crate) mod testdata {
-    use super::{ExportDoc, ExportSentence};
+    use super::{ExportChapter, ExportDoc, ExportSentence};
 
     pub fn sentence(position: i32, normalized: &str, original: &str, page: i32) -> ExportSentence {
         ExportSentence {
@@ -217,7 +245,40 @@ pub(crate) mod testdata {
             original: original.to_owned(),
             page,
             edited: false,
+            chapter: None,
         }
+    }
+
+    /// Two chapters; the tricky sentences 1–2 stand before the first heading, 3–4 in the
+    /// first chapter and 5–6 in the second.
+    pub fn chapters() -> Vec<ExportChapter> {
+        vec![
+            ExportChapter {
+                index: 1,
+                title: "Chapitre premier — Le départ".into(),
+                first_page: 2,
+            },
+            ExportChapter {
+                index: 2,
+                title: "II. « Où vont-ils ? »".into(),
+                first_page: 12,
+            },
+        ]
+    }
+
+    /// [`tricky`] with the chapters of [`chapters`].
+    pub fn tricky_in_chapters() -> Vec<ExportSentence> {
+        tricky()
+            .into_iter()
+            .map(|s| ExportSentence {
+                chapter: match s.position {
+                    1 | 2 => None,
+                    3 | 4 => Some(1),
+                    _ => Some(2),
+                },
+                ..s
+            })
+            .collect()
     }
 
     /// The awkward cases every exporter must survive.
@@ -258,6 +319,7 @@ pub(crate) mod testdata {
             exported_at_ms: Some(1_700_000_360_000),
             sentence_length_limit: Some(8),
             sentences,
+            chapters: &[],
         }
     }
 

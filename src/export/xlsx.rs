@@ -12,16 +12,16 @@ use rust_xlsxwriter::{
     XlsxError,
 };
 
-use super::{ExportDoc, ExportError, ExportSentence, is_formula_like};
+use super::{ExportChapter, ExportDoc, ExportError, ExportSentence, is_formula_like};
 
 pub(super) const SHEET_NAME: &str = "Sentences";
 
 /// Column titles, the same as the CSV header.
-const HEADER: [&str; 5] = super::csv::HEADER;
+const HEADER: [&str; 7] = super::csv::HEADER;
 
 /// Widths in Excel's character units: the numbers and the flag narrow, the two sentence
 /// columns wide enough for a short sentence on one line and a long one wrapped on a few.
-const WIDTHS: [f64; 5] = [10.0, 7.0, 60.0, 80.0, 9.0];
+const WIDTHS: [f64; 7] = [10.0, 7.0, 60.0, 80.0, 9.0, 9.0, 40.0];
 
 const LAST_COL: u16 = HEADER.len() as u16 - 1;
 
@@ -59,6 +59,7 @@ impl Styles {
 }
 
 pub(super) fn render(doc: &ExportDoc<'_>) -> Result<Vec<u8>, ExportError> {
+    let rows_of = |s| (s, doc.chapter_of(s));
     let rows = doc.sentences.len() + 1;
     if rows > MAX_ROWS {
         return Err(ExportError::TooManyRows {
@@ -77,8 +78,8 @@ pub(super) fn render(doc: &ExportDoc<'_>) -> Result<Vec<u8>, ExportError> {
         sheet.write_string_with_format(0, col, *title, &styles.header)?;
         sheet.set_column_width(col, width)?;
     }
-    for (row, sentence) in (1u32..).zip(doc.sentences) {
-        write_row(sheet, row, sentence, &styles)?;
+    for (row, (sentence, chapter)) in (1u32..).zip(doc.sentences.iter().map(rows_of)) {
+        write_row(sheet, row, sentence, chapter, &styles)?;
     }
 
     let last_row = u32::try_from(rows - 1).map_err(|_| ExportError::TooManyRows {
@@ -97,6 +98,7 @@ fn write_row(
     sheet: &mut Worksheet,
     row: u32,
     s: &ExportSentence,
+    chapter: Option<&ExportChapter>,
     styles: &Styles,
 ) -> Result<(), XlsxError> {
     sheet.write_number_with_format(row, 0, s.position, &styles.number)?;
@@ -104,6 +106,10 @@ fn write_row(
     write_text(sheet, row, 2, &s.normalized, styles)?;
     write_text(sheet, row, 3, &s.original, styles)?;
     sheet.write_boolean_with_format(row, 4, s.edited, &styles.number)?;
+    if let Some(chapter) = chapter {
+        sheet.write_number_with_format(row, 5, chapter.index, &styles.number)?;
+        write_text(sheet, row, 6, &chapter.title, styles)?;
+    }
     Ok(())
 }
 
@@ -188,9 +194,9 @@ mod tests {
         assert_eq!(book.sheet_names(), [SHEET_NAME]);
         let range = book.worksheet_range(SHEET_NAME).unwrap();
         assert_eq!(range.height(), sentences.len() + 1);
-        assert_eq!(range.width(), 5);
+        assert_eq!(range.width(), 7);
 
-        let header: Vec<&str> = (0..5).map(|c| text(range.get((0, c)))).collect();
+        let header: Vec<&str> = (0..7).map(|c| text(range.get((0, c)))).collect();
         assert_eq!(header, HEADER);
 
         // Row 3 (sentence 3): numbers as numbers, text exact with quotes and a newline.
@@ -204,6 +210,25 @@ mod tests {
         assert_eq!(range.get((3, 4)), Some(&Data::Bool(true)));
         assert_eq!(range.get((1, 4)), Some(&Data::Bool(false)));
         assert_eq!(text(range.get((6, 2))), "Cœur, façon, œuvre, Noël.");
+        // No chapters: the chapter cells stay empty.
+        assert_eq!(range.get((1, 5)), Some(&Data::Empty));
+    }
+
+    #[test]
+    fn each_row_names_its_chapter() {
+        let sentences = testdata::tricky_in_chapters();
+        let chapters = testdata::chapters();
+        let doc = crate::export::ExportDoc {
+            chapters: &chapters,
+            ..testdata::doc(&sentences)
+        };
+        let bytes = render_format(Format::Xlsx, &doc).unwrap();
+        let range = open(&bytes).worksheet_range(SHEET_NAME).unwrap();
+        assert_eq!(range.get((1, 5)), Some(&Data::Empty));
+        assert_eq!(range.get((3, 5)), Some(&Data::Float(1.0)));
+        assert_eq!(text(range.get((3, 6))), "Chapitre premier — Le départ");
+        assert_eq!(range.get((6, 5)), Some(&Data::Float(2.0)));
+        assert_eq!(text(range.get((6, 6))), "II. « Où vont-ils ? »");
     }
 
     #[test]
@@ -266,7 +291,7 @@ mod tests {
         let bytes = render_format(Format::Xlsx, &testdata::doc(&sentences)).unwrap();
         let mut book = open(&bytes);
         let styles = book.worksheet_style(SHEET_NAME).unwrap();
-        for col in 0..5 {
+        for col in 0..7 {
             let style = styles.get((0, col)).unwrap();
             assert!(
                 style.font.as_ref().is_some_and(|f| f.is_bold()),
@@ -294,7 +319,7 @@ mod tests {
             ),
             "{sheet}"
         );
-        assert!(sheet.contains(r#"<autoFilter ref="A1:E7"/>"#), "{sheet}");
+        assert!(sheet.contains(r#"<autoFilter ref="A1:G7"/>"#), "{sheet}");
         assert!(
             sheet.contains(r#"<col min="3" max="3" width="60.7109375" customWidth="1"/>"#),
             "{sheet}"

@@ -55,7 +55,15 @@ async fn csv_has_every_sentence_and_neutralises_formulas() {
         .collect();
     assert_eq!(
         head,
-        ["position", "page", "normalized", "original", "edited"]
+        [
+            "position",
+            "page",
+            "normalized",
+            "original",
+            "edited",
+            "chapter",
+            "chapter_title"
+        ]
     );
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), sentences.len());
@@ -138,8 +146,10 @@ async fn json_and_anki_exports_carry_the_sentences() {
     assert!(text.starts_with("#separator:tab\n"), "{text}");
     let cards: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
     assert_eq!(cards.len(), sentences.len());
+    // The novel has chapters: front, back, and the chapter's tag.
+    assert!(text.contains("\n#tags column:3\n"), "{text}");
     for card in &cards {
-        assert_eq!(card.split('\t').count(), 2, "{card}");
+        assert_eq!(card.split('\t').count(), 3, "{card}");
     }
     assert!(cards[1].starts_with("'="), "{}", cards[1]);
     let page = sentences[0]["page"].as_i64().unwrap();
@@ -188,4 +198,84 @@ async fn a_selection_exports_only_those_sentences_and_bad_requests_are_refused()
         .get("/api/v1/history/00000000-0000-0000-0000-000000000000/export?format=csv")
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+/// The book's chapters: listed for the entry and for its job, named by every sentence of the
+/// detail and the exports, and exported one at a time or as a range.
+#[actix_web::test]
+async fn chapters_are_listed_named_and_exported_alone() {
+    let app = spawn_app().await;
+    let (job, id) = app.finished_entry(&novel_pdf(12), &[]).await;
+
+    let (status, body) = app.get(&format!("/api/v1/history/{id}/chapters")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let chapters = body["chapters"].as_array().expect("chapters").clone();
+    assert!(chapters.len() >= 3, "{body}");
+    for (i, c) in chapters.iter().enumerate() {
+        assert_eq!(c["index"], i + 1, "{c}");
+        assert!(
+            c["title"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("CHAPITRE")),
+            "{c}"
+        );
+        assert!(c["sentence_count"].as_u64().is_some_and(|n| n > 0), "{c}");
+    }
+    let (status, by_job) = app.get(&format!("/api/v1/jobs/{job}/chapters")).await;
+    assert_eq!(status, StatusCode::OK, "{by_job}");
+    assert_eq!(by_job["chapters"], body["chapters"]);
+
+    // Every sentence of the detail names its chapter; the counts add up.
+    let (_, detail) = app.get(&format!("/api/v1/history/{id}")).await;
+    let sentences = detail["sentences"].as_array().unwrap();
+    let second = &chapters[1];
+    let in_second: Vec<&Value> = sentences.iter().filter(|s| s["chapter"] == 2).collect();
+    assert_eq!(
+        in_second.len() as u64,
+        second["sentence_count"].as_u64().unwrap()
+    );
+    assert_eq!(in_second[0]["position"], second["first_position"]);
+    assert_eq!(
+        in_second.last().unwrap()["position"],
+        second["last_position"]
+    );
+
+    // One chapter, as JSON: its sentences only, and the list of chapters.
+    let (status, _, bytes) = app
+        .download(&format!(
+            "/api/v1/history/{id}/export?format=json&chapters=2"
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let doc: Value = serde_json::from_slice(&bytes).unwrap();
+    let exported = doc["sentences"].as_array().unwrap();
+    assert_eq!(exported.len(), in_second.len());
+    assert!(exported.iter().all(|s| s["chapter"] == 2));
+    assert_eq!(doc["chapters"][1]["title"], second["title"]);
+
+    // A range, as CSV: the chapter columns filled.
+    let (status, _, bytes) = app
+        .download(&format!(
+            "/api/v1/history/{id}/export?format=csv&chapters=2-3"
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let mut reader = csv::Reader::from_reader(&bytes[3..]);
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let expected = second["sentence_count"].as_u64().unwrap()
+        + chapters[2]["sentence_count"].as_u64().unwrap();
+    assert_eq!(rows.len() as u64, expected);
+    assert!(rows.iter().all(|r| &r[5] == "2" || &r[5] == "3"));
+    assert_eq!(&rows[0][6], second["title"].as_str().unwrap());
+
+    // Chapters that are not there: the one error shape.
+    for bad in ["0", "x", "3-2", "99"] {
+        let (status, body) = app
+            .get(&format!(
+                "/api/v1/history/{id}/export?format=csv&chapters={bad}"
+            ))
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {body}");
+        assert_eq!(body["error"]["code"], "invalid_selection", "{bad}: {body}");
+    }
 }

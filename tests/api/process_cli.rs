@@ -2,6 +2,8 @@
 
 use std::process::Command;
 
+use actix_web::http::StatusCode;
+
 use crate::helpers::{novel_pdf, spawn_app};
 
 /// Runs `fnt process ARGS -o CSV PDF` and checks that it succeeded.
@@ -31,23 +33,32 @@ async fn process_writes_the_same_sentences_as_the_service_to_csv() {
 
     process(&["--quiet"], &pdf_path, &csv_path);
 
-    let mut reader = csv::Reader::from_path(&csv_path).unwrap();
-    assert_eq!(
-        reader.headers().unwrap(),
-        vec!["position", "normalized", "original", "page", "chapter"]
-    );
-    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let written = std::fs::read(&csv_path).unwrap();
 
+    // Byte for byte the web export of the same book.
     let app = spawn_app().await;
-    let id = app.submit(&pdf, &[]).await;
-    app.wait_until_finished(&id).await;
-    let expected = app.sentences(&id).await;
+    let (job, entry) = app.finished_entry(&pdf, &[]).await;
+    let (status, _, downloaded) = app
+        .download(&format!("/api/v1/history/{entry}/export?format=csv"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        String::from_utf8(written).unwrap(),
+        String::from_utf8(downloaded).unwrap()
+    );
+
+    let rows: Vec<csv::StringRecord> = csv::Reader::from_path(&csv_path)
+        .unwrap()
+        .records()
+        .map(Result::unwrap)
+        .collect();
+    let expected = app.sentences(&job).await;
     assert_eq!(rows.len(), expected.len());
     for (i, (row, (normalized, original, page))) in rows.iter().zip(&expected).enumerate() {
         assert_eq!(row[0], (i + 1).to_string());
-        assert_eq!(&row[1], normalized);
-        assert_eq!(&row[2], original);
-        assert_eq!(row[3], page.to_string());
+        assert_eq!(row[1], page.to_string());
+        assert_eq!(&row[2], fnt::export::neutralize(normalized).as_ref());
+        assert_eq!(&row[3], fnt::export::neutralize(original).as_ref());
     }
 }
 
@@ -64,7 +75,7 @@ fn process_writes_each_sentences_chapter() {
         .records()
         .map(Result::unwrap)
         .collect();
-    let chapters: Vec<&str> = rows.iter().map(|r| &r[4]).collect();
+    let chapters: Vec<&str> = rows.iter().map(|r| &r[6]).collect();
     // Book order: every sentence of chapter I, then every sentence of chapter II; the title
     // page and the table of contents give none.
     let first_two = chapters.iter().position(|c| *c == "Chapitre II").unwrap();
@@ -73,10 +84,16 @@ fn process_writes_each_sentences_chapter() {
     assert!(chapters[first_two..].iter().all(|c| *c == "Chapitre II"));
     let first = &rows[0];
     assert!(
-        first[2].starts_with("L'année scolaire est finie."),
+        first[3].starts_with("L'année scolaire est finie."),
         "{first:?}"
     );
-    assert_eq!(&first[3], "3");
+    assert_eq!(&first[1], "3");
+    assert_eq!(&first[5], "1");
+    // The same file as the web export: its header, its byte-order mark.
+    let bytes = std::fs::read(&csv_path).unwrap();
+    assert!(bytes.starts_with(
+        "\u{feff}position,page,normalized,original,edited,chapter,chapter_title\r\n".as_bytes()
+    ));
 }
 
 #[test]

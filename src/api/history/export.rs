@@ -1,5 +1,6 @@
-//! `GET /api/v1/history/{id}/export?format=csv|xlsx|json|anki&positions=1-20,25`: the entry, or
-//! the selected sentences of it, as a file to download.
+//! `GET /api/v1/history/{id}/export?format=csv|xlsx|json|anki&positions=1-20,25&chapters=2-4`:
+//! the entry, or the selected sentences of it (by position, by chapter, or both), as a file
+//! to download.
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
@@ -10,9 +11,9 @@ use super::selection::Selection;
 use crate::api::AppState;
 use crate::api::error::ApiError;
 use crate::auth::Caller;
-use crate::db::models::HistoryEntry;
+use crate::db::models::{ChapterRow, HistoryEntry};
 use crate::db::now_ms;
-use crate::export::{self, ExportDoc, ExportSentence, Format};
+use crate::export::{self, ExportChapter, ExportDoc, ExportSentence, Format};
 use crate::settings::Settings;
 
 #[derive(Debug, Deserialize)]
@@ -20,6 +21,30 @@ use crate::settings::Settings;
 pub struct Query {
     format: String,
     positions: Option<String>,
+    chapters: Option<String>,
+}
+
+/// What an export takes: everything, or the sentences both selections name.
+#[derive(Debug, Default)]
+pub(super) struct Picked {
+    pub(super) positions: Option<Selection>,
+    pub(super) chapters: Option<Selection>,
+}
+
+impl Picked {
+    fn any(&self) -> bool {
+        self.positions.is_some() || self.chapters.is_some()
+    }
+
+    fn takes(&self, s: &ExportSentence) -> bool {
+        self.positions
+            .as_ref()
+            .is_none_or(|sel| sel.contains(s.position))
+            && self
+                .chapters
+                .as_ref()
+                .is_none_or(|sel| s.chapter.is_some_and(|c| sel.contains(c)))
+    }
 }
 
 pub async fn export_history(
@@ -31,11 +56,27 @@ pub async fn export_history(
     let format: Format = query.format.parse().map_err(|e: export::UnknownFormat| {
         ApiError::bad_request("invalid_format", e.to_string())
     })?;
-    let selection = parse_selection(query.positions.as_deref())?;
+    let picked = Picked {
+        positions: parse_selection(query.positions.as_deref())?,
+        chapters: query
+            .chapters
+            .as_deref()
+            .map(Selection::parse_chapters)
+            .transpose()
+            .map_err(|e| ApiError::bad_request("invalid_selection", e.to_string()))?,
+    };
     let entry = owned_entry(&state, &id, &caller.user_id).await?;
-    let sentences = selected_sentences(&state, &entry, selection.as_ref()).await?;
+    let sentences = selected_sentences(&state, &entry, &picked).await?;
+    let chapters: Vec<ExportChapter> = state
+        .core
+        .db
+        .chapters(&entry.id)
+        .await?
+        .into_iter()
+        .map(export_chapter)
+        .collect();
     let bytes = web::block(move || {
-        let doc = export_doc(&entry, &sentences);
+        let doc = export_doc(&entry, &sentences, &chapters);
         export::render(format, &doc).map(|bytes| (bytes, entry.file_name))
     })
     .await
@@ -59,11 +100,11 @@ pub(super) fn parse_selection(positions: Option<&str>) -> Result<Option<Selectio
         .map_err(|e| ApiError::bad_request("invalid_selection", e.to_string()))
 }
 
-/// The entry's sentences in book order, only the selected ones when there is a selection.
+/// The entry's sentences in book order, only the picked ones when something is picked.
 pub(super) async fn selected_sentences(
     state: &AppState,
     entry: &HistoryEntry,
-    selection: Option<&Selection>,
+    picked: &Picked,
 ) -> Result<Vec<ExportSentence>, ApiError> {
     let rows = state.core.db.sentence_entries(&entry.id).await?;
     let sentences: Vec<ExportSentence> = rows
@@ -74,24 +115,39 @@ pub(super) async fn selected_sentences(
             original: s.original,
             page: s.page,
             edited: s.edited,
+            chapter: s.chapter,
         })
-        .filter(|s| selection.is_none_or(|sel| sel.contains(s.position)))
+        .filter(|s| picked.takes(s))
         .collect();
-    if sentences.is_empty() && selection.is_some() {
+    if sentences.is_empty() && picked.any() {
         return Err(ApiError::bad_request(
             "invalid_selection",
             format!(
-                "positions: none of them exists; this entry has sentences 1 to {}",
-                entry.sentence_count
+                "none of the selected sentences exists; this entry has sentences 1 to {}{}",
+                entry.sentence_count,
+                if picked.chapters.is_some() {
+                    " (GET …/chapters lists its chapters)"
+                } else {
+                    ""
+                }
             ),
         ));
     }
     Ok(sentences)
 }
 
+pub(super) fn export_chapter(c: ChapterRow) -> ExportChapter {
+    ExportChapter {
+        index: c.idx,
+        title: c.title,
+        first_page: c.first_page,
+    }
+}
+
 pub(super) fn export_doc<'a>(
     entry: &'a HistoryEntry,
     sentences: &'a [ExportSentence],
+    chapters: &'a [ExportChapter],
 ) -> ExportDoc<'a> {
     let limit = serde_json::from_str::<Settings>(&entry.settings)
         .ok()
@@ -103,5 +159,6 @@ pub(super) fn export_doc<'a>(
         exported_at_ms: Some(now_ms()),
         sentence_length_limit: limit,
         sentences,
+        chapters,
     }
 }

@@ -1,5 +1,6 @@
 //! `/api/v1/history`: what finished jobs left for their owner. One handler per file.
 
+pub mod chapters;
 pub mod delete;
 pub mod edit_sentence;
 pub mod export;
@@ -75,6 +76,9 @@ pub struct SentenceView {
     pub engine_text: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub edited_at: Option<DateTime<Utc>>,
+    /// The `index` of its chapter in `GET …/chapters`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chapter: Option<i32>,
 }
 
 impl From<SentenceEntry> for SentenceView {
@@ -88,6 +92,7 @@ impl From<SentenceEntry> for SentenceView {
             edited: s.edited,
             engine_text: s.engine_text,
             edited_at: s.edited_at.and_then(DateTime::from_timestamp_millis),
+            chapter: s.chapter,
         }
     }
 }

@@ -1,5 +1,5 @@
 //! Which sentences of an entry an export takes: `1-20,25,40-42` (1-based positions, as the
-//! API shows them); absent means all.
+//! API shows them, or chapter numbers); absent means all.
 
 use std::ops::RangeInclusive;
 
@@ -10,32 +10,51 @@ const MAX_RANGES: usize = 1000;
 pub struct Selection(Vec<RangeInclusive<i32>>);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("positions: {0}")]
-pub struct SelectionError(String);
+#[error("{what}: {message}")]
+pub struct SelectionError {
+    /// The query parameter it came from.
+    what: &'static str,
+    message: String,
+}
 
 impl Selection {
+    /// Sentence positions (`positions=`).
     pub fn parse(text: &str) -> Result<Self, SelectionError> {
+        Self::parse_as("position", text).map_err(|message| SelectionError {
+            what: "positions",
+            message,
+        })
+    }
+
+    /// Chapter numbers (`chapters=`).
+    pub fn parse_chapters(text: &str) -> Result<Self, SelectionError> {
+        Self::parse_as("chapter", text).map_err(|message| SelectionError {
+            what: "chapters",
+            message,
+        })
+    }
+
+    /// `noun` names one item in the messages.
+    fn parse_as(noun: &str, text: &str) -> Result<Self, String> {
         let mut ranges = Vec::new();
         for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             if ranges.len() == MAX_RANGES {
-                return Err(SelectionError(format!("at most {MAX_RANGES} ranges")));
+                return Err(format!("at most {MAX_RANGES} ranges"));
             }
             let (first, last) = match part.split_once('-') {
-                Some((a, b)) => (position(a)?, position(b)?),
+                Some((a, b)) => (number(a)?, number(b)?),
                 None => {
-                    let p = position(part)?;
+                    let p = number(part)?;
                     (p, p)
                 }
             };
             if first > last {
-                return Err(SelectionError(format!("'{part}' runs backwards")));
+                return Err(format!("'{part}' runs backwards"));
             }
             ranges.push(first..=last);
         }
         if ranges.is_empty() {
-            return Err(SelectionError(
-                "name at least one position, e.g. 1-20,25".into(),
-            ));
+            return Err(format!("name at least one {noun}, e.g. 1-20,25"));
         }
         Ok(Self(ranges))
     }
@@ -46,12 +65,12 @@ impl Selection {
     }
 }
 
-fn position(text: &str) -> Result<i32, SelectionError> {
+fn number(text: &str) -> Result<i32, String> {
     text.trim()
         .parse::<i32>()
         .ok()
         .filter(|p| *p >= 1)
-        .ok_or_else(|| SelectionError(format!("'{}' is not a position (1, 2, …)", text.trim())))
+        .ok_or_else(|| format!("'{}' is not a number (1, 2, …)", text.trim()))
 }
 
 #[cfg(test)]

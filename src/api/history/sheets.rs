@@ -6,7 +6,7 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::export::{parse_selection, selected_sentences};
+use super::export::{Picked, parse_selection, selected_sentences};
 use super::owned_entry;
 use crate::api::AppState;
 use crate::api::error::ApiError;
@@ -38,9 +38,12 @@ pub async fn export_to_sheets(
         .as_deref()
         .map(spreadsheet_id)
         .transpose()?;
-    let selection = parse_selection(target.positions.as_deref())?;
+    let picked = Picked {
+        positions: parse_selection(target.positions.as_deref())?,
+        chapters: None,
+    };
     let entry = owned_entry(&state, &id, &caller.user_id).await?;
-    let sentences = selected_sentences(&state, &entry, selection.as_ref()).await?;
+    let sentences = selected_sentences(&state, &entry, &picked).await?;
     let rows: Vec<Vec<String>> = sentences
         .into_iter()
         .map(|s| {

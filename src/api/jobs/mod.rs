@@ -1,6 +1,7 @@
 //! `/api/v1/jobs`: one handler per file, and the job's JSON view.
 
 pub mod cancel;
+pub mod chapters;
 pub mod create;
 pub mod estimate;
 pub mod events;
@@ -15,8 +16,9 @@ use serde_json::Value;
 
 use super::AppState;
 use super::error::ApiError;
-use crate::db::models::JobRow;
+use crate::db::models::{HistoryRow, JobRow};
 use crate::events::JobProgress;
+use crate::status::JobStatus;
 
 #[derive(Debug, Serialize)]
 pub struct JobView {
@@ -66,6 +68,35 @@ impl From<JobRow> for JobView {
 }
 
 /// The caller's job, or 404 (for a missing id and for someone else's job alike).
+/// The history entry a finished job left; 409 while it runs or when it ended without one.
+async fn finished_entry(
+    state: &AppState,
+    job: &JobRow,
+    owner: &str,
+) -> Result<HistoryRow, ApiError> {
+    match JobStatus::parse(&job.status) {
+        Some(JobStatus::Completed | JobStatus::Partial) => {}
+        Some(JobStatus::Queued | JobStatus::Running) => {
+            return Err(ApiError::conflict(
+                "job_not_finished",
+                format!("the job is {}; its result is not ready yet", job.status),
+            ));
+        }
+        _ => {
+            return Err(ApiError::conflict(
+                "no_result",
+                format!("the job ended {} and has no result", job.status),
+            ));
+        }
+    }
+    state
+        .core
+        .db
+        .history_for_job(&job.id, owner)
+        .await?
+        .ok_or_else(|| ApiError::internal(format!("job {} finished without history", job.id)))
+}
+
 async fn owned_job(state: &AppState, id: &str, owner: &str) -> Result<JobRow, ApiError> {
     // Ids are UUIDs; anything else cannot exist, so skip the query.
     if uuid::Uuid::parse_str(id).is_err() {

@@ -3,11 +3,10 @@
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
 
-use super::owned_job;
+use super::{finished_entry, owned_job};
 use crate::api::AppState;
 use crate::api::error::ApiError;
 use crate::auth::Caller;
-use crate::status::JobStatus;
 
 #[derive(Serialize)]
 struct SentenceView {
@@ -16,6 +15,9 @@ struct SentenceView {
     page: i32,
     /// The engine that wrote it (differs from the job's when a fallback was needed).
     engine: String,
+    /// The `index` of its chapter in `GET …/chapters`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    chapter: Option<i32>,
 }
 
 #[derive(Serialize)]
@@ -31,27 +33,7 @@ pub async fn job_result(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let job = owned_job(&state, &id, &caller.user_id).await?;
-    match JobStatus::parse(&job.status) {
-        Some(JobStatus::Completed | JobStatus::Partial) => {}
-        Some(JobStatus::Queued | JobStatus::Running) => {
-            return Err(ApiError::conflict(
-                "job_not_finished",
-                format!("the job is {}; its result is not ready yet", job.status),
-            ));
-        }
-        _ => {
-            return Err(ApiError::conflict(
-                "no_result",
-                format!("the job ended {} and has no result", job.status),
-            ));
-        }
-    }
-    let entry = state
-        .core
-        .db
-        .history_for_job(&job.id, &caller.user_id)
-        .await?
-        .ok_or_else(|| ApiError::internal(format!("job {} finished without history", job.id)))?;
+    let entry = finished_entry(&state, &job, &caller.user_id).await?;
     let sentences = state
         .core
         .db
@@ -63,6 +45,7 @@ pub async fn job_result(
             original: s.original,
             page: s.page,
             engine: s.engine,
+            chapter: s.chapter,
         })
         .collect();
     Ok(HttpResponse::Ok().json(ResultView {
