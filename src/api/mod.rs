@@ -87,6 +87,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                             .route(web::delete().to(history::delete::delete_history)),
                     )
                     .service(
+                        resource("/sentences")
+                            .route(web::get().to(history::sentences::list_sentences)),
+                    )
+                    .service(
                         resource("/sentences/{position}")
                             .route(web::patch().to(history::edit_sentence::edit_sentence)),
                     )

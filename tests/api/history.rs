@@ -516,3 +516,104 @@ async fn an_entry_whose_retry_was_cancelled_can_still_be_deleted() {
         StatusCode::NOT_FOUND
     );
 }
+
+/// The book page by page: source sentences with their pieces, every piece once and in order,
+/// by chapter, and searched by whole words whatever their accents and case.
+#[actix_web::test]
+async fn sentences_come_by_page_by_chapter_and_by_search() {
+    let app = spawn_app().await;
+    let (_, id) = app.finished_entry(&novel_pdf(12), &[]).await;
+    let (_, detail) = app.get(&format!("/api/v1/history/{id}")).await;
+    let flat = detail["sentences"].as_array().unwrap().clone();
+
+    // Pages of 50 cover every piece once, in order, each under its original.
+    let mut seen = Vec::new();
+    let mut total = None;
+    let mut offset = 0;
+    loop {
+        let (status, page) = app
+            .get(&format!(
+                "/api/v1/history/{id}/sentences?offset={offset}&limit=50"
+            ))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        let items = page["items"].as_array().unwrap();
+        total.get_or_insert(page["total"].as_u64().unwrap());
+        if items.is_empty() {
+            break;
+        }
+        for item in items {
+            for piece in item["pieces"].as_array().unwrap() {
+                let flat_piece = &flat[seen.len()];
+                assert_eq!(piece["position"], flat_piece["position"]);
+                assert_eq!(piece["normalized"], flat_piece["normalized"]);
+                assert_eq!(item["original"], flat_piece["original"]);
+                seen.push(piece["position"].as_i64().unwrap());
+            }
+        }
+        offset += items.len();
+    }
+    assert_eq!(seen.len(), flat.len());
+    let total = total.unwrap();
+    assert_eq!(offset as u64, total);
+    assert!(
+        total < flat.len() as u64,
+        "long sentences have several pieces"
+    );
+
+    // One chapter.
+    let (_, chapter) = app
+        .get(&format!(
+            "/api/v1/history/{id}/sentences?chapter=2&limit=1000"
+        ))
+        .await;
+    let items = chapter["items"].as_array().unwrap();
+    assert!(!items.is_empty());
+    assert!(items.iter().all(|i| i["chapter"] == 2), "{chapter}");
+    let pieces: usize = items
+        .iter()
+        .map(|i| i["pieces"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(pieces, flat.iter().filter(|s| s["chapter"] == 2).count());
+
+    // A word with an accent, searched in capitals and without it.
+    let word = flat
+        .iter()
+        .flat_map(|s| s["original"].as_str().unwrap().split_whitespace())
+        .find(|w| w.chars().count() > 5 && w.chars().all(char::is_alphabetic) && w.contains('é'))
+        .expect("an accented word")
+        .to_owned();
+    let plain: String = word.to_uppercase().replace('É', "E");
+    let (status, found) = app
+        .get(&format!(
+            "/api/v1/history/{id}/sentences?q={plain}&limit=1000"
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    let items = found["items"].as_array().unwrap();
+    assert!(!items.is_empty(), "{plain}");
+    let lower = word.to_lowercase();
+    assert!(items.iter().all(|i| {
+        i["original"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .split(|c: char| !c.is_alphabetic())
+            .any(|w| w == lower)
+    }));
+
+    for bad in [
+        "limit=0",
+        "limit=5000",
+        "chapter=0",
+        "q=%20...%20",
+        "page=2",
+        "offset=-1",
+    ] {
+        let (status, body) = app
+            .get(&format!("/api/v1/history/{id}/sentences?{bad}"))
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {body}");
+        assert!(body["error"]["code"].is_string(), "{bad}: {body}");
+    }
+}

@@ -8,6 +8,7 @@ pub mod get;
 pub mod list;
 pub mod reprocess;
 pub mod selection;
+pub mod sentences;
 pub mod sheets;
 
 use chrono::{DateTime, Utc};
