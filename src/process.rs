@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::core::Core;
 use crate::db::LOCAL_USER_ID;
 use crate::db::jobs::Quota;
-use crate::db::models::{ChapterRow, HistoryRow, SentenceRow};
+use crate::db::models::{ChapterRow, HistoryRow, SentenceEntry};
 use crate::engine::Engines;
 use crate::export::{self, ExportChapter, ExportDoc, ExportSentence, Format};
 use crate::settings::Settings;
@@ -145,7 +145,7 @@ pub async fn run(args: &ProcessArgs) -> anyhow::Result<usize> {
         .history_for_job(&job_id, LOCAL_USER_ID)
         .await?
         .context("the finished job has no history entry")?;
-    let sentences = core.db.sentences(&entry.id).await?;
+    let sentences = core.db.sentence_entries(&entry.id).await?;
     let count = sentences.len();
     let chapters = core.db.chapters(&entry.id).await?;
     write_csv(&args.output, &entry, sentences, chapters)?;
@@ -195,36 +195,20 @@ async fn stage(pdf: &Path, uploads: &Path) -> anyhow::Result<Upload> {
 fn write_csv(
     path: &Path,
     entry: &HistoryRow,
-    sentences: Vec<SentenceRow>,
+    sentences: Vec<SentenceEntry>,
     chapters: Vec<ChapterRow>,
 ) -> anyhow::Result<()> {
     let sentences: Vec<ExportSentence> = sentences
         .into_iter()
-        .map(|s| ExportSentence {
-            position: s.position + 1,
-            normalized: s.normalized,
-            original: s.original,
-            page: s.page,
-            edited: s.edited,
-            chapter: s.chapter,
-        })
+        .map(export::stored::sentence)
         .collect();
-    let chapters: Vec<ExportChapter> = chapters
-        .into_iter()
-        .map(|c| ExportChapter {
-            index: c.idx,
-            title: c.title,
-            first_page: c.first_page,
-        })
-        .collect();
+    let chapters: Vec<ExportChapter> = chapters.into_iter().map(export::stored::chapter).collect();
     let doc = ExportDoc {
         file_name: &entry.file_name,
         engine: &entry.engine,
         created_at_ms: entry.created_at,
         exported_at_ms: None,
-        sentence_length_limit: serde_json::from_str::<Settings>(&entry.settings)
-            .ok()
-            .map(|s| s.sentence_length_limit),
+        sentence_length_limit: export::stored::sentence_length_limit(&entry.settings),
         sentences: &sentences,
         chapters: &chapters,
     };

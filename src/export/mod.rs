@@ -11,6 +11,7 @@ mod anki;
 mod csv;
 mod json;
 mod names;
+pub mod stored;
 mod xlsx;
 
 use std::borrow::Cow;

@@ -11,10 +11,9 @@ use super::selection::Selection;
 use crate::api::AppState;
 use crate::api::error::ApiError;
 use crate::auth::Caller;
-use crate::db::models::{ChapterRow, HistoryEntry};
+use crate::db::models::HistoryEntry;
 use crate::db::now_ms;
 use crate::export::{self, ExportChapter, ExportDoc, ExportSentence, Format};
-use crate::settings::Settings;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -73,7 +72,7 @@ pub async fn export_history(
         .chapters(&entry.id)
         .await?
         .into_iter()
-        .map(export_chapter)
+        .map(export::stored::chapter)
         .collect();
     let bytes = web::block(move || {
         let doc = export_doc(&entry, &sentences, &chapters);
@@ -109,14 +108,7 @@ pub(super) async fn selected_sentences(
     let rows = state.core.db.sentence_entries(&entry.id).await?;
     let sentences: Vec<ExportSentence> = rows
         .into_iter()
-        .map(|s| ExportSentence {
-            position: s.position + 1,
-            normalized: s.normalized,
-            original: s.original,
-            page: s.page,
-            edited: s.edited,
-            chapter: s.chapter,
-        })
+        .map(export::stored::sentence)
         .filter(|s| picked.takes(s))
         .collect();
     if sentences.is_empty() && picked.any() {
@@ -136,22 +128,12 @@ pub(super) async fn selected_sentences(
     Ok(sentences)
 }
 
-pub(super) fn export_chapter(c: ChapterRow) -> ExportChapter {
-    ExportChapter {
-        index: c.idx,
-        title: c.title,
-        first_page: c.first_page,
-    }
-}
-
 pub(super) fn export_doc<'a>(
     entry: &'a HistoryEntry,
     sentences: &'a [ExportSentence],
     chapters: &'a [ExportChapter],
 ) -> ExportDoc<'a> {
-    let limit = serde_json::from_str::<Settings>(&entry.settings)
-        .ok()
-        .map(|s| s.sentence_length_limit);
+    let limit = export::stored::sentence_length_limit(&entry.settings);
     ExportDoc {
         file_name: &entry.file_name,
         engine: &entry.engine,

@@ -1,0 +1,32 @@
+//! The store's rows as the exports take them: the one conversion the web export and
+//! `fnt process` share, so that both write the same file.
+
+use super::{ExportChapter, ExportSentence};
+use crate::db::models::{ChapterRow, SentenceEntry};
+use crate::settings::Settings;
+
+pub fn sentence(s: SentenceEntry) -> ExportSentence {
+    ExportSentence {
+        position: s.position + 1,
+        normalized: s.normalized,
+        original: s.original,
+        page: s.page,
+        edited: s.edited,
+        chapter: s.chapter,
+    }
+}
+
+pub fn chapter(c: ChapterRow) -> ExportChapter {
+    ExportChapter {
+        index: c.idx,
+        title: c.title,
+        first_page: c.first_page,
+    }
+}
+
+/// The longest sentence the job asked for, from its stored settings.
+pub fn sentence_length_limit(settings: &str) -> Option<u32> {
+    serde_json::from_str::<Settings>(settings)
+        .ok()
+        .map(|s| s.sentence_length_limit)
+}
