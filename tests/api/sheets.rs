@@ -153,8 +153,24 @@ async fn connect_export_append_refresh_and_reconnect() {
     let cells = fake.state().cells(&sheet).expect("the spreadsheet exists");
     assert_eq!(
         cells[0],
-        ["position", "page", "normalized", "original", "edited"]
+        [
+            "position",
+            "page",
+            "normalized",
+            "original",
+            "edited",
+            "chapter",
+            "chapter_title"
+        ]
     );
+    // Each row names its chapter as the detail does.
+    for (row, s) in cells[1..].iter().zip(&sentences) {
+        let chapter = s["chapter"]
+            .as_i64()
+            .map_or_else(String::new, |c| c.to_string());
+        assert_eq!(row[5], chapter, "{row:?}");
+    }
+    assert!(cells[1..].iter().any(|r| r[6].starts_with("CHAPITRE")));
     assert_eq!(cells.len(), sentences.len() + 1);
     assert_eq!(cells[1][2], formula, "stored as text (RAW), not run");
     assert_eq!(cells[2][3], sentences[1]["original"].as_str().unwrap());

@@ -16,7 +16,16 @@ use crate::google::SheetsExport;
 
 /// The columns, as in the CSV export. Sheets receives the cells as literal text (`RAW`), so a
 /// sentence that starts with `=` is never a formula there.
-const HEADER: [&str; 5] = ["position", "page", "normalized", "original", "edited"];
+/// The columns of the CSV export.
+const HEADER: [&str; 7] = [
+    "position",
+    "page",
+    "normalized",
+    "original",
+    "edited",
+    "chapter",
+    "chapter_title",
+];
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -44,6 +53,12 @@ pub async fn export_to_sheets(
     };
     let entry = owned_entry(&state, &id, &caller.user_id).await?;
     let sentences = selected_sentences(&state, &entry, &picked).await?;
+    let chapters = state.core.db.chapters(&entry.id).await?;
+    let title_of = |index: Option<i32>| {
+        index
+            .and_then(|i| chapters.iter().find(|c| c.idx == i))
+            .map_or_else(String::new, |c| c.title.clone())
+    };
     let rows: Vec<Vec<String>> = sentences
         .into_iter()
         .map(|s| {
@@ -53,6 +68,8 @@ pub async fn export_to_sheets(
                 s.normalized,
                 s.original,
                 s.edited.to_string(),
+                s.chapter.map_or_else(String::new, |c| c.to_string()),
+                title_of(s.chapter),
             ]
         })
         .collect();
