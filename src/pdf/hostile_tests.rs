@@ -66,6 +66,23 @@ fn every_hostile_file_is_refused_by_every_entry_point_that_reaches_it() {
     }
 }
 
+/// A tree of one node with tens of thousands of pages is read once, not once per page.
+#[test]
+fn a_wide_page_tree_is_read_once() {
+    let h = Hostile {
+        name: "wide_page_tree",
+        pdf: hostile::wide_page_tree_pdf(30_000),
+        code: "too_many_pages",
+        target: Target::Load,
+    };
+    let req = Requirements {
+        max_pages: 1000,
+        text_layer: true,
+    };
+    let r = timed("inspect", &h, || inspect(&h.pdf, req));
+    assert_answer("inspect", &h, true, r);
+}
+
 /// The upload reads a sample of pages, so a bad page elsewhere in a real book passes it; the
 /// job's reading of the book refuses it before it costs more than the limits allow.
 #[test]

@@ -133,13 +133,20 @@ impl<'a> Partial<'a> {
                 self.object(*count)?;
             }
             // The /Parent links as written, however far they stray from the tree: the tree
-            // check refuses those that loop.
+            // check refuses those that loop. Each link is looked up, not copied: a node with
+            // a hundred thousand kids is every kid's parent.
             let mut parent = dict.get(b"Parent").and_then(Object::as_reference).ok();
             for _ in 0..=MAX_PAGE_TREE_DEPTH {
                 let Some(up) = parent.take() else { break };
-                if let Some(Object::Dictionary(node)) = self.object(up)? {
-                    parent = node.get(b"Parent").and_then(Object::as_reference).ok();
+                if !self.load(up)? {
+                    break;
                 }
+                parent = self
+                    .doc
+                    .get_dictionary(up)
+                    .and_then(|node| node.get(b"Parent"))
+                    .and_then(Object::as_reference)
+                    .ok();
             }
             if let Ok(Object::Reference(kind)) = dict.get(b"Type") {
                 self.object(*kind)?;
@@ -194,27 +201,36 @@ impl<'a> Partial<'a> {
 
     /// Object `id`, read into the document the first time it is asked for.
     fn object(&mut self, id: ObjectId) -> Result<Option<Object>, PdfError> {
-        if let Ok(obj) = self.doc.get_object(id) {
-            return Ok(Some(obj.clone()));
+        if !self.load(id)? {
+            return Ok(None);
+        }
+        Ok(self.doc.get_object(id).ok().cloned())
+    }
+
+    /// Reads object `id` into the document unless it is there; whether it is now.
+    fn load(&mut self, id: ObjectId) -> Result<bool, PdfError> {
+        if self.doc.objects.contains_key(&id) {
+            return Ok(true);
         }
         if self.missing.contains(&id) {
-            return Ok(None);
+            return Ok(false);
         }
         let obj = match self.xref.entries.get(&id.0).copied() {
             Some(Entry::Normal { offset }) => self.read_at(id, offset as usize)?,
             Some(Entry::Compressed { container }) => self.read_packed(id, container)?,
             None => None,
         };
-        match &obj {
+        match obj {
             Some(obj) => {
-                self.doc.objects.insert(id, obj.clone());
+                self.doc.objects.insert(id, obj);
+                Ok(true)
             }
             None => {
                 self.damaged |= self.xref.entries.contains_key(&id.0);
                 self.missing.insert(id);
+                Ok(false)
             }
         }
-        Ok(obj)
     }
 
     /// The object whose `obj` header is at `offset`, decrypted.
@@ -281,6 +297,8 @@ impl<'a> Partial<'a> {
             return Ok(&rest[..len]);
         }
         let end = memmem::find(rest, b"endstream").unwrap_or(rest.len());
+        // Streams without an end would each make this search run to the end of the file.
+        self.scan.charge(end as u64, 0)?;
         let mut data = &rest[..end];
         // The end of line before `endstream` is not data.
         for eol in [&b"\r\n"[..], b"\n", b"\r"] {

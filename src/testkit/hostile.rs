@@ -630,6 +630,18 @@ pub fn deep_nesting_pdf(depth: usize) -> Vec<u8> {
     pdf.finish(1)
 }
 
+/// One node with `pages` pages as its kids, each naming it as its parent: every step from
+/// a page up the tree reaches the same huge node.
+pub fn wide_page_tree_pdf(pages: u32) -> Vec<u8> {
+    let mut pdf = RawPdf::new();
+    let kids: Vec<u32> = (3..3 + pages).collect();
+    pdf.catalog_and_pages(&kids);
+    for kid in kids {
+        pdf.obj(kid, "<< /Type /Page /Parent 2 0 R >>".into());
+    }
+    pdf.finish(1)
+}
+
 /// A page tree whose second level lists the root among its kids.
 pub fn page_tree_cycle_pdf() -> Vec<u8> {
     let mut pdf = readable_one_pager();
