@@ -145,6 +145,19 @@ fn signature(text: &str) -> String {
     collapse(lower.trim())
 }
 
+/// Drops lines of ornaments alone ("❦", "* * *", "⁂"): they break a scene or dress a
+/// heading, and read as text they end up glued to a sentence.
+pub(super) fn strip_ornaments(pages: &mut [PageLines]) {
+    const TEXT_MARKS: &str = ".,;:!?…—–-«»\"'’()[]";
+    for page in pages.iter_mut() {
+        page.lines.retain(|l| {
+            l.text
+                .chars()
+                .any(|c| c.is_alphanumeric() || TEXT_MARKS.contains(c))
+        });
+    }
+}
+
 /// Drops lines that repeat at the top or bottom of many pages (author, title, chapter name).
 pub(super) fn strip_running_heads(pages: &mut [PageLines], stats: &Stats) {
     let mut drop = repeated_heads(pages, stats);
@@ -200,13 +213,26 @@ fn gap_to_neighbour(page: &PageLines, i: usize) -> f32 {
 /// pages, the book's on even ones) still stand on the same baseline, set apart from the text
 /// block, on many pages: every line on such a baseline goes, whatever it says.
 fn heads_by_position(pages: &[PageLines], stats: &Stats) -> HashSet<(usize, usize)> {
+    // Where the text block starts: on most pages the second line is at most a line below
+    // it. A head stands above it; a chapter's heading, dropped lower on its page, does not,
+    // and in a short book its few headings on one baseline would look like heads.
+    let text_top = super::percentile(
+        pages
+            .iter()
+            .filter_map(|p| p.lines.get(1).map(|l| l.y))
+            .collect(),
+        0.1,
+    )
+    .unwrap_or(f32::INFINITY);
     // (page, baseline, indices of the lines on it)
     let mut candidates: Vec<(usize, f32, Vec<usize>)> = Vec::new();
     for (p, page) in pages.iter().enumerate() {
         let (Some(first), Some(last)) = (page.lines.first(), page.lines.last()) else {
             continue;
         };
-        for y in [first.y, last.y] {
+        let above_text = first.y < text_top - 0.5 * stats.leading;
+        let edges = [(first.y, above_text), (last.y, true)];
+        for (y, _) in edges.into_iter().filter(|&(_, possible)| possible) {
             let on: Vec<usize> = (0..page.lines.len())
                 .filter(|&i| (page.lines[i].y - y).abs() < 1.0)
                 .collect();

@@ -12,6 +12,7 @@ use super::extract::RawPage;
 
 mod furniture;
 mod hyphens;
+mod initials;
 mod layout;
 
 pub(crate) use hyphens::keeps_line_end_hyphen;
@@ -86,9 +87,14 @@ impl Book {
 pub fn clean_book(pages: &[RawPage], opts: CleanOptions) -> Book {
     let mut prepared: Vec<PageLines> = pages.iter().map(prepare_page).collect();
     let stats = Stats::measure(&prepared);
+    for page in &mut prepared {
+        initials::join_drop_caps(page, &stats);
+        initials::unspace_letters(page);
+    }
     furniture::strip_page_numbers(&mut prepared, &stats);
     furniture::strip_running_heads(&mut prepared, &stats);
     furniture::strip_footnotes(&mut prepared, &stats);
+    furniture::strip_ornaments(&mut prepared);
     for page in &mut prepared {
         layout::order_page(page, &stats);
     }
