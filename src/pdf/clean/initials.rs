@@ -31,19 +31,24 @@ pub(super) fn join_drop_caps(page: &mut PageLines, stats: &Stats) {
             .filter(|&j| j != i)
             .filter(|&j| {
                 let l = &page.lines[j];
-                // Beside the cap: some producers start its first line at the margin with
-                // an empty glyph, so only the far edge and the distance are certain.
+                // Beside the cap, which stands at their left edge: some producers start its
+                // first line at the margin with an empty glyph, so that line may start where
+                // the cap does.
                 is_body_size(l.size, body)
                     && l.y >= top
                     && l.y <= bottom
+                    && l.x0 >= cap_x0 - 0.5 * body
                     && l.x1 > cap_x1 + body
                     && l.x0 - cap_x1 < 3.0 * body
             })
             .collect();
-        let Some(&first) = beside
+        // A cap drops over two lines at least; one big letter over one line is a heading
+        // ("I") or a capital set large.
+        let first = beside
             .iter()
-            .min_by(|&&a, &&b| page.lines[a].y.total_cmp(&page.lines[b].y))
-        else {
+            .copied()
+            .min_by(|&a, &b| page.lines[a].y.total_cmp(&page.lines[b].y));
+        let (true, Some(first)) = (beside.len() >= 2, first) else {
             i += 1;
             continue;
         };
@@ -271,6 +276,37 @@ mod tests {
             "Jacques Simiès ouvrit un œil, puis l'autre,"
         );
         assert_eq!(page.lines[1].text, "s'étira et demanda à son valet,");
+    }
+
+    #[test]
+    fn a_large_centred_numeral_is_a_heading_not_a_drop_cap() {
+        let mut page = PageLines {
+            number: 3,
+            height: 595.0,
+            lines: vec![
+                line("CHAPITRE", 170.0, 100.0, 11.0),
+                line("I", 200.0, 122.0, 22.0),
+                line(
+                    "Il était une fois un roi qui avait trois filles,",
+                    62.0,
+                    130.0,
+                    11.0,
+                ),
+                line("et la plus jeune était la plus belle.", 62.0, 142.8, 11.0),
+            ],
+            columns: None,
+        };
+        let stats = Stats {
+            body_size: 11.0,
+            leading: 12.8,
+        };
+        join_drop_caps(&mut page, &stats);
+        assert_eq!(page.lines.len(), 4);
+        assert_eq!(page.lines[0].text, "CHAPITRE");
+        assert_eq!(
+            page.lines[2].text,
+            "Il était une fois un roi qui avait trois filles,"
+        );
     }
 
     #[test]
