@@ -4,7 +4,9 @@
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use super::models::{ChapterRow, HistoryEntry, HistoryRow, SentenceEntry, SentenceRow};
+use super::models::{
+    ChapterRow, ChapterSpan, HistoryEntry, HistoryRow, SentenceEntry, SentenceRow,
+};
 use super::schema::{chapters, history, jobs, sentences};
 use super::{Db, DbError, now_ms};
 use crate::status::JobStatus;
@@ -85,6 +87,40 @@ impl Db {
                 .load(conn)
                 .await?)
         })
+    }
+
+    /// For each chapter of an entry that has sentences: its index, how many it has, and the
+    /// first and last of their (0-based) positions.
+    pub async fn chapter_spans(&self, history_id: &str) -> Result<Vec<ChapterSpan>, DbError> {
+        use diesel::dsl::{count_star, max, min};
+        let history_id = history_id.to_owned();
+        // (chapter, sentences, first position, last position), as SQL aggregates give them.
+        type Row = (Option<i32>, i64, Option<i32>, Option<i32>);
+        let rows: Vec<Row> = on_conn!(self, |conn| {
+            Ok(sentences::table
+                .filter(sentences::history_id.eq(&history_id))
+                .filter(sentences::chapter.is_not_null())
+                .group_by(sentences::chapter)
+                .select((
+                    sentences::chapter,
+                    count_star(),
+                    min(sentences::position),
+                    max(sentences::position),
+                ))
+                .load(conn)
+                .await?)
+        })?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(chapter, count, first, last)| {
+                Some(ChapterSpan {
+                    chapter: chapter?,
+                    sentences: usize::try_from(count).unwrap_or(0),
+                    first: first?,
+                    last: last?,
+                })
+            })
+            .collect())
     }
 
     /// An entry's chapters in book order.

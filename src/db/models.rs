@@ -155,6 +155,17 @@ pub struct SentenceRow {
     pub chapter: Option<i32>,
 }
 
+/// Where a chapter's sentences stand in an entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChapterSpan {
+    /// `ChapterRow::idx`.
+    pub chapter: i32,
+    pub sentences: usize,
+    /// 0-based positions of its first and last sentences.
+    pub first: i32,
+    pub last: i32,
+}
+
 /// A chapter of a result's book: its heading as printed and the page it stands on.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = chapters)]

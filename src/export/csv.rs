@@ -1,17 +1,9 @@
 //! CSV: one row per sentence, RFC 4180 quoting, UTF-8 with a byte-order mark.
 
-use super::{ExportDoc, ExportError, neutralize};
+use super::{COLUMNS, ExportDoc, ExportError, neutralize};
 
-/// The chapter columns come last, so that readers of the first five keep working.
-pub(super) const HEADER: [&str; 7] = [
-    "position",
-    "page",
-    "normalized",
-    "original",
-    "edited",
-    "chapter",
-    "chapter_title",
-];
+/// The text columns, where a cell could start a formula.
+const TEXT_COLUMNS: [usize; 3] = [2, 3, 6];
 
 /// Excel reads a CSV without a BOM in the machine's legacy code page (Windows-1252 on a
 /// French Windows), turning "é" into "Ã©"; the BOM is what makes it decode UTF-8. Other
@@ -31,21 +23,15 @@ pub(super) fn render(doc: &ExportDoc<'_>) -> Result<Vec<u8>, ExportError> {
     let mut writer = ::csv::WriterBuilder::new()
         .terminator(::csv::Terminator::CRLF)
         .from_writer(buf);
-    writer.write_record(HEADER)?;
+    writer.write_record(COLUMNS)?;
     for s in doc.sentences {
-        let position = s.position.to_string();
-        let page = s.page.to_string();
-        let chapter = doc.chapter_of(s);
-        let index = chapter.map(|c| c.index.to_string()).unwrap_or_default();
-        writer.write_record([
-            position.as_str(),
-            page.as_str(),
-            &neutralize(&s.normalized),
-            &neutralize(&s.original),
-            if s.edited { "true" } else { "false" },
-            index.as_str(),
-            &neutralize(chapter.map_or("", |c| c.title.as_str())),
-        ])?;
+        let mut cells = doc.cells(s);
+        for i in TEXT_COLUMNS {
+            if let std::borrow::Cow::Owned(safe) = neutralize(&cells[i]) {
+                cells[i] = safe;
+            }
+        }
+        writer.write_record(&cells)?;
     }
     writer
         .into_inner()
@@ -81,7 +67,7 @@ mod tests {
         assert!(std::str::from_utf8(&bytes).is_ok());
 
         let (header, rows) = parse(&bytes);
-        assert_eq!(header, HEADER, "the reader strips the BOM");
+        assert_eq!(header, COLUMNS, "the reader strips the BOM");
         assert_eq!(rows.len(), sentences.len());
         for (row, s) in rows.iter().zip(&sentences) {
             assert_eq!(row.len(), 7);
@@ -157,7 +143,7 @@ mod tests {
     fn empty_book_is_a_header() {
         let bytes = render_format(Format::Csv, &testdata::doc(&[])).unwrap();
         let (header, rows) = parse(&bytes);
-        assert_eq!(header, HEADER);
+        assert_eq!(header, COLUMNS);
         assert!(rows.is_empty());
     }
 

@@ -135,6 +135,18 @@ pub struct ExportSentence {
     pub chapter: Option<i32>,
 }
 
+/// The columns of the tabular exports (CSV, XLSX, Google Sheets), in order. The chapter
+/// columns come last, so that readers of the first five keep working.
+pub const COLUMNS: [&str; 7] = [
+    "position",
+    "page",
+    "normalized",
+    "original",
+    "edited",
+    "chapter",
+    "chapter_title",
+];
+
 /// A chapter of the book, as its heading is printed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExportChapter {
@@ -169,6 +181,21 @@ impl ExportDoc<'_> {
     /// The book's title as far as we know it: its file name without the `.pdf`.
     pub fn title(&self) -> &str {
         names::strip_pdf(names::base_name(self.file_name))
+    }
+
+    /// A sentence's cells under [`COLUMNS`], as text and exact: each format keeps formulas
+    /// from running its own way.
+    pub fn cells(&self, s: &ExportSentence) -> [String; 7] {
+        let chapter = self.chapter_of(s);
+        [
+            s.position.to_string(),
+            s.page.to_string(),
+            s.normalized.clone(),
+            s.original.clone(),
+            s.edited.to_string(),
+            chapter.map(|c| c.index.to_string()).unwrap_or_default(),
+            chapter.map(|c| c.title.clone()).unwrap_or_default(),
+        ]
     }
 
     /// The chapter a sentence stands in.

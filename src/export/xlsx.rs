@@ -17,7 +17,7 @@ use super::{ExportChapter, ExportDoc, ExportError, ExportSentence, is_formula_li
 pub(super) const SHEET_NAME: &str = "Sentences";
 
 /// Column titles, the same as the CSV header.
-const HEADER: [&str; 7] = super::csv::HEADER;
+const HEADER: [&str; 7] = super::COLUMNS;
 
 /// Widths in Excel's character units: the numbers and the flag narrow, the two sentence
 /// columns wide enough for a short sentence on one line and a long one wrapped on a few.

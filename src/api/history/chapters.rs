@@ -10,7 +10,7 @@ use crate::api::AppState;
 use crate::api::error::ApiError;
 use crate::auth::Caller;
 use crate::db::Db;
-use crate::db::models::{ChapterRow, SentenceEntry};
+use crate::db::models::{ChapterRow, ChapterSpan};
 
 #[derive(Debug, Serialize, PartialEq, Eq)]
 pub(crate) struct ChapterView {
@@ -27,37 +27,29 @@ pub(crate) struct ChapterView {
     pub(crate) last_position: Option<i32>,
 }
 
-/// The chapters with their sentences counted; `sentences` in book order.
-pub(crate) fn chapter_views(
-    chapters: Vec<ChapterRow>,
-    sentences: &[SentenceEntry],
-) -> Vec<ChapterView> {
+/// The chapters with where their sentences stand; a chapter without a span has none.
+pub(crate) fn chapter_views(chapters: Vec<ChapterRow>, spans: &[ChapterSpan]) -> Vec<ChapterView> {
     chapters
         .into_iter()
         .map(|c| {
-            let mut of_chapter = sentences.iter().filter(|s| s.chapter == Some(c.idx));
-            let first = of_chapter.next().map(|s| s.position + 1);
-            let (count, last) = of_chapter
-                .fold((usize::from(first.is_some()), first), |(n, _), s| {
-                    (n + 1, Some(s.position + 1))
-                });
+            let span = spans.iter().find(|s| s.chapter == c.idx);
             ChapterView {
                 index: c.idx,
                 title: c.title,
                 first_page: c.first_page,
-                sentence_count: count,
-                first_position: first,
-                last_position: last,
+                sentence_count: span.map_or(0, |s| s.sentences),
+                first_position: span.map(|s| s.first + 1),
+                last_position: span.map(|s| s.last + 1),
             }
         })
         .collect()
 }
 
-/// The chapters of history entry `history_id`.
+/// The chapters of history entry `history_id`, their sentences counted by the database.
 pub(crate) async fn chapters_of(db: &Db, history_id: &str) -> Result<Vec<ChapterView>, ApiError> {
     let chapters = db.chapters(history_id).await?;
-    let sentences = db.sentence_entries(history_id).await?;
-    Ok(chapter_views(chapters, &sentences))
+    let spans = db.chapter_spans(history_id).await?;
+    Ok(chapter_views(chapters, &spans))
 }
 
 pub async fn history_chapters(
@@ -74,35 +66,22 @@ pub async fn history_chapters(
 mod tests {
     use super::*;
 
-    fn sentence(position: i32, chapter: Option<i32>) -> SentenceEntry {
-        SentenceEntry {
-            position,
-            normalized: String::new(),
-            original: String::new(),
-            page: 1,
-            engine: "local".into(),
-            edited: false,
-            engine_text: None,
-            edited_at: None,
-            chapter,
-        }
-    }
-
     #[test]
-    fn chapters_count_their_sentences() {
+    fn chapters_take_their_spans() {
         let chapter = |idx: i32| ChapterRow {
             history_id: "h".into(),
             idx,
             title: format!("Chapitre {idx}"),
             first_page: idx * 10,
         };
-        let sentences = [
-            sentence(0, None),
-            sentence(1, Some(1)),
-            sentence(2, Some(1)),
-            sentence(3, Some(3)),
-        ];
-        let views = chapter_views(vec![chapter(1), chapter(2), chapter(3)], &sentences);
+        let span = |chapter, sentences, first, last| ChapterSpan {
+            chapter,
+            sentences,
+            first,
+            last,
+        };
+        let spans = [span(3, 1, 3, 3), span(1, 2, 1, 2)];
+        let views = chapter_views(vec![chapter(1), chapter(2), chapter(3)], &spans);
         let summary: Vec<_> = views
             .iter()
             .map(|v| (v.index, v.sentence_count, v.first_position, v.last_position))

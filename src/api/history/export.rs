@@ -66,14 +66,7 @@ pub async fn export_history(
     };
     let entry = owned_entry(&state, &id, &caller.user_id).await?;
     let sentences = selected_sentences(&state, &entry, &picked).await?;
-    let chapters: Vec<ExportChapter> = state
-        .core
-        .db
-        .chapters(&entry.id)
-        .await?
-        .into_iter()
-        .map(export::stored::chapter)
-        .collect();
+    let chapters = entry_chapters(&state, &entry).await?;
     let bytes = web::block(move || {
         let doc = export_doc(&entry, &sentences, &chapters);
         export::render(format, &doc).map(|bytes| (bytes, entry.file_name))
@@ -126,6 +119,21 @@ pub(super) async fn selected_sentences(
         ));
     }
     Ok(sentences)
+}
+
+/// The entry's chapters, as the exports show them.
+pub(super) async fn entry_chapters(
+    state: &AppState,
+    entry: &HistoryEntry,
+) -> Result<Vec<ExportChapter>, ApiError> {
+    Ok(state
+        .core
+        .db
+        .chapters(&entry.id)
+        .await?
+        .into_iter()
+        .map(export::stored::chapter)
+        .collect())
 }
 
 pub(super) fn export_doc<'a>(

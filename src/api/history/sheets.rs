@@ -6,26 +6,13 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::export::{Picked, parse_selection, selected_sentences};
+use super::export::{Picked, entry_chapters, export_doc, parse_selection, selected_sentences};
 use super::owned_entry;
 use crate::api::AppState;
 use crate::api::error::ApiError;
 use crate::api::google::configured;
 use crate::auth::Caller;
 use crate::google::SheetsExport;
-
-/// The columns, as in the CSV export. Sheets receives the cells as literal text (`RAW`), so a
-/// sentence that starts with `=` is never a formula there.
-/// The columns of the CSV export.
-const HEADER: [&str; 7] = [
-    "position",
-    "page",
-    "normalized",
-    "original",
-    "edited",
-    "chapter",
-    "chapter_title",
-];
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -53,26 +40,11 @@ pub async fn export_to_sheets(
     };
     let entry = owned_entry(&state, &id, &caller.user_id).await?;
     let sentences = selected_sentences(&state, &entry, &picked).await?;
-    let chapters = state.core.db.chapters(&entry.id).await?;
-    let title_of = |index: Option<i32>| {
-        index
-            .and_then(|i| chapters.iter().find(|c| c.idx == i))
-            .map_or_else(String::new, |c| c.title.clone())
-    };
-    let rows: Vec<Vec<String>> = sentences
-        .into_iter()
-        .map(|s| {
-            vec![
-                s.position.to_string(),
-                s.page.to_string(),
-                s.normalized,
-                s.original,
-                s.edited.to_string(),
-                s.chapter.map_or_else(String::new, |c| c.to_string()),
-                title_of(s.chapter),
-            ]
-        })
-        .collect();
+    let chapters = entry_chapters(&state, &entry).await?;
+    // The CSV's columns. Sheets receives every cell as literal text (`RAW`), so a sentence
+    // that starts with `=` is never a formula there: nothing to neutralise.
+    let doc = export_doc(&entry, &sentences, &chapters);
+    let rows: Vec<Vec<String>> = sentences.iter().map(|s| doc.cells(s).to_vec()).collect();
     let title = format!(
         "{} — sentences",
         entry
@@ -87,7 +59,7 @@ pub async fn export_to_sheets(
             &caller.user_id,
             SheetsExport {
                 title: &title,
-                header: &HEADER,
+                header: &crate::export::COLUMNS,
                 rows: &rows,
                 append_to: append_to.as_deref(),
             },

@@ -190,6 +190,22 @@ mod tests {
         }
     }
 
+    fn page_of(lines: Vec<Line>) -> PageLines {
+        PageLines {
+            number: 2,
+            height: 595.0,
+            lines,
+            columns: None,
+        }
+    }
+
+    fn stats() -> Stats {
+        Stats {
+            body_size: 11.0,
+            leading: 12.8,
+        }
+    }
+
     #[test]
     fn letter_spaced_headings_get_their_words_back() {
         assert_eq!(
@@ -215,33 +231,24 @@ mod tests {
 
     #[test]
     fn a_drop_cap_goes_back_into_its_word_and_its_lines_to_the_margin() {
-        let mut page = PageLines {
-            number: 2,
-            height: 595.0,
-            lines: vec![
-                line(
-                    "acques Simiès ouvrit un œil, puis l'autre,",
-                    80.0,
-                    113.5,
-                    11.0,
-                ),
-                line("s'étira et demanda à son valet,", 80.0, 126.3, 11.0),
-                line("J", 62.7, 133.1, 35.2),
-                line(
-                    "Lazare, qui venait écarter les persiennes :",
-                    80.0,
-                    139.1,
-                    11.0,
-                ),
-                line("— Lazare, quelle heure est-il ?", 79.2, 151.9, 11.0),
-            ],
-            columns: None,
-        };
-        let stats = Stats {
-            body_size: 11.0,
-            leading: 12.8,
-        };
-        join_drop_caps(&mut page, &stats);
+        let mut page = page_of(vec![
+            line(
+                "acques Simiès ouvrit un œil, puis l'autre,",
+                80.0,
+                113.5,
+                11.0,
+            ),
+            line("s'étira et demanda à son valet,", 80.0, 126.3, 11.0),
+            line("J", 62.7, 133.1, 35.2),
+            line(
+                "Lazare, qui venait écarter les persiennes :",
+                80.0,
+                139.1,
+                11.0,
+            ),
+            line("— Lazare, quelle heure est-il ?", 79.2, 151.9, 11.0),
+        ]);
+        join_drop_caps(&mut page, &stats());
         let texts: Vec<&str> = page.lines.iter().map(|l| l.text.as_str()).collect();
         assert_eq!(texts[0], "Jacques Simiès ouvrit un œil, puis l'autre,");
         assert_eq!(page.lines.len(), 4);
@@ -251,26 +258,17 @@ mod tests {
 
     #[test]
     fn a_first_line_drawn_from_the_margin_still_takes_the_cap() {
-        let mut page = PageLines {
-            number: 2,
-            height: 595.0,
-            lines: vec![
-                line(
-                    "acques Simiès ouvrit un œil, puis l'autre,",
-                    62.7,
-                    113.5,
-                    11.0,
-                ),
-                line("s'étira et demanda à son valet,", 80.0, 126.3, 11.0),
-                line("J", 62.7, 133.1, 35.2),
-            ],
-            columns: None,
-        };
-        let stats = Stats {
-            body_size: 11.0,
-            leading: 12.8,
-        };
-        join_drop_caps(&mut page, &stats);
+        let mut page = page_of(vec![
+            line(
+                "acques Simiès ouvrit un œil, puis l'autre,",
+                62.7,
+                113.5,
+                11.0,
+            ),
+            line("s'étira et demanda à son valet,", 80.0, 126.3, 11.0),
+            line("J", 62.7, 133.1, 35.2),
+        ]);
+        join_drop_caps(&mut page, &stats());
         assert_eq!(
             page.lines[0].text,
             "Jacques Simiès ouvrit un œil, puis l'autre,"
@@ -280,27 +278,18 @@ mod tests {
 
     #[test]
     fn a_large_centred_numeral_is_a_heading_not_a_drop_cap() {
-        let mut page = PageLines {
-            number: 3,
-            height: 595.0,
-            lines: vec![
-                line("CHAPITRE", 170.0, 100.0, 11.0),
-                line("I", 200.0, 122.0, 22.0),
-                line(
-                    "Il était une fois un roi qui avait trois filles,",
-                    62.0,
-                    130.0,
-                    11.0,
-                ),
-                line("et la plus jeune était la plus belle.", 62.0, 142.8, 11.0),
-            ],
-            columns: None,
-        };
-        let stats = Stats {
-            body_size: 11.0,
-            leading: 12.8,
-        };
-        join_drop_caps(&mut page, &stats);
+        let mut page = page_of(vec![
+            line("CHAPITRE", 170.0, 100.0, 11.0),
+            line("I", 200.0, 122.0, 22.0),
+            line(
+                "Il était une fois un roi qui avait trois filles,",
+                62.0,
+                130.0,
+                11.0,
+            ),
+            line("et la plus jeune était la plus belle.", 62.0, 142.8, 11.0),
+        ]);
+        join_drop_caps(&mut page, &stats());
         assert_eq!(page.lines.len(), 4);
         assert_eq!(page.lines[0].text, "CHAPITRE");
         assert_eq!(
