@@ -222,3 +222,35 @@ fn a_500_page_book_passes_every_check_in_reasonable_time() {
     // The checks cost about as much as loading, not a multiple of reading the book.
     assert!(scanned + checked < loaded * 4 + Duration::from_secs(2));
 }
+
+/// An encrypted file where lopdf's reading finds another object than the cross-references
+/// name (found by the fuzzer): the upload counts the pages the job will read.
+#[test]
+fn the_upload_and_the_job_count_the_same_pages_of_an_encrypted_file() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/hostile/encrypted-object-mismatch.pdf"
+    );
+    let bytes = std::fs::read(path).unwrap();
+    let req = Requirements {
+        max_pages: 1000,
+        text_layer: true,
+    };
+    if let (Ok(info), Ok((_, pages))) = (
+        inspect(&bytes, req),
+        read_book(&bytes, CleanOptions::default()),
+    ) {
+        assert_eq!(info.page_count, pages);
+    }
+    assert_eq!(
+        inspect(
+            &bytes,
+            Requirements {
+                text_layer: false,
+                ..req
+            }
+        )
+        .map(|i| i.page_count),
+        page_count(&bytes)
+    );
+}
