@@ -257,7 +257,12 @@ fn text_path(bytes: &[u8], settings: &Settings) -> anyhow::Result<usize> {
     };
     let (book, page_count) = fnt::pdf::read_book(bytes, options)?;
     let config = PlanConfig::default();
-    let chunks = chunk_inputs(&book, &plan(page_count, &config), config.overlap_pages);
+    let chunks = chunk_inputs(
+        &book,
+        &plan(page_count, &config),
+        config.overlap_pages,
+        fnt::engine::local::segment_options(settings),
+    );
     Ok(chunks
         .iter()
         .map(|chunk| rewrite_chunk(chunk, settings).sentences.len())

@@ -103,7 +103,12 @@ pub fn estimate(
             };
             let (book, pages) = pdf::read_book(bytes, options)?;
             let chunk_plan = plan::plan(pages, plan_cfg);
-            let inputs = plan::chunk_inputs(&book, &chunk_plan, plan_cfg.overlap_pages);
+            let inputs = plan::chunk_inputs(
+                &book,
+                &chunk_plan,
+                plan_cfg.overlap_pages,
+                crate::engine::local::segment_options(settings),
+            );
             let tokens_in: u64 = inputs
                 .iter()
                 .map(|input| {

@@ -16,9 +16,11 @@ use super::messages::{Cancel, ChunkEvent, ChunkReport, DrainJob, Halt, JobEnded,
 use super::retry::RetryPolicy;
 use crate::db::chunks::ChunkChange;
 use crate::db::jobs::{Ending, Progress};
-use crate::db::models::{ChapterRow, ChunkRow, HistoryRow, JobRow, NewChunk, SentenceRow};
+use crate::db::models::{ChapterRow, ChunkRow, HistoryRow, JobRow, NewChunk, PieceRow, SourceRow};
 use crate::db::{DbError, now_ms};
-use crate::engine::{ChapterStart, ChunkInput, ChunkOutput, Engine, Sentence, Usage};
+use crate::engine::{
+    ChapterStart, ChunkInput, ChunkOutput, Engine, PieceKind, Sentence, Usage, source_groups,
+};
 use crate::pdf::{self, PdfError, clean::CleanOptions, plan};
 use crate::settings::{InputMode, Settings};
 use crate::status::{ChunkStatus, JobStatus};
@@ -133,6 +135,7 @@ impl JobActor {
             fix_hyphenation: settings.fix_hyphenation,
         };
         let pdf_input = settings.input_mode == InputMode::Pdf;
+        let segments = crate::engine::local::segment_options(&settings);
         let planned = tokio::task::spawn_blocking(move || {
             if pdf_input {
                 let pages = pdf::page_count(&bytes)?;
@@ -143,7 +146,8 @@ impl JobActor {
             } else {
                 let (book, pages) = pdf::read_book(&bytes, options)?;
                 let chunk_plan = plan::plan(pages, &plan_cfg);
-                let inputs = plan::chunk_inputs(&book, &chunk_plan, plan_cfg.overlap_pages);
+                let inputs =
+                    plan::chunk_inputs(&book, &chunk_plan, plan_cfg.overlap_pages, segments);
                 Ok((chunk_plan, inputs))
             }
         })
@@ -294,7 +298,11 @@ impl JobActor {
         self.finishing |= finish;
         let deps = Arc::clone(&self.deps);
         let job = self.job.clone();
-        let engine = self.engine.name().to_owned();
+        let engine = Writer {
+            name: self.engine.name().to_owned(),
+            model: self.engine.model(&self.settings),
+            limit: self.settings.sentence_length_limit as usize,
+        };
         let progress = self.progress();
         self.percent = progress.percent;
         let elapsed_ms = i64::try_from(self.started.elapsed().as_millis()).unwrap_or(i64::MAX);
@@ -429,7 +437,53 @@ fn chapters_of(rows: &[ChunkRow], history_id: &str) -> Vec<ChapterRow> {
 }
 
 /// How the job ends, from its stored chunks.
-fn ending_for(job: &JobRow, rows: &[ChunkRow], engine: &str, elapsed_ms: i64) -> Ending {
+/// What the job's engine stamps on the pieces it wrote.
+struct Writer {
+    name: String,
+    model: Option<String>,
+    /// The job's sentence length limit, in words.
+    limit: usize,
+}
+
+/// The book model of a result: each source sentence once, its pieces pointing to it.
+fn book_rows(sentences: &[Sentence], engine: &Writer) -> (Vec<SourceRow>, Vec<PieceRow>) {
+    let to_i32 = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
+    let groups = source_groups(sentences);
+    let mut sources = Vec::with_capacity(groups.len());
+    let mut pieces = Vec::with_capacity(sentences.len());
+    for (idx, group) in groups.into_iter().enumerate() {
+        let first = &sentences[group.start];
+        sources.push(SourceRow {
+            history_id: String::new(),
+            idx: to_i32(idx),
+            page: i32::try_from(first.page).unwrap_or(i32::MAX),
+            chapter: first.chapter.and_then(|c| i32::try_from(c).ok()),
+            text: first.original.to_string(),
+        });
+        for (piece_idx, s) in sentences[group].iter().enumerate() {
+            let kind = PieceKind::of(&s.normalized, &s.original, engine.limit);
+            pieces.push(PieceRow {
+                history_id: String::new(),
+                position: to_i32(pieces.len()),
+                source_idx: to_i32(idx),
+                piece_idx: to_i32(piece_idx),
+                normalized: s.normalized.clone(),
+                kind: Some(kind.as_str().to_owned()),
+                // A fallback engine wrote this one: the job's model did not.
+                model: if s.engine.is_some() {
+                    None
+                } else {
+                    engine.model.clone()
+                },
+                engine: s.engine.clone().unwrap_or_else(|| engine.name.clone()),
+                edited: false,
+            });
+        }
+    }
+    (sources, pieces)
+}
+
+fn ending_for(job: &JobRow, rows: &[ChunkRow], engine: &Writer, elapsed_ms: i64) -> Ending {
     let failed: Vec<&ChunkRow> = rows
         .iter()
         .filter(|r| r.status == ChunkStatus::Failed.as_str())
@@ -478,20 +532,8 @@ fn ending_for(job: &JobRow, rows: &[ChunkRow], engine: &str, elapsed_ms: i64) ->
         JobStatus::Partial
     };
     let history_id = uuid::Uuid::new_v4().to_string();
-    let sentence_rows: Vec<SentenceRow> = sentences
-        .into_iter()
-        .zip(0..)
-        .map(|(s, position)| SentenceRow {
-            history_id: history_id.clone(),
-            position,
-            normalized: s.normalized,
-            original: s.original,
-            page: i32::try_from(s.page).unwrap_or(i32::MAX),
-            engine: s.engine.unwrap_or_else(|| engine.to_owned()),
-            edited: false,
-            chapter: s.chapter.and_then(|c| i32::try_from(c).ok()),
-        })
-        .collect();
+    let (sources, pieces) = book_rows(&sentences, engine);
+    drop(sentences);
     Ending::WithResult {
         status,
         chapters: chapters_of(rows, &history_id),
@@ -502,14 +544,15 @@ fn ending_for(job: &JobRow, rows: &[ChunkRow], engine: &str, elapsed_ms: i64) ->
             file_name: job.file_name.clone(),
             status: status.as_str().to_owned(),
             page_count: job.page_count,
-            sentence_count: i32::try_from(sentence_rows.len()).unwrap_or(i32::MAX),
+            sentence_count: i32::try_from(pieces.len()).unwrap_or(i32::MAX),
             settings: job.settings.clone(),
-            engine: engine.to_owned(),
+            engine: engine.name.clone(),
             processing_ms: elapsed_ms,
             created_at: now_ms(),
             search_key: crate::db::history::search_key(&job.file_name),
         }),
-        sentences: sentence_rows,
+        sources,
+        pieces,
     }
 }
 

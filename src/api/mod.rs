@@ -1,6 +1,7 @@
 //! The HTTP API under `/api/v1`, plus health probes. Routes are wired here, in one place.
 
 pub mod auth;
+pub(crate) mod book;
 pub mod error;
 pub mod google;
 pub mod health;
@@ -65,6 +66,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     .service(resource("/cancel").route(web::post().to(jobs::cancel::cancel_job)))
                     .service(resource("/result").route(web::get().to(jobs::result::job_result)))
                     .service(
+                        resource("/result/pieces")
+                            .route(web::get().to(jobs::result::job_result_pieces)),
+                    )
+                    .service(
                         resource("/chapters").route(web::get().to(jobs::chapters::job_chapters)),
                     )
                     .service(resource("/retry").route(web::post().to(jobs::retry::retry_job)))
@@ -90,6 +95,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         resource("/sentences")
                             .route(web::get().to(history::sentences::list_sentences)),
                     )
+                    .service(resource("/pieces").route(web::get().to(history::get::history_pieces)))
                     .service(
                         resource("/sentences/{position}")
                             .route(web::patch().to(history::edit_sentence::edit_sentence)),

@@ -1,13 +1,13 @@
-//! The `history` and `sentences` tables: what a finished job leaves for its owner, and what the
-//! owner does with it afterwards (edits, exports, deletion).
+//! The `history`, `source_sentences` and `pieces` tables: what a finished job leaves for its
+//! owner, and what the owner does with it afterwards (edits, exports, deletion).
 
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use super::models::{
-    ChapterRow, ChapterSpan, HistoryEntry, HistoryRow, SentenceEntry, SentenceRow,
+    ChapterRow, ChapterSpan, HistoryEntry, HistoryRow, PieceEntry, SentenceEntry, SourceRow,
 };
-use super::schema::{chapters, history, jobs, sentences};
+use super::schema::{chapters, history, jobs, pieces, source_sentences};
 use super::{Db, DbError, now_ms};
 use crate::status::JobStatus;
 
@@ -26,6 +26,40 @@ pub enum Deletion {
     NotFound,
     /// Its job is running again (a retry): it can be deleted once that ends.
     JobRunning,
+}
+
+/// A page of a book's source sentences, each with its pieces in order.
+#[derive(Debug, Clone)]
+pub struct BookPage {
+    /// How many source sentences match in all.
+    pub total: i64,
+    pub sources: Vec<(SourceRow, Vec<PieceEntry>)>,
+}
+
+/// Each piece beside its source sentence; `sources` and `pieces` in book order.
+fn beside(sources: Vec<SourceRow>, pieces: Vec<PieceEntry>) -> Vec<SentenceEntry> {
+    let mut sources = sources.into_iter().peekable();
+    let mut current: Option<(SourceRow, std::sync::Arc<str>)> = None;
+    let mut out = Vec::with_capacity(pieces.len());
+    for piece in pieces {
+        while current
+            .as_ref()
+            .is_none_or(|(source, _)| source.idx < piece.source_idx)
+        {
+            let Some(next) = sources.next_if(|s| s.idx <= piece.source_idx) else {
+                break;
+            };
+            let text: std::sync::Arc<str> = next.text.as_str().into();
+            current = Some((next, text));
+        }
+        // The foreign key makes every piece's source exist.
+        if let Some((source, text)) = &current
+            && source.idx == piece.source_idx
+        {
+            out.push(SentenceEntry::new(piece, source, text));
+        }
+    }
+    out
 }
 
 /// What a sentence edit did.
@@ -76,19 +110,6 @@ impl Db {
         })
     }
 
-    /// An entry's sentences in book order.
-    pub async fn sentences(&self, history_id: &str) -> Result<Vec<SentenceRow>, DbError> {
-        let history_id = history_id.to_owned();
-        on_conn!(self, |conn| {
-            Ok(sentences::table
-                .filter(sentences::history_id.eq(&history_id))
-                .order(sentences::position.asc())
-                .select(SentenceRow::as_select())
-                .load(conn)
-                .await?)
-        })
-    }
-
     /// For each chapter of an entry that has sentences: its index, how many it has, and the
     /// first and last of their (0-based) positions.
     pub async fn chapter_spans(&self, history_id: &str) -> Result<Vec<ChapterSpan>, DbError> {
@@ -97,15 +118,20 @@ impl Db {
         // (chapter, sentences, first position, last position), as SQL aggregates give them.
         type Row = (Option<i32>, i64, Option<i32>, Option<i32>);
         let rows: Vec<Row> = on_conn!(self, |conn| {
-            Ok(sentences::table
-                .filter(sentences::history_id.eq(&history_id))
-                .filter(sentences::chapter.is_not_null())
-                .group_by(sentences::chapter)
+            Ok(pieces::table
+                .inner_join(
+                    source_sentences::table.on(source_sentences::history_id
+                        .eq(pieces::history_id)
+                        .and(source_sentences::idx.eq(pieces::source_idx))),
+                )
+                .filter(pieces::history_id.eq(&history_id))
+                .filter(source_sentences::chapter.is_not_null())
+                .group_by(source_sentences::chapter)
                 .select((
-                    sentences::chapter,
+                    source_sentences::chapter,
                     count_star(),
-                    min(sentences::position),
-                    max(sentences::position),
+                    min(pieces::position),
+                    max(pieces::position),
                 ))
                 .load(conn)
                 .await?)
@@ -186,17 +212,115 @@ impl Db {
         })
     }
 
-    /// An entry's sentences in book order, with their edit trail.
+    /// An entry's pieces in book order, each beside its source sentence, with their edit
+    /// trail. Each source's text is held once, however many pieces share it.
     pub async fn sentence_entries(&self, history_id: &str) -> Result<Vec<SentenceEntry>, DbError> {
         let history_id = history_id.to_owned();
-        on_conn!(self, |conn| {
-            Ok(sentences::table
-                .filter(sentences::history_id.eq(&history_id))
-                .order(sentences::position.asc())
-                .select(SentenceEntry::as_select())
+        let (sources, pieces) = on_conn!(self, |conn| {
+            let sources: Vec<SourceRow> = source_sentences::table
+                .filter(source_sentences::history_id.eq(&history_id))
+                .order(source_sentences::idx.asc())
+                .select(SourceRow::as_select())
                 .load(conn)
-                .await?)
-        })
+                .await?;
+            let pieces: Vec<PieceEntry> = pieces::table
+                .filter(pieces::history_id.eq(&history_id))
+                .order(pieces::position.asc())
+                .select(PieceEntry::as_select())
+                .load(conn)
+                .await?;
+            Ok((sources, pieces))
+        })?;
+        Ok(beside(sources, pieces))
+    }
+
+    /// Up to `limit` pieces after `after` (a position; `-1` for the first), each beside its
+    /// source: one batch of a streamed flat view.
+    pub async fn sentence_batch(
+        &self,
+        history_id: &str,
+        after: i32,
+        limit: i64,
+    ) -> Result<Vec<SentenceEntry>, DbError> {
+        let history_id = history_id.to_owned();
+        let (sources, pieces) = on_conn!(self, |conn| {
+            let pieces: Vec<PieceEntry> = pieces::table
+                .filter(pieces::history_id.eq(&history_id))
+                .filter(pieces::position.gt(after))
+                .order(pieces::position.asc())
+                .limit(limit)
+                .select(PieceEntry::as_select())
+                .load(conn)
+                .await?;
+            // (A method call `first()` here would be diesel's query method.)
+            let (Some(first), Some(last)) = (<[_]>::first(&pieces), <[_]>::last(&pieces)) else {
+                return Ok((Vec::new(), pieces));
+            };
+            let sources: Vec<SourceRow> = source_sentences::table
+                .filter(source_sentences::history_id.eq(&history_id))
+                .filter(source_sentences::idx.between(first.source_idx, last.source_idx))
+                .order(source_sentences::idx.asc())
+                .select(SourceRow::as_select())
+                .load(conn)
+                .await?;
+            Ok((sources, pieces))
+        })?;
+        Ok(beside(sources, pieces))
+    }
+
+    /// A page of an entry's source sentences (of one chapter, or all), each with its pieces.
+    pub async fn book_page(
+        &self,
+        history_id: &str,
+        chapter: Option<i32>,
+        offset: i64,
+        limit: i64,
+    ) -> Result<BookPage, DbError> {
+        let history_id = history_id.to_owned();
+        let (total, sources, pieces) = on_conn!(self, |conn| {
+            let matching = || {
+                let mut query = source_sentences::table
+                    .filter(source_sentences::history_id.eq(history_id.clone()))
+                    .into_boxed();
+                if let Some(chapter) = chapter {
+                    query = query.filter(source_sentences::chapter.eq(chapter));
+                }
+                query
+            };
+            let total: i64 = matching().count().get_result(conn).await?;
+            let sources: Vec<SourceRow> = matching()
+                .order(source_sentences::idx.asc())
+                .limit(limit)
+                .offset(offset)
+                .select(SourceRow::as_select())
+                .load(conn)
+                .await?;
+            let (Some(first), Some(last)) = (<[_]>::first(&sources), <[_]>::last(&sources)) else {
+                return Ok((total, sources, Vec::new()));
+            };
+            // A chapter's sentences follow one another: its pieces lie between the first's
+            // and the last's.
+            let pieces: Vec<PieceEntry> = pieces::table
+                .filter(pieces::history_id.eq(&history_id))
+                .filter(pieces::source_idx.between(first.idx, last.idx))
+                .order(pieces::position.asc())
+                .select(PieceEntry::as_select())
+                .load(conn)
+                .await?;
+            Ok((total, sources, pieces))
+        })?;
+        let mut by_source: std::collections::BTreeMap<i32, Vec<PieceEntry>> = Default::default();
+        for piece in pieces {
+            by_source.entry(piece.source_idx).or_default().push(piece);
+        }
+        let sources = sources
+            .into_iter()
+            .map(|source| {
+                let pieces = by_source.remove(&source.idx).unwrap_or_default();
+                (source, pieces)
+            })
+            .collect();
+        Ok(BookPage { total, sources })
     }
 
     /// Deletes an entry together with the job it came from: its sentences, chunks, events and
@@ -252,11 +376,11 @@ impl Db {
             if owned == 0 {
                 return Ok(SentenceEdit::NoSuchEntry);
             }
-            let row = sentences::table
-                .filter(sentences::history_id.eq(&history_id))
-                .filter(sentences::position.eq(position));
+            let row = pieces::table
+                .filter(pieces::history_id.eq(&history_id))
+                .filter(pieces::position.eq(position));
             let Some(current) = row
-                .select(SentenceEntry::as_select())
+                .select(PieceEntry::as_select())
                 .first(conn)
                 .await
                 .optional()?
@@ -275,20 +399,29 @@ impl Db {
             };
             let updated = diesel::update(row)
                 .set((
-                    sentences::normalized.eq(&text),
-                    sentences::engine_text.eq(kept),
-                    sentences::edited.eq(edited),
-                    sentences::edited_at.eq(edited_at),
+                    pieces::normalized.eq(&text),
+                    pieces::engine_text.eq(kept),
+                    pieces::edited.eq(edited),
+                    pieces::edited_at.eq(edited_at),
                 ))
-                .returning(SentenceEntry::as_returning())
+                .returning(PieceEntry::as_returning())
                 .get_result(conn)
                 .await
                 .optional()?;
             // On PostgreSQL a retry finishing meanwhile may have replaced the sentences.
-            Ok(match updated {
-                Some(updated) => SentenceEdit::Edited(Box::new(updated)),
-                None => SentenceEdit::NoSuchSentence,
-            })
+            let Some(updated) = updated else {
+                return Ok(SentenceEdit::NoSuchSentence);
+            };
+            let source: SourceRow = source_sentences::table
+                .filter(source_sentences::history_id.eq(&history_id))
+                .filter(source_sentences::idx.eq(updated.source_idx))
+                .select(SourceRow::as_select())
+                .first(conn)
+                .await?;
+            let text: std::sync::Arc<str> = source.text.as_str().into();
+            Ok(SentenceEdit::Edited(Box::new(SentenceEntry::new(
+                updated, &source, &text,
+            ))))
         })
     }
 

@@ -7,8 +7,8 @@
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use super::models::{ChapterRow, HistoryRow, JobRow, NewJob, SentenceEntry, SentenceRow};
-use super::schema::{chapters, history, job_chunks, jobs, sentences, uploads};
+use super::models::{ChapterRow, HistoryRow, JobRow, NewJob, PieceRow, SourceRow};
+use super::schema::{chapters, history, job_chunks, jobs, pieces, source_sentences, uploads};
 use super::{Db, DbError, Dialect, now_ms};
 use crate::status::{ChunkStatus, JobStatus};
 
@@ -89,14 +89,19 @@ pub enum RetryOutcome {
     NothingToRetry(String),
 }
 
+/// A learner's edit as a retry carries it over: (position, text, engine's text, edited at,
+/// source sentence's text).
+type Edit = (i32, String, Option<String>, Option<i64>, String);
+
 /// How a job ends, with what it leaves behind.
 #[derive(Debug, Clone)]
 pub enum Ending {
-    /// `completed` or `partial`: a history entry with its sentences.
+    /// `completed` or `partial`: a history entry with its source sentences and their pieces.
     WithResult {
         status: JobStatus,
         history: Box<HistoryRow>,
-        sentences: Vec<SentenceRow>,
+        sources: Vec<SourceRow>,
+        pieces: Vec<PieceRow>,
         chapters: Vec<ChapterRow>,
     },
     Failed {
@@ -451,7 +456,8 @@ impl Db {
                 }
                 if let Ending::WithResult {
                     history: entry,
-                    sentences: rows,
+                    sources,
+                    pieces: piece_rows,
                     chapters: chapter_rows,
                     ..
                 } = &ending
@@ -473,14 +479,28 @@ impl Db {
                             (entry.id.clone(), Vec::new())
                         }
                         Some(earlier) => {
-                            let edits: Vec<SentenceEntry> = sentences::table
-                                .filter(sentences::history_id.eq(&earlier))
-                                .filter(sentences::edited.eq(true))
-                                .select(SentenceEntry::as_select())
+                            // Each edit with the text of its source sentence, to find it again.
+                            let edits: Vec<Edit> = pieces::table
+                                .inner_join(
+                                    source_sentences::table.on(source_sentences::history_id
+                                        .eq(pieces::history_id)
+                                        .and(source_sentences::idx.eq(pieces::source_idx))),
+                                )
+                                .filter(pieces::history_id.eq(&earlier))
+                                .filter(pieces::edited.eq(true))
+                                .select((
+                                    pieces::position,
+                                    pieces::normalized,
+                                    pieces::engine_text,
+                                    pieces::edited_at,
+                                    source_sentences::text,
+                                ))
                                 .load(conn)
                                 .await?;
+                            // Pieces go with their sources (ON DELETE CASCADE).
                             diesel::delete(
-                                sentences::table.filter(sentences::history_id.eq(&earlier)),
+                                source_sentences::table
+                                    .filter(source_sentences::history_id.eq(&earlier)),
                             )
                             .execute(conn)
                             .await?;
@@ -510,14 +530,22 @@ impl Db {
                         ))
                         .execute(conn)
                         .await?;
-                    let rows = rows
+                    let sources = sources
                         .iter()
-                        .map(|row| SentenceRow {
+                        .map(|row| SourceRow {
                             history_id: entry_id.clone(),
                             ..row.clone()
                         })
                         .collect();
-                    conn.insert_sentences(rows).await?;
+                    conn.insert_sources(sources).await?;
+                    let piece_rows = piece_rows
+                        .iter()
+                        .map(|row| PieceRow {
+                            history_id: entry_id.clone(),
+                            ..row.clone()
+                        })
+                        .collect();
+                    conn.insert_pieces(piece_rows).await?;
                     diesel::delete(chapters::table.filter(chapters::history_id.eq(&entry_id)))
                         .execute(conn)
                         .await?;
@@ -535,34 +563,39 @@ impl Db {
                     // come back identical and each edit finds its sentence.
                     // A repeated line ("— Oui.") has several candidates: the edit goes to the
                     // one nearest its old place, once.
-                    for edit in edits {
-                        let Some(engine_text) = edit.engine_text else {
+                    for (old_position, text, engine_text, edited_at, source_text) in edits {
+                        let Some(engine_text) = engine_text else {
                             continue;
                         };
-                        let candidates: Vec<i32> = sentences::table
-                            .filter(sentences::history_id.eq(&entry_id))
-                            .filter(sentences::original.eq(&edit.original))
-                            .filter(sentences::normalized.eq(&engine_text))
-                            .filter(sentences::edited.eq(false))
-                            .select(sentences::position)
+                        let candidates: Vec<i32> = pieces::table
+                            .inner_join(
+                                source_sentences::table.on(source_sentences::history_id
+                                    .eq(pieces::history_id)
+                                    .and(source_sentences::idx.eq(pieces::source_idx))),
+                            )
+                            .filter(pieces::history_id.eq(&entry_id))
+                            .filter(source_sentences::text.eq(&source_text))
+                            .filter(pieces::normalized.eq(&engine_text))
+                            .filter(pieces::edited.eq(false))
+                            .select(pieces::position)
                             .load(conn)
                             .await?;
                         let Some(position) = candidates
                             .into_iter()
-                            .min_by_key(|p| (i64::from(*p) - i64::from(edit.position)).abs())
+                            .min_by_key(|p| (i64::from(*p) - i64::from(old_position)).abs())
                         else {
                             continue;
                         };
                         diesel::update(
-                            sentences::table
-                                .filter(sentences::history_id.eq(&entry_id))
-                                .filter(sentences::position.eq(position)),
+                            pieces::table
+                                .filter(pieces::history_id.eq(&entry_id))
+                                .filter(pieces::position.eq(position)),
                         )
                         .set((
-                            sentences::normalized.eq(&edit.normalized),
-                            sentences::engine_text.eq(Some(&engine_text)),
-                            sentences::edited.eq(true),
-                            sentences::edited_at.eq(edit.edited_at),
+                            pieces::normalized.eq(&text),
+                            pieces::engine_text.eq(Some(&engine_text)),
+                            pieces::edited.eq(true),
+                            pieces::edited_at.eq(edited_at),
                         ))
                         .execute(conn)
                         .await?;

@@ -430,7 +430,8 @@ fn migrate_postgres(url: &str) -> Result<(), DbError> {
 /// What the two backends do differently, behind one interface the repository calls inside
 /// its shared queries.
 pub(crate) trait Dialect {
-    async fn insert_sentences(&mut self, rows: Vec<models::SentenceRow>) -> QueryResult<()>;
+    async fn insert_sources(&mut self, rows: Vec<models::SourceRow>) -> QueryResult<()>;
+    async fn insert_pieces(&mut self, rows: Vec<models::PieceRow>) -> QueryResult<()>;
     async fn insert_chunks(&mut self, rows: Vec<models::NewChunk>) -> QueryResult<()>;
     /// The oldest job that may be claimed at `now`, locked for the transaction where the
     /// backend can lock rows (PostgreSQL skips rows another instance is claiming).
@@ -443,15 +444,27 @@ pub(crate) trait Dialect {
 }
 
 // SQLite allows 32766 bound parameters per statement, PostgreSQL 65535; 1000 rows of at most
-// 7 columns fit both.
+// 10 columns fit both.
 const ROWS_PER_INSERT: usize = 1000;
 
 impl Dialect for SqliteConn {
     // Diesel's SQLite batch insert exists only on the synchronous connection.
-    async fn insert_sentences(&mut self, rows: Vec<models::SentenceRow>) -> QueryResult<()> {
+    async fn insert_sources(&mut self, rows: Vec<models::SourceRow>) -> QueryResult<()> {
         self.spawn_blocking(move |conn| {
             for batch in rows.chunks(ROWS_PER_INSERT) {
-                diesel::insert_into(schema::sentences::table)
+                diesel::insert_into(schema::source_sentences::table)
+                    .values(batch)
+                    .execute(conn)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn insert_pieces(&mut self, rows: Vec<models::PieceRow>) -> QueryResult<()> {
+        self.spawn_blocking(move |conn| {
+            for batch in rows.chunks(ROWS_PER_INSERT) {
+                diesel::insert_into(schema::pieces::table)
                     .values(batch)
                     .execute(conn)?;
             }
@@ -490,9 +503,17 @@ impl Dialect for SqliteConn {
 }
 
 impl Dialect for AsyncPgConnection {
-    async fn insert_sentences(&mut self, rows: Vec<models::SentenceRow>) -> QueryResult<()> {
+    async fn insert_sources(&mut self, rows: Vec<models::SourceRow>) -> QueryResult<()> {
         for batch in rows.chunks(ROWS_PER_INSERT) {
-            let insert = diesel::insert_into(schema::sentences::table).values(batch);
+            let insert = diesel::insert_into(schema::source_sentences::table).values(batch);
+            diesel_async::RunQueryDsl::execute(insert, self).await?;
+        }
+        Ok(())
+    }
+
+    async fn insert_pieces(&mut self, rows: Vec<models::PieceRow>) -> QueryResult<()> {
+        for batch in rows.chunks(ROWS_PER_INSERT) {
+            let insert = diesel::insert_into(schema::pieces::table).values(batch);
             diesel_async::RunQueryDsl::execute(insert, self).await?;
         }
         Ok(())

@@ -3,7 +3,7 @@
 use diesel::prelude::*;
 
 use super::schema::{
-    chapters, google_accounts, history, job_chunks, jobs, sentences, sessions, users,
+    chapters, google_accounts, history, job_chunks, jobs, pieces, sessions, source_sentences, users,
 };
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -141,18 +141,53 @@ pub struct HistoryRow {
     pub search_key: String,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = sentences)]
-pub struct SentenceRow {
+/// A sentence of the book as the PDF reader found it, stored once for all its pieces.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = source_sentences)]
+pub struct SourceRow {
     pub history_id: String,
-    pub position: i32,
-    pub normalized: String,
-    pub original: String,
+    /// 0-based, in book order.
+    pub idx: i32,
     pub page: i32,
-    pub engine: String,
-    pub edited: bool,
-    /// `ChapterRow::idx` of the chapter the sentence stands in.
+    /// `ChapterRow::idx` of the chapter it stands in.
     pub chapter: Option<i32>,
+    pub text: String,
+}
+
+/// A piece as a finished job writes it.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = pieces)]
+pub struct PieceRow {
+    pub history_id: String,
+    /// 0-based, in book order across all pieces.
+    pub position: i32,
+    /// `SourceRow::idx` of the sentence it was made from.
+    pub source_idx: i32,
+    /// 0-based order within its source sentence.
+    pub piece_idx: i32,
+    pub normalized: String,
+    /// [`crate::engine::PieceKind`] as stored.
+    pub kind: Option<String>,
+    pub engine: String,
+    pub model: Option<String>,
+    pub edited: bool,
+}
+
+/// A stored piece with its edit trail.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = pieces)]
+pub struct PieceEntry {
+    pub position: i32,
+    pub source_idx: i32,
+    pub piece_idx: i32,
+    pub normalized: String,
+    pub kind: Option<String>,
+    pub engine: String,
+    pub model: Option<String>,
+    pub edited: bool,
+    /// What the engine wrote, kept once the learner edits `normalized`.
+    pub engine_text: Option<String>,
+    pub edited_at: Option<i64>,
 }
 
 /// Where a chapter's sentences stand in an entry.
@@ -202,13 +237,13 @@ pub struct HistoryEntry {
     pub exported_at: Option<i64>,
 }
 
-/// A stored sentence with its edit trail.
-#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
-#[diesel(table_name = sentences)]
+/// A piece beside its source sentence: one row of a flat view or an export. The pieces of a
+/// source share its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SentenceEntry {
     pub position: i32,
     pub normalized: String,
-    pub original: String,
+    pub original: std::sync::Arc<str>,
     pub page: i32,
     pub engine: String,
     pub edited: bool,
@@ -217,6 +252,32 @@ pub struct SentenceEntry {
     pub edited_at: Option<i64>,
     /// `ChapterRow::idx` of the chapter the sentence stands in.
     pub chapter: Option<i32>,
+    /// `SourceRow::idx` and the order within it.
+    pub source_idx: i32,
+    pub piece_idx: i32,
+    pub kind: Option<String>,
+    pub model: Option<String>,
+}
+
+impl SentenceEntry {
+    /// `piece` beside `source` (its text shared, not copied).
+    pub fn new(piece: PieceEntry, source: &SourceRow, text: &std::sync::Arc<str>) -> Self {
+        Self {
+            position: piece.position,
+            normalized: piece.normalized,
+            original: std::sync::Arc::clone(text),
+            page: source.page,
+            engine: piece.engine,
+            edited: piece.edited,
+            engine_text: piece.engine_text,
+            edited_at: piece.edited_at,
+            chapter: source.chapter,
+            source_idx: piece.source_idx,
+            piece_idx: piece.piece_idx,
+            kind: piece.kind,
+            model: piece.model,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

@@ -132,17 +132,28 @@ diesel::table! {
 }
 
 diesel::table! {
-    sentences (history_id, position) {
+    source_sentences (history_id, idx) {
+        history_id -> Text,
+        idx -> Integer,
+        page -> Integer,
+        chapter -> Nullable<Integer>,
+        text -> Text,
+    }
+}
+
+diesel::table! {
+    pieces (history_id, position) {
         history_id -> Text,
         position -> Integer,
+        source_idx -> Integer,
+        piece_idx -> Integer,
         normalized -> Text,
-        original -> Text,
-        page -> Integer,
+        kind -> Nullable<Text>,
         engine -> Text,
+        model -> Nullable<Text>,
         edited -> Bool,
         engine_text -> Nullable<Text>,
         edited_at -> Nullable<BigInt>,
-        chapter -> Nullable<Integer>,
     }
 }
 
@@ -190,7 +201,8 @@ diesel::joinable!(jobs -> users (owner_id));
 diesel::joinable!(job_chunks -> jobs (job_id));
 diesel::joinable!(job_events -> jobs (job_id));
 diesel::joinable!(history -> jobs (job_id));
-diesel::joinable!(sentences -> history (history_id));
+diesel::joinable!(source_sentences -> history (history_id));
+diesel::joinable!(pieces -> history (history_id));
 diesel::joinable!(chapters -> history (history_id));
 diesel::joinable!(uploads -> jobs (job_id));
 diesel::joinable!(sessions -> users (user_id));
@@ -204,7 +216,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     job_chunks,
     job_events,
     history,
-    sentences,
+    source_sentences,
+    pieces,
     chapters,
     llm_cache,
     uploads,

@@ -58,6 +58,10 @@ impl Engine for CachedEngine {
         self.inner.cache_identity(settings)
     }
 
+    fn model(&self, settings: &Settings) -> Option<String> {
+        self.inner.model(settings)
+    }
+
     fn reads_pdf(&self) -> bool {
         self.inner.reads_pdf()
     }

@@ -2,8 +2,10 @@
 
 pub mod cache;
 pub mod gemini;
+mod kind;
 pub mod local;
 pub mod rate_gate;
+mod stored;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -11,16 +13,21 @@ use std::sync::Arc;
 use futures_util::future::LocalBoxFuture;
 use serde::{Deserialize, Serialize};
 
+pub use kind::PieceKind;
+
 use crate::settings::Settings;
 
 /// The offline engine's name: the embedded default.
 pub const LOCAL: &str = "local";
 
 /// One output sentence, linked to the original sentence it came from.
+///
+/// The pieces of one source sentence share its text (one `Arc`): a 90 KB sentence cut into
+/// 4,000 pieces is held once, not 4,000 times. [`source_groups`] finds them by that sharing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Sentence {
     pub normalized: String,
-    pub original: String,
+    pub original: Arc<str>,
     pub page: u32,
     /// The book's chapter (1-based, as `ChapterStart::index`) the sentence stands in; `None`
     /// before the first heading.
@@ -101,9 +108,28 @@ impl ChunkInput {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// What an engine made of a chunk. It is stored (and cached) in the compact form of
+/// [`stored`]: each source sentence once, its pieces pointing to it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ChunkOutput {
     pub sentences: Vec<Sentence>,
+}
+
+/// `sentences` cut into runs of pieces of one source sentence: the ranges, in order.
+///
+/// Pieces belong together when they share their original's allocation, as engines and
+/// [`stored`] make them; two equal sentences in a row ("Oui. Oui.") stay two sources.
+pub fn source_groups(sentences: &[Sentence]) -> Vec<std::ops::Range<usize>> {
+    let mut groups: Vec<std::ops::Range<usize>> = Vec::new();
+    for (i, sentence) in sentences.iter().enumerate() {
+        match groups.last_mut() {
+            Some(last) if Arc::ptr_eq(&sentences[last.start].original, &sentence.original) => {
+                last.end = i + 1;
+            }
+            _ => groups.push(i..i + 1),
+        }
+    }
+    groups
 }
 
 /// Counts what an engine spends on one attempt as it goes, so that an attempt that fails,
@@ -229,6 +255,11 @@ pub trait Engine: Send + Sync + 'static {
     /// What, besides the chunk and the settings, decides this engine's answer (model, prompt
     /// version). `Some` makes results cacheable; the default, `None`, never caches.
     fn cache_identity(&self, _settings: &Settings) -> Option<String> {
+        None
+    }
+
+    /// The model that writes for these settings, where the engine has models.
+    fn model(&self, _settings: &Settings) -> Option<String> {
         None
     }
 

@@ -125,8 +125,11 @@ pub struct ExportSentence {
     pub position: i32,
     /// The short rewritten sentence.
     pub normalized: String,
-    /// The source sentence it came from.
-    pub original: String,
+    /// The source sentence it came from, shared by the pieces of that sentence.
+    pub original: std::sync::Arc<str>,
+    /// 1-based index of that source sentence in the book: consecutive pieces with the same
+    /// `source` were cut from one sentence.
+    pub source: i32,
     /// 1-based page of the source sentence.
     pub page: i32,
     /// Whether the learner edited `normalized`.
@@ -191,11 +194,24 @@ impl ExportDoc<'_> {
             s.position.to_string(),
             s.page.to_string(),
             s.normalized.clone(),
-            s.original.clone(),
+            s.original.to_string(),
             s.edited.to_string(),
             chapter.map(|c| c.index.to_string()).unwrap_or_default(),
             chapter.map(|c| c.title.clone()).unwrap_or_default(),
         ]
+    }
+
+    /// The sentences cut into runs of pieces of one source sentence: index ranges into
+    /// `sentences`, in order.
+    pub fn groups(&self) -> Vec<std::ops::Range<usize>> {
+        let mut groups: Vec<std::ops::Range<usize>> = Vec::new();
+        for (i, s) in self.sentences.iter().enumerate() {
+            match groups.last_mut() {
+                Some(last) if self.sentences[last.start].source == s.source => last.end = i + 1,
+                _ => groups.push(i..i + 1),
+            }
+        }
+        groups
     }
 
     /// The chapter a sentence stands in.
@@ -270,7 +286,8 @@ pub(crate) mod testdata {
         ExportSentence {
             position,
             normalized: normalized.to_owned(),
-            original: original.to_owned(),
+            original: original.into(),
+            source: position,
             page,
             edited: false,
             chapter: None,

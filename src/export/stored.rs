@@ -10,6 +10,7 @@ pub fn sentence(s: SentenceEntry) -> ExportSentence {
         position: s.position + 1,
         normalized: s.normalized,
         original: s.original,
+        source: s.source_idx + 1,
         page: s.page,
         edited: s.edited,
         chapter: s.chapter,

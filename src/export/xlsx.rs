@@ -1,4 +1,5 @@
-//! XLSX: one "Sentences" sheet with a styled, frozen, filterable header row.
+//! XLSX: one "Sentences" sheet with a styled, frozen, filterable header row. A source sentence
+//! cut into several pieces shows its original once, on its first piece's row.
 //!
 //! Cells are written with `write_string` and never as formulas, so nothing in a book can
 //! run. Cells that would look like a formula if typed (`=`, `+`, `-`, `@`, tab, CR first)
@@ -78,8 +79,13 @@ pub(super) fn render(doc: &ExportDoc<'_>) -> Result<Vec<u8>, ExportError> {
         sheet.write_string_with_format(0, col, *title, &styles.header)?;
         sheet.set_column_width(col, width)?;
     }
-    for (row, (sentence, chapter)) in (1u32..).zip(doc.sentences.iter().map(rows_of)) {
-        write_row(sheet, row, sentence, chapter, &styles)?;
+    let mut row = 1u32;
+    for group in doc.groups() {
+        // The original once, on its first piece's row: the rows below it are its pieces.
+        for (i, (sentence, chapter)) in doc.sentences[group].iter().map(rows_of).enumerate() {
+            write_row(sheet, row, sentence, chapter, i == 0, &styles)?;
+            row += 1;
+        }
     }
 
     let last_row = u32::try_from(rows - 1).map_err(|_| ExportError::TooManyRows {
@@ -99,12 +105,15 @@ fn write_row(
     row: u32,
     s: &ExportSentence,
     chapter: Option<&ExportChapter>,
+    with_original: bool,
     styles: &Styles,
 ) -> Result<(), XlsxError> {
     sheet.write_number_with_format(row, 0, s.position, &styles.number)?;
     sheet.write_number_with_format(row, 1, s.page, &styles.number)?;
     write_text(sheet, row, 2, &s.normalized, styles)?;
-    write_text(sheet, row, 3, &s.original, styles)?;
+    if with_original {
+        write_text(sheet, row, 3, &s.original, styles)?;
+    }
     sheet.write_boolean_with_format(row, 4, s.edited, &styles.number)?;
     if let Some(chapter) = chapter {
         sheet.write_number_with_format(row, 5, chapter.index, &styles.number)?;
@@ -212,6 +221,33 @@ mod tests {
         assert_eq!(text(range.get((6, 2))), "Cœur, façon, œuvre, Noël.");
         // No chapters: the chapter cells stay empty.
         assert_eq!(range.get((1, 5)), Some(&Data::Empty));
+    }
+
+    #[test]
+    fn an_original_cut_in_pieces_is_written_once() {
+        let original = "Il pleuvait sur la ville, et le vent soufflait fort sur les toits.";
+        let piece = |position, text: &str| crate::export::ExportSentence {
+            source: 1,
+            ..testdata::sentence(position, text, original, 3)
+        };
+        let sentences = [
+            piece(1, "Il pleuvait sur la ville."),
+            piece(2, "Le vent soufflait fort sur les toits."),
+            crate::export::ExportSentence {
+                source: 2,
+                ..testdata::sentence(3, "Oui.", "Oui.", 3)
+            },
+        ];
+        let bytes = render_format(Format::Xlsx, &testdata::doc(&sentences)).unwrap();
+        let range = open(&bytes).worksheet_range(SHEET_NAME).unwrap();
+        assert_eq!(range.height(), 4);
+        assert_eq!(text(range.get((1, 3))), original);
+        assert_eq!(range.get((2, 3)), Some(&Data::Empty));
+        assert_eq!(
+            text(range.get((2, 2))),
+            "Le vent soufflait fort sur les toits."
+        );
+        assert_eq!(text(range.get((3, 3))), "Oui.");
     }
 
     #[test]

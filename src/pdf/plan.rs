@@ -1,10 +1,11 @@
 //! The chunk plan: how many pages each chunk holds, how many run at once, and the text each
-//! chunk is given (its own pages plus overlap pages of context on both sides, widened to
-//! whole paragraphs).
+//! chunk is given (the sentences that start on its own pages, plus overlap pages of context
+//! on both sides, cut between sentences).
 
 use std::ops::RangeInclusive;
 
 use super::clean::Book;
+use crate::engine::local::segment::{SegmentOptions, segment};
 use crate::engine::{ChapterStart, ChunkInput, PageStart};
 
 /// Defaults from the spec; every value is configurable.
@@ -68,20 +69,32 @@ pub fn plan(page_count: u32, cfg: &PlanConfig) -> ChunkPlan {
 
 /// Cuts the book's text into the plan's chunk inputs.
 ///
-/// A sentence belongs to the chunk in whose body it starts, however far it runs, so each
-/// chunk's text is widened to whole paragraphs (a sentence never crosses one): the sentence
-/// that starts on a chunk's last line is given whole however many pages it takes, and the
-/// text before the body starts where a paragraph does, so every chunk cuts a paragraph into
-/// sentences exactly as a reading of the whole book would. The chunks' owned sentences are
-/// then the book's sentences, each once.
-pub fn chunk_inputs(book: &Book, plan: &ChunkPlan, overlap_pages: u32) -> Vec<ChunkInput> {
+/// A sentence belongs to the chunk in whose pages it starts, however far it runs: a chunk's
+/// body is the whole sentences that start on its pages, so the sentence that starts on its
+/// last line is given whole however many pages it takes, and a chunk whose pages all lie
+/// inside a sentence begun earlier owns nothing and is given no text. Context on each side is
+/// the whole sentences within the overlap pages. Every cut falls between two sentences as
+/// `segment` finds them in the whole book (with `options`, the engine's), so each chunk cuts
+/// its text exactly as a reading of the whole book would, and the bodies tile the book: the
+/// text stored for a job's chunks is the book plus the overlap pages, never a long sentence
+/// once per chunk it crosses.
+pub fn chunk_inputs(
+    book: &Book,
+    plan: &ChunkPlan,
+    overlap_pages: u32,
+    options: SegmentOptions,
+) -> Vec<ChunkInput> {
     let page_count = u32::try_from(book.page_starts.len()).unwrap_or(u32::MAX);
+    let cuts = sentence_cuts(&book.text, options);
     // Byte offset where page `p` (1-based) starts; one past the last page is the text's end.
     let start_of = |p: u32| -> usize {
         let i = p.saturating_sub(1) as usize;
         let offset = book.page_starts.get(i).copied().unwrap_or(book.text.len());
         floor_char_boundary(&book.text, offset)
     };
+    // The first cut at or after `offset`, and the last at or before it.
+    let cut_after = |offset: usize| cuts[cuts.partition_point(|&c| c < offset)];
+    let cut_before = |offset: usize| cuts[cuts.partition_point(|&c| c <= offset) - 1];
     plan.ranges
         .iter()
         .zip(0u32..)
@@ -89,11 +102,16 @@ pub fn chunk_inputs(book: &Book, plan: &ChunkPlan, overlap_pages: u32) -> Vec<Ch
             let (first, last) = (*range.start(), (*range.end()).min(page_count.max(1)));
             let ctx_first = first.saturating_sub(overlap_pages).max(1);
             let ctx_last = last.saturating_add(overlap_pages).min(page_count.max(1));
-            let text_start = paragraph_start(&book.text, start_of(ctx_first));
-            let text_end = paragraph_end(&book.text, start_of(ctx_last + 1)).max(text_start);
-            // Every page the widened text reaches, so that any offset in it has its page.
-            let first_seen = page_of(book, text_start).min(ctx_first);
-            let last_seen = page_of(book, text_end.saturating_sub(1)).max(ctx_last);
+            let body_start = cut_after(start_of(first));
+            let body_end = cut_after(start_of(last + 1));
+            if body_start >= body_end {
+                return empty_chunk(index, first, last);
+            }
+            let text_start = cut_after(start_of(ctx_first)).min(body_start);
+            let text_end = cut_before(start_of(ctx_last + 1)).max(body_end);
+            // Every page the text reaches, so that any offset in it has its page.
+            let first_seen = page_of(book, text_start);
+            let last_seen = page_of(book, text_end.saturating_sub(1)).max(first_seen);
             ChunkInput {
                 index,
                 first_page: first,
@@ -103,8 +121,8 @@ pub fn chunk_inputs(book: &Book, plan: &ChunkPlan, overlap_pages: u32) -> Vec<Ch
                     .get(text_start..text_end)
                     .unwrap_or_default()
                     .to_owned(),
-                body_start: start_of(first).saturating_sub(text_start),
-                body_end: start_of(last + 1).saturating_sub(text_start),
+                body_start: body_start - text_start,
+                body_end: body_end - text_start,
                 pages: (first_seen..=last_seen)
                     .map(|page| PageStart {
                         offset: start_of(page).saturating_sub(text_start),
@@ -118,23 +136,36 @@ pub fn chunk_inputs(book: &Book, plan: &ChunkPlan, overlap_pages: u32) -> Vec<Ch
         .collect()
 }
 
-/// Where the paragraph holding the text at `offset` starts (paragraphs are separated by
-/// '\n').
-fn paragraph_start(text: &str, offset: usize) -> usize {
-    let offset = floor_char_boundary(text, offset);
-    text[..offset].rfind('\n').map_or(0, |at| at + 1)
+/// Where the book's text may be cut without cutting a sentence, ascending: paragraph starts,
+/// the sentence starts `segment` finds, and the text's end.
+fn sentence_cuts(text: &str, options: SegmentOptions) -> Vec<usize> {
+    let mut cuts: Vec<usize> = std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(at, _)| at + 1))
+        .chain(segment(text, options).into_iter().map(|s| s.start))
+        .chain(std::iter::once(text.len()))
+        .collect();
+    cuts.sort_unstable();
+    cuts.dedup();
+    cuts
 }
 
-/// Where the paragraph holding the text just before `offset` ends, its '\n' included; an
-/// offset at a paragraph's start is where the previous one ended.
-fn paragraph_end(text: &str, offset: usize) -> usize {
-    let offset = floor_char_boundary(text, offset);
-    if offset == 0 || text[..offset].ends_with('\n') {
-        return offset;
+/// A chunk whose pages hold no sentence start: a sentence begun in an earlier chunk covers
+/// them, and that chunk rewrites it.
+fn empty_chunk(index: u32, first: u32, last: u32) -> ChunkInput {
+    ChunkInput {
+        index,
+        first_page: first,
+        last_page: last,
+        text: String::new(),
+        body_start: 0,
+        body_end: 0,
+        pages: vec![PageStart {
+            offset: 0,
+            page: first,
+        }],
+        chapters: Vec::new(),
+        pdf: None,
     }
-    text[offset..]
-        .find('\n')
-        .map_or(text.len(), |at| offset + at + 1)
 }
 
 /// The 1-based page on which the text at `offset` stands.
@@ -244,7 +275,7 @@ mod tests {
             medium_chunk_pages: 3,
             ..PlanConfig::default()
         };
-        let inputs = chunk_inputs(&book, &plan(7, &cfg), 1);
+        let inputs = chunk_inputs(&book, &plan(7, &cfg), 1, SegmentOptions::default());
         assert_eq!(inputs.len(), 3);
         let second = &inputs[1];
         assert_eq!((second.first_page, second.last_page), (4, 6));
@@ -324,7 +355,8 @@ mod tests {
     fn run(book: &Book, cfg: &PlanConfig) -> Vec<crate::engine::Sentence> {
         let pages = u32::try_from(book.page_starts.len()).unwrap();
         let settings = crate::settings::Settings::default();
-        chunk_inputs(book, &plan(pages, cfg), cfg.overlap_pages)
+        let options = crate::engine::local::segment_options(&settings);
+        chunk_inputs(book, &plan(pages, cfg), cfg.overlap_pages, options)
             .iter()
             .flat_map(|input| crate::engine::local::rewrite_chunk(input, &settings).sentences)
             .collect()
@@ -357,7 +389,7 @@ mod tests {
             let originals: Vec<&str> = chunked
                 .iter()
                 .filter(|s| s.original.starts_with("Alors il se mit"))
-                .map(|s| s.original.as_str())
+                .map(|s| &*s.original)
                 .collect();
             assert!(!originals.is_empty(), "{what}");
             assert!(originals.iter().all(|o| *o == long), "{what}");
@@ -379,21 +411,70 @@ mod tests {
         }
     }
 
+    /// Chunk texts are cut between sentences, their bodies tile the book, and what all the
+    /// chunks hold together stays near the book's size (the overlap pages aside), even when
+    /// one sentence or one paragraph runs through many chunks.
     #[test]
-    fn chunk_texts_are_whole_paragraphs() {
-        let book = book_with(&long_sentence(91, true), 20, 60);
-        for input in chunk_inputs(&book, &plan(60, &PlanConfig::default()), 1) {
-            let second = &input.pages[1];
-            let start = book.page_starts[second.page as usize - 1] - second.offset;
-            assert_eq!(&book.text[start..start + input.text.len()], input.text);
-            assert!(start == 0 || book.text[..start].ends_with('\n'));
-            assert!(input.text.ends_with('\n') || start + input.text.len() == book.text.len());
-            // Every offset has its page.
-            assert_eq!(input.pages[0].offset, 0);
-            assert_eq!(
-                input.page_at(input.text.len() - 1),
-                page_of(&book, start + input.text.len() - 1)
+    fn chunk_texts_are_whole_sentences_and_add_up_to_the_book() {
+        let one_paragraph = {
+            let mut book = book_with(&long_sentence(91, true), 20, 60);
+            book.text = book.text.replace('\n', " ");
+            book
+        };
+        let books = [
+            ("ordinary", book_with(&long_sentence(91, true), 20, 60), 1.2),
+            (
+                "no full stop",
+                book_with(&long_sentence(3_700, false), 1, 102),
+                1.05,
+            ),
+            ("one paragraph", one_paragraph, 1.2),
+        ];
+        for (what, book, bound) in books {
+            let pages = u32::try_from(book.page_starts.len()).unwrap();
+            let inputs = chunk_inputs(
+                &book,
+                &plan(pages, &PlanConfig::default()),
+                1,
+                SegmentOptions::default(),
             );
+            let cuts = sentence_cuts(&book.text, SegmentOptions::default());
+            let mut bodies = String::new();
+            let mut stored = 0;
+            for input in &inputs {
+                stored += input.text.len();
+                bodies.push_str(&input.text[input.body_start..input.body_end]);
+                if input.text.is_empty() {
+                    continue;
+                }
+                // Where the text starts in the book, from a page that starts inside it.
+                let Some(inside) = input.pages.iter().find(|p| p.offset > 0) else {
+                    continue;
+                };
+                let start = book.page_starts[inside.page as usize - 1] - inside.offset;
+                assert!(
+                    book.text[start..start + input.text.len()] == input.text,
+                    "{what}: chunk {} is not the book's text",
+                    input.index
+                );
+                assert!(cuts.binary_search(&start).is_ok(), "{what}");
+                assert!(
+                    cuts.binary_search(&(start + input.text.len())).is_ok(),
+                    "{what}"
+                );
+                // Every offset has its page.
+                assert_eq!(input.pages[0].offset, 0);
+                assert_eq!(
+                    input.page_at(input.text.len() - 1),
+                    page_of(&book, start + input.text.len() - 1)
+                );
+            }
+            assert!(
+                bodies == book.text,
+                "{what}: the bodies do not tile the book"
+            );
+            let ratio = stored as f64 / book.text.len() as f64;
+            assert!(ratio <= bound, "{what}: chunks hold {ratio:.2}× the book");
         }
     }
 

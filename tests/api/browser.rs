@@ -476,8 +476,7 @@ async fn sign_in_upload_follow_progress_edit_export_and_not_see_other_users_jobs
             |t| t == "Le train arrive enfin.",
         )
         .await;
-    let (status, detail) = app.get(&format!("/api/v1/history/{entry_id}")).await;
-    assert_eq!(status, StatusCode::OK, "{detail}");
+    let detail = app.history_detail(&entry_id).await;
     let first = &detail["sentences"][0];
     assert_eq!(first["normalized"], "Le train arrive enfin.");
     assert_eq!(first["edited"], true);
@@ -493,7 +492,15 @@ async fn sign_in_upload_follow_progress_edit_export_and_not_see_other_users_jobs
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     assert_eq!(
         reader.headers().expect("header"),
-        vec!["position", "page", "normalized", "original", "edited"]
+        vec![
+            "position",
+            "page",
+            "normalized",
+            "original",
+            "edited",
+            "chapter",
+            "chapter_title"
+        ]
     );
     let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
     assert_eq!(rows.len(), count);

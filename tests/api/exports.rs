@@ -8,6 +8,23 @@ use crate::helpers::{TestApp, novel_pdf, spawn_app};
 
 const FORMULA: &str = "=HYPERLINK(\"http://evil.example\",\"clic\")";
 
+/// A JSON export's sentences one per row, each with its source's original, page and chapter.
+fn json_rows(doc: &Value) -> Vec<Value> {
+    let mut rows = Vec::new();
+    for source in doc["sources"].as_array().expect("sources") {
+        for sentence in source["sentences"].as_array().expect("sentences") {
+            let mut row = sentence.clone();
+            for key in ["original", "page", "chapter"] {
+                if !source[key].is_null() {
+                    row[key] = source[key].clone();
+                }
+            }
+            rows.push(row);
+        }
+    }
+    rows
+}
+
 /// A finished entry whose second sentence was edited into something a spreadsheet would run.
 async fn entry_with_a_formula(app: &TestApp) -> (String, Value) {
     let (_, id) = app.finished_entry(&novel_pdf(5), &[]).await;
@@ -18,7 +35,7 @@ async fn entry_with_a_formula(app: &TestApp) -> (String, Value) {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let (_, detail) = app.get(&format!("/api/v1/history/{id}")).await;
+    let detail = app.history_detail(&id).await;
     (id, detail)
 }
 
@@ -128,7 +145,7 @@ async fn json_and_anki_exports_carry_the_sentences() {
     assert!(header(&headers, "content-type").starts_with("application/json"));
     let doc: Value = serde_json::from_slice(&bytes).unwrap();
     assert_eq!(doc["file_name"], "book.pdf");
-    let exported = doc["sentences"].as_array().unwrap();
+    let exported = json_rows(&doc);
     assert_eq!(exported.len(), sentences.len());
     assert_eq!(
         exported[1]["normalized"], FORMULA,
@@ -170,9 +187,7 @@ async fn a_selection_exports_only_those_sentences_and_bad_requests_are_refused()
         .await;
     assert_eq!(status, StatusCode::OK);
     let doc: Value = serde_json::from_slice(&bytes).unwrap();
-    let positions: Vec<i64> = doc["sentences"]
-        .as_array()
-        .unwrap()
+    let positions: Vec<i64> = json_rows(&doc)
         .iter()
         .map(|s| s["position"].as_i64().unwrap())
         .collect();
@@ -226,7 +241,7 @@ async fn chapters_are_listed_named_and_exported_alone() {
     assert_eq!(by_job["chapters"], body["chapters"]);
 
     // Every sentence of the detail names its chapter; the counts add up.
-    let (_, detail) = app.get(&format!("/api/v1/history/{id}")).await;
+    let detail = app.history_detail(&id).await;
     let sentences = detail["sentences"].as_array().unwrap();
     let second = &chapters[1];
     let in_second: Vec<&Value> = sentences.iter().filter(|s| s["chapter"] == 2).collect();
@@ -248,7 +263,7 @@ async fn chapters_are_listed_named_and_exported_alone() {
         .await;
     assert_eq!(status, StatusCode::OK);
     let doc: Value = serde_json::from_slice(&bytes).unwrap();
-    let exported = doc["sentences"].as_array().unwrap();
+    let exported = json_rows(&doc);
     assert_eq!(exported.len(), in_second.len());
     assert!(exported.iter().all(|s| s["chapter"] == 2));
     assert_eq!(doc["chapters"][1]["title"], second["title"]);

@@ -313,14 +313,10 @@ impl TestApp {
         .await
     }
 
-    /// The result's sentences as (normalized, original, page).
+    /// The result's sentences as (normalized, original, page), read page by page.
     pub async fn sentences(&self, id: &str) -> Vec<(String, String, i64)> {
-        let (status, body) = self.get(&format!("/api/v1/jobs/{id}/result")).await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        body["sentences"]
-            .as_array()
-            .expect("sentences")
-            .iter()
+        let flat = self.all_pages(&format!("/api/v1/jobs/{id}/result")).await;
+        flat.iter()
             .map(|s| {
                 (
                     s["normalized"].as_str().expect("normalized").to_owned(),
@@ -329,6 +325,45 @@ impl TestApp {
                 )
             })
             .collect()
+    }
+
+    /// Every page of a paginated book view (`…/result`, `/history/{id}`), each piece with its
+    /// source's `original`, `page`, `chapter` and `source` index beside it, in book order.
+    pub async fn all_pages(&self, path: &str) -> Vec<Value> {
+        let mut flat = Vec::new();
+        let mut offset = 0;
+        loop {
+            let (status, body) = self
+                .get(&format!("{path}?limit=1000&offset={offset}"))
+                .await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            let sources = body["sources"].as_array().expect("sources").clone();
+            for source in &sources {
+                for piece in source["pieces"].as_array().expect("pieces") {
+                    let mut piece = piece.clone();
+                    for key in ["original", "page", "chapter"] {
+                        if !source[key].is_null() {
+                            piece[key] = source[key].clone();
+                        }
+                    }
+                    piece["source"] = source["index"].clone();
+                    flat.push(piece);
+                }
+            }
+            offset += sources.len();
+            if sources.is_empty() || offset as i64 >= body["total"].as_i64().expect("total") {
+                return flat;
+            }
+        }
+    }
+
+    /// A history entry's detail with all its pieces as `sentences`, one per row.
+    pub async fn history_detail(&self, id: &str) -> Value {
+        let path = format!("/api/v1/history/{id}");
+        let (status, mut detail) = self.get(&path).await;
+        assert_eq!(status, StatusCode::OK, "{detail}");
+        detail["sentences"] = Value::Array(self.all_pages(&path).await);
+        detail
     }
 
     /// Opens the job's Server-Sent Events stream, resuming after `last_event_id` if given.

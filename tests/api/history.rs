@@ -21,10 +21,9 @@ pub async fn submit_named(app: &TestApp, pdf: &[u8], file_name: &str) -> String 
     body["job_id"].as_str().expect("job_id").to_owned()
 }
 
+/// The entry's detail with all its pieces flattened into `sentences`.
 async fn entry(app: &TestApp, id: &str) -> Value {
-    let (status, body) = app.get(&format!("/api/v1/history/{id}")).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    body
+    app.history_detail(id).await
 }
 
 #[actix_web::test]
@@ -266,7 +265,7 @@ async fn deleting_an_entry_removes_its_sentences_its_job_and_its_pdf() {
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
     let (status, _) = app.get(&format!("/api/v1/jobs/{job}")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    assert!(app.core.db.sentences(&id).await.unwrap().is_empty());
+    assert!(app.core.db.sentence_entries(&id).await.unwrap().is_empty());
     assert!(!app.core.db.has_upload(&job).await.unwrap());
     assert!(app.core.db.chunks(&job).await.unwrap().is_empty());
     let (status, _) = app.delete(&format!("/api/v1/history/{id}")).await;
@@ -523,7 +522,7 @@ async fn an_entry_whose_retry_was_cancelled_can_still_be_deleted() {
 async fn sentences_come_by_page_by_chapter_and_by_search() {
     let app = spawn_app().await;
     let (_, id) = app.finished_entry(&novel_pdf(12), &[]).await;
-    let (_, detail) = app.get(&format!("/api/v1/history/{id}")).await;
+    let detail = app.history_detail(&id).await;
     let flat = detail["sentences"].as_array().unwrap().clone();
 
     // Pages of 50 cover every piece once, in order, each under its original.
@@ -537,7 +536,7 @@ async fn sentences_come_by_page_by_chapter_and_by_search() {
             ))
             .await;
         assert_eq!(status, StatusCode::OK, "{page}");
-        let items = page["items"].as_array().unwrap();
+        let items = page["sources"].as_array().unwrap();
         total.get_or_insert(page["total"].as_u64().unwrap());
         if items.is_empty() {
             break;
@@ -567,7 +566,7 @@ async fn sentences_come_by_page_by_chapter_and_by_search() {
             "/api/v1/history/{id}/sentences?chapter=2&limit=1000"
         ))
         .await;
-    let items = chapter["items"].as_array().unwrap();
+    let items = chapter["sources"].as_array().unwrap();
     assert!(!items.is_empty());
     assert!(items.iter().all(|i| i["chapter"] == 2), "{chapter}");
     let pieces: usize = items
@@ -590,7 +589,7 @@ async fn sentences_come_by_page_by_chapter_and_by_search() {
         ))
         .await;
     assert_eq!(status, StatusCode::OK, "{found}");
-    let items = found["items"].as_array().unwrap();
+    let items = found["sources"].as_array().unwrap();
     assert!(!items.is_empty(), "{plain}");
     let lower = word.to_lowercase();
     assert!(items.iter().all(|i| {

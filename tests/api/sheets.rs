@@ -147,7 +147,7 @@ async fn connect_export_append_refresh_and_reconnect() {
     assert_eq!(status, StatusCode::OK, "{created}");
     assert_eq!(created["appended"], false);
     let sheet = created["spreadsheet_id"].as_str().unwrap().to_owned();
-    let (_, detail) = app.get(&format!("/api/v1/history/{id}")).await;
+    let detail = app.history_detail(&id).await;
     let sentences = detail["sentences"].as_array().unwrap().clone();
     assert_eq!(created["rows"].as_u64(), Some(sentences.len() as u64));
     let cells = fake.state().cells(&sheet).expect("the spreadsheet exists");
@@ -182,7 +182,7 @@ async fn connect_export_append_refresh_and_reconnect() {
     assert!(header.background_color.is_some());
     assert_eq!(fake.state().frozen_rows(&sheet), Some(1));
     // The entry says where it went.
-    let (_, detail) = app.get(&format!("/api/v1/history/{id}")).await;
+    let detail = app.history_detail(&id).await;
     assert_eq!(detail["entry"]["exported_to_sheets"], true);
     assert_eq!(detail["entry"]["sheet_url"], created["sheet_url"]);
     assert!(detail["entry"]["exported_at"].is_string());

@@ -1,12 +1,14 @@
-//! `GET /api/v1/history/{id}`: one entry with its sentences, and whether its PDF is still kept
-//! (re-processing needs it).
+//! `GET /api/v1/history/{id}?offset=0&limit=100&chapter=3`: one entry with a page of its
+//! source sentences (each with its pieces), and whether its PDF is still kept (re-processing
+//! needs it).
 
 use actix_web::{HttpResponse, web};
 use chrono::DateTime;
 use serde_json::json;
 
-use super::{HistoryView, SentenceView, owned_entry};
+use super::{HistoryView, owned_entry};
 use crate::api::AppState;
+use crate::api::book::{self, PageQuery};
 use crate::api::error::ApiError;
 use crate::auth::Caller;
 
@@ -14,15 +16,12 @@ pub async fn get_history(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<String>,
+    query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let window = query.window()?;
     let db = &state.core.db;
     let entry = owned_entry(&state, &id, &caller.user_id).await?;
-    let sentences: Vec<SentenceView> = db
-        .sentence_entries(&entry.id)
-        .await?
-        .into_iter()
-        .map(SentenceView::from)
-        .collect();
+    let page = book::page(db, &entry.id, window).await?;
     let pdf_kept = db.has_upload(&entry.job_id).await?;
     let retention_ms = i64::try_from(state.core.config.upload_retention_secs.saturating_mul(1000))
         .unwrap_or(i64::MAX);
@@ -39,6 +38,19 @@ pub async fn get_history(
         "entry": HistoryView::from(entry),
         "pdf_available": pdf_kept,
         "pdf_kept_until": pdf_kept_until,
-        "sentences": sentences,
+        "total": page.total,
+        "offset": page.offset,
+        "limit": page.limit,
+        "sources": page.sources,
     })))
+}
+
+/// `GET /api/v1/history/{id}/pieces`: every piece, one JSON object per line, streamed.
+pub async fn history_pieces(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let entry = owned_entry(&state, &id, &caller.user_id).await?;
+    Ok(book::flat_view(state.core.db.clone(), entry.id))
 }

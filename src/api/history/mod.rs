@@ -71,6 +71,10 @@ pub struct SentenceView {
     pub original: String,
     pub page: i32,
     pub engine: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
     /// The learner changed `normalized`; `engine_text` is what the engine wrote.
     pub edited: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -80,6 +84,8 @@ pub struct SentenceView {
     /// The `index` of its chapter in `GET …/chapters`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub chapter: Option<i32>,
+    /// The `index` of its source sentence in the book's pages.
+    pub source: i32,
 }
 
 impl From<SentenceEntry> for SentenceView {
@@ -87,13 +93,16 @@ impl From<SentenceEntry> for SentenceView {
         Self {
             position: s.position + 1,
             normalized: s.normalized,
-            original: s.original,
+            original: s.original.to_string(),
             page: s.page,
             engine: s.engine,
+            kind: s.kind,
+            model: s.model,
             edited: s.edited,
             engine_text: s.engine_text,
             edited_at: s.edited_at.and_then(DateTime::from_timestamp_millis),
             chapter: s.chapter,
+            source: s.source_idx + 1,
         }
     }
 }

@@ -1,90 +1,56 @@
 //! `GET /api/v1/history/{id}/sentences?offset=0&limit=100&chapter=3&q=chien`: a page of the
 //! book's source sentences, each with the pieces made of it, in book order; by chapter, and
 //! searched by whole words whatever their accents and case.
-//!
-//! Source sentences are told apart from the stored pieces: consecutive pieces of one original
-//! add up to exactly its words (which also separates two equal sentences in a row).
 
 use actix_web::{HttpResponse, web};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use unicode_normalization::UnicodeNormalization;
 
 use super::owned_entry;
 use crate::api::AppState;
+use crate::api::book::{self, PageView, PieceView, SourceView, Window};
 use crate::api::error::ApiError;
 use crate::auth::Caller;
 use crate::db::models::SentenceEntry;
 use crate::engine::local::words::words;
 
-const DEFAULT_LIMIT: usize = 100;
-const MAX_LIMIT: usize = 1000;
 /// Longer than any phrase a learner looks for; bounds the work a query string can ask.
 const MAX_QUERY_CHARS: usize = 200;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Query {
-    offset: Option<usize>,
-    limit: Option<usize>,
+    offset: Option<i64>,
+    limit: Option<i64>,
     chapter: Option<i32>,
     q: Option<String>,
 }
 
-#[derive(Debug, Serialize, PartialEq, Eq)]
-pub(crate) struct Piece {
-    /// The address of the piece in `PATCH …/sentences/{position}` and in exports.
-    position: i32,
-    normalized: String,
-    edited: bool,
-    engine: String,
-}
-
-#[derive(Debug, Serialize, PartialEq, Eq)]
-pub(crate) struct SourceSentence {
-    /// 1-based, in book order.
-    index: usize,
-    page: i32,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    chapter: Option<i32>,
-    original: String,
-    pieces: Vec<Piece>,
-}
-
-/// The stored pieces regrouped by the source sentence they came from.
-pub(crate) fn source_sentences(rows: Vec<SentenceEntry>) -> Vec<SourceSentence> {
-    let mut out: Vec<SourceSentence> = Vec::new();
-    // Words of the open sentence still to be covered by pieces.
-    let mut missing = 0usize;
+/// The pieces (in book order) gathered under their source sentences.
+fn source_views(rows: Vec<SentenceEntry>) -> Vec<SourceView> {
+    let mut out: Vec<SourceView> = Vec::new();
     for row in rows {
-        // What the engine wrote counts, not the learner's edit of it.
-        let piece_words = words(row.engine_text.as_deref().unwrap_or(&row.normalized)).len();
-        let continues = missing > 0
-            && out
-                .last()
-                .is_some_and(|s| s.original == row.original && s.page == row.page);
-        let piece = Piece {
+        let piece = PieceView {
             position: row.position + 1,
             normalized: row.normalized,
-            edited: row.edited,
+            kind: row.kind,
             engine: row.engine,
+            model: row.model,
+            edited: row.edited,
+            engine_text: row.engine_text,
+            edited_at: row
+                .edited_at
+                .and_then(chrono::DateTime::from_timestamp_millis),
         };
         match out.last_mut() {
-            Some(open) if continues => {
-                open.pieces.push(piece);
-                missing = missing.saturating_sub(piece_words);
-            }
-            _ => {
-                // An edit may change a piece's words: an original is then covered as soon
-                // as a piece of another one starts, whatever the count says.
-                missing = words(&row.original).len().saturating_sub(piece_words);
-                out.push(SourceSentence {
-                    index: out.len() + 1,
-                    page: row.page,
-                    chapter: row.chapter,
-                    original: row.original,
-                    pieces: vec![piece],
-                });
-            }
+            Some(open) if open.index == row.source_idx + 1 => open.pieces.push(piece),
+            _ => out.push(SourceView {
+                index: row.source_idx + 1,
+                page: row.page,
+                chapter: row.chapter,
+                original: row.original.to_string(),
+                pieces: vec![piece],
+            }),
         }
     }
     out
@@ -110,7 +76,7 @@ fn folded_words(text: &str) -> Vec<String> {
 }
 
 /// Whether every word of the query is a whole word of the sentence or of one of its pieces.
-fn matches(sentence: &SourceSentence, query: &[String]) -> bool {
+fn matches(sentence: &SourceView, query: &[String]) -> bool {
     let mut haystack = folded_words(&sentence.original);
     for piece in &sentence.pieces {
         haystack.extend(folded_words(&piece.normalized));
@@ -129,19 +95,7 @@ pub async fn list_sentences(
     id: web::Path<String>,
     query: web::Query<Query>,
 ) -> Result<HttpResponse, ApiError> {
-    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::bad_request(
-            "invalid_request",
-            format!("limit must be between 1 and {MAX_LIMIT}"),
-        ));
-    }
-    if query.chapter.is_some_and(|c| c < 1) {
-        return Err(ApiError::bad_request(
-            "invalid_request",
-            "chapter: chapters are numbered from 1",
-        ));
-    }
+    let window = book::window(query.offset, query.limit, query.chapter)?;
     let terms = match query.q.as_deref().map(str::trim) {
         Some(q) if q.chars().count() > MAX_QUERY_CHARS => {
             return Err(ApiError::bad_request(
@@ -161,34 +115,43 @@ pub async fn list_sentences(
         }
         _ => None,
     };
-    let offset = query.offset.unwrap_or(0);
     let entry = owned_entry(&state, &id, &caller.user_id).await?;
-    let rows = state.core.db.sentence_entries(&entry.id).await?;
-    let (total, items) = web::block(move || {
-        let wanted: Vec<SourceSentence> = source_sentences(rows)
-            .into_iter()
-            .filter(|s| query.chapter.is_none_or(|c| s.chapter == Some(c)))
-            .filter(|s| terms.as_ref().is_none_or(|t| matches(s, t)))
-            .collect();
-        let total = wanted.len();
-        let items: Vec<SourceSentence> = wanted.into_iter().skip(offset).take(limit).collect();
-        (total, items)
-    })
-    .await
-    .map_err(ApiError::internal)?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({
-        "total": total,
-        "offset": offset,
-        "limit": limit,
-        "items": items,
-    })))
+    let db = &state.core.db;
+    let page = match terms {
+        None => book::page(db, &entry.id, window).await?,
+        Some(terms) => {
+            let rows = db.sentence_entries(&entry.id).await?;
+            web::block(move || search(rows, &terms, window))
+                .await
+                .map_err(ApiError::internal)?
+        }
+    };
+    Ok(HttpResponse::Ok().json(page))
+}
+
+/// The page `window` of the source sentences holding every word of `terms`.
+fn search(rows: Vec<SentenceEntry>, terms: &[String], window: Window) -> PageView {
+    let wanted: Vec<SourceView> = source_views(rows)
+        .into_iter()
+        .filter(|s| window.chapter.is_none_or(|c| s.chapter == Some(c)))
+        .filter(|s| matches(s, terms))
+        .collect();
+    let total = i64::try_from(wanted.len()).unwrap_or(i64::MAX);
+    let skip = usize::try_from(window.offset).unwrap_or(usize::MAX);
+    let take = usize::try_from(window.limit).unwrap_or(0);
+    PageView {
+        total,
+        offset: window.offset,
+        limit: window.limit,
+        sources: wanted.into_iter().skip(skip).take(take).collect(),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn row(position: i32, normalized: &str, original: &str) -> SentenceEntry {
+    fn row(position: i32, source_idx: i32, normalized: &str, original: &str) -> SentenceEntry {
         SentenceEntry {
             position,
             normalized: normalized.into(),
@@ -199,40 +162,48 @@ mod tests {
             engine_text: None,
             edited_at: None,
             chapter: Some(1),
+            source_idx,
+            piece_idx: 0,
+            kind: None,
+            model: None,
         }
     }
 
     #[test]
-    fn pieces_are_regrouped_under_their_source_sentence() {
+    fn pieces_are_gathered_under_their_source_sentence() {
         let a = "Il pleut, et le chien dort.";
         let b = "Oui.";
         let rows = vec![
-            row(0, "Il pleut.", a),
-            row(1, "Le chien dort.", a),
-            row(2, "Oui.", b),
+            row(0, 0, "Il pleut.", a),
+            row(1, 0, "Le chien dort.", a),
+            row(2, 1, "Oui.", b),
             // The same sentence twice in a row is two sentences.
-            row(3, "Oui.", b),
+            row(3, 2, "Oui.", b),
         ];
-        let grouped = source_sentences(rows);
-        let shape: Vec<(usize, &str, Vec<i32>)> = grouped
-            .iter()
+        let shape: Vec<(i32, String, Vec<i32>)> = source_views(rows)
+            .into_iter()
             .map(|s| {
                 (
                     s.index,
-                    s.original.as_str(),
+                    s.original,
                     s.pieces.iter().map(|p| p.position).collect(),
                 )
             })
             .collect();
         assert_eq!(
             shape,
-            vec![(1, a, vec![1, 2]), (2, b, vec![3]), (3, b, vec![4])]
+            vec![
+                (1, a.to_owned(), vec![1, 2]),
+                (2, b.to_owned(), vec![3]),
+                (3, b.to_owned(), vec![4])
+            ]
         );
     }
 
     #[test]
     fn search_takes_whole_words_whatever_their_accents_and_case() {
-        let s = source_sentences(vec![row(
+        let s = source_views(vec![row(
+            0,
             0,
             "Les autrichiennes passèrent.",
             "Les Autrichiennes passèrent devant l'Église et le cœur battait.",

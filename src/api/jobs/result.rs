@@ -1,56 +1,47 @@
-//! `GET /api/v1/jobs/{id}/result`: the sentences of a finished job, in book order.
+//! `GET /api/v1/jobs/{id}/result?offset=0&limit=100&chapter=3`: a page of a finished job's
+//! source sentences, each with its pieces, in book order; `GET …/result/pieces`: every piece,
+//! one per line, streamed.
 
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
 
 use super::{finished_entry, owned_job};
 use crate::api::AppState;
+use crate::api::book::{self, PageQuery, PageView};
 use crate::api::error::ApiError;
 use crate::auth::Caller;
-
-#[derive(Serialize)]
-struct SentenceView {
-    normalized: String,
-    original: String,
-    page: i32,
-    /// The engine that wrote it (differs from the job's when a fallback was needed).
-    engine: String,
-    /// The `index` of its chapter in `GET …/chapters`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    chapter: Option<i32>,
-}
 
 #[derive(Serialize)]
 struct ResultView {
     job_id: String,
     status: String,
-    sentences: Vec<SentenceView>,
+    #[serde(flatten)]
+    page: PageView,
 }
 
 pub async fn job_result(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<String>,
+    query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let window = query.window()?;
     let job = owned_job(&state, &id, &caller.user_id).await?;
     let entry = finished_entry(&state, &job, &caller.user_id).await?;
-    let sentences = state
-        .core
-        .db
-        .sentences(&entry.id)
-        .await?
-        .into_iter()
-        .map(|s| SentenceView {
-            normalized: s.normalized,
-            original: s.original,
-            page: s.page,
-            engine: s.engine,
-            chapter: s.chapter,
-        })
-        .collect();
+    let page = book::page(&state.core.db, &entry.id, window).await?;
     Ok(HttpResponse::Ok().json(ResultView {
         job_id: job.id,
         status: job.status,
-        sentences,
+        page,
     }))
+}
+
+pub async fn job_result_pieces(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let job = owned_job(&state, &id, &caller.user_id).await?;
+    let entry = finished_entry(&state, &job, &caller.user_id).await?;
+    Ok(book::flat_view(state.core.db.clone(), entry.id))
 }

@@ -328,6 +328,10 @@ impl Engine for GeminiEngine {
         true
     }
 
+    fn model(&self, settings: &Settings) -> Option<String> {
+        Some(self.model_for(settings).to_owned())
+    }
+
     fn cache_identity(&self, settings: &Settings) -> Option<String> {
         Some(format!(
             "{GEMINI}|{}|{}",
@@ -462,6 +466,7 @@ fn check_coverage(body_words: usize, items: &[Item]) -> Result<(), EngineError> 
 /// Finds each original in the chunk, in order, to give its sentences a page.
 fn place_on_pages(input: &ChunkInput, items: Vec<Item>) -> Vec<Sentence> {
     let mut cursor = input.body_start;
+    let mut shared = Originals::default();
     items
         .into_iter()
         .map(|item| {
@@ -477,7 +482,7 @@ fn place_on_pages(input: &ChunkInput, items: Vec<Item>) -> Vec<Sentence> {
                 page: input.page_at(found.unwrap_or(cursor)),
                 chapter: input.chapter_at(found.unwrap_or(cursor)),
                 normalized: item.normalized,
-                original: item.original,
+                original: shared.get(item.original),
                 engine: None,
             }
         })
@@ -485,6 +490,7 @@ fn place_on_pages(input: &ChunkInput, items: Vec<Item>) -> Vec<Sentence> {
 }
 
 fn pages_from_answer(input: &ChunkInput, items: Vec<Item>) -> Vec<Sentence> {
+    let mut shared = Originals::default();
     items
         .into_iter()
         .map(|item| Sentence {
@@ -495,10 +501,30 @@ fn pages_from_answer(input: &ChunkInput, items: Vec<Item>) -> Vec<Sentence> {
             // Scanned books are read by the model alone: no headings are known.
             chapter: None,
             normalized: item.normalized,
-            original: item.original,
+            original: shared.get(item.original),
             engine: None,
         })
         .collect()
+}
+
+/// The answer repeats a source sentence's original beside each of its pieces: consecutive
+/// copies become one shared text, so the pieces are stored as one source sentence.
+#[derive(Default)]
+struct Originals {
+    last: Option<Arc<str>>,
+}
+
+impl Originals {
+    fn get(&mut self, original: String) -> Arc<str> {
+        match &self.last {
+            Some(last) if **last == *original => Arc::clone(last),
+            _ => {
+                let shared: Arc<str> = original.into();
+                self.last = Some(Arc::clone(&shared));
+                shared
+            }
+        }
+    }
 }
 
 /// A PDF chunk split by its own pages; the attached PDF (and its context) stays the same.

@@ -52,6 +52,14 @@ impl Engine for LocalEngine {
     }
 }
 
+/// How the local engine finds sentences for these settings; chunk plans cut the book the
+/// same way.
+pub fn segment_options(settings: &Settings) -> SegmentOptions {
+    SegmentOptions {
+        keep_dialogue_whole: settings.ignore_dialogue,
+    }
+}
+
 /// Rewrites the sentences that start in the chunk's body.
 pub fn rewrite_chunk(input: &ChunkInput, settings: &Settings) -> ChunkOutput {
     let keep_dialogue_whole = settings.ignore_dialogue;
@@ -61,12 +69,7 @@ pub fn rewrite_chunk(input: &ChunkInput, settings: &Settings) -> ChunkOutput {
         keep_dialogue_whole,
     };
     let mut sentences = Vec::new();
-    for seg in segment(
-        &input.text,
-        SegmentOptions {
-            keep_dialogue_whole,
-        },
-    ) {
+    for seg in segment(&input.text, segment_options(settings)) {
         if !input.owns(seg.start) {
             continue;
         }
@@ -75,6 +78,7 @@ pub fn rewrite_chunk(input: &ChunkInput, settings: &Settings) -> ChunkOutput {
         };
         let page = input.page_at(seg.start);
         let chapter = input.chapter_at(seg.start);
+        let source: std::sync::Arc<str> = original.into();
         // A dialogue reply (a paragraph opened by a dash) is speech too: kept whole on request.
         let pieces = if keep_dialogue_whole && original.starts_with(['—', '–']) {
             vec![original.split_whitespace().collect::<Vec<_>>().join(" ")]
@@ -92,7 +96,7 @@ pub fn rewrite_chunk(input: &ChunkInput, settings: &Settings) -> ChunkOutput {
             }
             sentences.push(Sentence {
                 normalized,
-                original: original.to_owned(),
+                original: std::sync::Arc::clone(&source),
                 page,
                 chapter,
                 engine: None,
@@ -138,7 +142,7 @@ mod tests {
         let body_start = text.find("Elle").unwrap();
         let body_end = text.find("Le train").unwrap();
         let out = rewrite_chunk(&input(text, body_start..body_end), &Settings::default());
-        let originals: Vec<_> = out.sentences.iter().map(|s| s.original.as_str()).collect();
+        let originals: Vec<_> = out.sentences.iter().map(|s| &*s.original).collect();
         assert_eq!(originals, ["Elle attendait le train."]);
     }
 
@@ -150,7 +154,7 @@ mod tests {
         let out = rewrite_chunk(&input(text, 0..text.len()), &settings);
         assert!(out.sentences.len() >= 2);
         for s in &out.sentences {
-            assert_eq!(s.original, text);
+            assert_eq!(&*s.original, text);
             assert!(words::word_count(&s.normalized) <= 8, "{}", s.normalized);
         }
     }
@@ -185,6 +189,6 @@ mod tests {
         };
         let out = rewrite_chunk(&input(text, 0..text.len()), &settings);
         assert_eq!(out.sentences[0].normalized, "Viens ici ! dit-elle.");
-        assert_eq!(out.sentences[0].original, text);
+        assert_eq!(&*out.sentences[0].original, text);
     }
 }

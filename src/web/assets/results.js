@@ -9,6 +9,8 @@ let entry = null;
 let sentences = [];
 
 const enc = encodeURIComponent;
+// Source sentences asked for per request (the API's most).
+const PAGE = 1000;
 
 export async function showEntry(id) {
   // A filter or a selection typed for another book would hide this one's sentences.
@@ -22,7 +24,7 @@ export async function showEntry(id) {
   $("#export-result").replaceChildren();
   let detail;
   try {
-    detail = await api.get(`/history/${enc(id)}`);
+    detail = await api.get(`/history/${enc(id)}?limit=${PAGE}`);
   } catch (error) {
     if (error instanceof ApiError && error.status === 404) {
       $("#entry-title").textContent = "Entry not found";
@@ -33,7 +35,7 @@ export async function showEntry(id) {
   }
   entry = detail.entry;
   entry.pdf_available = detail.pdf_available;
-  sentences = detail.sentences;
+  sentences = await allPieces(id, detail);
   $("#entry-title").textContent = entry.file_name;
   const sheet = entry.sheet_url ? ` · exported to Sheets ${formatDate(entry.exported_at)}` : "";
   $("#entry-meta").textContent =
@@ -42,6 +44,24 @@ export async function showEntry(id) {
   $("#reprocess-entry").title = detail.pdf_available ? "" : "The PDF is no longer kept";
   renderRows();
   $("#entry-body").hidden = false;
+}
+
+// The book comes a page of source sentences at a time; the table lists one piece per row,
+// its source sentence beside it.
+async function allPieces(id, first) {
+  const rows = [];
+  let page = first;
+  let offset = 0;
+  for (;;) {
+    for (const source of page.sources) {
+      for (const piece of source.pieces) {
+        rows.push({ ...piece, original: source.original, page: source.page, chapter: source.chapter });
+      }
+    }
+    offset += page.sources.length;
+    if (!page.sources.length || offset >= page.total) return rows;
+    page = await api.get(`/history/${enc(id)}?offset=${offset}&limit=${PAGE}`);
+  }
 }
 
 function matches(sentence, words) {
