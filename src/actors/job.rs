@@ -19,7 +19,7 @@ use crate::db::jobs::{Ending, Progress};
 use crate::db::models::{ChapterRow, ChunkRow, HistoryRow, JobRow, NewChunk, PieceRow, SourceRow};
 use crate::db::{DbError, now_ms};
 use crate::engine::{
-    ChapterStart, ChunkInput, ChunkOutput, Engine, PieceKind, Sentence, Usage, source_groups,
+    ChapterStart, ChunkInput, ChunkOutput, Engine, Kinds, Sentence, Usage, source_groups,
 };
 use crate::pdf::{self, PdfError, clean::CleanOptions, plan};
 use crate::settings::{InputMode, Settings};
@@ -460,8 +460,9 @@ fn book_rows(sentences: &[Sentence], engine: &Writer) -> (Vec<SourceRow>, Vec<Pi
             chapter: first.chapter.and_then(|c| i32::try_from(c).ok()),
             text: first.original.to_string(),
         });
+        let mut kinds = Kinds::new(&first.original, engine.limit);
         for (piece_idx, s) in sentences[group].iter().enumerate() {
-            let kind = PieceKind::of(&s.normalized, &s.original, engine.limit);
+            let kind = kinds.of(&s.normalized);
             pieces.push(PieceRow {
                 history_id: String::new(),
                 position: to_i32(pieces.len()),
@@ -509,7 +510,9 @@ fn ending_for(job: &JobRow, rows: &[ChunkRow], engine: &Writer, elapsed_ms: i64)
             message: "stored chunk results could not be read".into(),
         };
     }
-    if failed.len() == rows.len() {
+    // A chunk inside a sentence begun earlier has no text and always succeeds: when the
+    // chunks that had text all failed, that is the job's failure, not an empty book.
+    if failed.len() == rows.len() || (!failed.is_empty() && sentences.is_empty()) {
         let last = failed
             .iter()
             .rev()

@@ -5,7 +5,7 @@ use diesel::dsl::{count_star, max, min};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use super::schema::{job_chunks, job_events, jobs};
+use super::schema::{history, job_chunks, job_events, jobs, pieces, source_sentences};
 use super::{Db, DbError, Pool, now_ms};
 use crate::status::{ChunkStatus, JobStatus};
 
@@ -20,6 +20,21 @@ pub struct QueueSnapshot {
     pub chunks_queued: i64,
     /// The longest time a running job has gone without progress, in milliseconds.
     pub stalled_ms: i64,
+}
+
+/// What a job may store ([`Db::stored_bytes`]) per byte of its book's extracted text: the
+/// chunks' inputs (the text plus overlap pages of context), their results and the entry
+/// (each source sentence once, the pieces about as long again, JSON around them): about 6
+/// measured on books cut into thousands of pieces (`tests/api/hostile_pdf.rs`), about 4 on
+/// a novel. Before the book model, each piece carried its whole original: 770 MB for a
+/// 15 KB file.
+pub const STORED_PER_TEXT: usize = 8;
+/// Plus this much for any book, however short.
+pub const STORED_OVERHEAD: usize = 64 * 1024;
+
+diesel::define_sql_function! {
+    /// Bytes of a text (`octet_length`: PostgreSQL, and SQLite since 3.43).
+    fn octet_length(text: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Integer>;
 }
 
 /// The connection pool of this process.
@@ -52,6 +67,56 @@ fn longest_stall(
 }
 
 impl Db {
+    /// The bytes of text a job keeps: its chunks' inputs and results, its entry's source
+    /// sentences and pieces (edits included). What storage grows with, per book.
+    pub async fn stored_bytes(&self, job_id: &str) -> Result<i64, DbError> {
+        use diesel::dsl::sum;
+        let job_id = job_id.to_owned();
+        on_conn!(self, |conn| {
+            let chunks: Option<i64> = job_chunks::table
+                .filter(job_chunks::job_id.eq(&job_id))
+                .select(sum(octet_length(job_chunks::input.nullable())
+                    .assume_not_null()
+                    + octet_length(job_chunks::result).assume_not_null()))
+                .first(conn)
+                .await?;
+            let chunk_inputs: Option<i64> = job_chunks::table
+                .filter(job_chunks::job_id.eq(&job_id))
+                .filter(job_chunks::result.is_null())
+                .select(sum(octet_length(job_chunks::input.nullable())))
+                .first(conn)
+                .await?;
+            let entry = history::table
+                .filter(history::job_id.eq(&job_id))
+                .select(history::id);
+            let sources: Option<i64> = source_sentences::table
+                .filter(source_sentences::history_id.eq_any(entry))
+                .select(sum(octet_length(source_sentences::text.nullable())))
+                .first(conn)
+                .await?;
+            let entry = history::table
+                .filter(history::job_id.eq(&job_id))
+                .select(history::id);
+            let piece_texts: Option<i64> = pieces::table
+                .filter(pieces::history_id.eq_any(entry))
+                .select(sum(octet_length(pieces::normalized.nullable())))
+                .first(conn)
+                .await?;
+            let entry = history::table
+                .filter(history::job_id.eq(&job_id))
+                .select(history::id);
+            let engine_texts: Option<i64> = pieces::table
+                .filter(pieces::history_id.eq_any(entry))
+                .select(sum(octet_length(pieces::engine_text)))
+                .first(conn)
+                .await?;
+            Ok([chunks, chunk_inputs, sources, piece_texts, engine_texts]
+                .into_iter()
+                .map(Option::unwrap_or_default)
+                .sum())
+        })
+    }
+
     pub async fn queue_snapshot(&self) -> Result<QueueSnapshot, DbError> {
         let now = now_ms();
         on_conn!(self, |conn| {

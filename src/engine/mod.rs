@@ -13,7 +13,7 @@ use std::sync::Arc;
 use futures_util::future::LocalBoxFuture;
 use serde::{Deserialize, Serialize};
 
-pub use kind::PieceKind;
+pub use kind::{Kinds, PieceKind};
 
 use crate::settings::Settings;
 

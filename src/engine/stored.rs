@@ -101,7 +101,10 @@ fn share_legacy_originals(mut sentences: Vec<Sentence>) -> Vec<Sentence> {
     for i in 1..sentences.len() {
         let (before, after) = sentences.split_at_mut(i);
         let (previous, current) = (&before[i - 1], &mut after[0]);
-        if previous.original == current.original && previous.page == current.page {
+        if previous.original == current.original
+            && previous.page == current.page
+            && *previous.normalized != *previous.original
+        {
             current.original = Arc::clone(&previous.original);
         }
     }
@@ -157,12 +160,14 @@ mod tests {
         let old = r#"{"sentences":[
             {"normalized":"Il pleuvait.","original":"Il pleuvait, il ventait.","page":1},
             {"normalized":"Il ventait.","original":"Il pleuvait, il ventait.","page":1},
-            {"normalized":"Fin.","original":"Fin.","page":2,"chapter":1,"engine":"local"}]}"#;
+            {"normalized":"Fin.","original":"Fin.","page":2,"chapter":1,"engine":"local"},
+            {"normalized":"Fin.","original":"Fin.","page":2}]}"#;
         let read: ChunkOutput = serde_json::from_str(old).unwrap();
-        assert_eq!(read.sentences.len(), 3);
+        assert_eq!(read.sentences.len(), 4);
         assert_eq!(read.sentences[2].engine.as_deref(), Some("local"));
         assert_eq!(read.sentences[2].chapter, Some(1));
-        assert_eq!(source_groups(&read.sentences), vec![0..2, 2..3]);
+        // A whole sentence repeated is two sentences.
+        assert_eq!(source_groups(&read.sentences), vec![0..2, 2..3, 3..4]);
     }
 
     #[test]

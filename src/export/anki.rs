@@ -17,7 +17,9 @@ pub(super) fn render(doc: &ExportDoc<'_>) -> Result<Vec<u8>, ExportError> {
     let mut out = String::with_capacity(
         doc.sentences
             .iter()
-            .map(|s| s.normalized.len() + s.original.len() + 32)
+            .map(|s| {
+                s.normalized.len() + s.original.len().min(super::REPEATED_ORIGINAL_MAX_CHARS) + 32
+            })
             .sum::<usize>()
             + 128,
     );
@@ -33,10 +35,11 @@ pub(super) fn render(doc: &ExportDoc<'_>) -> Result<Vec<u8>, ExportError> {
     if chapters {
         out.push_str("#tags column:3\n");
     }
-    for s in doc.sentences {
+    for row in doc.rows() {
+        let s = row.sentence;
         push_field(&mut out, &neutralize(&s.normalized));
         out.push('\t');
-        push_field(&mut out, &neutralize(&s.original));
+        push_field(&mut out, &neutralize(&row.original));
         let _ = write!(out, "<br><small>p. {}</small>", s.page);
         if chapters {
             out.push('\t');

@@ -15,7 +15,7 @@ pub(super) fn render(doc: &ExportDoc<'_>) -> Result<Vec<u8>, ExportError> {
     let guess = doc
         .sentences
         .iter()
-        .map(|s| s.normalized.len() + s.original.len() + 16)
+        .map(|s| s.normalized.len() + s.original.len().min(super::REPEATED_ORIGINAL_MAX_CHARS) + 16)
         .sum::<usize>();
     let mut buf = Vec::with_capacity(UTF8_BOM.len() + guess + guess / 2);
     buf.extend_from_slice(UTF8_BOM);
@@ -24,8 +24,8 @@ pub(super) fn render(doc: &ExportDoc<'_>) -> Result<Vec<u8>, ExportError> {
         .terminator(::csv::Terminator::CRLF)
         .from_writer(buf);
     writer.write_record(COLUMNS)?;
-    for s in doc.sentences {
-        let mut cells = doc.cells(s);
+    for row in doc.rows() {
+        let mut cells = doc.cells(row);
         for i in TEXT_COLUMNS {
             if let std::borrow::Cow::Owned(safe) = neutralize(&cells[i]) {
                 cells[i] = safe;
@@ -57,6 +57,49 @@ mod tests {
             .map(|r| r.unwrap().iter().map(str::to_owned).collect())
             .collect();
         (header, rows)
+    }
+
+    /// A text with no full stop, cut into hundreds of pieces: its original is written whole
+    /// once, and each later row shows the stretch where its piece stands, so the file grows
+    /// with the text, not with its square.
+    #[test]
+    fn a_long_original_is_whole_once_then_excerpted_around_each_piece() {
+        let clauses: Vec<String> = (1..=400)
+            .map(|i| format!("et la clause numéro{i} suivait la précédente"))
+            .collect();
+        let original = clauses.join(", ");
+        let sentences: Vec<crate::export::ExportSentence> = clauses
+            .iter()
+            .zip(1..)
+            .map(|(clause, position)| crate::export::ExportSentence {
+                source: 1,
+                ..testdata::sentence(position, clause, &original, 1)
+            })
+            .collect();
+        let bytes = render_format(Format::Csv, &testdata::doc(&sentences)).unwrap();
+        let (_, rows) = parse(&bytes);
+        assert_eq!(rows.len(), 400);
+        assert_eq!(rows[0][3], original);
+        for (row, i) in rows.iter().zip(1..).skip(1) {
+            let cell = &row[3];
+            assert!(cell.chars().count() <= 250, "{cell}");
+            assert!(cell.contains(&format!("numéro{i} ")), "row {i}: {cell}");
+            assert!(cell.starts_with("[…] ") || cell.ends_with(" […]"), "{cell}");
+        }
+        assert!(bytes.len() < 30 * original.len(), "{} bytes", bytes.len());
+        // Short originals stay whole on every row.
+        let short = [
+            crate::export::ExportSentence {
+                source: 1,
+                ..testdata::sentence(1, "Il pleut.", "Il pleut, dit-il.", 1)
+            },
+            crate::export::ExportSentence {
+                source: 1,
+                ..testdata::sentence(2, "Il le dit.", "Il pleut, dit-il.", 1)
+            },
+        ];
+        let (_, rows) = parse(&render_format(Format::Csv, &testdata::doc(&short)).unwrap());
+        assert!(rows.iter().all(|r| &r[3] == "Il pleut, dit-il."));
     }
 
     #[test]

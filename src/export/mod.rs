@@ -138,6 +138,79 @@ pub struct ExportSentence {
     pub chapter: Option<i32>,
 }
 
+/// The longest original the one-row-per-piece formats (CSV, Anki, Sheets) repeat on every
+/// piece's row. Real sentences stay under it (a 100-word sentence is about 600 characters);
+/// past it a text with no full stop, cut into thousands of pieces, would make the file grow
+/// with the square of its length.
+pub const REPEATED_ORIGINAL_MAX_CHARS: usize = 600;
+/// How much of a longer original the rows after its first show, around the piece.
+const EXCERPT_CHARS: usize = 240;
+
+/// A row of the one-row-per-piece formats: the piece, and its original as that row shows it.
+pub struct Row<'a> {
+    pub sentence: &'a ExportSentence,
+    pub original: Cow<'a, str>,
+}
+
+/// Follows the pieces of one source sentence through its original, in order, to excerpt
+/// the stretch where each stands.
+#[derive(Default)]
+struct Excerpts {
+    source: Option<i32>,
+    /// Byte offset in the original past the last piece found.
+    cursor: usize,
+}
+
+impl Excerpts {
+    /// The original whole on its source's first row and whenever it is short; otherwise the
+    /// stretch of it where the piece's words stand, marked as an excerpt.
+    fn original<'a>(&mut self, s: &'a ExportSentence) -> Cow<'a, str> {
+        let original = &*s.original;
+        if self.source != Some(s.source) {
+            *self = Self {
+                source: Some(s.source),
+                cursor: 0,
+            };
+            return Cow::Borrowed(original);
+        }
+        if original.chars().count() <= REPEATED_ORIGINAL_MAX_CHARS {
+            return Cow::Borrowed(original);
+        }
+        // The piece's longest word, found after the previous piece's: pieces come in order,
+        // and a long word rarely stands inside another.
+        let cursor = self.cursor.min(original.len());
+        let longest = crate::engine::local::words::words(&s.normalized)
+            .into_iter()
+            .max_by_key(|w| w.len());
+        let anchor = longest.and_then(|w| {
+            original
+                .get(cursor..)?
+                .find(w)
+                .map(|at| (cursor + at, w.len()))
+        });
+        let at = match anchor {
+            Some((at, len)) => {
+                self.cursor = at + len;
+                at
+            }
+            None => cursor,
+        };
+        let lead = original[..at]
+            .char_indices()
+            .rev()
+            .nth(EXCERPT_CHARS / 4)
+            .map_or(0, |(i, _)| i);
+        let excerpt: String = original[lead..].chars().take(EXCERPT_CHARS).collect();
+        let more_after = lead + excerpt.len() < original.len();
+        Cow::Owned(format!(
+            "{}{}{}",
+            if lead > 0 { "[…] " } else { "" },
+            excerpt.trim(),
+            if more_after { " […]" } else { "" }
+        ))
+    }
+}
+
 /// The columns of the tabular exports (CSV, XLSX, Google Sheets), in order. The chapter
 /// columns come last, so that readers of the first five keep working.
 pub const COLUMNS: [&str; 7] = [
@@ -186,19 +259,29 @@ impl ExportDoc<'_> {
         names::strip_pdf(names::base_name(self.file_name))
     }
 
-    /// A sentence's cells under [`COLUMNS`], as text and exact: each format keeps formulas
-    /// from running its own way.
-    pub fn cells(&self, s: &ExportSentence) -> [String; 7] {
+    /// A row's cells under [`COLUMNS`], as text and exact: each format keeps formulas from
+    /// running its own way.
+    pub fn cells(&self, row: Row<'_>) -> [String; 7] {
+        let s = row.sentence;
         let chapter = self.chapter_of(s);
         [
             s.position.to_string(),
             s.page.to_string(),
             s.normalized.clone(),
-            s.original.to_string(),
+            row.original.into_owned(),
             s.edited.to_string(),
             chapter.map(|c| c.index.to_string()).unwrap_or_default(),
             chapter.map(|c| c.title.clone()).unwrap_or_default(),
         ]
+    }
+
+    /// The sentences as rows of the one-row-per-piece formats, in order.
+    pub fn rows(&self) -> impl Iterator<Item = Row<'_>> {
+        let mut excerpts = Excerpts::default();
+        self.sentences.iter().map(move |sentence| Row {
+            original: excerpts.original(sentence),
+            sentence,
+        })
     }
 
     /// The sentences cut into runs of pieces of one source sentence: index ranges into

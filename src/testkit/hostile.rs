@@ -1009,3 +1009,44 @@ mod tests {
         assert!(lopdf::Document::load_mem(&good).unwrap().get_pages().len() > 1);
     }
 }
+
+/// A book any parser reads easily but whose text asks for a huge output: what a result may
+/// store must stay proportional to the text however it is cut.
+#[derive(Clone)]
+pub struct LargeOutput {
+    pub name: &'static str,
+    pub pdf: Vec<u8>,
+}
+
+impl std::fmt::Debug for LargeOutput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({} bytes)", self.name, self.pdf.len())
+    }
+}
+
+/// Books whose sentences are cut into thousands of pieces.
+pub fn large_output() -> Vec<LargeOutput> {
+    let one_paragraph = |paragraph: String| {
+        let chapters = [novel::Chapter {
+            title: "CHAPITRE PREMIER".into(),
+            paragraphs: vec![paragraph],
+        }];
+        book_pdf(&chapters, &FixtureOptions::default()).pdf
+    };
+    // About 30 pages: clauses that differ only by their number, so the file compresses to
+    // a few kilobytes while its text is a hundred times that.
+    let no_full_stop: Vec<String> = (1..=2_000)
+        .map(|i| format!("et le vent {i} soufflait encore sur la lande grise"))
+        .collect();
+    let short_clauses: Vec<String> = (1..=6_000).map(|i| format!("oui {i}")).collect();
+    vec![
+        LargeOutput {
+            name: "thirty pages without a full stop",
+            pdf: one_paragraph(format!("Alors {}", no_full_stop.join(", "))),
+        },
+        LargeOutput {
+            name: "one sentence of six thousand short clauses",
+            pdf: one_paragraph(format!("Il dit {}.", short_clauses.join(", "))),
+        },
+    ]
+}

@@ -13,17 +13,15 @@ use fnt::testkit::pdf::{FixtureOptions, book_pdf};
 
 /// Clauses of [`long_sentence`] on a page of the test layout (measured: 67).
 const CLAUSES_PER_PAGE: f64 = 67.0;
-const SENTENCE_PAGES: f64 = 2.5;
 
-fn clauses() -> usize {
-    (SENTENCE_PAGES * CLAUSES_PER_PAGE) as usize
+fn clauses(pages: f64) -> usize {
+    (pages * CLAUSES_PER_PAGE) as usize
 }
 
-/// One sentence of about [`SENTENCE_PAGES`] printed pages: numbered clauses, so that a lost
-/// one shows.
-fn long_sentence(n: usize) -> String {
+/// One sentence of about `pages` printed pages: numbered clauses, so that a lost one shows.
+fn long_sentence(n: usize, pages: f64) -> String {
     let mut s = format!("La phrase {n} commence ici");
-    for i in 1..=clauses() {
+    for i in 1..=clauses(pages) {
         s.push_str(&format!(
             ", et le passage {n}-{i} suit le précédent sans reprendre haleine"
         ));
@@ -39,11 +37,10 @@ fn page_of(book: &Book, offset: usize) -> usize {
         .max(1)
 }
 
-/// A 45-page book of ordinary paragraphs with one sentence of two and a half pages, moved
-/// along until it starts in the first chunk and ends more than a page after it: the sentence
-/// a chunk's context used to cut. (Each of its pieces carries the whole sentence today, so
-/// one such sentence is what the result can hold.)
-fn book_with_a_sentence_across_a_chunk_end() -> Vec<u8> {
+/// A book of ordinary paragraphs with one sentence of `pages` pages, moved along until it
+/// starts on the first chunk's last page and ends more than a page after it: the sentence a
+/// chunk's context used to cut.
+fn book_with_a_sentence_across_a_chunk_end(pages: f64) -> Vec<u8> {
     let filler = "Il faisait nuit, et la pluie tombait sur les toits de la ville endormie. \
                   Personne ne passait plus dans la rue.";
     for shift in 0..40 {
@@ -51,7 +48,7 @@ fn book_with_a_sentence_across_a_chunk_end() -> Vec<u8> {
         // sixth of a page, from page 18 on.
         let before = 340 + shift * 3;
         let mut paragraphs: Vec<String> = (0..before).map(|_| filler.to_owned()).collect();
-        paragraphs.push(long_sentence(1));
+        paragraphs.push(long_sentence(1, pages));
         paragraphs.extend((0..820 - before).map(|_| filler.to_owned()));
         let chapters = [Chapter {
             title: "CHAPITRE PREMIER".into(),
@@ -64,7 +61,7 @@ fn book_with_a_sentence_across_a_chunk_end() -> Vec<u8> {
         let mut start = 0;
         for paragraph in book.text.split_inclusive('\n') {
             let end = start + paragraph.len();
-            if page_of(&book, start) <= body_end && page_of(&book, end - 1) > body_end + 1 {
+            if page_of(&book, start) == body_end && page_of(&book, end - 1) > body_end {
                 return pdf;
             }
             start = end;
@@ -91,22 +88,32 @@ async fn sentences_of(pdf: &[u8], configure: impl Fn(&mut Config)) -> Vec<(Strin
     let app = spawn_app_with(configure, engines).await;
     let id = app.submit(pdf, &[]).await;
     let job = app.wait_until_finished(&id).await;
-    assert_eq!(job["status"], "completed", "{job}");
+    let errors: Vec<Option<String>> = app
+        .core
+        .db
+        .chunks(&id)
+        .await
+        .expect("chunks")
+        .into_iter()
+        .map(|c| c.last_error)
+        .collect();
+    assert_eq!(job["status"], "completed", "{job} {errors:?}");
     app.sentences(&id).await
 }
 
+/// Every clause of the long sentence, once, in the result.
+fn assert_whole(sentences: &[(String, String, i64)], clauses: usize, what: &str) {
+    let text: String = sentences.iter().map(|(n, _, _)| n.as_str()).collect();
+    for i in 1..=clauses {
+        let clause = format!("passage 1-{i} ");
+        assert_eq!(text.matches(&clause).count(), 1, "{what}: {clause}");
+    }
+}
+
+/// Sentences of 1, 2.5 and 10 pages starting on the last page of a chunk come whole from
+/// both engines, and the chunked run gives exactly the single-chunk run.
 #[actix_web::test]
 async fn a_sentence_running_pages_past_its_chunk_comes_whole_from_both_engines() {
-    let pdf = book_with_a_sentence_across_a_chunk_end();
-    let one_chunk = |c: &mut Config| c.single_chunk_max_pages = 1000;
-    let local = sentences_of(&pdf, |_| {}).await;
-    assert_eq!(local, sentences_of(&pdf, one_chunk).await);
-    let text: String = local.iter().map(|(n, _, _)| n.as_str()).collect();
-    for i in 1..=clauses() {
-        let clause = format!("passage 1-{i} ");
-        assert_eq!(text.matches(&clause).count(), 1, "{clause}");
-    }
-
     let fake = FakeGemini::start(FakeGeminiArgs::default())
         .await
         .expect("fake gemini starts");
@@ -115,14 +122,65 @@ async fn a_sentence_running_pages_past_its_chunk_comes_whole_from_both_engines()
         c.gemini_base_url = fake.base_url();
         c.gemini_rpm = 100_000;
     };
+    let one_chunk = |c: &mut Config| c.single_chunk_max_pages = 1000;
+    for pages in [1.0, 2.5, 10.0] {
+        let what = format!("a sentence of {pages} pages");
+        let pdf = book_with_a_sentence_across_a_chunk_end(pages);
+        let local = sentences_of(&pdf, |_| {}).await;
+        assert_eq!(local, sentences_of(&pdf, one_chunk).await, "{what}");
+        assert_whole(&local, clauses(pages), &what);
+
+        let chunked = sentences_of(&pdf, gemini).await;
+        let whole = sentences_of(&pdf, |c| {
+            gemini(c);
+            one_chunk(c);
+        })
+        .await;
+        assert_eq!(chunked, whole, "{what}");
+        assert_eq!(
+            chunked, local,
+            "{what}: the fake rewrites as the local engine does"
+        );
+    }
+    fake.stop().await;
+}
+
+/// A hundred pages without a full stop or a paragraph break: one sentence, which the chunk
+/// where it starts takes whole. Both engines give every clause once, in chunks as in one.
+#[actix_web::test]
+async fn a_hundred_pages_without_a_full_stop_lose_nothing_with_either_engine() {
+    let mut sentence = long_sentence(1, 100.0);
+    sentence.pop();
+    let chapters = [Chapter {
+        title: "CHAPITRE PREMIER".into(),
+        paragraphs: vec![sentence],
+    }];
+    let pdf = book_pdf(&chapters, &FixtureOptions::default()).pdf;
+    let (_, pages) = fnt::pdf::read_book(&pdf, CleanOptions::default()).expect("reads");
+    assert!(pages >= 100, "{pages} pages");
+
+    // One chunk rewrites the hundred pages: more than the tests' 2 s in a debug build on a
+    // loaded machine (production allows minutes).
+    let patient = |c: &mut Config| c.chunk_timeout_secs = 120;
+    let one_chunk = |c: &mut Config| {
+        patient(c);
+        c.single_chunk_max_pages = 1000;
+    };
+    let local = sentences_of(&pdf, patient).await;
+    assert_eq!(local, sentences_of(&pdf, one_chunk).await);
+    assert_whole(&local, clauses(100.0), "local");
+
+    let fake = FakeGemini::start(FakeGeminiArgs::default())
+        .await
+        .expect("fake gemini starts");
+    let gemini = |c: &mut Config| {
+        c.gemini_api_key = Some(Secret::new("fake-key"));
+        c.gemini_base_url = fake.base_url();
+        c.gemini_rpm = 100_000;
+        patient(c);
+    };
     let chunked = sentences_of(&pdf, gemini).await;
-    let whole = sentences_of(&pdf, |c| {
-        gemini(c);
-        one_chunk(c);
-    })
-    .await;
-    assert_eq!(chunked, whole);
-    assert_eq!(chunked, local, "the fake rewrites as the local engine does");
+    assert_eq!(chunked, local, "gemini");
     fake.stop().await;
 }
 

@@ -117,3 +117,83 @@ async fn hostile_objects_the_upload_does_not_read_fail_the_job() {
         assert_eq!(app.get("/healthz").await.0, StatusCode::OK, "{h:?}");
     }
 }
+
+/// Books whose one sentence is cut into thousands of pieces: the job completes with every
+/// piece, and what it stores, `/result`, the flat view and the exports stay proportional to
+/// the book's text ([`fnt::db::stats::STORED_PER_TEXT`]), under 5 MB for a 15 KB file.
+#[actix_web::test]
+async fn books_cut_into_thousands_of_pieces_store_and_answer_in_proportion() {
+    const LIMIT: usize = 5 * 1024 * 1024;
+    let app = spawn_app_with(|_| {}, Engines::builtin()).await;
+    for book in hostile::large_output() {
+        let what = format!("{book:?}");
+        let (text, _) = fnt::pdf::read_book(&book.pdf, fnt::pdf::clean::CleanOptions::default())
+            .expect("a readable book");
+        let text_bytes = text.text.len();
+        let (id, history) = app.finished_entry(&book.pdf, &[]).await;
+
+        let stored = usize::try_from(app.core.db.stored_bytes(&id).await.unwrap()).unwrap();
+        assert!(stored < LIMIT, "{what}: {stored} bytes stored");
+        assert!(
+            stored
+                <= fnt::db::stats::STORED_PER_TEXT * text_bytes + fnt::db::stats::STORED_OVERHEAD,
+            "{what}: {stored} bytes stored for {text_bytes} bytes of text"
+        );
+
+        let (status, _, result) = app
+            .download(&format!("/api/v1/jobs/{id}/result?limit=1000"))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{what}");
+        assert!(
+            result.len() < LIMIT,
+            "{what}: /result is {} bytes",
+            result.len()
+        );
+        let result: Value = serde_json::from_slice(&result).unwrap();
+        let pieces: usize = result["sources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["pieces"].as_array().unwrap().len())
+            .sum();
+        assert!(pieces > 700, "{what}: {pieces} pieces");
+        assert_eq!(result["total"], 1, "{what}: one source sentence");
+
+        // The flat view: one line per piece, the original on the first only.
+        let (status, headers, flat) = app
+            .download(&format!("/api/v1/jobs/{id}/result/pieces"))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{what}");
+        assert!(
+            headers
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.starts_with("application/x-ndjson")),
+            "{what}"
+        );
+        assert!(flat.len() < LIMIT, "{what}: flat view {} bytes", flat.len());
+        let lines: Vec<Value> = flat
+            .split(|&b| b == b'\n')
+            .filter(|l| !l.is_empty())
+            .map(|l| serde_json::from_slice(l).unwrap())
+            .collect();
+        assert_eq!(lines.len(), pieces, "{what}");
+        assert_eq!(
+            lines.iter().filter(|l| l.get("original").is_some()).count(),
+            1
+        );
+
+        // Every export stays within the limit.
+        for format in ["csv", "json", "xlsx", "anki"] {
+            let (status, _, file) = app
+                .download(&format!("/api/v1/history/{history}/export?format={format}"))
+                .await;
+            assert_eq!(status, StatusCode::OK, "{what}: {format}");
+            assert!(
+                file.len() < LIMIT,
+                "{what}: {format} is {} bytes",
+                file.len()
+            );
+        }
+    }
+}

@@ -13,6 +13,7 @@ mod helpers;
 mod history;
 mod hostile_pdf;
 mod jobs;
+mod migration;
 mod observability;
 mod postgres;
 mod process_cli;

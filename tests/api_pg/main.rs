@@ -27,6 +27,8 @@ mod hostile_pdf;
 mod instances;
 #[path = "../api/jobs.rs"]
 mod jobs;
+#[path = "../api/migration.rs"]
+mod migration;
 #[path = "../api/observability.rs"]
 mod observability;
 #[path = "../api/postgres.rs"]

@@ -35,7 +35,8 @@ CREATE TABLE pieces (
 CREATE INDEX pieces_source_idx ON pieces (history_id, source_idx, piece_idx);
 
 -- Old rows: consecutive pieces with the same original on the same page are one source
--- sentence, which is all the old form can tell.
+-- sentence, unless the first is that whole sentence already (the same short sentence twice
+-- in a row, "Oui." "Oui.", is two sentences). That is all the old form can tell.
 CREATE TABLE sentences_numbered AS
 SELECT history_id, position, normalized, original, page, engine, edited, engine_text,
        edited_at, chapter,
@@ -44,6 +45,7 @@ SELECT history_id, position, normalized, original, page, engine, edited, engine_
 FROM (
     SELECT s.*,
            CASE WHEN LAG(original) OVER w = original AND LAG(page) OVER w = page
+                     AND LAG(COALESCE(engine_text, normalized)) OVER w <> original
                 THEN 0 ELSE 1 END AS starts
     FROM sentences s
     WINDOW w AS (PARTITION BY history_id ORDER BY position)

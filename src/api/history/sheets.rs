@@ -44,7 +44,7 @@ pub async fn export_to_sheets(
     // The CSV's columns. Sheets receives every cell as literal text (`RAW`), so a sentence
     // that starts with `=` is never a formula there: nothing to neutralise.
     let doc = export_doc(&entry, &sentences, &chapters);
-    let rows: Vec<Vec<String>> = sentences.iter().map(|s| doc.cells(s).to_vec()).collect();
+    let rows: Vec<Vec<String>> = doc.rows().map(|row| doc.cells(row).to_vec()).collect();
     let title = format!(
         "{} — sentences",
         entry

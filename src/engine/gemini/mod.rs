@@ -105,6 +105,29 @@ impl GeminiEngine {
         meter: &'a Meter,
     ) -> LocalBoxFuture<'a, Result<Vec<Sentence>, EngineError>> {
         Box::pin(async move {
+            // A chunk inside a sentence begun earlier, or a part cut around a long sentence,
+            // may have no text of its own: nothing to ask.
+            let body = input.text.get(input.body_start..input.body_end);
+            if input.pdf.is_none() && body.is_none_or(|b| b.trim().is_empty()) {
+                return Ok(Vec::new());
+            }
+            // The answer repeats a sentence's original beside each of its pieces: a sentence
+            // of pages would need more output than a request may give. It is rewritten here,
+            // by the local engine's rules, and what stands around it goes to the model.
+            if input.pdf.is_none()
+                && let Some((before, long, after)) =
+                    around_unanswerable(&input, settings, self.answer_budget())
+            {
+                tracing::info!(
+                    chunk = input.index,
+                    bytes = long.body_end - long.body_start,
+                    "a sentence too long for one answer is rewritten locally"
+                );
+                let mut sentences = self.rewrite_body(before, settings, meter).await?;
+                sentences.extend(local_fallback(&long, settings));
+                sentences.extend(self.rewrite_body(after, settings, meter).await?);
+                return Ok(sentences);
+            }
             match self.ask(&input, settings, meter).await {
                 Ok(sentences) => Ok(sentences),
                 Err(Ask::Fail(e)) => Err(e),
@@ -122,6 +145,12 @@ impl GeminiEngine {
                 },
             }
         })
+    }
+
+    /// The output, in bytes, one answer may hold: half the token cap (the model thinks inside
+    /// it too), at four bytes a token.
+    fn answer_budget(&self) -> usize {
+        usize::try_from(self.config.max_output_tokens.max(0)).unwrap_or(0) * 4 / 2
     }
 
     async fn ask(
@@ -437,6 +466,38 @@ fn expected_words(input: &ChunkInput) -> usize {
         .sum()
 }
 
+/// The first body sentence whose answer would outgrow `budget` bytes (its original repeated
+/// beside each of its pieces), cut out of `input`: the body before it, it, the body after.
+fn around_unanswerable(
+    input: &ChunkInput,
+    settings: &Settings,
+    budget: usize,
+) -> Option<(ChunkInput, ChunkInput, ChunkInput)> {
+    let limit = (settings.sentence_length_limit as usize).max(1);
+    let long = segment(&input.text, super::local::segment_options(settings))
+        .into_iter()
+        .filter(|s| input.owns(s.start))
+        .find(|s| {
+            let text = input.text.get(s.start..s.end).unwrap_or_default();
+            word_count(text).div_ceil(limit).saturating_mul(text.len()) > budget
+        })?;
+    // The next sentence starts where this one's text ends, spaces aside.
+    let end = input.text[long.end..]
+        .find(|c: char| !c.is_whitespace())
+        .map_or(input.text.len(), |at| long.end + at)
+        .min(input.body_end);
+    let part = |start: usize, end: usize| ChunkInput {
+        body_start: start,
+        body_end: end,
+        ..input.clone()
+    };
+    Some((
+        part(input.body_start, long.start),
+        part(long.start, end),
+        part(end, input.body_end),
+    ))
+}
+
 /// An answer that covers too little of the chunk silently dropped text.
 fn check_coverage(body_words: usize, items: &[Item]) -> Result<(), EngineError> {
     if body_words == 0 {
@@ -692,6 +753,35 @@ mod tests {
             ..input
         };
         assert_eq!(expected_words(&whole), 5);
+    }
+
+    #[test]
+    fn a_sentence_too_long_for_one_answer_is_cut_out_with_its_neighbours_kept_apart() {
+        let long = format!("Alors {}.", vec!["et le vent soufflait"; 200].join(", "));
+        let text = format!("Il pleuvait. {long} Le jour vint. Il partit.\n");
+        let input = ChunkInput {
+            index: 0,
+            first_page: 1,
+            last_page: 1,
+            body_start: 0,
+            body_end: text.len(),
+            text,
+            pages: vec![PageStart { offset: 0, page: 1 }],
+            chapters: Vec::new(),
+            pdf: None,
+        };
+        let settings = Settings::default();
+        let (before, cut, after) = around_unanswerable(&input, &settings, 16 * 1024).unwrap();
+        let body = |c: &ChunkInput| c.text[c.body_start..c.body_end].to_owned();
+        assert_eq!(body(&before), "Il pleuvait. ");
+        assert_eq!(body(&cut).trim_end(), long);
+        assert_eq!(body(&after), "Le jour vint. Il partit.\n");
+        // What the local engine makes of the cut part is that sentence alone, whole.
+        let pieces = local_fallback(&cut, &settings);
+        assert!(pieces.iter().all(|p| *p.original == *long));
+        assert!(pieces.iter().all(|p| p.engine.as_deref() == Some("local")));
+        // A budget the sentence fits in leaves the chunk alone.
+        assert!(around_unanswerable(&input, &settings, 1 << 30).is_none());
     }
 
     #[test]
