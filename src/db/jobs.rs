@@ -455,13 +455,25 @@ impl Db {
                     return Ok(None);
                 }
                 if let Ending::WithResult {
+                    status,
                     history: entry,
                     sources,
                     pieces: piece_rows,
                     chapters: chapter_rows,
-                    ..
                 } = &ending
                 {
+                    // A completed job is never run again (a retry takes only partial or failed
+                    // ones): its entry holds the book now, and the chunks' copies of the text
+                    // would only double what it keeps.
+                    if *status == JobStatus::Completed {
+                        diesel::update(job_chunks::table.filter(job_chunks::job_id.eq(&id)))
+                            .set((
+                                job_chunks::input.eq(""),
+                                job_chunks::result.eq(None::<String>),
+                            ))
+                            .execute(conn)
+                            .await?;
+                    }
                     // A retried job already has an entry: it keeps its id, its export record
                     // and the learner's edits; its sentences are the new run's.
                     let earlier: Option<String> = history::table

@@ -22,12 +22,11 @@ pub struct QueueSnapshot {
     pub stalled_ms: i64,
 }
 
-/// What a job may store ([`Db::stored_bytes`]) per byte of its book's extracted text: the
-/// chunks' inputs (the text plus overlap pages of context), their results and the entry
-/// (each source sentence once, the pieces about as long again, JSON around them): about 6
-/// measured on books cut into thousands of pieces (`tests/api/hostile_pdf.rs`), about 4 on
-/// a novel. Before the book model, each piece carried its whole original: 770 MB for a
-/// 15 KB file.
+/// What a job may store ([`Db::stored_bytes`]) per byte of its book's extracted text. A
+/// running or partial job keeps its chunks' inputs (the text plus overlap pages of context)
+/// and results (each source sentence once, its pieces beside it, in JSON) for resuming and
+/// retrying: about 6 measured. A completed job keeps only its entry: about 2. Before the
+/// book model each piece carried its whole original: 770 MB for a 15 KB file.
 pub const STORED_PER_TEXT: usize = 8;
 /// Plus this much for any book, however short.
 pub const STORED_OVERHEAD: usize = 64 * 1024;

@@ -8,7 +8,7 @@ use lopdf::{Document, Object, ObjectId};
 
 use super::PdfError;
 use super::plan::ChunkPlan;
-use crate::engine::{ChunkInput, PageStart, PdfPages};
+use crate::engine::{ChunkInput, PdfPages};
 
 /// A PDF holding pages `first..=last` (1-based) of `doc`, with what only other pages used
 /// pruned away.
@@ -74,21 +74,11 @@ pub fn pdf_chunk_inputs(
             let ctx_last = last.saturating_add(overlap_pages).min(page_count);
             let pdf = super::guarded(|| page_range_pdf(&doc, ctx_first, ctx_last))??;
             Ok(ChunkInput {
-                index,
-                first_page: first,
-                last_page: last,
-                text: String::new(),
-                body_start: 0,
-                body_end: 0,
-                pages: vec![PageStart {
-                    offset: 0,
-                    page: first,
-                }],
-                chapters: Vec::new(),
                 pdf: Some(PdfPages {
                     first_page: ctx_first,
                     data: base64::engine::general_purpose::STANDARD.encode(pdf),
                 }),
+                ..super::plan::empty_chunk(index, first, last)
             })
         })
         .collect()

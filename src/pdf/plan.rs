@@ -149,9 +149,10 @@ fn sentence_cuts(text: &str, options: SegmentOptions) -> Vec<usize> {
     cuts
 }
 
-/// A chunk whose pages hold no sentence start: a sentence begun in an earlier chunk covers
-/// them, and that chunk rewrites it.
-fn empty_chunk(index: u32, first: u32, last: u32) -> ChunkInput {
+/// A chunk of pages `first..=last` with no text: its pages hold no sentence start (a sentence
+/// begun in an earlier chunk covers them, and that chunk rewrites it), or they go to the
+/// engine as a PDF.
+pub(crate) fn empty_chunk(index: u32, first: u32, last: u32) -> ChunkInput {
     ChunkInput {
         index,
         first_page: first,

@@ -432,8 +432,19 @@ async fn a_retried_partial_job_keeps_its_entry_and_the_learners_edits() {
     // The retry's run of it takes a while, so the entry is seen while it runs.
     engine.on(1, 4, Act::Delay(std::time::Duration::from_millis(1500)));
     let app = spawn_app_with(|c| c.chunk_attempts = 3, engine.engines()).await;
-    let job = app.submit(&novel_pdf(8), &[]).await;
+    let pdf = novel_pdf(8);
+    let job = app.submit(&pdf, &[]).await;
     assert_eq!(app.wait_until_finished(&job).await["status"], "partial");
+    // A partial job keeps its chunks' inputs and results for the retry, besides its entry:
+    // still within the bound stated for every job.
+    let (book, _) = fnt::pdf::read_book(&pdf, fnt::pdf::clean::CleanOptions::default()).unwrap();
+    let stored = usize::try_from(app.core.db.stored_bytes(&job).await.unwrap()).unwrap();
+    assert!(
+        stored
+            <= fnt::db::stats::STORED_PER_TEXT * book.text.len() + fnt::db::stats::STORED_OVERHEAD,
+        "{stored} bytes stored for {} bytes of text",
+        book.text.len()
+    );
     let (_, page) = app.get("/api/v1/history").await;
     assert_eq!(page["entries"][0]["status"], "partial");
     let id = page["entries"][0]["id"].as_str().unwrap().to_owned();

@@ -134,6 +134,11 @@ async fn books_cut_into_thousands_of_pieces_store_and_answer_in_proportion() {
 
         let stored = usize::try_from(app.core.db.stored_bytes(&id).await.unwrap()).unwrap();
         assert!(stored < LIMIT, "{what}: {stored} bytes stored");
+        // Completed, the job keeps its entry only: the text once, the pieces beside it.
+        assert!(
+            stored <= 3 * text_bytes,
+            "{what}: {stored} bytes stored for {text_bytes} bytes of text"
+        );
         assert!(
             stored
                 <= fnt::db::stats::STORED_PER_TEXT * text_bytes + fnt::db::stats::STORED_OVERHEAD,
