@@ -532,9 +532,65 @@ async fn an_entry_whose_retry_was_cancelled_can_still_be_deleted() {
 #[actix_web::test]
 async fn sentences_come_by_page_by_chapter_and_by_search() {
     let app = spawn_app().await;
-    let (_, id) = app.finished_entry(&novel_pdf(12), &[]).await;
+    let (job, id) = app.finished_entry(&novel_pdf(12), &[]).await;
     let detail = app.history_detail(&id).await;
     let flat = detail["sentences"].as_array().unwrap().clone();
+
+    // The flat view, streamed: one line per piece, in order, the original on a source's
+    // first piece; the same from the job and from the entry.
+    let (status, headers, body) = app.download(&format!("/api/v1/history/{id}/pieces")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        headers.get("content-type").unwrap(),
+        "application/x-ndjson; charset=utf-8"
+    );
+    let lines: Vec<Value> = std::str::from_utf8(&body)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), flat.len());
+    for (line, piece) in lines.iter().zip(&flat) {
+        assert_eq!(line["position"], piece["position"]);
+        assert_eq!(line["normalized"], piece["normalized"]);
+        assert_eq!(line["source"], piece["source"]);
+        if line["piece"] == 1 {
+            assert_eq!(line["original"], piece["original"]);
+        } else {
+            assert!(line.get("original").is_none(), "{line}");
+        }
+    }
+    let (_, _, from_job) = app
+        .download(&format!("/api/v1/jobs/{job}/result/pieces"))
+        .await;
+    assert_eq!(from_job, body);
+
+    // Bad paging is a 400 in the one error shape, on every paginated view.
+    for path in [
+        format!("/api/v1/jobs/{job}/result?limit=0"),
+        format!("/api/v1/jobs/{job}/result?limit=1001"),
+        format!("/api/v1/history/{id}?offset=-1"),
+        format!("/api/v1/history/{id}?chapter=0"),
+        format!("/api/v1/history/{id}?page=2"),
+        format!("/api/v1/history/{id}/sentences?limit=abc"),
+    ] {
+        let (status, body) = app.get(&path).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {body}");
+        assert!(body["error"]["code"].is_string(), "{path}: {body}");
+    }
+    // By chapter, on the job's result too.
+    let (status, second) = app
+        .get(&format!("/api/v1/jobs/{job}/result?chapter=2&limit=1000"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{second}");
+    assert!(second["total"].as_i64().unwrap() > 0, "{second}");
+    assert!(
+        second["sources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["chapter"] == 2)
+    );
 
     // Pages of 50 cover every piece once, in order, each under its original.
     let mut seen = Vec::new();
