@@ -3,6 +3,9 @@
 //! a job does with a file `inspect` accepted (`read_book` and the text chunks in text mode,
 //! `page_count` and the page-range PDFs in PDF mode).
 //!
+//! The text chunks' bodies must tile the book's text exactly (nothing lost or doubled at a
+//! chunk boundary).
+//!
 //! A crash is:
 //! - a panic that starts in fnt's own code, even one `pdf::guarded` would catch and turn
 //!   into an error: `guarded` is there for lopdf and pdf-extract, not to hide our bugs;
@@ -20,6 +23,7 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use fnt::config::Config;
+use fnt::engine::local::segment::SegmentOptions;
 use fnt::pdf::clean::CleanOptions;
 use fnt::pdf::pages::pdf_chunk_inputs;
 use fnt::pdf::plan::{PlanConfig, chunk_inputs, plan};
@@ -81,7 +85,15 @@ fn ingest(data: &[u8]) {
             if let Ok((book, pages)) = read_book(data, options) {
                 assert_eq!(pages, info.page_count, "read_book and inspect disagree");
                 let chunk_plan = plan(pages, &chunks);
-                let _ = chunk_inputs(&book, &chunk_plan, chunks.overlap_pages);
+                let segments = SegmentOptions {
+                    keep_dialogue_whole: data.len() % 3 == 0,
+                };
+                let inputs = chunk_inputs(&book, &chunk_plan, chunks.overlap_pages, segments);
+                let bodies: String = inputs
+                    .iter()
+                    .map(|c| c.text.get(c.body_start..c.body_end).unwrap_or("\u{0}"))
+                    .collect();
+                assert!(bodies == book.text, "chunk bodies do not tile the book");
             }
         } else if let Ok(pages) = page_count(data) {
             assert_eq!(pages, info.page_count, "page_count and inspect disagree");

@@ -31,6 +31,15 @@ pub struct TestApp {
     token: std::cell::RefCell<Option<String>>,
 }
 
+/// A job's result as [`TestApp::book`] reads it.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct BookResult {
+    /// Each source sentence's text, in book order.
+    pub originals: Vec<String>,
+    /// (normalized, index into `originals`, page), in book order.
+    pub pieces: Vec<(String, usize, i64)>,
+}
+
 /// Which database a test binary runs the suite on: `tests/api` on SQLite, `tests/api_pg` on
 /// PostgreSQL (a database of its own per test).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -325,6 +334,37 @@ impl TestApp {
                 )
             })
             .collect()
+    }
+
+    /// The result as its source sentences' texts and its pieces as (normalized, index of the
+    /// source in that list, page): each original once, however many pieces share it (a book
+    /// of one 100-page sentence would otherwise copy it 15,000 times).
+    pub async fn book(&self, id: &str) -> BookResult {
+        let mut book = BookResult::default();
+        loop {
+            let (status, body) = self
+                .get(&format!(
+                    "/api/v1/jobs/{id}/result?limit=1000&offset={}",
+                    book.originals.len()
+                ))
+                .await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            let sources = body["sources"].as_array().expect("sources");
+            for source in sources {
+                let index = book.originals.len();
+                book.originals
+                    .push(source["original"].as_str().expect("original").to_owned());
+                let page = source["page"].as_i64().expect("page");
+                for piece in source["pieces"].as_array().expect("pieces") {
+                    let text = piece["normalized"].as_str().expect("normalized").to_owned();
+                    book.pieces.push((text, index, page));
+                }
+            }
+            let total = body["total"].as_i64().expect("total");
+            if sources.is_empty() || book.originals.len() as i64 >= total {
+                return book;
+            }
+        }
     }
 
     /// Every page of a paginated book view (`…/result`, `/history/{id}`), each piece with its
