@@ -436,7 +436,6 @@ fn chapters_of(rows: &[ChunkRow], history_id: &str) -> Vec<ChapterRow> {
         .collect()
 }
 
-/// How the job ends, from its stored chunks.
 /// What the job's engine stamps on the pieces it wrote.
 struct Writer {
     name: String,
@@ -484,6 +483,7 @@ fn book_rows(sentences: &[Sentence], engine: &Writer) -> (Vec<SourceRow>, Vec<Pi
     (sources, pieces)
 }
 
+/// How the job ends, from its stored chunks.
 fn ending_for(job: &JobRow, rows: &[ChunkRow], engine: &Writer, elapsed_ms: i64) -> Ending {
     let failed: Vec<&ChunkRow> = rows
         .iter()
