@@ -93,6 +93,21 @@ pub(crate) struct PieceView {
     pub edited_at: Option<DateTime<Utc>>,
 }
 
+impl From<&SentenceEntry> for PieceView {
+    fn from(s: &SentenceEntry) -> Self {
+        Self {
+            position: s.position + 1,
+            normalized: s.normalized.clone(),
+            kind: s.kind.clone(),
+            engine: s.engine.clone(),
+            model: s.model.clone(),
+            edited: s.edited,
+            engine_text: s.engine_text.clone(),
+            edited_at: s.edited_at.and_then(DateTime::from_timestamp_millis),
+        }
+    }
+}
+
 impl From<PieceEntry> for PieceView {
     fn from(p: PieceEntry) -> Self {
         Self {

@@ -72,44 +72,40 @@ impl Db {
         use diesel::dsl::sum;
         let job_id = job_id.to_owned();
         on_conn!(self, |conn| {
-            let chunks: Option<i64> = job_chunks::table
-                .filter(job_chunks::job_id.eq(&job_id))
-                .select(sum(octet_length(job_chunks::input.nullable())
-                    .assume_not_null()
-                    + octet_length(job_chunks::result).assume_not_null()))
-                .first(conn)
-                .await?;
-            let chunk_inputs: Option<i64> = job_chunks::table
-                .filter(job_chunks::job_id.eq(&job_id))
-                .filter(job_chunks::result.is_null())
+            // SUM skips NULLs: a chunk without a result counts its input only.
+            let chunks = job_chunks::table.filter(job_chunks::job_id.eq(&job_id));
+            let inputs: Option<i64> = chunks
                 .select(sum(octet_length(job_chunks::input.nullable())))
                 .first(conn)
                 .await?;
-            let entry = history::table
-                .filter(history::job_id.eq(&job_id))
-                .select(history::id);
-            let sources: Option<i64> = source_sentences::table
-                .filter(source_sentences::history_id.eq_any(entry))
-                .select(sum(octet_length(source_sentences::text.nullable())))
+            let results: Option<i64> = chunks
+                .select(sum(octet_length(job_chunks::result)))
                 .first(conn)
                 .await?;
-            let entry = history::table
+            let entry: Option<String> = history::table
                 .filter(history::job_id.eq(&job_id))
-                .select(history::id);
-            let piece_texts: Option<i64> = pieces::table
-                .filter(pieces::history_id.eq_any(entry))
-                .select(sum(octet_length(pieces::normalized.nullable())))
+                .select(history::id)
                 .first(conn)
-                .await?;
-            let entry = history::table
-                .filter(history::job_id.eq(&job_id))
-                .select(history::id);
-            let engine_texts: Option<i64> = pieces::table
-                .filter(pieces::history_id.eq_any(entry))
-                .select(sum(octet_length(pieces::engine_text)))
-                .first(conn)
-                .await?;
-            Ok([chunks, chunk_inputs, sources, piece_texts, engine_texts]
+                .await
+                .optional()?;
+            let (mut sources, mut texts, mut engine_texts) = (None, None, None);
+            if let Some(entry) = entry {
+                sources = source_sentences::table
+                    .filter(source_sentences::history_id.eq(&entry))
+                    .select(sum(octet_length(source_sentences::text.nullable())))
+                    .first(conn)
+                    .await?;
+                let entry_pieces = pieces::table.filter(pieces::history_id.eq(&entry));
+                texts = entry_pieces
+                    .select(sum(octet_length(pieces::normalized.nullable())))
+                    .first(conn)
+                    .await?;
+                engine_texts = entry_pieces
+                    .select(sum(octet_length(pieces::engine_text)))
+                    .first(conn)
+                    .await?;
+            }
+            Ok([inputs, results, sources, texts, engine_texts]
                 .into_iter()
                 .map(Option::unwrap_or_default)
                 .sum())

@@ -30,18 +30,7 @@ pub struct Query {
 fn source_views(rows: Vec<SentenceEntry>) -> Vec<SourceView> {
     let mut out: Vec<SourceView> = Vec::new();
     for row in rows {
-        let piece = PieceView {
-            position: row.position + 1,
-            normalized: row.normalized,
-            kind: row.kind,
-            engine: row.engine,
-            model: row.model,
-            edited: row.edited,
-            engine_text: row.engine_text,
-            edited_at: row
-                .edited_at
-                .and_then(chrono::DateTime::from_timestamp_millis),
-        };
+        let piece = PieceView::from(&row);
         match out.last_mut() {
             Some(open) if open.index == row.source_idx + 1 => open.pieces.push(piece),
             _ => out.push(SourceView {

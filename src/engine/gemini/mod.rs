@@ -755,11 +755,9 @@ mod tests {
         assert_eq!(expected_words(&whole), 5);
     }
 
-    #[test]
-    fn a_sentence_too_long_for_one_answer_is_cut_out_with_its_neighbours_kept_apart() {
-        let long = format!("Alors {}.", vec!["et le vent soufflait"; 200].join(", "));
-        let text = format!("Il pleuvait. {long} Le jour vint. Il partit.\n");
-        let input = ChunkInput {
+    /// A one-page chunk whose whole text is its body.
+    fn one_page(text: String) -> ChunkInput {
+        ChunkInput {
             index: 0,
             first_page: 1,
             last_page: 1,
@@ -769,7 +767,13 @@ mod tests {
             pages: vec![PageStart { offset: 0, page: 1 }],
             chapters: Vec::new(),
             pdf: None,
-        };
+        }
+    }
+
+    #[test]
+    fn a_sentence_too_long_for_one_answer_is_cut_out_with_its_neighbours_kept_apart() {
+        let long = format!("Alors {}.", vec!["et le vent soufflait"; 200].join(", "));
+        let input = one_page(format!("Il pleuvait. {long} Le jour vint. Il partit.\n"));
         let settings = Settings::default();
         let (before, cut, after) = around_unanswerable(&input, &settings, 16 * 1024).unwrap();
         let body = |c: &ChunkInput| c.text[c.body_start..c.body_end].to_owned();
@@ -787,18 +791,7 @@ mod tests {
     #[test]
     fn a_chunk_is_halved_at_a_paragraph_break() {
         let para = "Une phrase assez longue pour compter dans le morceau. ".repeat(5);
-        let text = format!("{para}\n{para}\n{para}\n{para}");
-        let input = ChunkInput {
-            index: 0,
-            first_page: 1,
-            last_page: 1,
-            body_start: 0,
-            body_end: text.len(),
-            text,
-            pages: vec![PageStart { offset: 0, page: 1 }],
-            chapters: Vec::new(),
-            pdf: None,
-        };
+        let input = one_page(format!("{para}\n{para}\n{para}\n{para}"));
         let (a, b) = halves(&input).unwrap();
         assert_eq!(a.body_end, b.body_start);
         assert!(input.text[..a.body_end].ends_with('\n'));
