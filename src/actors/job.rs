@@ -461,7 +461,8 @@ fn book_rows(sentences: &[Sentence], engine: &Writer) -> (Vec<SourceRow>, Vec<Pi
         });
         let mut kinds = Kinds::new(&first.original, engine.limit);
         for (piece_idx, s) in sentences[group].iter().enumerate() {
-            let kind = kinds.of(&s.normalized);
+            // The local engine says what it did; for others the words tell.
+            let kind = s.kind.unwrap_or_else(|| kinds.of(&s.normalized));
             pieces.push(PieceRow {
                 history_id: String::new(),
                 position: to_i32(pieces.len()),

@@ -36,6 +36,10 @@ pub struct Sentence {
     /// Set when another engine than the chunk's wrote this sentence (a fallback).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub engine: Option<String>,
+    /// What the engine did to its source; `None` when it does not say (the writer tells it
+    /// from the words).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<PieceKind>,
 }
 
 /// Where a page's text starts inside a chunk's text.

@@ -38,6 +38,8 @@ struct StoredPiece {
     source: usize,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     engine: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    kind: Option<super::PieceKind>,
 }
 
 impl Serialize for ChunkOutput {
@@ -61,6 +63,7 @@ impl Serialize for ChunkOutput {
                     text: s.normalized.clone(),
                     source,
                     engine: s.engine.clone(),
+                    kind: s.kind,
                 }));
         }
         stored.serialize(serializer)
@@ -88,6 +91,7 @@ impl<'de> Deserialize<'de> for ChunkOutput {
                     page: source.page,
                     chapter: source.chapter,
                     engine: piece.engine,
+                    kind: piece.kind,
                 })
             })
             .collect::<Result<_, D::Error>>()?;
@@ -122,6 +126,7 @@ mod tests {
             page,
             chapter: Some(2),
             engine: None,
+            kind: None,
         }
     }
 

@@ -20,7 +20,9 @@ use serde::Deserialize;
 use super::local::segment::{SegmentOptions, segment};
 use super::local::{rewrite_chunk, split, words::word_count};
 use super::rate_gate::{RateGate, RateLimits};
-use super::{ChunkInput, ChunkOutput, Engine, EngineError, Meter, PageStart, Sentence, Usage};
+use super::{
+    ChunkInput, ChunkOutput, Engine, EngineError, Meter, PageStart, PieceKind, Sentence, Usage,
+};
 use crate::config::Secret;
 use crate::metrics::{CallOutcome, EngineCall};
 use crate::settings::{ModelPreference, Settings};
@@ -322,12 +324,12 @@ impl GeminiEngine {
                 out.push(sentence);
                 continue;
             }
-            let pieces: Vec<String> = answers
+            let pieces: Vec<(String, Option<PieceKind>)> = answers
                 .iter()
                 .filter(|a| a.original == sentence.normalized)
-                .map(|a| a.normalized.clone())
+                .map(|a| (a.normalized.clone(), None))
                 .collect();
-            let pieces = if !pieces.is_empty() && pieces.iter().all(|p| word_count(p) <= limit) {
+            let pieces = if !pieces.is_empty() && pieces.iter().all(|p| word_count(&p.0) <= limit) {
                 pieces
             } else {
                 split::split_sentence(
@@ -338,9 +340,13 @@ impl GeminiEngine {
                         keep_dialogue_whole: settings.ignore_dialogue,
                     },
                 )
+                .into_iter()
+                .map(|p| (p.text, Some(p.kind)))
+                .collect()
             };
-            out.extend(pieces.into_iter().map(|normalized| Sentence {
+            out.extend(pieces.into_iter().map(|(normalized, kind)| Sentence {
                 normalized,
+                kind,
                 ..sentence.clone()
             }));
         }
@@ -545,6 +551,7 @@ fn place_on_pages(input: &ChunkInput, items: Vec<Item>) -> Vec<Sentence> {
                 normalized: item.normalized,
                 original: shared.get(item.original),
                 engine: None,
+                kind: None,
             }
         })
         .collect()
@@ -564,6 +571,7 @@ fn pages_from_answer(input: &ChunkInput, items: Vec<Item>) -> Vec<Sentence> {
             normalized: item.normalized,
             original: shared.get(item.original),
             engine: None,
+            kind: None,
         })
         .collect()
 }

@@ -1,15 +1,20 @@
-//! The offline engine: French sentence segmentation, then cuts at clause boundaries. It never
-//! loses, reorders or invents a word, and needs no key and no network.
+//! The offline engine: French sentence segmentation, then cuts where both sides are complete
+//! sentences (restoring a subject when a clause shares it). It never loses or reorders a
+//! content word, adds only subjects, and needs no key and no network.
 
+mod clause;
+#[cfg(test)]
+mod golden;
 pub mod segment;
 pub mod split;
+mod tag;
 pub mod words;
 
 use std::sync::Arc;
 
 use futures_util::future::LocalBoxFuture;
 
-use super::{ChunkInput, ChunkOutput, Engine, EngineError, LOCAL, Meter, Sentence};
+use super::{ChunkInput, ChunkOutput, Engine, EngineError, LOCAL, Meter, PieceKind, Sentence};
 use crate::metrics::{CallOutcome, EngineCall};
 use crate::settings::Settings;
 use segment::{SegmentOptions, segment};
@@ -81,15 +86,25 @@ pub fn rewrite_chunk(input: &ChunkInput, settings: &Settings) -> ChunkOutput {
         let source: std::sync::Arc<str> = original.into();
         // A dialogue reply (a paragraph opened by a dash) is speech too: kept whole on request.
         let pieces = if keep_dialogue_whole && original.starts_with(['—', '–']) {
-            vec![original.split_whitespace().collect::<Vec<_>>().join(" ")]
+            let whole = original.split_whitespace().collect::<Vec<_>>().join(" ");
+            let kind = if words::word_count(&whole) > split_options.max_words {
+                PieceKind::OverLimit
+            } else {
+                PieceKind::Verbatim
+            };
+            vec![split::Piece {
+                text: whole,
+                kind,
+                added: Vec::new(),
+            }]
         } else {
             split_sentence(original, split_options)
         };
         for piece in pieces {
             let normalized = if settings.preserve_formatting {
-                piece
+                piece.text
             } else {
-                strip_formatting(&piece)
+                strip_formatting(&piece.text)
             };
             if normalized.is_empty() {
                 continue;
@@ -100,6 +115,7 @@ pub fn rewrite_chunk(input: &ChunkInput, settings: &Settings) -> ChunkOutput {
                 page,
                 chapter,
                 engine: None,
+                kind: Some(piece.kind),
             });
         }
     }
@@ -152,11 +168,57 @@ mod tests {
                     vivait à Paris depuis des années.";
         let settings = Settings::default();
         let out = rewrite_chunk(&input(text, 0..text.len()), &settings);
-        assert!(out.sentences.len() >= 2);
+        let pieces: Vec<&str> = out
+            .sentences
+            .iter()
+            .map(|s| s.normalized.as_str())
+            .collect();
+        assert_eq!(
+            pieces,
+            [
+                "Le vieil homme marchait lentement vers la gare.",
+                "Il pensait à sa fille qui vivait à Paris depuis des années."
+            ]
+        );
         for s in &out.sentences {
             assert_eq!(&*s.original, text);
-            assert!(words::word_count(&s.normalized) <= 8, "{}", s.normalized);
+            let over = words::word_count(&s.normalized) > 8;
+            assert_eq!(
+                s.kind == Some(PieceKind::OverLimit),
+                over,
+                "{}",
+                s.normalized
+            );
         }
+        assert_eq!(out.sentences[0].kind, Some(PieceKind::Split));
+    }
+
+    #[test]
+    fn the_engine_says_what_it_did_to_each_source() {
+        let text = "Il pleuvait. Il se leva et partit sans un mot vers la ville. Je lus \
+                    l'arrivée de cette lettre, qui me parvint de la manière habituelle.";
+        let out = rewrite_chunk(&input(text, 0..text.len()), &Settings::default());
+        let got: Vec<(&str, Option<PieceKind>)> = out
+            .sentences
+            .iter()
+            .map(|s| (s.normalized.as_str(), s.kind))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("Il pleuvait.", Some(PieceKind::Verbatim)),
+                ("Il se leva.", Some(PieceKind::Split)),
+                (
+                    "Il partit sans un mot vers la ville.",
+                    Some(PieceKind::Rewritten)
+                ),
+                ("Je lus l'arrivée de cette lettre.", Some(PieceKind::Split)),
+                (
+                    "Elle me parvint de la manière habituelle.",
+                    Some(PieceKind::Rewritten)
+                ),
+            ]
+        );
     }
 
     #[test]
@@ -172,11 +234,17 @@ mod tests {
         assert_eq!(out.sentences[0].normalized, text);
 
         let cut = rewrite_chunk(&input(text, 0..text.len()), &Settings::default());
-        assert!(cut.sentences.len() > 1);
-        assert!(
-            cut.sentences
-                .iter()
-                .all(|s| words::word_count(&s.normalized) <= 8)
+        let pieces: Vec<&str> = cut
+            .sentences
+            .iter()
+            .map(|s| s.normalized.as_str())
+            .collect();
+        assert_eq!(
+            pieces,
+            [
+                "— Je ne sais pas, répondit-elle en haussant les épaules.",
+                "Mais je reviendrai demain matin avant le lever du soleil."
+            ]
         );
     }
 
