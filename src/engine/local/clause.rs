@@ -5,6 +5,31 @@
 
 use super::tag::{Class, Tagged, Tok, Word, tag};
 
+/// Words a comparing "que" follows ("plus… que", "autant que", "tel que").
+const COMPARATIVES: &[&str] = &[
+    "plus",
+    "moins",
+    "autant",
+    "aussi",
+    "si",
+    "tant",
+    "même",
+    "autre",
+    "autres",
+    "mieux",
+    "pis",
+    "davantage",
+    "tel",
+    "telle",
+    "tels",
+    "telles",
+    "ainsi",
+    "plutôt",
+    "pire",
+    "meilleur",
+    "meilleure",
+];
+
 /// Titles written with a dot that belong to the name after them.
 const TITLES: &[&str] = &[
     "m", "mm", "mme", "mmes", "mlle", "mlles", "dr", "me", "mgr", "st", "ste",
@@ -56,8 +81,12 @@ pub(crate) fn complete(toks: &[&Tok], ending: Ending) -> bool {
     opens_well(toks, question)
         && closes_well(toks)
         && subordinates_have_verbs(toks)
+        && tail_after_pause_is_whole(toks, ending)
+        && main_clause_before_semicolon(toks, question)
         && (has_main_clause(toks, question) || speech_with_incise(toks))
-        && (ending.at_source_end || !ends_in_fronted_subordinate(toks, question))
+        && (ending.at_source_end
+            || !ends_in_fronted_subordinate(toks, question)
+                && last_segment_has_clause(toks, question))
 }
 
 fn is_finite(t: &Tok) -> bool {
@@ -68,22 +97,76 @@ fn is_finite(t: &Tok) -> bool {
 fn subordinates_have_verbs(toks: &[&Tok]) -> bool {
     toks.iter().enumerate().all(|(i, t)| {
         let Some(w) = word(t) else { return true };
+        if w.class == Class::Coordinator {
+            // "mais, m'imaginant que…" — a coordinator followed by a pause joins clauses: a
+            // main one must follow it.
+            let set_off = matches!(toks.get(i + 1), Some(Tok::Punct(',')))
+                || w.lower == "et"
+                    && matches!(toks.get(i + 1), Some(Tok::Word(n)) if n.lower == "quant");
+            return !set_off
+                || toks
+                    .iter()
+                    .enumerate()
+                    .skip(i + 1)
+                    .any(|(v, t)| is_finite(t) && heads_main_clause(toks, v, false));
+        }
         let opens = match w.class {
             Class::Subordinator => true,
-            // "que" after a verb opens a clause; elsewhere it may compare ("plus vert que les
-            // yeux") or restrict ("ne… que dix ans").
+            // "que" opens a clause unless it compares ("plus vert que les yeux") or restricts
+            // ("ne… que dix ans").
             Class::Relative if matches!(w.lower.as_str(), "que" | "qu'") => {
-                i > 0 && toks.get(i - 1).is_some_and(|p| is_finite(p))
+                let restricts = toks[..i]
+                    .iter()
+                    .any(|t| matches!(word(t), Some(n) if n.class == Class::Negation));
+                let compares = toks[i.saturating_sub(4)..i]
+                    .iter()
+                    .filter_map(|t| word(t))
+                    .any(|n| COMPARATIVES.contains(&n.lower.as_str()));
+                !(restricts || compares)
             }
             Class::Relative => w.lower != "quoi",
-            // "et, les décachetant," — what "et" joins comes after the pause.
-            Class::Coordinator => matches!(toks.get(i + 1), Some(Tok::Punct(','))),
             _ => false,
         };
         // "à qui parler", "où aller": an infinitive is the clause's verb.
         let infinitive =
             matches!(toks.get(i + 1), Some(Tok::Word(n)) if n.class == Class::Infinitive);
-        !opens || infinitive || toks[i + 1..].iter().any(|t| is_finite(t))
+        !opens
+            || infinitive
+            || toks
+                .iter()
+                .enumerate()
+                .skip(i + 1)
+                .any(|(v, t)| is_finite(t) && !in_fixed_phrase(toks, v))
+    })
+}
+
+/// "d'il y a deux ans": a verb inside a phrase after a preposition heads no clause.
+fn in_fixed_phrase(toks: &[&Tok], v: usize) -> bool {
+    matches!(subject_of(toks, v), Some(Subject::Phrase { start, .. })
+        if toks[..start].last().and_then(|t| word(t)).is_some_and(|w| w.class == Class::Preposition))
+}
+
+/// "Absolument sûre… avant-hier les sœurs l'ont ramassé… hier." — after the piece's last
+/// inner pause (… ! ?), what follows must be a clause of its own or end on the author's mark.
+fn tail_after_pause_is_whole(toks: &[&Tok], ending: Ending) -> bool {
+    if matches!(ending.mark, '!' | '?') {
+        return true;
+    }
+    let last_word = toks.iter().rposition(|t| word(t).is_some());
+    let Some(last_word) = last_word else {
+        return true;
+    };
+    // "..." is three dots; a single one is an abbreviation's ("M. Dupont").
+    let pause = (0..last_word).rev().find(|&k| match toks[k] {
+        Tok::Punct('…' | '!' | '?') => true,
+        Tok::Punct('.') => k > 0 && matches!(toks[k - 1], Tok::Punct('.')),
+        _ => false,
+    });
+    let Some(pause) = pause else { return true };
+    toks[pause + 1..].iter().any(|t| {
+        is_finite(t)
+            // "… ! dit Villemot."
+            || matches!(t, Tok::Word(w) if w.feats.finite && is_saying_verb(&w.lower))
     })
 }
 
@@ -106,6 +189,38 @@ fn speech_with_incise(toks: &[&Tok]) -> bool {
                 // The incise ends the piece: "répondis-je ; sans M. Costejoux…" goes on.
                 && !toks[i..].iter().any(|t| matches!(t, Tok::Punct(';' | ':')))
         })
+}
+
+/// "Tandis que, dans les coins, l'ombre s'étendait… ; on entendait…" — a piece opened by a
+/// conjunction needs its main clause before the next semicolon or colon.
+fn main_clause_before_semicolon(toks: &[&Tok], question: bool) -> bool {
+    let opened_by_conjunction = toks
+        .iter()
+        .find_map(|t| word(t))
+        .is_some_and(|w| w.class == Class::Subordinator);
+    if !opened_by_conjunction {
+        return true;
+    }
+    let end = toks
+        .iter()
+        .position(|t| matches!(t, Tok::Punct(';' | ':')))
+        .unwrap_or(toks.len());
+    (0..end).any(|i| is_finite(toks[i]) && heads_main_clause(toks, i, question))
+}
+
+/// "Horace ne l'avait pas encore ; et n'ayant ni ressenti…," — cut before its main clause, the
+/// part after a piece's last semicolon must have one of its own.
+fn last_segment_has_clause(toks: &[&Tok], question: bool) -> bool {
+    let Some(semicolon) = toks
+        .iter()
+        .rposition(|t| matches!(t, Tok::Punct(';' | ':')))
+    else {
+        return true;
+    };
+    let words_after = toks[semicolon + 1..].iter().any(|t| word(t).is_some());
+    !words_after
+        || (semicolon + 1..toks.len())
+            .any(|i| is_finite(toks[i]) && heads_main_clause(toks, i, question))
 }
 
 /// "C'est égal !… si tout ça peut s'animer," — a clause opened by "si", "quand"… after a pause
@@ -134,8 +249,12 @@ fn opens_well(toks: &[&Tok], question: bool) -> bool {
     let Some(first) = toks.iter().find_map(|t| word(t)) else {
         return false;
     };
-    if first.feats.finite && !first.feats.imperative && is_saying_verb(&first.lower) {
-        // "Dit le notaire, …": an incise cut from its speech.
+    let verb = toks
+        .iter()
+        .filter_map(|t| word(t))
+        .find(|w| !is_pronoun_before_verb(w));
+    if verb.is_some_and(|v| v.feats.finite && !v.feats.imperative && is_saying_verb(&v.lower)) {
+        // "Dit le notaire, …", "S'écria Louison…": an incise cut from its speech.
         return false;
     }
     let incise = toks
@@ -158,6 +277,12 @@ fn opens_well(toks: &[&Tok], question: bool) -> bool {
         }
         _ => true,
     }
+}
+
+/// Object pronouns and the negation, which stand between a subject and its verb ("leur" is
+/// read as a determiner when no noun follows).
+fn is_pronoun_before_verb(w: &Word) -> bool {
+    matches!(w.class, Class::Clitic | Class::Negation) || matches!(w.lower.as_str(), "leur" | "lui")
 }
 
 fn closes_well(toks: &[&Tok]) -> bool {
@@ -200,9 +325,14 @@ fn heads_main_clause(toks: &[&Tok], i: usize, question: bool) -> bool {
     };
     let first_word = toks[..i].iter().all(|t| word(t).is_none());
     if verb.inverted {
-        // "dit-il" after speech is an incise; "Peut-être viendra-t-il." is a clause.
+        // "dit-il" (or "leur dit-il") after speech is an incise; "Peut-être viendra-t-il."
+        // is a clause.
+        let before = toks[..i]
+            .iter()
+            .rev()
+            .find(|t| !matches!(t, Tok::Word(w) if is_pronoun_before_verb(w)));
         let after_pause = matches!(
-            toks[..i].last(),
+            before,
             Some(Tok::Punct(',' | '—' | '–' | '»' | '”' | '(')) | None
         );
         return question || !(first_word || after_pause);
@@ -236,12 +366,29 @@ fn clause_initial(toks: &[&Tok], i: usize) -> bool {
 /// The clause whose subject starts at `start` hangs on something: a relative pronoun, a
 /// conjunction, or a preposition ("d'il y a deux ans").
 fn introduced_by_subordinator(toks: &[&Tok], start: usize) -> bool {
-    toks[..start].last().and_then(|t| word(t)).is_some_and(|w| {
-        matches!(
-            w.class,
-            Class::Relative | Class::Subordinator | Class::Preposition
-        )
-    })
+    // "si l'on", "comme là il", "parce que, il", "que, depuis un mois, il": the "l'" of
+    // "l'on", an adverb, a comma or a whole incise may stand between the conjunction and the
+    // subject.
+    let mut k = start;
+    if k > 0 && matches!(toks[k - 1], Tok::Word(w) if w.lower == "l'") {
+        k -= 1;
+    }
+    while k > 0 && matches!(toks[k - 1], Tok::Word(w) if w.class == Class::Adverb) {
+        k -= 1;
+    }
+    let mut crossed_pause = false;
+    if k > 0 && matches!(toks[k - 1], Tok::Punct(',')) {
+        crossed_pause = true;
+        k = incise_start(toks, k - 1).unwrap_or(k - 1);
+    }
+    let Some(w) = k.checked_sub(1).and_then(|b| word(toks[b])) else {
+        return false;
+    };
+    match w.class {
+        Class::Relative | Class::Subordinator => true,
+        Class::Preposition => !crossed_pause,
+        _ => false,
+    }
 }
 
 /// Whether what starts at `from` opens a clause of its own: a subject pronoun, a subordinate
@@ -262,12 +409,9 @@ pub(crate) fn opens_clause(toks: &[&Tok], from: usize) -> bool {
             .get(from + 1)
             .and_then(|t| word(t))
             .is_some_and(|w| matches!(w.class, Class::Subject | Class::Ce)),
-        Class::Determiner
-        | Class::Noun
-        | Class::ProperNoun
-        | Class::Pronoun
-        | Class::Adjective
-        | Class::Number => {
+        // A bare noun or adjective opens no clause: "remué et fumé par…" goes on the phrase
+        // before it.
+        Class::Determiner | Class::ProperNoun | Class::Pronoun | Class::Number => {
             let verb = toks
                 .iter()
                 .enumerate()
@@ -301,6 +445,11 @@ pub(crate) fn subject_of(toks: &[&Tok], i: usize) -> Option<Subject> {
     let mut skipped_modifiers = 0;
     while j > 0 {
         j -= 1;
+        if matches!(toks[j], Tok::Punct(',')) {
+            // "Tout, dans l'appartement, sembla…": an incise between the subject and its verb.
+            j = incise_start(toks, j)?;
+            continue;
+        }
         let w = word(toks[j])?;
         match w.class {
             Class::Negation | Class::Clitic => {}
@@ -326,6 +475,23 @@ pub(crate) fn subject_of(toks: &[&Tok], i: usize) -> Option<Subject> {
         }
     }
     None
+}
+
+/// The comma that opens the incise closed by the comma at `close`: what lies between starts
+/// with a preposition or an adverb and holds no verb ("dans l'appartement", "sans doute").
+fn incise_start(toks: &[&Tok], close: usize) -> Option<usize> {
+    let open = (close.saturating_sub(8)..close)
+        .rev()
+        .find(|&k| matches!(toks[k], Tok::Punct(',')))?;
+    let inside = &toks[open + 1..close];
+    let opens_adverbially = matches!(
+        inside.first().and_then(|t| word(t)),
+        Some(w) if matches!(w.class, Class::Preposition | Class::Adverb)
+    );
+    let verbless = inside
+        .iter()
+        .all(|t| matches!(t, Tok::Word(w) if w.class != Class::Finite));
+    (opens_adverbially && verbless).then_some(open)
 }
 
 /// Where the noun phrase ending at `end` starts: its determiner, adjectives, a title with its
@@ -566,5 +732,13 @@ mod debug {
             eprintln!("{t:?}");
         }
         eprintln!("complete: {}", super::is_complete(&text));
+        let opts = super::super::split::SplitOptions {
+            max_words: 8,
+            min_words: 2,
+            keep_dialogue_whole: false,
+        };
+        for p in super::super::split::split_sentence(&text, opts) {
+            eprintln!("piece: {p:?}");
+        }
     }
 }

@@ -273,9 +273,11 @@ fn find_cuts(layout: &Layout<'_>, opts: SplitOptions) -> Vec<Node> {
         } else if opens_with_bare_verb(&refs, next_tok) {
             match shared_subject(layout, &refs, next_tok) {
                 Some(subject) => Some(subject),
-                // "Otez les tableaux, distinguez…": an imperative needs no subject.
+                // "Otez les tableaux, distinguez…": an imperative after an imperative needs no
+                // subject.
                 None if verb_at(&refs, next_tok)
-                    .is_some_and(|v| v.feats.imperative && v.class == Class::Finite) =>
+                    .is_some_and(|v| v.feats.imperative && v.class == Class::Finite)
+                    && follows_an_imperative(layout, &refs, next_tok) =>
                 {
                     None
                 }
@@ -355,15 +357,40 @@ fn verb_at<'t>(toks: &[&'t Tok], from: usize) -> Option<&'t Word> {
         })?
 }
 
+/// Whether the nearest finite verb before `from` is an imperative without a subject.
+fn follows_an_imperative(layout: &Layout<'_>, toks: &[&Tok], from: usize) -> bool {
+    (0..from)
+        .rev()
+        .find(|&i| {
+            layout
+                .tagged
+                .word(i)
+                .is_some_and(|w| w.class == Class::Finite)
+        })
+        .is_some_and(|i| {
+            let w = layout.tagged.word(i);
+            w.is_some_and(|w| w.feats.imperative || w.imperative_clitics)
+                && clause::subject_of(toks, i).is_none()
+        })
+}
+
 /// The subject the previous main clause had, for a verb at `verb_from` that shares it.
 fn shared_subject(layout: &Layout<'_>, toks: &[&Tok], verb_from: usize) -> Option<String> {
     let verb = verb_at(toks, verb_from)?;
+    // The cut's own pause and coordinator are crossed; another one means the verb had a
+    // subject of its own in between ("; et tout, dans l'appartement, sembla").
     let mut i = verb_from;
-    let floor = verb_from.saturating_sub(120);
+    while i > 0 && is_pause(toks[i - 1]) {
+        i -= 1;
+    }
+    let floor = i.saturating_sub(120);
     while i > floor {
         i -= 1;
-        let Some(w) = layout.tagged.word(i) else {
-            continue;
+        let w = match toks[i] {
+            Tok::Punct(';' | ':' | '—' | '–') => return None,
+            Tok::Punct(_) => continue,
+            Tok::Word(w) if w.class == Class::Coordinator => return None,
+            Tok::Word(w) => w,
         };
         if w.class != Class::Finite || w.inverted {
             continue;
@@ -382,6 +409,13 @@ fn shared_subject(layout: &Layout<'_>, toks: &[&Tok], verb_from: usize) -> Optio
         }
     }
     None
+}
+
+fn is_pause(t: &Tok) -> bool {
+    match t {
+        Tok::Punct(_) => true,
+        Tok::Word(w) => w.class == Class::Coordinator,
+    }
 }
 
 /// The words that restore the subject `start..=end` before `verb`, if the verb agrees.

@@ -186,7 +186,18 @@ const RELATIVES: &[&str] = &[
 ];
 const SUBORDINATORS: &[&str] = &[
     "quand", "lorsque", "lorsqu'", "puisque", "puisqu'", "quoique", "quoiqu'", "si", "comme",
-    "parce", "afin", "tandis", "quelque", "jusqu'",
+    "parce", "afin", "tandis", "quelque",
+];
+/// Adverbs that make a conjunction with "que" ("bien que", "alors que", "sitôt que").
+const CONJUNCTION_ADVERBS: &[&str] = &[
+    "bien",
+    "alors",
+    "sitôt",
+    "aussitôt",
+    "tandis",
+    "lors",
+    "encore",
+    "dès",
 ];
 const COORDINATORS: &[&str] = &["et", "mais", "ou", "donc", "or", "ni", "car", "puis"];
 /// Prefixes that an apostrophe separates from the next word.
@@ -368,6 +379,17 @@ fn lexical_words(core: &str, initial: bool) -> Vec<Raw> {
 }
 
 fn feats_of(text: &str, lower: &str, initial: bool) -> Feats {
+    if text
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '.' | ','))
+    {
+        // "1", "1.200": numbers the lexicon does not list.
+        return Feats {
+            known: true,
+            number: true,
+            ..Feats::default()
+        };
+    }
     let capital = text.chars().next().is_some_and(char::is_uppercase);
     if capital && !initial {
         // A capital inside the sentence is a name unless the lexicon says the capitalised form
@@ -413,7 +435,8 @@ fn next_raw(raw: &[RawTok], i: usize) -> Option<&Raw> {
 
 /// Whether a verb follows, possibly after more clitics and a negation ("la lui donna",
 /// "ne le vit").
-fn verb_follows(raw: &[RawTok], i: usize) -> bool {
+/// With `infinitive`, an infinitive counts ("pour la voir").
+fn verb_follows(raw: &[RawTok], i: usize, infinitive: bool) -> bool {
     let mut j = i + 1;
     while let Some(RawTok::Word(w)) = raw.get(j) {
         let l = w.lower.as_str();
@@ -421,7 +444,7 @@ fn verb_follows(raw: &[RawTok], i: usize) -> bool {
             j += 1;
             continue;
         }
-        return w.feats.finite || w.feats.infinitive || PRESENTATIVES.contains(&l);
+        return w.feats.finite || infinitive && w.feats.infinitive || PRESENTATIVES.contains(&l);
     }
     false
 }
@@ -443,7 +466,13 @@ fn classify(raw: Vec<RawTok>) -> Vec<Tok> {
             .and_then(|k| prev_word(&toks[..=k]))
             .filter(|_| prev.is_some());
         let next = next_raw(&raw, i);
-        let class = class_of(w, [prev, prev2], next, || verb_follows(&raw, i));
+        let class = class_of(
+            w,
+            [prev, prev2],
+            next,
+            || verb_follows(&raw, i, true),
+            || verb_follows(&raw, i, false),
+        );
         toks.push(Tok::Word(Word {
             lower: w.lower.clone(),
             text: w.text.clone(),
@@ -461,6 +490,7 @@ fn class_of(
     [prev, prev2]: [Option<&Word>; 2],
     next: Option<&Raw>,
     verb_follows: impl Fn() -> bool,
+    finite_follows: impl Fn() -> bool,
 ) -> Class {
     let l = w.lower.as_str();
     let f = &w.feats;
@@ -485,7 +515,8 @@ fn class_of(
             Some(Class::Subject | Class::Negation | Class::Clitic)
         ) {
             Class::Clitic
-        } else if verb_follows() {
+        } else if finite_follows() {
+            // "nous rendre éloquents" is an object and its infinitive.
             Class::Subject
         } else {
             Class::Pronoun
@@ -519,16 +550,11 @@ fn class_of(
             // "il le juge" but "monsieur le juge": after a noun, a word that can be a noun
             // makes this its determiner.
             let noun_next = next.is_some_and(|n| n.feats.noun || n.feats.adjective);
+            // After a subject or a negation a verb must follow; after "et" or "qui" a noun
+            // may as well.
             let clitic_context = matches!(
                 prev_class,
-                Some(
-                    Class::Subject
-                        | Class::Ce
-                        | Class::Negation
-                        | Class::Clitic
-                        | Class::Relative
-                        | Class::Coordinator
-                )
+                Some(Class::Subject | Class::Ce | Class::Negation | Class::Clitic)
             );
             // "de la voir" but "de la chambre": after a preposition only an infinitive.
             if prev_class == Some(Class::Preposition) {
@@ -547,7 +573,14 @@ fn class_of(
         }
         if l == "en" {
             let gerund = next.is_some_and(|n| n.feats.participle && n.lower.ends_with("ant"));
-            return if !gerund && verb_follows() {
+            // "il en parle" but "en somme": before a noun, "en" is a preposition unless a
+            // subject or another pronoun shows it is one.
+            let noun_next = next.is_some_and(|n| n.feats.noun);
+            let pronoun_context = matches!(
+                prev_class,
+                Some(Class::Subject | Class::Ce | Class::Negation | Class::Clitic)
+            );
+            return if !gerund && verb_follows() && (pronoun_context || !noun_next) {
                 Class::Clitic
             } else {
                 Class::Preposition
@@ -559,7 +592,17 @@ fn class_of(
         return Class::Clitic;
     }
     if RELATIVES.contains(&l) {
-        return Class::Relative;
+        // "depuis que", "bien que", "parce que": a conjunction, like "quand".
+        let conjunction = matches!(l, "que" | "qu'")
+            && prev.is_some_and(|p| {
+                matches!(p.class, Class::Preposition | Class::Subordinator)
+                    || p.class == Class::Adverb && CONJUNCTION_ADVERBS.contains(&p.lower.as_str())
+            });
+        return if conjunction {
+            Class::Subordinator
+        } else {
+            Class::Relative
+        };
     }
     if COORDINATORS.contains(&l) && prev_class != Some(Class::Determiner) {
         return Class::Coordinator;
@@ -572,9 +615,10 @@ fn class_of(
             "si" | "comme" => next.is_some_and(|n| {
                 SUBJECTS.contains(&n.lower.as_str())
                     || NOUS_VOUS.contains(&n.lower.as_str())
-                    || matches!(n.lower.as_str(), "c'" | "ce" | "on")
+                    || matches!(n.lower.as_str(), "c'" | "ce" | "on" | "l'")
                     || n.feats.proper
                     || n.feats.determiner
+                    || n.feats.pronoun && !n.feats.adverb
             }),
             "quelque" => false,
             _ => true,
@@ -639,6 +683,16 @@ fn class_of(
             prev_class,
             Some(Class::Noun | Class::ProperNoun | Class::Pronoun | Class::Adjective)
         );
+        // "la lande grise": an adjective agreeing with the noun before it describes it.
+        let agrees_with_noun = f.adjective
+            && prev.is_some_and(|p| {
+                p.class == Class::Noun
+                    && (p.feats.feminine && f.feminine || p.feats.masculine && f.masculine)
+                    && (p.feats.plural && f.plural || p.feats.singular && f.singular)
+            });
+        if agrees_with_noun && !f.auxiliary {
+            return Class::Adjective;
+        }
         if !(f.noun || f.adjective) || after_nominal || f.auxiliary {
             return Class::Finite;
         }
