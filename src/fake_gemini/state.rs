@@ -32,6 +32,7 @@ pub struct FakeState {
     outcomes: [AtomicU64; OUTCOMES],
     first_pages: Mutex<BTreeMap<u32, u64>>,
     last_request: Mutex<Option<GenerateContentRequest>>,
+    pdf_requests: AtomicU64,
     replies: AtomicU64,
 }
 
@@ -75,6 +76,7 @@ impl FakeState {
             outcomes: std::array::from_fn(|_| AtomicU64::new(0)),
             first_pages: Mutex::default(),
             last_request: Mutex::default(),
+            pdf_requests: AtomicU64::new(0),
             replies: AtomicU64::new(0),
         }
     }
@@ -142,6 +144,11 @@ impl FakeState {
         lock(&self.first_pages).get(&page).copied().unwrap_or(0)
     }
 
+    /// Valid requests that carried a PDF (`inline_data` of type `application/pdf`).
+    pub fn pdf_requests(&self) -> u64 {
+        self.pdf_requests.load(Ordering::Relaxed)
+    }
+
     /// The last valid `generateContent` request, to check what a client sends.
     pub fn last_request(&self) -> Option<GenerateContentRequest> {
         lock(&self.last_request).clone()
@@ -178,6 +185,14 @@ impl FakeState {
     }
 
     pub(crate) fn remember(&self, request: &GenerateContentRequest, first_page: u32) {
+        let pdf = request.contents.iter().flat_map(|c| &c.parts).any(|p| {
+            p.inline_data
+                .as_ref()
+                .is_some_and(|b| b.mime_type == "application/pdf")
+        });
+        if pdf {
+            self.pdf_requests.fetch_add(1, Ordering::Relaxed);
+        }
         *lock(&self.last_request) = Some(request.clone());
         *lock(&self.first_pages).entry(first_page).or_default() += 1;
     }

@@ -225,7 +225,10 @@ async fn many_chunks_give_exactly_the_sentences_of_one_chunk() {
         .map(|p| p.matches(line).count())
         .sum();
     assert!(written >= 10, "the fixture repeats the line: {written}");
-    let kept: usize = whole_sentences(&many)
+    let kept: usize = cut
+        .book(&cut_id)
+        .await
+        .originals
         .iter()
         .map(|original| original.matches(line).count())
         .sum();
@@ -238,9 +241,10 @@ async fn every_sentence_of_the_book_is_in_the_result_once_in_order() {
     let app = spawn_app_with(|c| c.medium_chunk_pages = 2, Engines::builtin()).await;
     let id = app.submit(&fixture.pdf, &[]).await;
     assert_eq!(app.wait_until_finished(&id).await["status"], "completed");
-    let sentences = app.sentences(&id).await;
+    let book = app.book(&id).await;
 
-    let result_words: Vec<String> = whole_sentences(&sentences)
+    let result_words: Vec<String> = book
+        .originals
         .iter()
         .flat_map(|original| words(original))
         .collect();
@@ -257,29 +261,4 @@ fn words(s: &str) -> Vec<String> {
         .into_iter()
         .map(str::to_lowercase)
         .collect()
-}
-
-/// The original sentences, once each, rebuilt from their pieces: consecutive pieces of one
-/// original add up to exactly its words, which also tells two equal sentences in a row apart.
-fn whole_sentences(pieces: &[(String, String, i64)]) -> Vec<&str> {
-    let mut originals = Vec::new();
-    let mut pending: Option<(&str, usize)> = None;
-    for (normalized, original, _) in pieces {
-        let (current, so_far) = pending.unwrap_or((original, 0));
-        assert_eq!(
-            current, original,
-            "a piece is missing before {normalized:?}"
-        );
-        let so_far = so_far + words(normalized).len();
-        let whole = words(original).len();
-        assert!(so_far <= whole, "pieces of {original:?} have extra words");
-        if so_far == whole {
-            originals.push(original.as_str());
-            pending = None;
-        } else {
-            pending = Some((original, so_far));
-        }
-    }
-    assert!(pending.is_none(), "the last sentence is incomplete");
-    originals
 }

@@ -336,6 +336,19 @@ impl TestApp {
             .collect()
     }
 
+    /// Every piece of the result is within `limit` words or says it is not: `over_limit` is
+    /// the kind of exactly the pieces longer than the limit (a sentence the engine could not
+    /// cut into complete ones).
+    pub async fn assert_within_limit(&self, id: &str, limit: usize) {
+        let flat = self.all_pages(&format!("/api/v1/jobs/{id}/result")).await;
+        assert!(!flat.is_empty());
+        for piece in &flat {
+            let text = piece["normalized"].as_str().expect("normalized");
+            let over = fnt::engine::local::words::word_count(text) > limit;
+            assert_eq!(piece["kind"] == "over_limit", over, "{piece}");
+        }
+    }
+
     /// The result as its source sentences' texts and its pieces as (normalized, index of the
     /// source in that list, page): each original once, however many pieces share it (a book
     /// of one 100-page sentence would otherwise copy it 15,000 times).

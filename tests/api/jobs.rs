@@ -5,7 +5,6 @@ use serde_json::Value;
 
 use crate::helpers::{Act, ScriptedEngine, novel_pdf, spawn_app, spawn_app_with};
 use fnt::engine::Engines;
-use fnt::engine::local::words::word_count;
 
 #[actix_web::test]
 async fn upload_answers_202_with_a_job_id_before_any_processing() {
@@ -67,8 +66,8 @@ async fn a_job_runs_to_completion_with_every_field_and_sentences_in_book_order()
     let sentences = app.sentences(&id).await;
     assert!(sentences.len() > 50);
     let mut last_page = 0;
-    for (normalized, original, page) in &sentences {
-        assert!(word_count(normalized) <= 8, "{normalized}");
+    app.assert_within_limit(&id, 8).await;
+    for (_, original, page) in &sentences {
         assert!(!original.is_empty());
         assert!(
             *page >= last_page,
@@ -105,9 +104,7 @@ async fn form_fields_set_the_job_settings() {
     let job = app.wait_until_finished(&id).await;
     assert_eq!(job["status"], "completed");
     assert_eq!(job["settings"]["sentence_length_limit"], 5);
-    for (normalized, _, _) in app.sentences(&id).await {
-        assert!(word_count(&normalized) <= 5, "{normalized}");
-    }
+    app.assert_within_limit(&id, 5).await;
 }
 
 #[actix_web::test]
