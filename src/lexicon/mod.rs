@@ -257,14 +257,18 @@ impl Lexicon {
     /// Whether any analysis is an indicative, subjunctive, conditional or
     /// imperative form (infinitives and participles are not finite).
     pub(crate) fn is_finite_verb(&self, word: &str) -> bool {
-        // Only the morphology matters, so lemmas (another cache miss each)
-        // are not resolved.
+        self.morphology(word).any(|a| a.is_finite_verb())
+    }
+
+    /// The analyses of [`Self::lookup`] without their lemmas (left empty): when only the
+    /// morphology matters, the lemmas (another cache miss each) are not resolved.
+    pub(crate) fn morphology(&self, word: &str) -> impl Iterator<Item = Analysis<'static>> {
         self.lookup(word)
             .entries
             .iter()
             .filter_map(|&entry| self.morphset((entry >> INDEX_BITS) as usize))
             .flatten()
-            .any(|&code| decode("", code).is_finite_verb())
+            .map(|&code| decode("", code))
     }
 
     /// Number of distinct forms.

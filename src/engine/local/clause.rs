@@ -3,6 +3,7 @@
 //! before, not closed by one that needs what comes after. The same reading finds the subject a
 //! second verb shares and the antecedent of a relative pronoun, which a cut restores.
 
+use super::segment::TITLES;
 use super::tag::{Class, Tagged, Tok, Word, tag};
 
 /// Words a comparing "que" follows ("plus… que", "autant que", "tel que").
@@ -30,10 +31,6 @@ const COMPARATIVES: &[&str] = &[
     "meilleure",
 ];
 
-/// Titles written with a dot that belong to the name after them.
-const TITLES: &[&str] = &[
-    "m", "mm", "mme", "mmes", "mlle", "mlles", "dr", "me", "mgr", "st", "ste",
-];
 
 /// Whether `piece` holds a main clause and opens and closes like a sentence. The golden set
 /// checks every piece with it; Gemini's answers are to be checked with it too (protocol v2).
@@ -527,7 +524,7 @@ fn single_phrase_start(toks: &[&Tok], end: usize) -> usize {
                 _ => break,
             },
             Tok::Punct('.') if k >= 2 => match toks[k - 2] {
-                Tok::Word(w) if TITLES.contains(&w.lower.as_str()) => k -= 2,
+                Tok::Word(w) if TITLES.contains(&w.text.as_str()) => k -= 2,
                 _ => break,
             },
             Tok::Punct(_) => break,

@@ -176,7 +176,11 @@ fn the_expected_pieces_come_back() {
             pieces += got.len();
             over += got.iter().filter(|p| word_count(p) > book.limit).count();
             teacher_pieces += e.pieces.len();
-            teacher_over += e.pieces.iter().filter(|p| word_count(p) > book.limit).count();
+            teacher_over += e
+                .pieces
+                .iter()
+                .filter(|p| word_count(p) > book.limit)
+                .count();
             total += 1;
             if got == e.pieces {
                 agree += 1;

@@ -192,7 +192,7 @@ fn quote_depths(chars: &[(usize, char)]) -> Vec<u32> {
 /// Titles and initials are always followed by a capitalised name, so a dot
 /// after them can never be trusted as a sentence end. Matched case-sensitively
 /// because "me", "st" in lower case are not these titles.
-const TITLES: &[&str] = &[
+pub(crate) const TITLES: &[&str] = &[
     "M", "MM", "Mme", "Mmes", "Mlle", "Mlles", "Dr", "Drs", "Pr", "St", "Ste", "Sts", "Stes", "Me",
     "Mgr", "Mgrs", "Vve", "Ch", "Th", "Ph",
 ];

@@ -173,6 +173,8 @@ struct Node {
     /// restored subject.
     head: String,
     head_toks: Vec<Tok>,
+    /// Words of `head` as the piece counts them ("j'" and its verb are one).
+    head_words: usize,
     added: Vec<String>,
     /// The next piece's units start here.
     resume: usize,
@@ -187,6 +189,7 @@ impl Node {
             end_before: 0,
             head: String::new(),
             head_toks: Vec::new(),
+            head_words: 0,
             added: Vec::new(),
             resume: 0,
             relative: false,
@@ -300,6 +303,7 @@ fn find_cuts(layout: &Layout<'_>, opts: SplitOptions) -> Vec<Node> {
             node.head.push_str(&subject);
         }
         node.head_toks = tag(&node.head).toks;
+        node.head_words = word_count(&node.head) - usize::from(node.head.ends_with(['\'', '’']));
         nodes.push(node);
     }
     nodes
@@ -546,23 +550,20 @@ struct Cost {
 }
 
 /// The best way through the cut places, or `None` when only the whole sentence is complete.
+/// Pieces are judged on the sentence's tags; only the chosen ones are written out.
 fn choose(layout: &Layout<'_>, nodes: &[Node], max: usize, min: usize) -> Option<Vec<Piece>> {
     let n = layout.units.len();
     let end = nodes.len();
-    let mut best: Vec<Option<(Cost, usize, Piece)>> = (0..=end).map(|_| None).collect();
-    let mut reached = vec![false; end + 1];
-    reached[0] = true;
+    let mut best: Vec<Option<(Cost, usize)>> = vec![None; end + 1];
     let zero = Cost {
         excess: 0,
         over: 0,
         pieces: 0,
         rewritten: 0,
     };
+    best[0] = Some((zero, 0));
     for i in 0..end {
-        if !reached[i] {
-            continue;
-        }
-        let base = best[i].as_ref().map_or(zero, |b| b.0);
+        let Some((base, _)) = best[i] else { continue };
         let from = &nodes[i];
         let mut complete = 0;
         for j in i + 1..=end {
@@ -573,55 +574,101 @@ fn choose(layout: &Layout<'_>, nodes: &[Node], max: usize, min: usize) -> Option
             if complete >= CHOICES || stop - from.resume > MAX_PIECE_WORDS {
                 break;
             }
-            let Some(piece) = build_piece(layout, from, stop, i == 0, j == end, max, min) else {
+            let Some(words) = piece_words(layout, from, stop, j == end, min) else {
                 continue;
             };
             complete += 1;
-            let words = word_count(&piece.text);
             let cost = Cost {
                 excess: base.excess + words.saturating_sub(max),
                 over: base.over + usize::from(words > max),
                 pieces: base.pieces + 1,
-                rewritten: base.rewritten + usize::from(!piece.added.is_empty()),
+                rewritten: base.rewritten + usize::from(!from.added.is_empty()),
             };
-            if best[j].as_ref().is_none_or(|b| cost < b.0) {
-                best[j] = Some((cost, i, piece));
-                reached[j] = true;
+            if best[j].is_none_or(|b| cost < b.0) {
+                best[j] = Some((cost, i));
             }
         }
     }
-    let whole_excess = n.saturating_sub(max);
-    let (cost, _, _) = best[end].as_ref()?;
-    if cost.excess >= whole_excess {
+    let (cost, _) = best[end]?;
+    if cost.excess >= n.saturating_sub(max) {
         return None;
     }
-    let mut pieces = Vec::new();
+    let mut cuts = Vec::new();
     let mut j = end;
     while j > 0 {
-        let (_, i, piece) = best[j].take()?;
-        pieces.push(piece);
+        let (_, i) = best[j]?;
+        cuts.push((i, j));
         j = i;
     }
-    pieces.reverse();
-    Some(pieces)
+    cuts.reverse();
+    Some(
+        cuts.into_iter()
+            .map(|(i, j)| {
+                let stop = if j == end { n } else { nodes[j].end_before };
+                write_piece(layout, &nodes[i], stop, i == 0, j == end, max)
+            })
+            .collect(),
+    )
 }
 
-/// The piece from `from` to the unit before `stop`, if it is a sentence of its own.
-fn build_piece(
+/// How many words the piece from `from` to the unit before `stop` has, if it is a sentence
+/// of its own (read on the sentence's tags, without writing it out).
+fn piece_words(
+    layout: &Layout<'_>,
+    from: &Node,
+    stop: usize,
+    last: bool,
+    min: usize,
+) -> Option<usize> {
+    let words = from.head_words + (stop - from.resume);
+    if words < min || words == 0 {
+        return None;
+    }
+    let range = layout.unit_toks.get(from.resume)?.start..layout.unit_toks.get(stop - 1)?.end;
+    let body = &layout.tagged.toks[range];
+    let inner = body.split_last().map_or(&[][..], |(_, inner)| inner);
+    if from.relative
+        && inner
+            .iter()
+            .any(|t| matches!(t, Tok::Punct(',' | ';' | ':' | '—' | '–' | '(')))
+    {
+        return None;
+    }
+    let toks: Vec<&Tok> = from.head_toks.iter().chain(body.iter()).collect();
+    let ending = clause::Ending {
+        mark: final_mark(body),
+        at_source_end: last,
+    };
+    clause::complete(&toks, ending).then_some(words)
+}
+
+/// The sentence mark a piece ending with these toks ends with: its own "!" or "?", or the
+/// full stop a cut gives it.
+fn final_mark(toks: &[Tok]) -> char {
+    for t in toks.iter().rev() {
+        match t {
+            Tok::Punct(c @ ('!' | '?')) => return *c,
+            Tok::Punct(_) => continue,
+            Tok::Word(_) => break,
+        }
+    }
+    '.'
+}
+
+/// The text of the piece from `from` to the unit before `stop`, and its kind.
+fn write_piece(
     layout: &Layout<'_>,
     from: &Node,
     stop: usize,
     first: bool,
     last: bool,
     max: usize,
-    min: usize,
-) -> Option<Piece> {
-    let body = layout.body(from.resume, stop);
+) -> Piece {
     let mut text = from.head.clone();
     if !text.is_empty() && !text.ends_with(['\'', '’']) {
         text.push(' ');
     }
-    text.push_str(&body);
+    text.push_str(&layout.body(from.resume, stop));
     if !first {
         text = text
             .trim_start_matches(|c: char| {
@@ -643,34 +690,18 @@ fn build_piece(
         text.insert_str(0, "« ");
     }
     let text = balance(&text);
-    let words = word_count(&text);
-    if words < min || words == 0 {
-        return None;
-    }
-    if from.relative && body.contains([',', ';', ':', '—', '–', '(']) {
-        return None;
-    }
-    let range = layout.unit_toks.get(from.resume)?.start..layout.unit_toks.get(stop - 1)?.end;
-    let toks: Vec<&Tok> = from
-        .head_toks
-        .iter()
-        .chain(layout.tagged.toks[range].iter())
-        .collect();
-    if !clause::complete(&toks, clause::Ending::of(&text, last)) {
-        return None;
-    }
-    let kind = if words > max {
+    let kind = if word_count(&text) > max {
         PieceKind::OverLimit
     } else if from.added.is_empty() {
         PieceKind::Split
     } else {
         PieceKind::Rewritten
     };
-    Some(Piece {
+    Piece {
         text,
         kind,
         added: from.added.clone(),
-    })
+    }
 }
 
 /// A piece that ended at a comma or a colon ends with a full stop instead; closing quotes

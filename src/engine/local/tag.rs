@@ -3,6 +3,7 @@
 //! cut has to restore. It is a handful of rules over the lexicon's readings, not a statistical
 //! tagger: where a form is ambiguous ("porte", "entre", "la"), the words around it decide.
 
+use super::words::is_word_char;
 use crate::lexicon::{Gender, Mood, Number, Pos, lexicon};
 
 /// A text cut into words and the punctuation between them.
@@ -103,7 +104,7 @@ impl Feats {
 
     fn of(form: &str) -> Self {
         let mut f = Feats::default();
-        for a in lexicon().lookup(form) {
+        for a in lexicon().morphology(form) {
             f.known = true;
             match a.pos {
                 Pos::Noun => f.noun = true,
@@ -218,10 +219,6 @@ pub(crate) const PRESENTATIVES: &[&str] = &["voici", "voilà"];
 
 fn is_apostrophe(c: char) -> bool {
     matches!(c, '\'' | '’' | 'ʼ')
-}
-
-fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric() || matches!(c, '\u{0300}'..='\u{036F}')
 }
 
 /// Lowercase with every apostrophe as '.
@@ -449,7 +446,7 @@ fn verb_follows(raw: &[RawTok], i: usize, infinitive: bool) -> bool {
     false
 }
 
-fn classify(raw: Vec<RawTok>) -> Vec<Tok> {
+fn classify(mut raw: Vec<RawTok>) -> Vec<Tok> {
     let mut toks: Vec<Tok> = Vec::with_capacity(raw.len());
     for i in 0..raw.len() {
         let w = match &raw[i] {
@@ -473,13 +470,18 @@ fn classify(raw: Vec<RawTok>) -> Vec<Tok> {
             || verb_follows(&raw, i, true),
             || verb_follows(&raw, i, false),
         );
+        let (feats, inverted, imperative_clitics) = (w.feats, w.inverted, w.imperative_clitics);
+        // Only later words are read from here on: this one's text moves into the tag.
+        let RawTok::Word(w) = &mut raw[i] else {
+            continue;
+        };
         toks.push(Tok::Word(Word {
-            lower: w.lower.clone(),
-            text: w.text.clone(),
+            lower: std::mem::take(&mut w.lower),
+            text: std::mem::take(&mut w.text),
             class,
-            feats: w.feats,
-            inverted: w.inverted,
-            imperative_clitics: w.imperative_clitics,
+            feats,
+            inverted,
+            imperative_clitics,
         }));
     }
     toks
@@ -674,7 +676,9 @@ fn class_of(
     if f.pronoun && !f.noun {
         return Class::Pronoun;
     }
-    if f.adverb && !f.finite {
+    // "une heure plus tard": "plus" is read as the adverb unless a subject precedes it (that
+    // case returned above).
+    if f.adverb {
         return Class::Adverb;
     }
     if f.finite {

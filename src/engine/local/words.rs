@@ -22,10 +22,15 @@ fn is_word_token(t: &str) -> bool {
     t.chars().any(char::is_alphanumeric)
 }
 
+/// A char that belongs to a word: a letter, a digit, or an accent written apart (NFD).
+pub(crate) fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || is_combining_mark(c)
+}
+
 /// Combining marks are kept so that decomposed (NFD) accents at the end of a
 /// word ("cafe\u{301}") stay part of it instead of being trimmed like punctuation.
 fn strip_token(t: &str) -> &str {
-    t.trim_matches(|c: char| !(c.is_alphanumeric() || is_combining_mark(c)))
+    t.trim_matches(|c: char| !is_word_char(c))
 }
 
 fn is_combining_mark(c: char) -> bool {
