@@ -31,7 +31,6 @@ const COMPARATIVES: &[&str] = &[
     "meilleure",
 ];
 
-
 /// Whether `piece` holds a main clause and opens and closes like a sentence. The golden set
 /// checks every piece with it; Gemini's answers are to be checked with it too (protocol v2).
 #[cfg_attr(not(test), allow(dead_code))]

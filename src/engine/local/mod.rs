@@ -18,7 +18,8 @@ use super::{ChunkInput, ChunkOutput, Engine, EngineError, LOCAL, Meter, PieceKin
 use crate::metrics::{CallOutcome, EngineCall};
 use crate::settings::Settings;
 use segment::{SegmentOptions, segment};
-use split::{SplitOptions, split_sentence};
+use split::{SplitOptions, split_quoted};
+use words::QuoteDepth;
 
 pub struct LocalEngine;
 
@@ -74,7 +75,19 @@ pub fn rewrite_chunk(input: &ChunkInput, settings: &Settings) -> ChunkOutput {
         keep_dialogue_whole,
     };
     let mut sentences = Vec::new();
+    // Whether a quotation opened by an earlier sentence of the paragraph is still open: read
+    // on from one sentence to the next, afresh at each paragraph.
+    let mut quotes = QuoteDepth::default();
+    let mut read = 0;
     for seg in segment(&input.text, segment_options(settings)) {
+        for c in input.text.get(read..seg.start).unwrap_or_default().chars() {
+            if c == '\n' {
+                quotes = QuoteDepth::default();
+            } else {
+                quotes.feed(c);
+            }
+        }
+        read = seg.start;
         if !input.owns(seg.start) {
             continue;
         }
@@ -98,7 +111,7 @@ pub fn rewrite_chunk(input: &ChunkInput, settings: &Settings) -> ChunkOutput {
                 added: Vec::new(),
             }]
         } else {
-            split_sentence(original, split_options)
+            split_quoted(original, split_options, quotes.depth() > 0)
         };
         for piece in pieces {
             let normalized = if settings.preserve_formatting {
@@ -217,6 +230,27 @@ mod tests {
                     "Elle me parvint de la manière habituelle.",
                     Some(PieceKind::Rewritten)
                 ),
+            ]
+        );
+    }
+
+    #[test]
+    fn every_sentence_of_a_quotation_is_marked_as_speech() {
+        let text = "« Bonté divine ! s'écria celui-ci. Voilà qui me console de toutes mes \
+                    déceptions ! J'ai donc enfin fait une découverte ! »\nIl délirait.";
+        let out = rewrite_chunk(&input(text, 0..text.len()), &Settings::default());
+        let pieces: Vec<&str> = out
+            .sentences
+            .iter()
+            .map(|s| s.normalized.as_str())
+            .collect();
+        assert_eq!(
+            pieces,
+            [
+                "« Bonté divine ! s'écria celui-ci. »",
+                "« Voilà qui me console de toutes mes déceptions ! »",
+                "« J'ai donc enfin fait une découverte ! »",
+                "Il délirait."
             ]
         );
     }

@@ -194,7 +194,7 @@ fn quote_depths(chars: &[(usize, char)]) -> Vec<u32> {
 /// because "me", "st" in lower case are not these titles.
 pub(crate) const TITLES: &[&str] = &[
     "M", "MM", "Mme", "Mmes", "Mlle", "Mlles", "Dr", "Drs", "Pr", "St", "Ste", "Sts", "Stes", "Me",
-    "Mgr", "Mgrs", "Vve", "Ch", "Th", "Ph",
+    "Mgr", "Mgrs", "Vve", "Ch", "Th", "Ph", "Mr", "Mrs", "Messrs",
 ];
 
 /// Bibliographic abbreviations that are not French words, so a dot after them
@@ -445,6 +445,14 @@ mod tests {
         assert_eq!(
             both("Mgr. Myriel vivait à Digne. St. Louis aussi."),
             vec!["Mgr. Myriel vivait à Digne.", "St. Louis aussi."]
+        );
+        // English titles in French novels (Verne's Mrs. Weldon).
+        assert_eq!(
+            both("« Mais qu'est-ce donc ? demanda Mrs. Weldon. » Mr. Harris se tut."),
+            vec![
+                "« Mais qu'est-ce donc ? demanda Mrs. Weldon. »",
+                "Mr. Harris se tut."
+            ]
         );
     }
 

@@ -42,6 +42,12 @@ const MAX_PIECE_WORDS: usize = 400;
 /// the module doc). A sentence within the limit comes back whole; a blank one gives nothing.
 /// With `keep_dialogue_whole`, text inside « … », “ … ” or "…" is never cut.
 pub fn split_sentence(sentence: &str, opts: SplitOptions) -> Vec<Piece> {
+    split_quoted(sentence, opts, false)
+}
+
+/// [`split_sentence`] for a sentence that may stand inside a quotation opened by an earlier
+/// sentence of its paragraph (`quoted`): its pieces are marked as speech like the others.
+pub fn split_quoted(sentence: &str, opts: SplitOptions, quoted: bool) -> Vec<Piece> {
     let tokens: Vec<&str> = sentence.split_whitespace().collect();
     if tokens.is_empty() {
         return Vec::new();
@@ -50,20 +56,29 @@ pub fn split_sentence(sentence: &str, opts: SplitOptions) -> Vec<Piece> {
     let max = opts.max_words.max(1);
     let units = build_units(&tokens);
     if units.len() <= max {
-        return vec![whole_piece(&whole, max)];
+        return vec![whole_piece(&whole, max, quoted)];
     }
     let tagged = tag(&whole);
-    let layout = Layout::new(&tokens, units, &tagged);
+    let layout = Layout::new(&tokens, units, &tagged, quoted);
     let nodes = find_cuts(&layout, opts);
     match choose(&layout, &nodes, max, opts.min_words.max(1)) {
         Some(pieces) if pieces.len() > 1 => pieces,
-        _ => vec![whole_piece(&whole, max)],
+        _ => vec![whole_piece(&whole, max, quoted)],
     }
 }
 
-fn whole_piece(whole: &str, max: usize) -> Piece {
+/// Opens the quotation a sentence stands in, unless it opens one itself.
+fn mark_speech(text: &str, quoted: bool) -> String {
+    if quoted && !text.starts_with(['«', '“', '"', '—', '–']) {
+        format!("« {text}")
+    } else {
+        text.to_owned()
+    }
+}
+
+fn whole_piece(whole: &str, max: usize, quoted: bool) -> Piece {
     Piece {
-        text: balance(whole),
+        text: balance(&mark_speech(whole, quoted)),
         kind: if word_count(whole) > max {
             PieceKind::OverLimit
         } else {
@@ -82,12 +97,13 @@ struct Layout<'a> {
     unit_toks: Vec<std::ops::Range<usize>>,
     /// The apostrophe the book uses, for a restored "j'".
     apostrophe: char,
-    /// Whether a quotation is open before each unit (a piece from there is speech too).
-    quoted_before: Vec<bool>,
+    /// How deep inside quotations each unit starts, and (last) where the sentence ends: a
+    /// piece starting inside one is speech too, and is not cut when dialogue stays whole.
+    quote_depth: Vec<u32>,
 }
 
 impl<'a> Layout<'a> {
-    fn new(tokens: &'a [&'a str], units: Vec<Unit>, tagged: &'a Tagged) -> Self {
+    fn new(tokens: &'a [&'a str], units: Vec<Unit>, tagged: &'a Tagged, quoted: bool) -> Self {
         let mut unit_toks = Vec::with_capacity(units.len());
         let mut t = 0;
         for u in &units {
@@ -106,22 +122,26 @@ impl<'a> Layout<'a> {
             '\''
         };
         let mut quotes = QuoteDepth::default();
-        let mut quoted_before = Vec::with_capacity(units.len());
+        if quoted {
+            quotes.feed('«');
+        }
+        let mut quote_depth = Vec::with_capacity(units.len() + 1);
         for u in &units {
-            quoted_before.push(quotes.depth() > 0);
+            quote_depth.push(quotes.depth());
             for t in tokens.get(u.first..=u.last).unwrap_or_default() {
                 t.chars().for_each(|c| {
                     quotes.feed(c);
                 });
             }
         }
+        quote_depth.push(quotes.depth());
         Self {
             tokens,
             units,
             tagged,
             unit_toks,
             apostrophe,
-            quoted_before,
+            quote_depth,
         }
     }
 
@@ -214,11 +234,10 @@ fn leading_punct(text: &str) -> String {
 fn find_cuts(layout: &Layout<'_>, opts: SplitOptions) -> Vec<Node> {
     let n = layout.units.len();
     let texts: Vec<String> = (0..n).map(|u| layout.unit_text(u)).collect();
-    let depth_after = quote_depth_after(&texts);
     let refs = layout.refs();
     let mut nodes = vec![Node::start()];
     for g in 1..n {
-        if opts.keep_dialogue_whole && depth_after.get(g - 1).copied().unwrap_or(0) > 0 {
+        if opts.keep_dialogue_whole && layout.quote_depth.get(g).copied().unwrap_or(0) > 0 {
             continue;
         }
         let trail = trailing_punct(&texts[g - 1]);
@@ -679,17 +698,9 @@ fn write_piece(
     if !last {
         text = end_sentence(&text);
     }
-    let mut text = capitalise_first(&text);
-    let quoted = layout
-        .quoted_before
-        .get(from.resume)
-        .copied()
-        .unwrap_or(false);
-    if !first && quoted && !text.starts_with(['«', '“', '"']) {
-        // Speech cut inside its quotation marks stays marked as speech.
-        text.insert_str(0, "« ");
-    }
-    let text = balance(&text);
+    // Speech cut inside its quotation marks stays marked as speech.
+    let quoted = layout.quote_depth.get(from.resume).is_some_and(|&d| d > 0);
+    let text = balance(&mark_speech(&capitalise_first(&text), quoted));
     let kind = if word_count(&text) > max {
         PieceKind::OverLimit
     } else if from.added.is_empty() {
@@ -774,20 +785,6 @@ fn balance(text: &str) -> String {
         return text.to_owned();
     }
     format!("{prefix}{text}{suffix}")
-}
-
-/// Quote nesting after each unit; an unclosed quote runs to the sentence end.
-fn quote_depth_after(texts: &[String]) -> Vec<u32> {
-    let mut quotes = QuoteDepth::default();
-    texts
-        .iter()
-        .map(|t| {
-            t.chars().for_each(|c| {
-                quotes.feed(c);
-            });
-            quotes.depth()
-        })
-        .collect()
 }
 
 /// Token index range (inclusive) making up one word and its detached punctuation.

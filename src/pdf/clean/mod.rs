@@ -545,7 +545,9 @@ fn ends_with_abbreviation(text: &str) -> bool {
         return false;
     };
     let word = word.trim_start_matches(|c: char| !c.is_alphanumeric());
-    const TITLES: [&str; 9] = ["M", "MM", "Mme", "Mmes", "Mlle", "Mlles", "Dr", "St", "Ste"];
+    const TITLES: [&str; 11] = [
+        "M", "MM", "Mme", "Mmes", "Mlle", "Mlles", "Dr", "St", "Ste", "Mr", "Mrs",
+    ];
     TITLES.contains(&word) || (word.chars().count() == 1 && word.chars().all(char::is_uppercase))
 }
 
