@@ -459,10 +459,15 @@ fn book_rows(sentences: &[Sentence], engine: &Writer) -> (Vec<SourceRow>, Vec<Pi
             chapter: first.chapter.and_then(|c| i32::try_from(c).ok()),
             text: first.original.to_string(),
         });
-        let mut kinds = Kinds::new(&first.original, engine.limit);
+        // Read the source's words only for an engine that does not say its pieces' kinds.
+        let mut kinds: Option<Kinds> = None;
         for (piece_idx, s) in sentences[group].iter().enumerate() {
             // The local engine says what it did; for others the words tell.
-            let kind = s.kind.unwrap_or_else(|| kinds.of(&s.normalized));
+            let kind = s.kind.unwrap_or_else(|| {
+                kinds
+                    .get_or_insert_with(|| Kinds::new(&first.original, engine.limit))
+                    .of(&s.normalized)
+            });
             pieces.push(PieceRow {
                 history_id: String::new(),
                 position: to_i32(pieces.len()),

@@ -162,7 +162,7 @@ fn tail_after_pause_is_whole(toks: &[&Tok], ending: Ending) -> bool {
     toks[pause + 1..].iter().any(|t| {
         is_finite(t)
             // "… ! dit Villemot."
-            || matches!(t, Tok::Word(w) if w.feats.finite && is_saying_verb(&w.lower))
+            || matches!(t, Tok::Word(w) if w.feats.saying)
     })
 }
 
@@ -180,7 +180,7 @@ fn speech_with_incise(toks: &[&Tok]) -> bool {
                 );
             after_pause
                 && w.feats.finite
-                && (w.inverted || is_saying_verb(&w.lower))
+                && (w.inverted || w.feats.saying)
                 && toks[..i - 1].iter().any(|t| word(t).is_some())
                 // The incise ends the piece: "répondis-je ; sans M. Costejoux…" goes on.
                 && !toks[i..].iter().any(|t| matches!(t, Tok::Punct(';' | ':')))
@@ -249,7 +249,7 @@ fn opens_well(toks: &[&Tok], question: bool) -> bool {
         .iter()
         .filter_map(|t| word(t))
         .find(|w| !is_pronoun_before_verb(w));
-    if verb.is_some_and(|v| v.feats.finite && !v.feats.imperative && is_saying_verb(&v.lower)) {
+    if verb.is_some_and(|v| v.feats.saying && !v.feats.imperative) {
         // "Dit le notaire, …", "S'écria Louison…": an incise cut from its speech.
         return false;
     }
@@ -596,60 +596,6 @@ pub(crate) fn person_of(pronoun: &str) -> Option<(u8, bool)> {
         "ils" | "elles" => (3, true),
         _ => return None,
     })
-}
-
-/// Verbs that introduce or follow speech: after a comma with their subject behind them
-/// ("…, répondit le docteur") they are an incise, not a second verb of the same subject.
-const SAYING: &[&str] = &[
-    "dire",
-    "répondre",
-    "reprendre",
-    "demander",
-    "ajouter",
-    "continuer",
-    "répliquer",
-    "faire",
-    "poursuivre",
-    "interrompre",
-    "observer",
-    "crier",
-    "s'écrier",
-    "écrier",
-    "murmurer",
-    "balbutier",
-    "penser",
-    "songer",
-    "exclamer",
-    "achever",
-    "conclure",
-    "insister",
-    "riposter",
-    "soupirer",
-    "déclarer",
-    "expliquer",
-    "affirmer",
-    "objecter",
-    "hasarder",
-    "bégayer",
-    "gémir",
-    "hurler",
-    "lancer",
-    "souffler",
-    "grommeler",
-    "approuver",
-    "protester",
-    "risquer",
-    "avouer",
-    "remarquer",
-    "interroger",
-    "rétorquer",
-    "fit",
-];
-
-pub(crate) fn is_saying_verb(form: &str) -> bool {
-    crate::lexicon::lexicon()
-        .lookup(form)
-        .any(|a| SAYING.contains(&a.lemma))
 }
 
 /// Tok indexes of the words of `tagged` between `from` and `to`.

@@ -338,7 +338,7 @@ fn opens_with_bare_verb(toks: &[&Tok], from: usize) -> bool {
         match w.class {
             Class::Negation | Class::Clitic => continue,
             _ if verb => {
-                let speech = clause::is_saying_verb(&w.lower)
+                let speech = w.feats.saying
                     && toks.get(i + 1).is_some_and(|t| match t {
                         Tok::Word(n) => {
                             matches!(

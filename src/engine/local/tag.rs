@@ -93,6 +93,8 @@ pub(crate) struct Feats {
     pub(crate) plural: bool,
     /// Finite readings by person and number: bit `(person - 1) * 2 + plural`.
     pub(crate) persons: u8,
+    /// A finite form of a verb that introduces speech ("dit", "répondit", "s'écria").
+    pub(crate) saying: bool,
 }
 
 impl Feats {
@@ -157,6 +159,8 @@ impl Feats {
                 }
             }
         }
+        // Lemmas cost a lookup each: only finite forms need theirs.
+        f.saying = f.finite && is_saying_verb(form);
         f
     }
 }
@@ -214,6 +218,58 @@ const INVERTED_SUBJECTS: &[&str] = &[
 const IMPERATIVE_OBJECTS: &[&str] = &[
     "moi", "toi", "le", "la", "les", "lui", "leur", "nous", "vous", "y", "en", "m'", "t'",
 ];
+/// Verbs that introduce or follow speech: after a comma with their subject behind them
+/// ("…, répondit le docteur") they are an incise, not a second verb of the same subject.
+const SAYING: &[&str] = &[
+    "dire",
+    "répondre",
+    "reprendre",
+    "demander",
+    "ajouter",
+    "continuer",
+    "répliquer",
+    "faire",
+    "poursuivre",
+    "interrompre",
+    "observer",
+    "crier",
+    "s'écrier",
+    "écrier",
+    "murmurer",
+    "balbutier",
+    "penser",
+    "songer",
+    "exclamer",
+    "achever",
+    "conclure",
+    "insister",
+    "riposter",
+    "soupirer",
+    "déclarer",
+    "expliquer",
+    "affirmer",
+    "objecter",
+    "hasarder",
+    "bégayer",
+    "gémir",
+    "hurler",
+    "lancer",
+    "souffler",
+    "grommeler",
+    "approuver",
+    "protester",
+    "risquer",
+    "avouer",
+    "remarquer",
+    "interroger",
+    "rétorquer",
+    "fit",
+];
+
+fn is_saying_verb(form: &str) -> bool {
+    lexicon().lookup(form).any(|a| SAYING.contains(&a.lemma))
+}
+
 /// Presentatives that make a clause by themselves ("Voilà mon fils.").
 pub(crate) const PRESENTATIVES: &[&str] = &["voici", "voilà"];
 
