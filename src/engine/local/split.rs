@@ -166,6 +166,21 @@ impl<'a> Layout<'a> {
             .unwrap_or_default()
     }
 
+    /// The punctuation after unit `u`'s word (`trailing`) or before it.
+    fn edge(&self, u: usize, trailing: bool) -> Edge {
+        let Some(range) = self.unit_toks.get(u) else {
+            return Edge::default();
+        };
+        let toks = &self.tagged.toks[range.clone()];
+        let is_word = |t: &Tok| matches!(t, Tok::Word(_));
+        let puncts = if trailing {
+            &toks[toks.iter().rposition(is_word).map_or(0, |i| i + 1)..]
+        } else {
+            &toks[..toks.iter().position(is_word).unwrap_or(toks.len())]
+        };
+        Edge::of(puncts)
+    }
+
     fn first_word(&self, u: usize) -> Option<(usize, &Word)> {
         let range = self.unit_toks.get(u)?.clone();
         range
@@ -217,39 +232,53 @@ impl Node {
     }
 }
 
-fn trailing_punct(text: &str) -> String {
-    let rev: String = text
-        .chars()
-        .rev()
-        .take_while(|c| !c.is_alphanumeric())
-        .collect();
-    rev.chars().rev().collect()
+/// The punctuation on one side of a unit's word, as the cut there needs it.
+#[derive(Default)]
+struct Edge {
+    /// `;` `:` `…` `!` `?` a dash or a parenthesis: a pause between sentences.
+    strong: bool,
+    comma: bool,
+    empty: bool,
 }
 
-fn leading_punct(text: &str) -> String {
-    text.chars().take_while(|c| !c.is_alphanumeric()).collect()
+impl Edge {
+    fn of(puncts: &[Tok]) -> Self {
+        let mut edge = Edge {
+            empty: true,
+            ..Edge::default()
+        };
+        let mut dots = 0;
+        for t in puncts {
+            let Tok::Punct(c) = t else { continue };
+            edge.empty = false;
+            match c {
+                ';' | ':' | '…' | '!' | '?' | '—' | '–' | '―' | ')' | '(' => edge.strong = true,
+                ',' => edge.comma = true,
+                '.' => dots += 1,
+                _ => {}
+            }
+        }
+        edge.strong |= dots >= 2;
+        edge
+    }
 }
 
 /// Every place a cut could fall, in order, with what the piece after it must begin with.
 fn find_cuts(layout: &Layout<'_>, opts: SplitOptions) -> Vec<Node> {
     let n = layout.units.len();
-    let texts: Vec<String> = (0..n).map(|u| layout.unit_text(u)).collect();
     let refs = layout.refs();
     let mut nodes = vec![Node::start()];
     for g in 1..n {
         if opts.keep_dialogue_whole && layout.quote_depth.get(g).copied().unwrap_or(0) > 0 {
             continue;
         }
-        let trail = trailing_punct(&texts[g - 1]);
-        let lead = leading_punct(&texts[g]);
-        let strong = trail.contains([';', ':', '…', '!', '?', '—', '–', '―', ')'])
-            || trail.contains("..")
-            || lead.contains(['—', '–', '―', '(']);
-        let comma = trail.contains(',');
+        let (trail, lead) = (layout.edge(g - 1, true), layout.edge(g, false));
+        let strong = trail.strong || lead.strong;
+        let comma = trail.comma;
         let Some((first_tok, first)) = layout.first_word(g) else {
             continue;
         };
-        let coordinator = first.class == Class::Coordinator && lead.is_empty();
+        let coordinator = first.class == Class::Coordinator && lead.empty;
         if !(strong || comma || coordinator) {
             continue;
         }
@@ -264,7 +293,7 @@ fn find_cuts(layout: &Layout<'_>, opts: SplitOptions) -> Vec<Node> {
                 continue;
             }
             if first.lower != "et" {
-                node.head = texts[g].clone();
+                node.head = layout.unit_text(g);
             }
             node.resume = g + 1;
             match layout.first_word(g + 1) {

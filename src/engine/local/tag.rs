@@ -3,6 +3,9 @@
 //! cut has to restore. It is a handful of rules over the lexicon's readings, not a statistical
 //! tagger: where a form is ambiguous ("porte", "entre", "la"), the words around it decide.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use super::words::is_word_char;
 use crate::lexicon::{Gender, Mood, Number, Pos, lexicon};
 
@@ -104,7 +107,29 @@ impl Feats {
             && self.persons & (1 << ((person - 1) * 2 + u8::from(plural))) != 0
     }
 
+    /// What the lexicon says of `form`, remembered per thread: a book repeats its words, and
+    /// a lookup with every reading decoded costs more than a hash of the form.
     fn of(form: &str) -> Self {
+        thread_local! {
+            static SEEN: RefCell<HashMap<Box<str>, Feats, foldhash::fast::FixedState>> =
+                RefCell::default();
+        }
+        /// Forms kept before the memory starts again: a few novels' vocabulary.
+        const KEEP: usize = 100_000;
+        SEEN.with_borrow_mut(|seen| {
+            if let Some(f) = seen.get(form) {
+                return *f;
+            }
+            if seen.len() >= KEEP {
+                seen.clear();
+            }
+            let f = Self::read(form);
+            seen.insert(form.into(), f);
+            f
+        })
+    }
+
+    fn read(form: &str) -> Self {
         let mut f = Feats::default();
         for a in lexicon().morphology(form) {
             f.known = true;
@@ -279,10 +304,12 @@ fn is_apostrophe(c: char) -> bool {
 
 /// Lowercase with every apostrophe as '.
 fn fold(s: &str) -> String {
-    s.chars()
-        .map(|c| if is_apostrophe(c) { '\'' } else { c })
-        .flat_map(char::to_lowercase)
-        .collect()
+    let lower = s.to_lowercase();
+    if lower.contains(['’', 'ʼ']) {
+        lower.replace(['’', 'ʼ'], "'")
+    } else {
+        lower
+    }
 }
 
 /// A lexical word before classes are decided.
