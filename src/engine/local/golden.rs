@@ -220,3 +220,31 @@ const MAX_EXTRA_OVER_LIMIT: f64 = 0.05;
 /// 391 of 480 agreed when the engine was written (81 %); most of the rest are cuts the
 /// engine does not dare make (it keeps the sentence longer rather than risk a fragment).
 const MIN_AGREEMENT: f64 = 0.78;
+
+/// Whole books, read from the PDFs of two real 300-page novels the engine was not tuned on:
+/// every source sentence keeps the contract (words, quotes, kinds, complete pieces).
+#[test]
+fn whole_books_keep_the_contract() {
+    use crate::pdf::clean::CleanOptions;
+    let limit = 8;
+    for name in ["pdftex-long.pdf", "libreoffice-long.pdf"] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("benches/books")
+            .join(name);
+        let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let (book, _) = crate::pdf::read_book(&bytes, CleanOptions::default())
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let mut breaches = Vec::new();
+        let mut sources = 0;
+        for seg in super::segment::segment(&book.text, Default::default()) {
+            let source = &book.text[seg.start..seg.end];
+            sources += 1;
+            let pieces = split_sentence(source, options(limit));
+            if let Some(b) = contract_breach(source, &pieces, limit, true) {
+                breaches.push(format!("{source:?}\n  {b}"));
+            }
+        }
+        assert!(sources > 3_000, "{name}: {sources} sentences");
+        assert!(breaches.is_empty(), "{name}:\n{}", breaches.join("\n"));
+    }
+}

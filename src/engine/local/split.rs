@@ -252,7 +252,9 @@ impl Edge {
             let Tok::Punct(c) = t else { continue };
             edge.empty = false;
             match c {
-                ';' | ':' | '…' | '!' | '?' | '—' | '–' | '―' | ')' | '(' => edge.strong = true,
+                ';' | ':' | '…' | '!' | '?' | '—' | '–' | '―' | ')' | '(' => {
+                    edge.strong = true
+                }
                 ',' => edge.comma = true,
                 '.' => dots += 1,
                 _ => {}
