@@ -663,24 +663,3 @@ mod tests {
         assert_eq!(pronoun("la petite souris"), Some("elle"));
     }
 }
-
-#[cfg(test)]
-mod debug {
-    #[test]
-    #[ignore = "prints how a sentence is read"]
-    fn show() {
-        let text = std::env::var("FNT_TAG").unwrap_or_default();
-        for t in super::tag(&text).toks {
-            eprintln!("{t:?}");
-        }
-        eprintln!("complete: {}", super::is_complete(&text));
-        let opts = super::super::split::SplitOptions {
-            max_words: 8,
-            min_words: 2,
-            keep_dialogue_whole: false,
-        };
-        for p in super::super::split::split_sentence(&text, opts) {
-            eprintln!("piece: {p:?}");
-        }
-    }
-}

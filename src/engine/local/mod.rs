@@ -165,6 +165,15 @@ mod tests {
         }
     }
 
+    /// The pieces the engine writes for a chunk that is all body.
+    fn normalized(text: &str, settings: &Settings) -> Vec<String> {
+        rewrite_chunk(&input(text, 0..text.len()), settings)
+            .sentences
+            .into_iter()
+            .map(|s| s.normalized)
+            .collect()
+    }
+
     #[test]
     fn only_sentences_starting_in_the_body_are_rewritten() {
         let text = "Il pleuvait. Elle attendait le train. Le train arriva enfin.";
@@ -180,19 +189,14 @@ mod tests {
         let text = "Le vieil homme marchait lentement vers la gare, et il pensait à sa fille qui \
                     vivait à Paris depuis des années.";
         let settings = Settings::default();
-        let out = rewrite_chunk(&input(text, 0..text.len()), &settings);
-        let pieces: Vec<&str> = out
-            .sentences
-            .iter()
-            .map(|s| s.normalized.as_str())
-            .collect();
         assert_eq!(
-            pieces,
+            normalized(text, &settings),
             [
                 "Le vieil homme marchait lentement vers la gare.",
                 "Il pensait à sa fille qui vivait à Paris depuis des années."
             ]
         );
+        let out = rewrite_chunk(&input(text, 0..text.len()), &settings);
         for s in &out.sentences {
             assert_eq!(&*s.original, text);
             let over = words::word_count(&s.normalized) > 8;
@@ -238,12 +242,7 @@ mod tests {
     fn every_sentence_of_a_quotation_is_marked_as_speech() {
         let text = "« Bonté divine ! s'écria celui-ci. Voilà qui me console de toutes mes \
                     déceptions ! J'ai donc enfin fait une découverte ! »\nIl délirait.";
-        let out = rewrite_chunk(&input(text, 0..text.len()), &Settings::default());
-        let pieces: Vec<&str> = out
-            .sentences
-            .iter()
-            .map(|s| s.normalized.as_str())
-            .collect();
+        let pieces = normalized(text, &Settings::default());
         assert_eq!(
             pieces,
             [
@@ -267,12 +266,7 @@ mod tests {
         assert_eq!(out.sentences.len(), 1);
         assert_eq!(out.sentences[0].normalized, text);
 
-        let cut = rewrite_chunk(&input(text, 0..text.len()), &Settings::default());
-        let pieces: Vec<&str> = cut
-            .sentences
-            .iter()
-            .map(|s| s.normalized.as_str())
-            .collect();
+        let pieces = normalized(text, &Settings::default());
         assert_eq!(
             pieces,
             [

@@ -801,31 +801,20 @@ fn class_of(
     {
         return Class::ProperNoun;
     }
-    if f.noun {
-        return Class::Noun;
-    }
-    if f.adjective {
-        return Class::Adjective;
-    }
-    if f.participle {
-        return Class::Participle;
-    }
-    if f.infinitive {
-        return Class::Infinitive;
-    }
-    if f.adverb {
-        return Class::Adverb;
-    }
-    if f.interjection {
-        return Class::Interjection;
-    }
-    if f.proper {
-        return Class::ProperNoun;
-    }
-    if !f.known && w.text.chars().next().is_some_and(char::is_uppercase) {
-        return Class::ProperNoun;
-    }
-    Class::Other
+    // Nothing in the context decides: the first reading in this order.
+    let by_default = [
+        (f.noun, Class::Noun),
+        (f.adjective, Class::Adjective),
+        (f.participle, Class::Participle),
+        (f.infinitive, Class::Infinitive),
+        (f.adverb, Class::Adverb),
+        (f.interjection, Class::Interjection),
+        (f.proper || !f.known && capital, Class::ProperNoun),
+    ];
+    by_default
+        .into_iter()
+        .find_map(|(reads, class)| reads.then_some(class))
+        .unwrap_or(Class::Other)
 }
 
 impl Tagged {
