@@ -108,10 +108,11 @@ impl Feats {
     }
 
     /// What the lexicon says of `form`, remembered per thread: a book repeats its words, and
-    /// a lookup with every reading decoded costs more than a hash of the form.
+    /// a lookup with every reading decoded costs more than a hash of the form. The hash is
+    /// seeded at random so that a book's words cannot be chosen to collide.
     fn of(form: &str) -> Self {
         thread_local! {
-            static SEEN: RefCell<HashMap<Box<str>, Feats, foldhash::fast::FixedState>> =
+            static SEEN: RefCell<HashMap<Box<str>, Feats, foldhash::fast::RandomState>> =
                 RefCell::default();
         }
         /// Forms kept before the memory starts again: a few novels' vocabulary.
