@@ -4,6 +4,7 @@ pub mod actors;
 pub mod api;
 pub mod app;
 pub mod auth;
+pub mod clock;
 pub mod background;
 pub mod config;
 pub mod core;

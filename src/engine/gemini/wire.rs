@@ -500,6 +500,53 @@ pub struct ModalityTokenCount {
     pub token_count: i64,
 }
 
+// ---------------------------------------------------------------------------------------------
+// models.list
+// ---------------------------------------------------------------------------------------------
+
+/// `GET /v1beta/models`: one page of models; more follow while `nextPageToken` is set.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ListModelsResponse {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub models: Vec<ModelInfo>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_page_token: Option<String>,
+}
+
+/// One model as `models.list` describes it (fields this client does not use are ignored).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ModelInfo {
+    /// `models/<id>`.
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub input_token_limit: i64,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub output_token_limit: i64,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub supported_generation_methods: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub thinking: Option<bool>,
+}
+
+impl ModelInfo {
+    /// The id a request names: `name` without its `models/` prefix.
+    pub fn id(&self) -> &str {
+        self.name.strip_prefix("models/").unwrap_or(&self.name)
+    }
+
+    pub fn generates_content(&self) -> bool {
+        self.supported_generation_methods
+            .iter()
+            .any(|m| m == "generateContent")
+    }
+}
+
 fn is_zero<T: Default + PartialEq>(value: &T) -> bool {
     *value == T::default()
 }
