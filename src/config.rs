@@ -8,7 +8,7 @@ use std::time::Duration;
 use crate::db::DatabaseUrl;
 use crate::engine::gemini::GeminiConfig;
 use crate::engine::rate_gate::RateLimits;
-use crate::estimate::{Price, PricedModel};
+use crate::estimate::Price;
 use crate::export::sheets::GoogleConfig;
 use crate::pdf::plan::PlanConfig;
 use crate::settings::ModelPreference;
@@ -46,6 +46,15 @@ mod defaults {
     pub const GEMINI_CONCURRENCY: usize = 4;
     pub const GEMINI_TIMEOUT_SECS: u64 = 180;
     pub const GEMINI_MAX_OUTPUT_TOKENS: i32 = 65_536;
+    pub const GEMINI_MODELS_REFRESH_SECS: u64 = 6 * 3600;
+    // The stable ids on Google's models page in December 2026, newest first; Pro exists only
+    // as a preview, so quality falls back to the newest stable Flash.
+    pub const MODELS_SPEED: &str = "gemini-3.5-flash-lite,gemini-3.1-flash-lite";
+    pub const MODELS_BALANCED: &str =
+        "gemini-3.8-flash,gemini-3.7-flash,gemini-3.6-flash,gemini-3.5-flash";
+    pub const MODELS_QUALITY: &str = "gemini-3.1-pro-preview,gemini-3.8-flash";
+    /// How long a chunk keeps retrying transient failures before it is marked failed.
+    pub const RETRY_BUDGET_SECS: u64 = 15 * 60;
     // Google's list prices (paid tier, prompts under 200k tokens) when this was written.
     pub const PRICE_SPEED: &str = "0.10/0.40";
     pub const PRICE_BALANCED: &str = "0.30/2.50";
@@ -95,6 +104,13 @@ pub struct Config {
     /// Longest retry delay, in milliseconds.
     #[arg(long, env = "FNT_RETRY_MAX_MS", default_value_t = defaults::RETRY_MAX_MS)]
     pub retry_max_ms: u64,
+    /// How long a chunk keeps retrying transient failures (5xx, timeouts, dropped
+    /// connections, per-minute quota), in seconds, before it is marked failed.
+    #[arg(long, env = "FNT_RETRY_BUDGET_SECS", value_parser = clap::value_parser!(u64).range(1..), default_value_t = defaults::RETRY_BUDGET_SECS)]
+    pub retry_budget_secs: u64,
+    /// The clock retries and timeouts wait on: the wall clock, except in tests.
+    #[arg(skip)]
+    pub clock: crate::clock::Clock,
     /// How long a claimed job stays this process's without a heartbeat, in seconds.
     #[arg(long, env = "FNT_LEASE_SECS", value_parser = clap::value_parser!(u64).range(1..), default_value_t = defaults::LEASE_SECS)]
     pub lease_secs: u64,
@@ -185,27 +201,35 @@ pub struct Config {
     /// Gemini REST base URL (point it at `fnt fake-gemini` to test without Google).
     #[arg(long, env = "FNT_GEMINI_BASE_URL", default_value = defaults::GEMINI_BASE_URL)]
     pub gemini_base_url: String,
-    /// Model for `model_preference=speed`.
+    /// Models for `model_preference=speed`, in order of preference: a model Google no longer
+    /// lists, or that answers 404, gives way to the next one for the whole process.
     #[arg(
         long,
-        env = "FNT_GEMINI_MODEL_SPEED",
-        default_value = "gemini-2.5-flash-lite"
+        env = "FNT_GEMINI_MODELS_SPEED",
+        value_delimiter = ',',
+        default_value = defaults::MODELS_SPEED
     )]
-    pub gemini_model_speed: String,
-    /// Model for `model_preference=balanced` (the default preference).
+    pub gemini_models_speed: Vec<String>,
+    /// Models for `model_preference=balanced` (the default preference), as above.
     #[arg(
         long,
-        env = "FNT_GEMINI_MODEL_BALANCED",
-        default_value = "gemini-2.5-flash"
+        env = "FNT_GEMINI_MODELS_BALANCED",
+        value_delimiter = ',',
+        default_value = defaults::MODELS_BALANCED
     )]
-    pub gemini_model_balanced: String,
-    /// Model for `model_preference=quality`.
+    pub gemini_models_balanced: Vec<String>,
+    /// Models for `model_preference=quality`, as above.
     #[arg(
         long,
-        env = "FNT_GEMINI_MODEL_QUALITY",
-        default_value = "gemini-2.5-pro"
+        env = "FNT_GEMINI_MODELS_QUALITY",
+        value_delimiter = ',',
+        default_value = defaults::MODELS_QUALITY
     )]
-    pub gemini_model_quality: String,
+    pub gemini_models_quality: Vec<String>,
+    /// How often the list of Gemini models (which exist, their token limits) is read again,
+    /// in seconds.
+    #[arg(long, env = "FNT_GEMINI_MODELS_REFRESH_SECS", value_parser = clap::value_parser!(u64).range(60..), default_value_t = defaults::GEMINI_MODELS_REFRESH_SECS)]
+    pub gemini_models_refresh_secs: u64,
     /// Gemini requests per minute, across all jobs of this process.
     #[arg(long, env = "FNT_GEMINI_RPM", value_parser = clap::value_parser!(u32).range(1..), default_value_t = defaults::GEMINI_RPM)]
     pub gemini_rpm: u32,
@@ -304,6 +328,8 @@ impl Default for Config {
             chunk_timeout_secs: defaults::CHUNK_TIMEOUT_SECS,
             retry_base_ms: defaults::RETRY_BASE_MS,
             retry_max_ms: defaults::RETRY_MAX_MS,
+            retry_budget_secs: defaults::RETRY_BUDGET_SECS,
+            clock: crate::clock::Clock::wall(),
             lease_secs: defaults::LEASE_SECS,
             poll_interval_ms: defaults::POLL_INTERVAL_MS,
             max_job_claims: defaults::MAX_JOB_CLAIMS,
@@ -331,9 +357,10 @@ impl Default for Config {
             log_format: LogFormat::Human,
             gemini_api_key: None,
             gemini_base_url: defaults::GEMINI_BASE_URL.to_owned(),
-            gemini_model_speed: "gemini-2.5-flash-lite".to_owned(),
-            gemini_model_balanced: "gemini-2.5-flash".to_owned(),
-            gemini_model_quality: "gemini-2.5-pro".to_owned(),
+            gemini_models_speed: models(defaults::MODELS_SPEED),
+            gemini_models_balanced: models(defaults::MODELS_BALANCED),
+            gemini_models_quality: models(defaults::MODELS_QUALITY),
+            gemini_models_refresh_secs: defaults::GEMINI_MODELS_REFRESH_SECS,
             gemini_rpm: defaults::GEMINI_RPM,
             gemini_tpm: defaults::GEMINI_TPM,
             gemini_concurrency: defaults::GEMINI_CONCURRENCY,
@@ -424,32 +451,39 @@ impl Config {
         }
     }
 
-    /// The Gemini models the estimate prices, one per preference.
-    pub fn priced_models(&self) -> Vec<PricedModel> {
+    /// Each preference's candidate models, in order, with the preference's price.
+    pub fn gemini_preferences(&self) -> [(ModelPreference, &[String], Price); 3] {
         [
             (
                 ModelPreference::Speed,
-                &self.gemini_model_speed,
+                &self.gemini_models_speed,
                 self.gemini_price_speed,
             ),
             (
                 ModelPreference::Balanced,
-                &self.gemini_model_balanced,
+                &self.gemini_models_balanced,
                 self.gemini_price_balanced,
             ),
             (
                 ModelPreference::Quality,
-                &self.gemini_model_quality,
+                &self.gemini_models_quality,
                 self.gemini_price_quality,
             ),
         ]
-        .into_iter()
-        .map(|(preference, model, price)| PricedModel {
-            preference,
-            model: model.clone(),
-            price,
-        })
-        .collect()
+    }
+
+    /// Every candidate model with the price of its preference (a model in two lists takes the
+    /// first one's), for the cost metrics.
+    pub fn model_prices(&self) -> Vec<(String, Price)> {
+        let mut prices: Vec<(String, Price)> = Vec::new();
+        for (_, models, price) in self.gemini_preferences() {
+            for model in models {
+                if !prices.iter().any(|(m, _)| m == model) {
+                    prices.push((model.clone(), price));
+                }
+            }
+        }
+        prices
     }
 
     /// The Gemini engine's settings, when a key is configured.
@@ -458,9 +492,11 @@ impl Config {
         Some(GeminiConfig {
             base_url: self.gemini_base_url.clone(),
             api_key: key.clone(),
-            model_speed: self.gemini_model_speed.clone(),
-            model_balanced: self.gemini_model_balanced.clone(),
-            model_quality: self.gemini_model_quality.clone(),
+            models_speed: self.gemini_models_speed.clone(),
+            models_balanced: self.gemini_models_balanced.clone(),
+            models_quality: self.gemini_models_quality.clone(),
+            models_refresh: Duration::from_secs(self.gemini_models_refresh_secs),
+            clock: self.clock,
             limits: RateLimits {
                 requests_per_window: self.gemini_rpm,
                 tokens_per_window: self.gemini_tpm,
@@ -495,6 +531,11 @@ pub struct ServeConfig {
     pub metrics_bind: Option<SocketAddr>,
     #[command(flatten)]
     pub core: Config,
+}
+
+/// A default model list, written as a constant above.
+fn models(list: &str) -> Vec<String> {
+    list.split(',').map(str::to_owned).collect()
 }
 
 /// A default price, written as a constant above and checked by a test.

@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use crate::engine::gemini::generation::thinking_allowance;
 use crate::engine::gemini::prompt;
 use crate::pdf::{self, PdfError, clean::CleanOptions, plan};
 use crate::settings::{InputMode, ModelPreference, Settings};
@@ -142,7 +143,10 @@ pub fn estimate(
             (words, words / 15)
         }
     };
-    let tokens_out = output_tokens(words, sentences, limit, body_text.as_deref());
+    let answers = output_tokens(words, sentences, limit, body_text.as_deref());
+    // Gemini thinks before each answer and bills it as output: one allowance per request.
+    let requests = chunk_plan.ranges.len().max(1) as u64;
+    let tokens_out = answers + requests * thinking_allowance(answers / requests);
     let models = models
         .iter()
         .map(|m| ModelCost {
@@ -248,6 +252,17 @@ mod tests {
         // Every page is sent once as its chunk's body and again as a neighbour's context.
         assert!(e.estimated_tokens_in > e.words as u64, "{e:?}");
         assert!(e.estimated_tokens_out > e.words as u64, "{e:?}");
+        // Each request's thinking is billed as output and counted.
+        let text = pdf::read_book(&book, CleanOptions::default())
+            .unwrap()
+            .0
+            .text;
+        let answers = output_tokens(count_words(&text), count_sentences(&text), 8, Some(&text));
+        let requests = e.chunks as u64;
+        assert_eq!(
+            e.estimated_tokens_out,
+            answers + requests * thinking_allowance(answers / requests)
+        );
         let lite = &e.models[0];
         let expected =
             e.estimated_tokens_in as f64 * 0.10 / 1e6 + e.estimated_tokens_out as f64 * 0.40 / 1e6;

@@ -50,6 +50,9 @@ pub struct ChunkNote {
     pub attempts: i32,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// When a chunk that is `retrying` (or `waiting` for the daily quota) tries again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_attempt_at: Option<DateTime<Utc>>,
 }
 
 impl JobEvent {

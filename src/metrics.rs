@@ -183,6 +183,7 @@ pub struct Metrics {
     cache_lookups: IntCounterVec,
     rate_gate_wait: HistogramVec,
     actor_restarts: IntCounterVec,
+    model_fallbacks: IntCounterVec,
     pub websocket_sessions: IntGauge,
     pub sse_streams: IntGauge,
     http_requests: IntCounterVec,
@@ -332,6 +333,14 @@ impl Metrics {
                 ),
                 &["actor"],
             )?,
+            model_fallbacks: IntCounterVec::new(
+                opts(
+                    "fnt_engine_model_fallbacks_total",
+                    "A model preference moved from one model to another, by reason \
+                     (not_found: retired for the whole process; overloaded: for a while).",
+                ),
+                &["engine", "from", "to", "reason"],
+            )?,
             websocket_sessions: IntGauge::with_opts(opts(
                 "fnt_websocket_sessions",
                 "Open WebSocket sessions.",
@@ -396,6 +405,7 @@ impl Metrics {
             Box::new(self.cache_lookups.clone()),
             Box::new(self.rate_gate_wait.clone()),
             Box::new(self.actor_restarts.clone()),
+            Box::new(self.model_fallbacks.clone()),
             Box::new(self.websocket_sessions.clone()),
             Box::new(self.sse_streams.clone()),
             Box::new(self.http_requests.clone()),
@@ -470,6 +480,12 @@ impl Metrics {
 
     pub fn actor_restarted(&self, actor: &str) {
         self.actor_restarts.with_label_values(&[actor]).inc();
+    }
+
+    pub fn model_fallback(&self, engine: &str, from: &str, to: &str, reason: &str) {
+        self.model_fallbacks
+            .with_label_values(&[engine, from, to, reason])
+            .inc();
     }
 
     pub fn engine_call(&self, call: &EngineCall<'_>) {

@@ -41,7 +41,9 @@ impl AttemptFailure {
             Self::Engine(EngineError::QuotaExhausted { .. }) => RetryReason::QuotaExhausted,
             Self::Engine(EngineError::Unavailable(_)) => RetryReason::Unavailable,
             Self::Engine(EngineError::Malformed(_)) => RetryReason::Malformed,
-            Self::Engine(EngineError::InvalidKey(_) | EngineError::Permanent(_)) => return None,
+            Self::Engine(
+                EngineError::InvalidKey(_) | EngineError::Permanent(_) | EngineError::NoModel(_),
+            ) => return None,
             Self::Panicked(_) => RetryReason::Panic,
             Self::TimedOut(_) => RetryReason::Timeout,
         })
@@ -66,8 +68,13 @@ pub struct ChunkActor {
     permits: Arc<Semaphore>,
     /// Attempts made so far, including those of earlier runs of the job.
     attempts: u32,
-    /// Failed attempts that count against the limit (snoozes don't).
+    /// Failed attempts that count against the limit of a panicking engine.
     failures: u32,
+    /// Transient failures in a row, for the backoff.
+    transient: u32,
+    /// When the current run of transient failures began, on the policy's clock: the retry
+    /// budget is measured from there.
+    first_failure: Option<Duration>,
     next_delay: Duration,
     task: Option<AbortHandle>,
     meter: Meter,
@@ -102,6 +109,8 @@ impl ChunkActor {
             permits: spec.permits,
             attempts: spec.attempts_so_far,
             failures: spec.attempts_so_far,
+            transient: 0,
+            first_failure: None,
             next_delay: Duration::ZERO,
             task: None,
             meter: Meter::observed(Arc::clone(&spec.metrics)),
@@ -120,6 +129,7 @@ impl ChunkActor {
         let settings = Arc::clone(&self.settings);
         let permits = Arc::clone(&self.permits);
         let limit = self.policy.timeout;
+        let clock = self.policy.clock;
         // A fresh meter per attempt: what a failed, hung or panicking attempt spent is still
         // read from it afterwards.
         let meter = Meter::observed(Arc::clone(&self.metrics));
@@ -133,11 +143,14 @@ impl ChunkActor {
                 })?;
                 // Timed from here: waiting for a permit is not the engine's time.
                 let started = std::time::Instant::now();
-                match tokio::time::timeout(limit, engine.rewrite(input, settings, meter)).await {
-                    Ok(result) => result
+                match clock
+                    .timeout(limit, engine.rewrite(input, settings, meter))
+                    .await
+                {
+                    Some(result) => result
                         .map(|output| (output, started.elapsed()))
                         .map_err(AttemptFailure::from),
-                    Err(_) => Err(AttemptFailure::TimedOut(limit)),
+                    None => Err(AttemptFailure::TimedOut(limit)),
                 }
             }
             .instrument(span),
@@ -172,17 +185,18 @@ impl ChunkActor {
         self.task = None;
         let error = failure.to_string();
         if let AttemptFailure::Engine(engine_error) = &failure {
-            if let Some(wait) = engine_error.snooze() {
-                tracing::info!(job_id = %self.job_id, chunk = self.index, ?wait, %error, "chunk snoozed");
-                if let Some(reason) = failure.retry_reason() {
-                    self.metrics.retry(reason);
-                }
+            if let EngineError::QuotaExhausted { .. } = engine_error
+                && let Some(wait) = engine_error.snooze()
+            {
+                // The daily quota is not an outage: it parks the chunk, budget untouched.
+                tracing::info!(job_id = %self.job_id, chunk = self.index, ?wait, %error, "chunk parked until the quota resets");
+                self.metrics.retry(RetryReason::QuotaExhausted);
                 self.next_delay = wait.max(Duration::from_millis(1));
                 self.report(ChunkEvent::Snoozed {
                     attempt: self.attempts,
                     error,
                     delay: self.next_delay,
-                    quota: matches!(engine_error, EngineError::QuotaExhausted { .. }),
+                    next_attempt_at: self.wall_time_after(self.next_delay),
                     usage: self.meter.total(),
                 });
                 ctx.stop();
@@ -199,31 +213,62 @@ impl ChunkActor {
                 return;
             }
         }
-        self.failures += 1;
-        if failure.is_retryable() && self.failures < self.policy.max_attempts {
-            tracing::warn!(job_id = %self.job_id, chunk = self.index, attempt = self.attempts, %error, "chunk attempt failed; restarting");
-            if let Some(reason) = failure.retry_reason() {
-                self.metrics.retry(reason);
+        match self.retry_delay(&failure) {
+            Some(delay) => {
+                tracing::warn!(job_id = %self.job_id, chunk = self.index, attempt = self.attempts, ?delay, %error, "chunk attempt failed; retrying");
+                if let Some(reason) = failure.retry_reason() {
+                    self.metrics.retry(reason);
+                }
+                self.next_delay = delay.max(Duration::from_millis(1));
+                self.report(ChunkEvent::Retrying {
+                    attempt: self.attempts,
+                    error,
+                    delay: self.next_delay,
+                    next_attempt_at: self.wall_time_after(self.next_delay),
+                    usage: self.meter.total(),
+                });
+                // The supervisor restarts us (we still hold our own address) after `restarting`.
+                ctx.stop();
             }
-            self.next_delay = self.policy.delay_after(self.failures);
-            self.report(ChunkEvent::Retrying {
-                attempt: self.attempts,
-                error,
-                delay: self.next_delay,
-                usage: self.meter.total(),
-            });
-            // The supervisor restarts us (we still hold our own address) after `restarting`.
-            ctx.stop();
-        } else {
-            tracing::warn!(job_id = %self.job_id, chunk = self.index, attempts = self.attempts, %error, "chunk failed");
-            self.metrics.chunk_settled(ChunkOutcome::Failed);
-            self.report(ChunkEvent::Failed {
-                attempts: self.attempts,
-                error,
-                usage: self.meter.total(),
-            });
-            self.finish(ctx);
+            None => {
+                tracing::warn!(job_id = %self.job_id, chunk = self.index, attempts = self.attempts, %error, "chunk failed");
+                self.metrics.chunk_settled(ChunkOutcome::Failed);
+                self.report(ChunkEvent::Failed {
+                    attempts: self.attempts,
+                    error,
+                    usage: self.meter.total(),
+                });
+                self.finish(ctx);
+            }
         }
+    }
+
+    /// The wait before the next attempt, or `None` when the chunk has failed for good:
+    /// transient failures retry while the time budget lasts, a panicking engine a few times.
+    fn retry_delay(&mut self, failure: &AttemptFailure) -> Option<Duration> {
+        if !failure.is_retryable() {
+            return None;
+        }
+        if let AttemptFailure::Panicked(_) = failure {
+            self.failures += 1;
+            return (self.failures < self.policy.max_attempts)
+                .then(|| self.policy.delay_after(self.failures));
+        }
+        self.transient += 1;
+        let since = *self.first_failure.get_or_insert(self.policy.clock.now());
+        let delay = match failure {
+            AttemptFailure::Engine(EngineError::RateLimited { retry_after }) => {
+                self.policy.delay_after_hint(*retry_after, self.transient)
+            }
+            _ => self.policy.delay_after(self.transient),
+        };
+        self.policy.within_budget(since, delay).then_some(delay)
+    }
+
+    /// When, on the wall clock, a wait of `delay` on the policy's clock ends.
+    fn wall_time_after(&self, delay: Duration) -> chrono::DateTime<chrono::Utc> {
+        chrono::Utc::now()
+            + chrono::Duration::from_std(self.policy.clock.real(delay)).unwrap_or_default()
     }
 
     /// Stops for good: without our own address the supervisor lets us go.
@@ -257,7 +302,8 @@ impl Actor for ChunkActor {
         if self.next_delay.is_zero() {
             self.run_attempt(ctx);
         } else {
-            ctx.run_later(self.next_delay, |act, ctx| act.run_attempt(ctx));
+            let wait = self.policy.clock.real(self.next_delay);
+            ctx.run_later(wait, |act, ctx| act.run_attempt(ctx));
         }
     }
 

@@ -445,7 +445,11 @@ struct Writer {
 }
 
 /// The book model of a result: each source sentence once, its pieces pointing to it.
-fn book_rows(sentences: &[Sentence], engine: &Writer) -> (Vec<SourceRow>, Vec<PieceRow>) {
+fn book_rows(
+    sentences: &[Sentence],
+    models: &[Option<Arc<str>>],
+    engine: &Writer,
+) -> (Vec<SourceRow>, Vec<PieceRow>) {
     let to_i32 = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
     let groups = source_groups(sentences);
     let mut sources = Vec::with_capacity(groups.len());
@@ -461,7 +465,17 @@ fn book_rows(sentences: &[Sentence], engine: &Writer) -> (Vec<SourceRow>, Vec<Pi
         });
         // Read the source's words only for an engine that does not say its pieces' kinds.
         let mut kinds: Option<Kinds> = None;
-        for (piece_idx, s) in sentences[group].iter().enumerate() {
+        for (piece_idx, (s, model)) in sentences[group.clone()]
+            .iter()
+            .zip(
+                models
+                    .get(group)
+                    .unwrap_or_default()
+                    .iter()
+                    .chain(std::iter::repeat(&None)),
+            )
+            .enumerate()
+        {
             // The local engine says what it did; for others the words tell.
             let kind = s.kind.unwrap_or_else(|| {
                 kinds
@@ -479,7 +493,10 @@ fn book_rows(sentences: &[Sentence], engine: &Writer) -> (Vec<SourceRow>, Vec<Pi
                 model: if s.engine.is_some() {
                     None
                 } else {
-                    engine.model.clone()
+                    model
+                        .as_deref()
+                        .map(str::to_owned)
+                        .or_else(|| engine.model.clone())
                 },
                 engine: s.engine.clone().unwrap_or_else(|| engine.name.clone()),
                 edited: false,
@@ -496,6 +513,8 @@ fn ending_for(job: &JobRow, rows: &[ChunkRow], engine: &Writer, elapsed_ms: i64)
         .filter(|r| r.status == ChunkStatus::Failed.as_str())
         .collect();
     let mut sentences: Vec<Sentence> = Vec::new();
+    // The model that wrote each sentence, when its chunk says (a fallback model may have).
+    let mut models: Vec<Option<Arc<str>>> = Vec::new();
     let mut unreadable = 0;
     for row in rows
         .iter()
@@ -506,7 +525,11 @@ fn ending_for(job: &JobRow, rows: &[ChunkRow], engine: &Writer, elapsed_ms: i64)
             .as_deref()
             .map(serde_json::from_str::<ChunkOutput>)
         {
-            Some(Ok(output)) => sentences.extend(output.sentences),
+            Some(Ok(output)) => {
+                let model: Option<Arc<str>> = output.model.map(Arc::from);
+                models.extend(std::iter::repeat_n(model, output.sentences.len()));
+                sentences.extend(output.sentences);
+            }
             _ => unreadable += 1,
         }
     }
@@ -541,7 +564,7 @@ fn ending_for(job: &JobRow, rows: &[ChunkRow], engine: &Writer, elapsed_ms: i64)
         JobStatus::Partial
     };
     let history_id = uuid::Uuid::new_v4().to_string();
-    let (sources, pieces) = book_rows(&sentences, engine);
+    let (sources, pieces) = book_rows(&sentences, &models, engine);
     drop(sentences);
     Ending::WithResult {
         status,
@@ -641,6 +664,7 @@ impl Handler<ChunkReport> for JobActor {
                 attempt,
                 error,
                 delay,
+                next_attempt_at,
                 usage,
             } => {
                 tracing::info!(job_id = %self.job.id, chunk = index, attempt, ?delay, "chunk will be retried");
@@ -648,23 +672,25 @@ impl Handler<ChunkReport> for JobActor {
                     attempt: attempt as i32,
                     error,
                     usage,
+                    next_attempt_at,
+                    quota: false,
                 }
             }
             ChunkEvent::Snoozed {
                 attempt,
                 error,
                 delay,
-                quota,
+                next_attempt_at,
                 usage,
             } => {
-                tracing::info!(job_id = %self.job.id, chunk = index, ?delay, quota, "chunk waits");
-                if quota {
-                    self.waiting_for_quota.insert(index);
-                }
+                tracing::info!(job_id = %self.job.id, chunk = index, ?delay, "chunk waits for the daily quota");
+                self.waiting_for_quota.insert(index);
                 ChunkChange::Retrying {
                     attempt: attempt as i32,
                     error,
                     usage,
+                    next_attempt_at,
+                    quota: true,
                 }
             }
             ChunkEvent::Fatal { error, .. } => {

@@ -72,14 +72,15 @@ pub enum ChunkEvent {
         attempt: u32,
         error: String,
         delay: Duration,
+        next_attempt_at: chrono::DateTime<chrono::Utc>,
         usage: Usage,
     },
-    /// Waiting without spending an attempt (rate limit, or the daily quota when `quota`).
+    /// Parked until the daily quota resets, without spending the retry budget.
     Snoozed {
         attempt: u32,
         error: String,
         delay: Duration,
-        quota: bool,
+        next_attempt_at: chrono::DateTime<chrono::Utc>,
         usage: Usage,
     },
     Done {

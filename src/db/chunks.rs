@@ -22,6 +22,9 @@ pub enum ChunkChange {
         attempt: i32,
         error: String,
         usage: Usage,
+        next_attempt_at: chrono::DateTime<chrono::Utc>,
+        /// Waiting for the daily quota rather than after a failure.
+        quota: bool,
     },
     Done {
         attempts: i32,
@@ -39,21 +42,37 @@ pub enum ChunkChange {
 impl ChunkChange {
     /// How the change reads in a job event.
     fn note(&self, index: i32) -> ChunkNote {
-        let (status, attempts, error) = match self {
-            Self::Started { attempt } => (ChunkStatus::Running, *attempt, None),
-            Self::Retrying { attempt, error, .. } => {
-                (ChunkStatus::Pending, *attempt, Some(error.clone()))
-            }
-            Self::Done { attempts, .. } => (ChunkStatus::Done, *attempts, None),
+        // Stored as pending; the event says why it waits and until when.
+        let (status, attempts, error, next_attempt_at) = match self {
+            Self::Started { attempt } => (ChunkStatus::Running.as_str(), *attempt, None, None),
+            Self::Retrying {
+                attempt,
+                error,
+                next_attempt_at,
+                quota,
+                ..
+            } => (
+                if *quota { "waiting" } else { "retrying" },
+                *attempt,
+                Some(error.clone()),
+                Some(*next_attempt_at),
+            ),
+            Self::Done { attempts, .. } => (ChunkStatus::Done.as_str(), *attempts, None, None),
             Self::Failed {
                 attempts, error, ..
-            } => (ChunkStatus::Failed, *attempts, Some(error.clone())),
+            } => (
+                ChunkStatus::Failed.as_str(),
+                *attempts,
+                Some(error.clone()),
+                None,
+            ),
         };
         ChunkNote {
             index,
-            status: status.as_str().to_owned(),
+            status: status.to_owned(),
             attempts,
             error,
+            next_attempt_at,
         }
     }
 

@@ -66,6 +66,14 @@ impl Engine for CachedEngine {
         self.inner.reads_pdf()
     }
 
+    fn refresh(self: Arc<Self>) -> LocalBoxFuture<'static, Result<(), String>> {
+        Arc::clone(&self.inner).refresh()
+    }
+
+    fn refresh_every(&self) -> Option<std::time::Duration> {
+        self.inner.refresh_every()
+    }
+
     fn rewrite(
         self: Arc<Self>,
         input: Arc<ChunkInput>,
@@ -92,8 +100,14 @@ impl Engine for CachedEngine {
             }
             self.metrics.cache_lookup(false);
             let output = Arc::clone(&self.inner)
-                .rewrite(input, settings, meter)
+                .rewrite(input, Arc::clone(&settings), meter)
                 .await?;
+            // A model that stood in for the key's one (overloaded, retired meanwhile) wrote
+            // this: it is not what the key names.
+            let same_model = output.model.is_none() || output.model == self.inner.model(&settings);
+            if !same_model || self.inner.cache_identity(&settings).as_ref() != Some(&identity) {
+                return Ok(output);
+            }
             match serde_json::to_string(&output) {
                 Ok(json) => {
                     if let Err(e) = self.db.store_output(&key, self.inner.name(), json).await {

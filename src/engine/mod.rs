@@ -117,6 +117,9 @@ impl ChunkInput {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ChunkOutput {
     pub sentences: Vec<Sentence>,
+    /// The model that wrote it, where the engine has models and it may differ from the one
+    /// the job started with (a retired or overloaded model gave way to another).
+    pub model: Option<String>,
 }
 
 /// `sentences` cut into runs of pieces of one source sentence: the ranges, in order.
@@ -176,6 +179,13 @@ impl Meter {
         }
     }
 
+    /// A model gave way to another (see `fnt_engine_model_fallbacks_total`).
+    pub fn model_fallback(&self, engine: &str, from: &str, to: &str, reason: &str) {
+        if let Some(metrics) = &self.metrics {
+            metrics.model_fallback(engine, from, to, reason);
+        }
+    }
+
     pub fn total(&self) -> Usage {
         *self
             .usage
@@ -204,7 +214,7 @@ impl std::ops::AddAssign for Usage {
 /// never by the wording of a message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EngineError {
-    /// Too many requests right now: wait this long, then try again (no attempt is spent).
+    /// Too many requests right now: wait this long, then try again (within the retry budget).
     #[error("rate limited; retry in {retry_after:?}")]
     RateLimited { retry_after: std::time::Duration },
     /// The daily quota is used up: park until it resets (no attempt is spent).
@@ -218,24 +228,29 @@ pub enum EngineError {
     /// The answer could not be read (bad JSON, a reply that drops text): try again.
     #[error("unusable answer: {0}")]
     Malformed(String),
-    /// The API key is not valid: nothing this job sends can succeed.
+    /// The API key is not valid or not allowed: nothing this job sends can succeed.
     #[error("{0}")]
     InvalidKey(String),
+    /// No model is left to answer (every candidate retired): nothing this job sends can succeed.
+    #[error("{0}")]
+    NoModel(String),
     /// Trying again cannot help.
     #[error("{0}")]
     Permanent(String),
 }
 
 impl EngineError {
-    /// Worth another attempt, counted against the chunk's attempts.
+    /// Worth another attempt while the chunk's retry budget lasts.
     pub fn is_retryable(&self) -> bool {
-        matches!(self, Self::Unavailable(_) | Self::Malformed(_))
+        matches!(
+            self,
+            Self::Unavailable(_) | Self::Malformed(_) | Self::RateLimited { .. }
+        )
     }
 
-    /// A wait that does not count as a failed attempt.
+    /// A wait that does not spend the retry budget: the daily quota's reset.
     pub fn snooze(&self) -> Option<std::time::Duration> {
         match self {
-            Self::RateLimited { retry_after } => Some(*retry_after),
             Self::QuotaExhausted { until } => Some(
                 (*until - chrono::Utc::now())
                     .to_std()
@@ -247,7 +262,7 @@ impl EngineError {
 
     /// Fails the whole job at once, not just this chunk.
     pub fn fails_job(&self) -> bool {
-        matches!(self, Self::InvalidKey(_))
+        matches!(self, Self::InvalidKey(_) | Self::NoModel(_))
     }
 }
 
@@ -270,6 +285,17 @@ pub trait Engine: Send + Sync + 'static {
     /// Whether the engine can read a chunk given as a PDF (`input_mode=pdf`).
     fn reads_pdf(&self) -> bool {
         false
+    }
+
+    /// Reads again what the engine depends on outside this process (Gemini: which models
+    /// exist). Run at start, where an error stops the service with its message, and then
+    /// every [`Engine::refresh_every`].
+    fn refresh(self: Arc<Self>) -> LocalBoxFuture<'static, Result<(), String>> {
+        Box::pin(async { Ok(()) })
+    }
+
+    fn refresh_every(&self) -> Option<std::time::Duration> {
+        None
     }
 
     /// Rewrites the sentences that start in the chunk's body; what the attempt costs is added
@@ -312,6 +338,10 @@ impl Engines {
 
     pub fn get(&self, name: &str) -> Option<Arc<dyn Engine>> {
         self.by_name.get(name).cloned()
+    }
+
+    pub fn all(&self) -> impl Iterator<Item = &Arc<dyn Engine>> {
+        self.by_name.values()
     }
 
     pub fn names(&self) -> Vec<&str> {

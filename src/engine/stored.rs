@@ -21,6 +21,8 @@ struct Stored {
     /// The form before sources: one entry per piece, each with its original.
     #[serde(default, skip_serializing)]
     sentences: Vec<Sentence>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    model: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -49,6 +51,7 @@ impl Serialize for ChunkOutput {
             sources: Vec::with_capacity(groups.len()),
             pieces: Vec::with_capacity(self.sentences.len()),
             sentences: Vec::new(),
+            model: self.model.clone(),
         };
         for (source, group) in groups.into_iter().enumerate() {
             let first = &self.sentences[group.start];
@@ -76,6 +79,7 @@ impl<'de> Deserialize<'de> for ChunkOutput {
         if !stored.sentences.is_empty() {
             return Ok(Self {
                 sentences: share_legacy_originals(stored.sentences),
+                model: stored.model,
             });
         }
         let sentences = stored
@@ -95,7 +99,10 @@ impl<'de> Deserialize<'de> for ChunkOutput {
                 })
             })
             .collect::<Result<_, D::Error>>()?;
-        Ok(Self { sentences })
+        Ok(Self {
+            sentences,
+            model: stored.model,
+        })
     }
 }
 
@@ -143,6 +150,7 @@ mod tests {
                 piece("Oui.", &yes, 4),
                 piece("Oui.", &again, 4),
             ],
+            model: Some("gemini-3.8-flash".into()),
         };
         let json = serde_json::to_string(&output).unwrap();
         assert_eq!(

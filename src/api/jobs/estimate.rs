@@ -9,7 +9,8 @@ use crate::api::AppState;
 use crate::api::error::ApiError;
 use crate::api::upload::read_job_form;
 use crate::auth::Caller;
-use crate::estimate::estimate;
+use crate::core::Core;
+use crate::estimate::{PricedModel, estimate};
 use crate::pdf::{self, Requirements};
 use crate::settings::InputMode;
 use crate::submit::check_settings;
@@ -51,7 +52,7 @@ pub async fn estimate_job(
         text_layer: settings.input_mode == InputMode::Text,
     };
     let plan_cfg = core.config.plan();
-    let models = core.config.priced_models();
+    let models = priced_models(core);
     let job_settings = settings.clone();
     let estimated = tokio::task::spawn_blocking(move || {
         pdf::inspect(&bytes, requirements)?;
@@ -65,4 +66,29 @@ pub async fn estimate_job(
         "engine": settings.engine,
         "estimate": estimated,
     })))
+}
+
+/// Each preference's price with the model it uses now (a retired first choice has given way to
+/// the next), or its first choice when Gemini is not configured.
+fn priced_models(core: &Core) -> Vec<PricedModel> {
+    let gemini = core.engines.get(crate::engine::gemini::GEMINI);
+    core.config
+        .gemini_preferences()
+        .into_iter()
+        .map(|(preference, candidates, price)| {
+            let in_use = gemini.as_ref().and_then(|engine| {
+                engine.model(&crate::settings::Settings {
+                    model_preference: preference,
+                    ..crate::settings::Settings::default()
+                })
+            });
+            PricedModel {
+                preference,
+                model: in_use
+                    .or_else(|| candidates.first().cloned())
+                    .unwrap_or_default(),
+                price,
+            }
+        })
+        .collect()
 }

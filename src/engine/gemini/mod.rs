@@ -7,10 +7,13 @@
 //! targeted re-ask, then a local split).
 
 pub mod client;
+pub mod generation;
+mod models;
 pub mod prompt;
 pub mod wire;
 
-use std::sync::Arc;
+use std::cell::RefCell;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use chrono::{DateTime, Days, NaiveTime, TimeZone, Utc};
@@ -23,10 +26,12 @@ use super::rate_gate::{RateGate, RateLimits};
 use super::{
     ChunkInput, ChunkOutput, Engine, EngineError, Meter, PageStart, PieceKind, Sentence, Usage,
 };
+use crate::clock::Clock;
 use crate::config::Secret;
 use crate::metrics::{CallOutcome, EngineCall};
 use crate::settings::{ModelPreference, Settings};
 use client::{CallFailure, Client};
+use models::{Models, Move};
 use wire::{ApiFailure, ContentFailure, GenerateContentRequest, Part};
 
 pub const GEMINI: &str = "gemini";
@@ -41,28 +46,51 @@ pub struct GeminiConfig {
     pub base_url: String,
     /// Kept wrapped so that printing the configuration never shows it.
     pub api_key: Secret,
-    pub model_speed: String,
-    pub model_balanced: String,
-    pub model_quality: String,
+    /// Candidate models per preference, in order.
+    pub models_speed: Vec<String>,
+    pub models_balanced: Vec<String>,
+    pub models_quality: Vec<String>,
+    /// How often the model list is read again.
+    pub models_refresh: Duration,
     pub limits: RateLimits,
     pub request_timeout: Duration,
     pub max_output_tokens: i32,
     /// Park a chunk this long on a daily-quota error instead of until the quota resets.
     pub quota_park: Option<Duration>,
+    pub clock: Clock,
 }
 
 pub struct GeminiEngine {
     config: GeminiConfig,
     client: Client,
     gate: RateGate,
+    models: Models,
+    key: Mutex<KeyState>,
+    /// Held by the one call that tests a key not known to work yet, so that a bad key costs
+    /// one call, not one per chunk in flight.
+    probe: tokio::sync::Mutex<()>,
+}
+
+/// What the last answers said about the API key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum KeyState {
+    Unverified,
+    Accepted,
+    /// Refused (invalid, revoked, not allowed): no call is made until a model listing works.
+    Refused(String),
 }
 
 /// Why one request did not give sentences.
 enum Ask {
     /// Blocked or cut short: try again on smaller pieces.
     Split(String),
+    /// The model does not exist (any more): try the preference's next one.
+    ModelGone(String),
     Fail(EngineError),
 }
+
+/// The model that answered last during one chunk's rewrite.
+type Used = RefCell<Option<String>>;
 
 #[derive(Deserialize)]
 struct Reply {
@@ -85,18 +113,90 @@ impl GeminiEngine {
                 &config.base_url,
                 config.api_key.expose(),
                 config.request_timeout,
+                config.clock,
             )?,
             gate: RateGate::new(config.limits),
+            models: Models::new(
+                [
+                    config.models_speed.clone(),
+                    config.models_balanced.clone(),
+                    config.models_quality.clone(),
+                ],
+                config.clock,
+            ),
+            key: Mutex::new(KeyState::Unverified),
+            probe: tokio::sync::Mutex::new(()),
             config,
         })
     }
 
-    pub fn model_for(&self, settings: &Settings) -> &str {
-        match settings.model_preference {
-            ModelPreference::Speed => &self.config.model_speed,
-            ModelPreference::Balanced => &self.config.model_balanced,
-            ModelPreference::Quality => &self.config.model_quality,
+    /// The model these settings' preference uses now, if any is left.
+    pub fn model_for(&self, settings: &Settings) -> Option<String> {
+        self.models.current(settings.model_preference)
+    }
+
+    fn key_state(&self) -> KeyState {
+        self.key
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    fn set_key_state(&self, state: KeyState) {
+        *self.key.lock().unwrap_or_else(PoisonError::into_inner) = state;
+    }
+
+    /// Reads Google's model list: which candidates exist and their token limits. A refused
+    /// key is remembered (jobs then fail at once, without calls); a listing that works clears
+    /// it. Fails when no preference has a model left.
+    pub async fn refresh_models(&self) -> Result<(), String> {
+        match self.client.list_models().await {
+            Ok(listed) => {
+                // Listing proves the key reaches Google, not that it may generate: the next
+                // call still goes alone.
+                if matches!(self.key_state(), KeyState::Refused(_)) {
+                    tracing::info!("the Gemini API key works again");
+                    self.set_key_state(KeyState::Unverified);
+                }
+                for moved in self.models.listed(listed) {
+                    log_move(&moved, "not listed by Google");
+                }
+            }
+            Err(CallFailure::Api(
+                failure @ (ApiFailure::InvalidKey { .. } | ApiFailure::PermissionDenied { .. }),
+            )) => {
+                let message = key_message(&failure);
+                tracing::error!("{message}; Gemini jobs fail until it is fixed");
+                self.set_key_state(KeyState::Refused(message));
+                return Ok(());
+            }
+            Err(failure) => {
+                // Google unreachable for now: every candidate stays a candidate, and a 404
+                // still moves a preference on.
+                tracing::warn!(error = %describe(&failure), "could not list the Gemini models; keeping the candidates");
+                return Ok(());
+            }
         }
+        let exhausted = self.models.exhausted();
+        for (preference, candidates) in &exhausted {
+            tracing::error!(
+                preference = preference.as_str(),
+                candidates = %candidates.join(","),
+                "no candidate model of this preference is offered by Google"
+            );
+        }
+        if exhausted.len() == 3 {
+            return Err(format!(
+                "none of the configured Gemini models is offered by Google (speed: {}; balanced: {}; \
+                 quality: {}). Set FNT_GEMINI_MODELS_SPEED / _BALANCED / _QUALITY to current ids; \
+                 offered now: {}",
+                self.models.candidates(ModelPreference::Speed).join(","),
+                self.models.candidates(ModelPreference::Balanced).join(","),
+                self.models.candidates(ModelPreference::Quality).join(","),
+                self.models.some_listed().join(", "),
+            ));
+        }
+        Ok(())
     }
 
     /// Rewrites the body of `input`, halving it while answers are blocked or cut short.
@@ -105,6 +205,7 @@ impl GeminiEngine {
         input: ChunkInput,
         settings: &'a Settings,
         meter: &'a Meter,
+        used: &'a Used,
     ) -> LocalBoxFuture<'a, Result<Vec<Sentence>, EngineError>> {
         Box::pin(async move {
             // A chunk inside a sentence begun earlier, or a part cut around a long sentence,
@@ -125,19 +226,20 @@ impl GeminiEngine {
                     bytes = long.body_end - long.body_start,
                     "a sentence too long for one answer is rewritten locally"
                 );
-                let mut sentences = self.rewrite_body(before, settings, meter).await?;
+                let mut sentences = self.rewrite_body(before, settings, meter, used).await?;
                 sentences.extend(local_fallback(&long, settings));
-                sentences.extend(self.rewrite_body(after, settings, meter).await?);
+                sentences.extend(self.rewrite_body(after, settings, meter, used).await?);
                 return Ok(sentences);
             }
-            match self.ask(&input, settings, meter).await {
+            match self.ask(&input, settings, meter, used).await {
                 Ok(sentences) => Ok(sentences),
                 Err(Ask::Fail(e)) => Err(e),
+                Err(Ask::ModelGone(message)) => Err(EngineError::NoModel(message)),
                 Err(Ask::Split(why)) => match halves(&input) {
                     Some((first, second)) => {
                         tracing::info!(chunk = input.index, %why, "splitting the chunk in halves");
-                        let mut sentences = self.rewrite_body(first, settings, meter).await?;
-                        sentences.extend(self.rewrite_body(second, settings, meter).await?);
+                        let mut sentences = self.rewrite_body(first, settings, meter, used).await?;
+                        sentences.extend(self.rewrite_body(second, settings, meter, used).await?);
                         Ok(sentences)
                     }
                     None => {
@@ -160,8 +262,9 @@ impl GeminiEngine {
         input: &ChunkInput,
         settings: &Settings,
         meter: &Meter,
+        used: &Used,
     ) -> Result<Vec<Sentence>, Ask> {
-        let items = self.request_items(input, settings, meter).await?;
+        let items = self.request_items(input, settings, meter, used).await?;
         let mut sentences = if input.pdf.is_some() {
             // No text to compare with: the model's pages are trusted within the chunk.
             pages_from_answer(input, items)
@@ -169,17 +272,19 @@ impl GeminiEngine {
             check_coverage(expected_words(input), &items).map_err(Ask::Fail)?;
             place_on_pages(input, items)
         };
-        self.enforce_limit(input, settings, &mut sentences, meter)
+        self.enforce_limit(input, settings, &mut sentences, meter, used)
             .await;
         Ok(sentences)
     }
 
-    /// One request for `input`'s body; the answer's items, or why there are none.
+    /// One request for `input`'s body; the answer's items, or why there are none. A model
+    /// that answers 404 gives way to the preference's next candidate, at once.
     async fn request_items(
         &self,
         input: &ChunkInput,
         settings: &Settings,
         meter: &Meter,
+        used: &Used,
     ) -> Result<Vec<Item>, Ask> {
         let prompt = prompt::prompt(input, settings);
         let (parts, schema, estimate) = match &input.pdf {
@@ -204,29 +309,96 @@ impl GeminiEngine {
                 u64::from(input.last_page - input.first_page + 3) * 258,
             ),
         };
-        let request = GenerateContentRequest::text_json(
-            &prompt.system,
-            parts,
-            schema,
-            self.config.max_output_tokens,
-            0.2,
-        );
+        let preference = settings.model_preference;
+        // Each candidate at most once: a 404 moves on, anything else ends the loop.
+        for _ in 0..=self.models.candidates(preference).len() {
+            let Some(model) = self.models.current(preference) else {
+                break;
+            };
+            let generation = generation::for_model(
+                &model,
+                self.config.max_output_tokens,
+                self.models.output_limit(&model),
+            );
+            let mut request = GenerateContentRequest::text_json(
+                &prompt.system,
+                parts.clone(),
+                schema.clone(),
+                generation.max_output_tokens,
+                0.2,
+            );
+            if let Some(config) = request.generation_config.as_mut() {
+                config.temperature = generation.temperature;
+                config.thinking_config = generation.thinking;
+            }
+            match self.call(&model, &request, estimate, meter).await {
+                Err(Ask::ModelGone(_)) => {
+                    for moved in self.models.not_found(&model) {
+                        log_move(&moved, "Google answered 404");
+                        meter.model_fallback(
+                            GEMINI,
+                            &moved.from,
+                            moved.to.as_deref().unwrap_or("none"),
+                            "not_found",
+                        );
+                    }
+                }
+                Ok(items) => {
+                    *used.borrow_mut() = Some(model);
+                    return Ok(items);
+                }
+                Err(other) => return Err(other),
+            }
+        }
+        Err(Ask::Fail(EngineError::NoModel(format!(
+            "no Gemini model of the {} preference is available (tried {}); \
+             set FNT_GEMINI_MODELS_{} to current ids",
+            preference.as_str(),
+            self.models.candidates(preference).join(", "),
+            preference.as_str().to_uppercase(),
+        ))))
+    }
+
+    /// One call to `model`, through the rate gate and the key check.
+    async fn call(
+        &self,
+        model: &str,
+        request: &GenerateContentRequest,
+        estimate: u64,
+        meter: &Meter,
+    ) -> Result<Vec<Item>, Ask> {
+        if let KeyState::Refused(message) = self.key_state() {
+            return Err(Ask::Fail(EngineError::InvalidKey(message)));
+        }
         let pass = self.gate.admit(estimate).await;
         let pass_waited = pass.waited;
-        let model = self.model_for(settings);
+        // Until a call has shown the key works, calls go one at a time.
+        let _probe = match self.key_state() {
+            KeyState::Unverified => Some(self.probe.lock().await),
+            KeyState::Accepted => None,
+            KeyState::Refused(message) => return Err(Ask::Fail(EngineError::InvalidKey(message))),
+        };
+        if let KeyState::Refused(message) = self.key_state() {
+            return Err(Ask::Fail(EngineError::InvalidKey(message)));
+        }
         let sent = std::time::Instant::now();
         let mut call_usage = Usage::default();
-        let answer = self.client.generate(model, &request, &mut call_usage).await;
+        let answer = self.client.generate(model, request, &mut call_usage).await;
         let took = sent.elapsed();
         drop(pass);
         meter.add(call_usage);
+        self.note_key(&answer);
+        self.note_model(model, &answer, meter);
         let result = match answer {
             Ok(text) => parse_items(&text).ok_or_else(|| {
-                Ask::Fail(EngineError::Malformed(
-                    "the answer is not the JSON that was asked for".into(),
-                ))
+                // The same request would get the same answer from a model at rest: a smaller
+                // one is a different question.
+                Ask::Split("the answer is not the JSON that was asked for".into())
             }),
             Err(CallFailure::Transport(m)) => Err(Ask::Fail(EngineError::Unavailable(m))),
+            // An answer too long to write within the timeout would be as long next time: a
+            // smaller request is answered sooner.
+            Err(CallFailure::TimedOut(m)) => Err(Ask::Split(m)),
             Err(CallFailure::BadBody(m)) => Err(Ask::Fail(EngineError::Malformed(m))),
             Err(CallFailure::Content(failure)) => match failure {
                 ContentFailure::PromptBlocked { .. } | ContentFailure::Refused { .. } => {
@@ -237,6 +409,9 @@ impl GeminiEngine {
                     Err(Ask::Fail(EngineError::Malformed(failure.to_string())))
                 }
             },
+            Err(CallFailure::Api(ApiFailure::ModelNotFound { message })) => {
+                Err(Ask::ModelGone(message))
+            }
             Err(CallFailure::Api(failure)) => Err(Ask::Fail(self.engine_error(failure))),
         };
         meter.observe(&EngineCall {
@@ -251,11 +426,49 @@ impl GeminiEngine {
         result
     }
 
+    /// A key refused by Google stops every further call; any answer proves it works.
+    fn note_key(&self, answer: &Result<String, CallFailure>) {
+        match answer {
+            Err(CallFailure::Api(
+                failure @ (ApiFailure::InvalidKey { .. } | ApiFailure::PermissionDenied { .. }),
+            )) => {
+                let message = key_message(failure);
+                tracing::error!("{message}; no more Gemini calls until it is fixed");
+                self.set_key_state(KeyState::Refused(message));
+            }
+            Err(CallFailure::Api(_) | CallFailure::Transport(_) | CallFailure::TimedOut(_)) => {}
+            Ok(_) | Err(CallFailure::Content(_) | CallFailure::BadBody(_)) => {
+                if self.key_state() == KeyState::Unverified {
+                    self.set_key_state(KeyState::Accepted);
+                }
+            }
+        }
+    }
+
+    /// Keeps each model's overload streak.
+    fn note_model(&self, model: &str, answer: &Result<String, CallFailure>, meter: &Meter) {
+        match answer {
+            Err(CallFailure::Api(ApiFailure::Unavailable { .. })) => {
+                for moved in self.models.overloaded(model) {
+                    log_move(&moved, "overloaded");
+                    meter.model_fallback(
+                        GEMINI,
+                        &moved.from,
+                        moved.to.as_deref().unwrap_or("none"),
+                        "overloaded",
+                    );
+                }
+            }
+            Ok(_) => self.models.answered(model),
+            Err(_) => {}
+        }
+    }
+
     fn engine_error(&self, failure: ApiFailure) -> EngineError {
         match failure {
-            ApiFailure::InvalidKey { .. } => EngineError::InvalidKey(
-                "the Gemini API key is not valid: check GEMINI_API_KEY".into(),
-            ),
+            failure @ (ApiFailure::InvalidKey { .. } | ApiFailure::PermissionDenied { .. }) => {
+                EngineError::InvalidKey(key_message(&failure))
+            }
             ApiFailure::QuotaPerMinute { retry_after } => EngineError::RateLimited {
                 retry_after: retry_after.unwrap_or(Duration::from_secs(60)),
             },
@@ -284,6 +497,7 @@ impl GeminiEngine {
         settings: &Settings,
         sentences: &mut Vec<Sentence>,
         meter: &Meter,
+        used: &Used,
     ) {
         let limit = settings.sentence_length_limit as usize;
         let too_long = |s: &Sentence| {
@@ -315,7 +529,7 @@ impl GeminiEngine {
             pdf: None,
         };
         let answers = self
-            .request_items(&reask, settings, meter)
+            .request_items(&reask, settings, meter, used)
             .await
             .unwrap_or_default();
         let mut out = Vec::with_capacity(sentences.len());
@@ -364,15 +578,23 @@ impl Engine for GeminiEngine {
     }
 
     fn model(&self, settings: &Settings) -> Option<String> {
-        Some(self.model_for(settings).to_owned())
+        self.model_for(settings)
     }
 
     fn cache_identity(&self, settings: &Settings) -> Option<String> {
         Some(format!(
             "{GEMINI}|{}|{}",
-            self.model_for(settings),
+            self.model_for(settings)?,
             prompt::PROMPT_VERSION
         ))
+    }
+
+    fn refresh(self: Arc<Self>) -> LocalBoxFuture<'static, Result<(), String>> {
+        Box::pin(async move { self.refresh_models().await })
+    }
+
+    fn refresh_every(&self) -> Option<Duration> {
+        Some(self.config.models_refresh)
     }
 
     fn rewrite(
@@ -382,10 +604,14 @@ impl Engine for GeminiEngine {
         meter: Meter,
     ) -> LocalBoxFuture<'static, Result<ChunkOutput, EngineError>> {
         Box::pin(async move {
+            let used = Used::default();
             let sentences = self
-                .rewrite_body((*input).clone(), &settings, &meter)
+                .rewrite_body((*input).clone(), &settings, &meter, &used)
                 .await?;
-            Ok(ChunkOutput { sentences })
+            Ok(ChunkOutput {
+                sentences,
+                model: used.into_inner(),
+            })
         })
     }
 }
@@ -395,13 +621,14 @@ fn call_outcome<T>(result: &Result<T, Ask>) -> CallOutcome {
     match result {
         Ok(_) => CallOutcome::Ok,
         Err(Ask::Split(_)) => CallOutcome::Blocked,
+        Err(Ask::ModelGone(_)) => CallOutcome::Rejected,
         Err(Ask::Fail(e)) => match e {
             EngineError::RateLimited { .. } => CallOutcome::RateLimited,
             EngineError::QuotaExhausted { .. } => CallOutcome::QuotaExhausted,
             EngineError::Unavailable(_) => CallOutcome::Unavailable,
             EngineError::Malformed(_) => CallOutcome::Malformed,
             EngineError::InvalidKey(_) => CallOutcome::InvalidKey,
-            EngineError::Permanent(_) => CallOutcome::Rejected,
+            EngineError::Permanent(_) | EngineError::NoModel(_) => CallOutcome::Rejected,
         },
     }
 }
@@ -678,6 +905,35 @@ fn pdf_text_input(input: &ChunkInput) -> Option<ChunkInput> {
     ))
 }
 
+/// What the learner and the log read when Google refuses the key.
+fn key_message(failure: &ApiFailure) -> String {
+    match failure {
+        ApiFailure::InvalidKey { .. } => {
+            "the Gemini API key is not valid: check GEMINI_API_KEY".to_owned()
+        }
+        _ => "Google refused the Gemini API key (permission denied): check that \
+              GEMINI_API_KEY is allowed to use the Generative Language API"
+            .to_owned(),
+    }
+}
+
+fn log_move(moved: &Move, why: &str) {
+    match &moved.to {
+        Some(to) => tracing::warn!(from = %moved.from, %to, why, "Gemini model replaced"),
+        None => {
+            tracing::error!(from = %moved.from, why, "Gemini model gone and no candidate is left")
+        }
+    }
+}
+
+fn describe(failure: &CallFailure) -> String {
+    match failure {
+        CallFailure::Transport(m) | CallFailure::TimedOut(m) | CallFailure::BadBody(m) => m.clone(),
+        CallFailure::Api(f) => f.to_string(),
+        CallFailure::Content(f) => f.to_string(),
+    }
+}
+
 fn is_dialogue(original: &str) -> bool {
     original.starts_with(['«', '“', '"', '—', '–'])
 }
@@ -816,9 +1072,11 @@ mod tests {
         let engine = GeminiEngine::new(GeminiConfig {
             base_url: "http://127.0.0.1:9".into(),
             api_key: Secret::new("k"),
-            model_speed: "s".into(),
-            model_balanced: "b".into(),
-            model_quality: "q".into(),
+            models_speed: vec!["s".into()],
+            models_balanced: vec!["b".into()],
+            models_quality: vec!["q".into()],
+            models_refresh: Duration::from_secs(3600),
+            clock: Clock::wall(),
             limits: RateLimits {
                 requests_per_window: 10,
                 tokens_per_window: 10,
@@ -836,7 +1094,11 @@ mod tests {
         let minute = engine.engine_error(ApiFailure::QuotaPerMinute {
             retry_after: Some(Duration::from_secs(26)),
         });
-        assert_eq!(minute.snooze(), Some(Duration::from_secs(26)));
+        assert!(minute.is_retryable() && minute.snooze().is_none());
+        assert!(matches!(
+            minute,
+            EngineError::RateLimited { retry_after } if retry_after == Duration::from_secs(26)
+        ));
         let day = engine.engine_error(ApiFailure::QuotaPerDay {
             retry_after: Some(Duration::from_secs(22)),
         });
@@ -853,8 +1115,9 @@ mod tests {
         ] {
             assert!(engine.engine_error(transient).is_retryable());
         }
+        let denied = engine.engine_error(ApiFailure::PermissionDenied { message: m("x") });
+        assert!(denied.fails_job() && denied.to_string().contains("permission denied"));
         for permanent in [
-            ApiFailure::PermissionDenied { message: m("x") },
             ApiFailure::ModelNotFound { message: m("x") },
             ApiFailure::InvalidArgument { message: m("x") },
             ApiFailure::NoQuotaOnTier { message: m("x") },

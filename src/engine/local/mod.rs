@@ -132,7 +132,10 @@ pub fn rewrite_chunk(input: &ChunkInput, settings: &Settings) -> ChunkOutput {
             });
         }
     }
-    ChunkOutput { sentences }
+    ChunkOutput {
+        sentences,
+        model: None,
+    }
 }
 
 /// Without `preserve_formatting` the learner gets bare sentences: no quotation marks and no

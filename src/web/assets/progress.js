@@ -135,8 +135,9 @@ function renderGrid(job, total) {
     const status = chunk ? chunk.status : "pending";
     cell.className = status.replaceAll(" ", "-");
     const attempts = chunk && chunk.attempts > 1 ? `, attempt ${chunk.attempts}` : "";
-    cell.setAttribute("aria-label", `Chunk ${index + 1}: ${status}${attempts}`);
-    cell.title = chunk && chunk.error ? chunk.error : `${status}${attempts}`;
+    const next = chunk && chunk.next_attempt_at ? `, next attempt at ${new Date(chunk.next_attempt_at).toLocaleTimeString()}` : "";
+    cell.setAttribute("aria-label", `Chunk ${index + 1}: ${status}${attempts}${next}`);
+    cell.title = chunk && chunk.error ? `${chunk.error}${next}` : `${status}${attempts}${next}`;
   });
 }
 
