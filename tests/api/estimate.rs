@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use crate::helpers::{TestApp, multipart_body, novel_pdf, spawn_app};
 
-async fn estimate(app: &TestApp, pdf: &[u8], fields: &[(&str, &str)]) -> (StatusCode, Value) {
+pub(crate) async fn estimate(app: &TestApp, pdf: &[u8], fields: &[(&str, &str)]) -> (StatusCode, Value) {
     let boundary = "fnt-estimate-boundary";
     let body = multipart_body(boundary, fields, Some(("roman.pdf", pdf)));
     app.post_raw(
@@ -41,9 +41,9 @@ async fn the_estimate_matches_the_job_it_describes_and_starts_nothing() {
     assert_eq!(
         names,
         [
-            "gemini-2.5-flash-lite",
-            "gemini-2.5-flash",
-            "gemini-2.5-pro"
+            "gemini-3.5-flash-lite",
+            "gemini-3.8-flash",
+            "gemini-3.1-pro-preview"
         ]
     );
     let costs: Vec<f64> = models

@@ -9,31 +9,42 @@ use actix_web::http::StatusCode;
 use futures_util::future::LocalBoxFuture;
 
 use crate::helpers::{TestApp, metric, novel_pdf, spawn_app_with};
+use fnt::clock::Clock;
 use fnt::config::{Config, Secret};
 use fnt::engine::gemini::GeminiEngine;
 use fnt::engine::{ChunkInput, ChunkOutput, Engine, EngineError, Engines, Meter};
-use fnt::fake_gemini::{FakeGemini, FakeGeminiArgs, Fault};
+use fnt::fake_gemini::{FakeGemini, FakeGeminiArgs, Fault, ModelError, ModelSpec};
 use fnt::settings::Settings;
+
+/// Gemini tests keep production's timeouts, backoffs and retry budget, on a clock where 50
+/// virtual seconds pass per real second (the fake waits on the same speed).
+const SPEED: f64 = 50.0;
 
 async fn fake(configure: impl FnOnce(&mut FakeGeminiArgs)) -> FakeGemini {
     let mut args = FakeGeminiArgs {
-        retry_delay_secs: 0.05,
-        hang_ms: 3_000,
+        retry_delay_secs: 2.0,
+        clock: Clock::accelerated(SPEED),
         ..FakeGeminiArgs::default()
     };
     configure(&mut args);
     FakeGemini::start(args).await.expect("fake gemini starts")
 }
 
+/// Gemini through `fake`, with production's settings for everything that decides when to wait,
+/// retry or give up; only the rate limits are lifted (they would only slow the test down).
 fn gemini_config(config: &mut Config, fake: &FakeGemini) {
+    let production = Config::default();
     config.gemini_api_key = Some(Secret::new("fake-key"));
     config.gemini_base_url = fake.base_url();
     config.gemini_rpm = 100_000;
-    config.gemini_concurrency = 8;
-    config.gemini_timeout_secs = 1;
-    config.chunk_timeout_secs = 20;
-    config.chunk_attempts = 20;
-    config.gemini_quota_park_secs = Some(1);
+    config.clock = Clock::accelerated(SPEED);
+    config.chunk_attempts = production.chunk_attempts;
+    config.chunk_timeout_secs = production.chunk_timeout_secs;
+    config.retry_base_ms = production.retry_base_ms;
+    config.retry_max_ms = production.retry_max_ms;
+    config.retry_budget_secs = production.retry_budget_secs;
+    config.gemini_timeout_secs = production.gemini_timeout_secs;
+    config.gemini_concurrency = production.gemini_concurrency;
 }
 
 async fn gemini_app(fake: &FakeGemini, configure: impl Fn(&mut Config)) -> TestApp {
@@ -51,33 +62,66 @@ async fn gemini_app(fake: &FakeGemini, configure: impl Fn(&mut Config)) -> TestA
     .await
 }
 
+/// A real 294-page novel typeset by Chromium (see benches/books/README.md).
+fn real_novel() -> Vec<u8> {
+    std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/benches/books/chromium-long.pdf"))
+        .expect("benches/books/chromium-long.pdf")
+}
+
+fn series_sum(text: &str, name: &str) -> f64 {
+    text.lines()
+        .filter(|line| line.starts_with(name))
+        .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
+
 #[actix_web::test]
-async fn with_30_percent_faults_a_120_page_book_gives_exactly_the_fault_free_sentences() {
-    let pdf = novel_pdf(120);
+async fn with_30_percent_faults_of_every_kind_a_300_page_book_gives_exactly_the_fault_free_sentences()
+ {
+    let pdf = real_novel();
+    let long = Duration::from_secs(600);
 
     let clean_fake = fake(|_| {}).await;
     let clean = gemini_app(&clean_fake, |_| {}).await;
+    let started = std::time::Instant::now();
     let clean_id = clean.submit(&pdf, &[]).await;
-    let job = clean.wait_until_finished(&clean_id).await;
+    let job = clean
+        .wait_for(&clean_id, long, |job| job["status"] != "queued" && job["status"] != "running")
+        .await;
+    let clean_took = started.elapsed();
     assert_eq!(job["status"], "completed", "{job}");
     assert_eq!(job["settings"]["engine"], "gemini");
     let expected = clean.sentences(&clean_id).await;
     assert_eq!(clean_fake.state.total_faults(), 0);
+    // The fake answers like a model: it made mistakes the engine had to deal with.
+    let mistakes: u64 = ModelError::ALL
+        .iter()
+        .map(|&kind| clean_fake.state.model_errors(kind))
+        .sum();
+    assert!(mistakes > 0, "the model-like fake made no mistake");
 
+    // Every kind of outage, bursts of 503s included, on three requests in ten.
     let faulty_fake = fake(|a| {
         a.fault_rate = 0.3;
         a.seed = 7;
     })
     .await;
     let faulty = gemini_app(&faulty_fake, |_| {}).await;
+    let started = std::time::Instant::now();
     let id = faulty.submit(&pdf, &[]).await;
-    let job = faulty.wait_until_finished(&id).await;
+    let job = faulty
+        .wait_for(&id, long, |job| job["status"] != "queued" && job["status"] != "running")
+        .await;
+    let faulty_took = started.elapsed();
 
     assert_eq!(job["status"], "completed", "{job}");
-    assert!(
-        faulty_fake.state.total_faults() >= 10,
-        "faults were injected"
-    );
+    assert_eq!(job["failed_chunks"], 0, "{job}");
+    for kind in Fault::TRANSIENT {
+        assert!(
+            faulty_fake.state.faults(kind) > 0,
+            "no {kind} was injected: the mix is not every kind"
+        );
+    }
     let got = faulty.sentences(&id).await;
     assert_eq!(got.len(), expected.len());
     assert!(
@@ -85,19 +129,123 @@ async fn with_30_percent_faults_a_120_page_book_gives_exactly_the_fault_free_sen
         "the sentences differ from the fault-free run"
     );
     // Every call is paid for, those of failed attempts included.
-    assert_eq!(
-        job["api_calls"].as_u64(),
-        Some(faulty_fake.state.requests())
+    let calls = faulty_fake.state.requests() - faulty_fake.state.list_calls();
+    assert_eq!(job["api_calls"].as_u64(), Some(calls));
+    let metrics = faulty.metrics().await;
+    let retries = series_sum(&metrics, "fnt_retries_total");
+    let clean_calls = clean_fake.state.requests() - clean_fake.state.list_calls();
+    println!(
+        "BENCH gemini-faults pages=294 chunks={} clean_calls={clean_calls} faulty_calls={calls} \
+         faults={} retries={retries} clean_wall_s={:.1} faulty_wall_s={:.1} ratio={:.2} \
+         (clock x{SPEED})",
+        job["total_chunks"],
+        faulty_fake.state.total_faults(),
+        clean_took.as_secs_f64(),
+        faulty_took.as_secs_f64(),
+        faulty_took.as_secs_f64() / clean_took.as_secs_f64(),
     );
-    assert!(job["api_calls"].as_i64().unwrap() > job["total_chunks"].as_i64().unwrap());
-    assert!(job["tokens_in"].as_i64().unwrap() > 0 && job["tokens_out"].as_i64().unwrap() > 0);
+}
+
+#[actix_web::test]
+async fn a_retired_model_gives_way_to_the_next_candidate_without_failing_a_chunk() {
+    let fake = fake(|a| a.model_error_rate = 0.0).await;
+    // The first candidate is long gone (Google no longer lists it); the second is retired
+    // while the service runs.
+    let candidates = |c: &mut Config| {
+        c.gemini_models_balanced = vec![
+            "gemini-3.8-flash".into(),
+            "gemini-3.8-flash".into(),
+            "gemini-3.7-flash".into(),
+        ];
+    };
+    let app = gemini_app(&fake, candidates).await;
+    fake.state.retire_model("gemini-3.8-flash");
+
+    let id = app.submit(&novel_pdf(12), &[]).await;
+    let job = app.wait_until_finished(&id).await;
+
+    assert_eq!(job["status"], "completed", "{job}");
+    assert_eq!(job["failed_chunks"], 0);
+    assert_eq!(fake.state.model_calls("gemini-3.8-flash"), 0, "an unlisted id is never called");
+    assert_eq!(fake.state.model_calls("gemini-3.8-flash"), 1, "one 404, then never again");
+    assert!(fake.state.model_calls("gemini-3.7-flash") >= job["total_chunks"].as_u64().unwrap());
+    let text = app.metrics().await;
+    assert_eq!(
+        metric(
+            &text,
+            r#"fnt_engine_model_fallbacks_total{engine="gemini",from="gemini-3.8-flash",reason="not_found",to="gemini-3.7-flash"}"#
+        ),
+        Some(1.0),
+        "{text}"
+    );
+    // The pieces name the model that wrote them, and so does the estimate.
+    let pieces = app.all_pages(&format!("/api/v1/jobs/{id}/result")).await;
+    assert!(pieces.iter().all(|p| p["model"] == "gemini-3.7-flash"), "{:?}", pieces.first());
+    let (status, estimate) = crate::estimate::estimate(&app, &novel_pdf(3), &[]).await;
+    assert_eq!(status, StatusCode::OK, "{estimate}");
+    assert_eq!(estimate["estimate"]["models"][1]["model"], "gemini-3.7-flash", "{estimate}");
+}
+
+#[actix_web::test]
+async fn a_service_whose_models_are_all_gone_says_so_at_start() {
+    let fake = fake(|_| {}).await;
+    let mut config = Config::default();
+    let retired = |c: &mut Config| {
+        gemini_config(c, &fake);
+        c.gemini_models_speed = vec!["gemini-1.5-flash-8b".into()];
+        c.gemini_models_balanced = vec!["gemini-3.8-flash".into()];
+        c.gemini_models_quality = vec!["gemini-2.5-pro".into()];
+    };
+    retired(&mut config);
+    let dir = crate::helpers::TestDir::new().await;
+    let mut core = crate::helpers::test_config(dir.path());
+    core.database_url = dir.database_url();
+    retired(&mut core);
+    let serve = fnt::config::ServeConfig {
+        bind: "127.0.0.1:0".parse().unwrap(),
+        metrics_bind: None,
+        core,
+    };
+    let error = match fnt::app::Application::build(serve, Engines::from_config(&config).unwrap()).await {
+        Ok(_) => panic!("the service started with no model to call"),
+        Err(error) => format!("{error:#}"),
+    };
+    assert!(error.contains("none of the configured Gemini models"), "{error}");
+    assert!(error.contains("gemini-3.8-flash") && error.contains("gemini-3.8-flash"), "{error}");
+    assert!(error.contains("FNT_GEMINI_MODELS_"), "{error}");
+}
+
+#[actix_web::test]
+async fn generation_settings_follow_the_model_family_and_its_listed_limit() {
+    let fake = fake(|a| {
+        a.model_error_rate = 0.0;
+        a.models = vec![ModelSpec {
+            output_limit: 16_384,
+            ..ModelSpec::new("gemini-3.8-flash")
+        }];
+    })
+    .await;
+    let app = gemini_app(&fake, |_| {}).await;
+    let id = app.submit(&novel_pdf(3), &[]).await;
+    assert_eq!(app.wait_until_finished(&id).await["status"], "completed");
+
+    let request = fake.state.last_request().expect("a request");
+    let config = request.generation_config.expect("generationConfig");
+    assert_eq!(config.temperature, None, "Gemini 3 keeps its default temperature");
+    assert_eq!(config.max_output_tokens, Some(16_384), "clamped to the listed limit");
+    let thinking = config.thinking_config.expect("thinkingConfig");
+    assert_eq!(thinking.thinking_level.as_deref(), Some("low"));
+    assert_eq!(thinking.thinking_budget, None);
+    // Thinking is billed as output even though no thought is sent back.
+    let job = app.job(&id).await;
+    assert!(job["tokens_out"].as_u64().unwrap() > 0);
 }
 
 #[actix_web::test]
 async fn a_daily_quota_parks_the_chunk_without_spending_attempts_and_it_resumes() {
     let fake = fake(|_| {}).await;
     fake.state.fault_for_first_page(1, Fault::DailyQuota);
-    let app = gemini_app(&fake, |c| c.chunk_attempts = 2).await;
+    let app = gemini_app(&fake, |c| c.gemini_quota_park_secs = Some(20)).await;
     let id = app.submit(&novel_pdf(12), &[]).await;
 
     let parked = app
@@ -124,7 +272,7 @@ async fn a_daily_quota_parks_the_chunk_without_spending_attempts_and_it_resumes(
     let text = app.metrics().await;
     let quota = metric(
         &text,
-        r#"fnt_engine_requests_total{engine="gemini",model="gemini-2.5-flash",outcome="quota_exhausted"}"#,
+        r#"fnt_engine_requests_total{engine="gemini",model="gemini-3.8-flash",outcome="quota_exhausted"}"#,
     );
     assert!(quota.is_some_and(|n| n >= 4.0), "{text}");
     assert!(
@@ -160,11 +308,73 @@ async fn an_invalid_key_fails_the_whole_job_at_once_with_a_clear_message() {
             .contains("API key is not valid"),
         "{job}"
     );
-    let total = job["total_chunks"].as_u64().unwrap();
+    // The model listing at start met the bad key: not one generateContent was sent.
+    assert_eq!(fake.state.requests(), 1, "only the model listing was sent");
+    assert_eq!(fake.state.list_calls(), 1);
+}
+
+#[actix_web::test]
+async fn a_key_revoked_while_serving_fails_the_job_after_one_call() {
+    let fake = fake(|a| a.model_error_rate = 0.0).await;
+    let app = gemini_app(&fake, |_| {}).await;
+    let listed = fake.state.requests();
+    fake.state.revoke_key();
+
+    let id = app.submit(&novel_pdf(30), &[]).await;
+    let job = app.wait_until_finished(&id).await;
+
+    assert_eq!(job["status"], "failed", "{job}");
+    assert_eq!(job["error"]["code"], "engine_rejected");
+    let message = job["error"]["message"].as_str().unwrap();
+    assert!(message.contains("permission denied"), "{message}");
+    assert!(job["total_chunks"].as_u64().unwrap() > 3);
+    assert_eq!(fake.state.requests() - listed, 1, "one call, then none");
+    // The next job fails at once too, without a call.
+    let again = app.submit(&novel_pdf(12), &[]).await;
+    assert_eq!(app.wait_until_finished(&again).await["status"], "failed");
+    assert_eq!(fake.state.requests() - listed, 1);
+}
+
+#[actix_web::test]
+async fn an_outage_shows_retrying_with_the_next_attempt_time_and_never_fails_the_chunk() {
+    let fake = fake(|a| a.model_error_rate = 0.0).await;
+    fake.state.fault_for_first_page(1, Fault::Unavailable);
+    let app = gemini_app(&fake, |_| {}).await;
+    let id = app.submit(&novel_pdf(12), &[]).await;
+    let (status, mut events) = app.sse(&id, None).await;
+    assert_eq!(status, StatusCode::OK);
+
+    // Several minutes of outage on this clock, far beyond the three attempts of old.
+    let retrying = loop {
+        let (_, event) = events.next_event().await.expect("an event");
+        if event["chunk"]["status"] == "retrying" && event["chunk"]["attempts"].as_u64() >= Some(6)
+        {
+            break event;
+        }
+    };
+    let next: chrono::DateTime<chrono::Utc> = retrying["chunk"]["next_attempt_at"]
+        .as_str()
+        .expect("next_attempt_at")
+        .parse()
+        .expect("a time");
+    assert!(next >= chrono::Utc::now() - chrono::Duration::seconds(5), "{retrying}");
+    assert!(retrying["chunk"]["error"].as_str().unwrap().contains("unavailable"), "{retrying}");
+    fake.state.clear_first_page_faults();
+
+    let job = app.wait_until_finished(&id).await;
+    assert_eq!(job["status"], "completed", "{job}");
+    assert_eq!(job["failed_chunks"], 0);
+    // Repeated overload sent the preference to its next candidate for a while.
+    let text = app.metrics().await;
     assert!(
-        fake.state.requests() < total * 2,
-        "it kept calling with a bad key"
+        metric(
+            &text,
+            r#"fnt_engine_model_fallbacks_total{engine="gemini",from="gemini-3.8-flash",reason="overloaded",to="gemini-3.7-flash"}"#
+        )
+        .is_some_and(|n| n >= 1.0),
+        "{text}"
     );
+    assert!(fake.state.model_calls("gemini-3.7-flash") > 0);
 }
 
 #[actix_web::test]
@@ -197,7 +407,7 @@ async fn the_second_upload_of_a_pdf_makes_zero_calls() {
     assert_eq!(series(r#"fnt_cache_lookups_total{result="miss"}"#), chunks);
     assert_eq!(
         series(
-            r#"fnt_engine_requests_total{engine="gemini",model="gemini-2.5-flash",outcome="ok"}"#
+            r#"fnt_engine_requests_total{engine="gemini",model="gemini-3.8-flash",outcome="ok"}"#
         ),
         calls
     );
@@ -206,14 +416,14 @@ async fn the_second_upload_of_a_pdf_makes_zero_calls() {
         calls
     );
     let tokens_in = series(
-        r#"fnt_engine_tokens_total{direction="input",engine="gemini",model="gemini-2.5-flash"}"#,
+        r#"fnt_engine_tokens_total{direction="input",engine="gemini",model="gemini-3.8-flash"}"#,
     );
     let tokens_out = series(
-        r#"fnt_engine_tokens_total{direction="output",engine="gemini",model="gemini-2.5-flash"}"#,
+        r#"fnt_engine_tokens_total{direction="output",engine="gemini",model="gemini-3.8-flash"}"#,
     );
     assert!(tokens_in > 0.0 && tokens_out > 0.0, "{text}");
     // At the default balanced price, $0.30 in and $2.50 out per million tokens.
-    let cost = series(r#"fnt_engine_cost_dollars_total{engine="gemini",model="gemini-2.5-flash"}"#);
+    let cost = series(r#"fnt_engine_cost_dollars_total{engine="gemini",model="gemini-3.8-flash"}"#);
     let expected = (tokens_in * 0.30 + tokens_out * 2.50) / 1e6;
     assert!((cost - expected).abs() < 1e-9, "{cost} vs {expected}");
 }
@@ -249,24 +459,17 @@ impl Engine for PanicsMidCall {
 
 #[actix_web::test]
 async fn a_chunk_that_panics_mid_call_is_restarted_and_the_job_completes() {
-    let fake = fake(|a| a.latency_ms = "400".parse().unwrap()).await;
+    // 20 s of latency on the fake's clock: the call is still in flight when the panic comes.
+    let fake = fake(|a| a.latency_ms = "20000".parse().unwrap()).await;
     let mut config = Config::default();
     gemini_config(&mut config, &fake);
-    config.gemini_timeout_secs = 5;
     let gemini = GeminiEngine::new(config.gemini().unwrap()).unwrap();
     let mut engines = Engines::builtin();
     engines.insert(Arc::new(PanicsMidCall {
         inner: Arc::new(gemini),
         fired: AtomicBool::new(false),
     }));
-    let app = spawn_app_with(
-        |c| {
-            gemini_config(c, &fake);
-            c.gemini_timeout_secs = 5;
-        },
-        engines,
-    )
-    .await;
+    let app = spawn_app_with(|c| gemini_config(c, &fake), engines).await;
     let id = app.submit(&novel_pdf(12), &[]).await;
 
     let job = app.wait_until_finished(&id).await;
@@ -285,8 +488,9 @@ async fn a_chunk_that_panics_mid_call_is_restarted_and_the_job_completes() {
 
 #[actix_web::test]
 async fn retry_runs_only_the_failed_chunks_again() {
-    let fake = fake(|_| {}).await;
-    let app = gemini_app(&fake, |c| c.chunk_attempts = 2).await;
+    let fake = fake(|a| a.model_error_rate = 0.0).await;
+    // Two minutes of outage use up this chunk's budget.
+    let app = gemini_app(&fake, |c| c.retry_budget_secs = 120).await;
     let pdf = novel_pdf(12);
     // Find the page the second chunk starts on, then make that chunk fail every time.
     // At this limit the pieces the fake answers with (the local engine's) stay within it, so
@@ -334,6 +538,7 @@ async fn retry_runs_only_the_failed_chunks_again() {
     for (chunk, before) in chunks.iter().zip(&before) {
         let after = fake.state.attempts_for_first_page(chunk.first_page as u32);
         if chunk.first_page as u32 == second_chunk_page {
+            assert!(*before > 3, "retried for its budget, not three times: {before}");
             assert_eq!(after, before + 1, "the failed chunk runs once more");
         } else {
             assert_eq!(after, *before, "chunk {} was sent again", chunk.idx);
@@ -350,7 +555,8 @@ async fn retry_runs_only_the_failed_chunks_again() {
 
 #[actix_web::test]
 async fn pdf_input_gives_the_sentences_of_text_input() {
-    let fake = fake(|_| {}).await;
+    // A malformed answer depends on the whole request, which differs between the two inputs.
+    let fake = fake(|a| a.model_errors.retain(|e| *e != ModelError::Malformed)).await;
     let app = gemini_app(&fake, |_| {}).await;
     let pdf = novel_pdf(12);
     let text_id = app.submit(&pdf, &[("input_mode", "text")]).await;

@@ -21,6 +21,8 @@ async fn fake_gemini(latency_ms: u64) -> FakeGemini {
             min_ms: latency_ms,
             max_ms: latency_ms,
         },
+        // These tests count calls per chunk: a model that errs would add re-asks.
+        model_error_rate: 0.0,
         ..FakeGeminiArgs::default()
     })
     .await

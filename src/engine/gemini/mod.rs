@@ -238,8 +238,15 @@ impl GeminiEngine {
                 Err(Ask::Split(why)) => match halves(&input) {
                     Some((first, second)) => {
                         tracing::info!(chunk = input.index, %why, "splitting the chunk in halves");
-                        let mut sentences = self.rewrite_body(first, settings, meter, used).await?;
-                        sentences.extend(self.rewrite_body(second, settings, meter, used).await?);
+                        // Side by side, under the rate gate: a chunk split many times over
+                        // then takes the time of its depth, not of its leaves.
+                        let (first, second) = futures_util::future::join(
+                            self.rewrite_body(first, settings, meter, used),
+                            self.rewrite_body(second, settings, meter, used),
+                        )
+                        .await;
+                        let mut sentences = first?;
+                        sentences.extend(second?);
                         Ok(sentences)
                     }
                     None => {

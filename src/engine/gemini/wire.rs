@@ -864,7 +864,8 @@ fn classify_http(http_status: u16, message: String) -> ApiFailure {
     match http_status {
         400 => ApiFailure::InvalidArgument { message },
         401 | 403 => ApiFailure::PermissionDenied { message },
-        404 => ApiFailure::ModelNotFound { message },
+        // A 404 page that is not Google's JSON comes from a wrong URL or a proxy, not from a
+        // retired model: it must not retire every model in turn.
         429 => ApiFailure::QuotaPerMinute { retry_after: None },
         500 => ApiFailure::Internal { message },
         502 | 503 => ApiFailure::Unavailable { message },
@@ -1232,6 +1233,13 @@ mod tests {
             classify_error(418, b""),
             ApiFailure::Other {
                 http_status: 418,
+                ..
+            }
+        ));
+        assert!(matches!(
+            classify_error(404, b"<html>Error 404 (Not Found)!!1</html>"),
+            ApiFailure::Other {
+                http_status: 404,
                 ..
             }
         ));
