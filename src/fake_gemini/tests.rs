@@ -18,7 +18,7 @@ use crate::engine::{ChunkInput, PageStart};
 use crate::settings::Settings;
 
 const KEY: &str = "fake-key";
-const MODEL: &str = "gemini-2.5-flash";
+const MODEL: &str = "gemini-3.5-flash";
 
 const TEXT: &str = "Il pleuvait depuis le matin. Le vieil homme marchait lentement vers la \
                     gare, et il pensait à sa fille qui vivait à Paris depuis des années. « Elle \
@@ -70,6 +70,16 @@ fn expected_answer(input: &ChunkInput, settings: &Settings) -> Value {
         .map(|s| json!({"normalized": s.normalized, "original": s.original}))
         .collect();
     json!({ "sentences": sentences })
+}
+
+/// A fake whose model makes no mistakes and answers at once: the baseline the other tests
+/// change one setting of.
+fn args() -> FakeGeminiArgs {
+    FakeGeminiArgs {
+        model_error_rate: 0.0,
+        tokens_per_sec: 0.0,
+        ..FakeGeminiArgs::default()
+    }
 }
 
 async fn start(args: FakeGeminiArgs) -> FakeGemini {
@@ -144,7 +154,7 @@ async fn with_fault(fault: Fault, args: FakeGeminiArgs) -> (FakeGemini, u16, Byt
 
 #[actix_web::test]
 async fn a_normal_answer_is_the_local_engines_rewrite() {
-    let fake = start(FakeGeminiArgs::default()).await;
+    let fake = start(args()).await;
     let short = Settings {
         sentence_length_limit: 5,
         min_sentence_length: 1,
@@ -170,7 +180,7 @@ async fn a_normal_answer_is_the_local_engines_rewrite() {
 
 #[actix_web::test]
 async fn usage_is_counted_and_defaults_are_omitted() {
-    let fake = start(FakeGeminiArgs::default()).await;
+    let fake = start(args()).await;
     let request = request_for(&chunk(3), &Settings::default());
     let (status, body) = generate(&fake, &request).await;
     assert_eq!(status, 200);
@@ -180,18 +190,27 @@ async fn usage_is_counted_and_defaults_are_omitted() {
     let prompt_chars: usize = request.texts().map(|t| t.chars().count()).sum();
     let (prompt_tokens, answer_tokens) =
         (prompt_chars.div_ceil(4), text.chars().count().div_ceil(4));
+    // A Gemini 3 model thinks by default, and bills it, though no thoughts were asked for.
+    let thoughts = raw["usageMetadata"]["thoughtsTokenCount"].as_u64().unwrap() as usize;
+    assert!(thoughts > 0);
     assert_eq!(
         raw["usageMetadata"],
         json!({
             "promptTokenCount": prompt_tokens,
             "candidatesTokenCount": answer_tokens,
-            "totalTokenCount": prompt_tokens + answer_tokens,
+            "thoughtsTokenCount": thoughts,
+            "totalTokenCount": prompt_tokens + answer_tokens + thoughts,
             "promptTokensDetails": [{"modality": "TEXT", "tokenCount": prompt_tokens}]
         })
     );
     assert_eq!(
         wire::usage(&resp),
-        (prompt_tokens as i64, answer_tokens as i64)
+        (prompt_tokens as i64, (answer_tokens + thoughts) as i64)
+    );
+    let parts = &resp.candidates[0].content.as_ref().unwrap().parts;
+    assert!(
+        parts.iter().all(|p| !p.is_thought()),
+        "no thought parts unasked"
     );
     assert_eq!(raw["modelVersion"], MODEL);
     assert!(raw["responseId"].as_str().is_some_and(|id| id.len() > 10));
@@ -207,7 +226,7 @@ async fn usage_is_counted_and_defaults_are_omitted() {
 
 #[actix_web::test]
 async fn thoughts_are_sent_when_asked_and_count_against_the_budget() {
-    let fake = start(FakeGeminiArgs::default()).await;
+    let fake = start(args()).await;
     let input = chunk(3);
     let mut request = request_for(&input, &Settings::default());
     let config = request.generation_config.as_mut().unwrap();
@@ -248,7 +267,7 @@ async fn thoughts_are_sent_when_asked_and_count_against_the_budget() {
 
 #[actix_web::test]
 async fn count_tokens_answers_both_forms() {
-    let fake = start(FakeGeminiArgs::default()).await;
+    let fake = start(args()).await;
     let path = format!("/v1beta/models/{MODEL}:countTokens");
     let contents = json!({"contents": [{"role": "user", "parts": [{"text": "abcdefgh"}]}]});
     let (status, body) = post(&fake, &path, Some(KEY), contents.to_string().into_bytes())
@@ -273,7 +292,7 @@ async fn count_tokens_answers_both_forms() {
 
 #[actix_web::test]
 async fn keys_are_checked_like_google() {
-    let fake = start(FakeGeminiArgs::default()).await;
+    let fake = start(args()).await;
     let body = serde_json::to_vec(&request_for(&chunk(3), &Settings::default())).unwrap();
 
     let (status, missing) = post(&fake, &generate_path(), None, body.clone())
@@ -315,7 +334,7 @@ async fn keys_are_checked_like_google() {
 
 #[actix_web::test]
 async fn unknown_fields_are_rejected_with_their_path() {
-    let fake = start(FakeGeminiArgs::default()).await;
+    let fake = start(args()).await;
     let mut body = serde_json::to_value(request_for(&chunk(3), &Settings::default())).unwrap();
     body["generationConfig"]["maxTokens"] = json!(100);
     let (status, reply) = generate_raw(&fake, &body).await;
@@ -342,7 +361,7 @@ async fn unknown_fields_are_rejected_with_their_path() {
 
 #[actix_web::test]
 async fn invalid_requests_get_400s_and_use_no_scripted_fault() {
-    let fake = start(FakeGeminiArgs::default()).await;
+    let fake = start(args()).await;
     fake.state.script([Fault::Internal]);
     let good = serde_json::to_value(request_for(&chunk(3), &Settings::default())).unwrap();
     let with = |pointer: &str, value: Value| {
@@ -397,7 +416,7 @@ async fn invalid_requests_get_400s_and_use_no_scripted_fault() {
 
 #[actix_web::test]
 async fn unknown_routes_and_methods_are_404s() {
-    let fake = start(FakeGeminiArgs::default()).await;
+    let fake = start(args()).await;
     let body = serde_json::to_vec(&request_for(&chunk(3), &Settings::default())).unwrap();
 
     let path = format!("/v1beta/models/{MODEL}:streamSomething");
@@ -445,7 +464,7 @@ fn retry_delay_of(body: &[u8]) -> Value {
 async fn a_429_is_a_per_minute_quota_with_the_configured_delay() {
     let args = FakeGeminiArgs {
         retry_delay_secs: 1.5,
-        ..FakeGeminiArgs::default()
+        ..args()
     };
     let (fake, status, body) = with_fault(Fault::RateLimit, args).await;
     assert_eq!(status, 429);
@@ -469,7 +488,7 @@ async fn a_429_is_a_per_minute_quota_with_the_configured_delay() {
 
 #[actix_web::test]
 async fn a_429_day_is_daily_despite_its_short_delay() {
-    let (fake, status, body) = with_fault(Fault::DailyQuota, FakeGeminiArgs::default()).await;
+    let (fake, status, body) = with_fault(Fault::DailyQuota, args()).await;
     assert_eq!(status, 429);
     assert_eq!(retry_delay_of(&body), "1s");
     let error = wire::ErrorBody::parse(&body).unwrap().error;
@@ -506,7 +525,7 @@ async fn server_errors_are_the_recorded_bodies() {
         ),
     ];
     for (fault, code, text) in recorded {
-        let (fake, status, body) = with_fault(fault, FakeGeminiArgs::default()).await;
+        let (fake, status, body) = with_fault(fault, args()).await;
         assert_eq!(status, code);
         assert_eq!(parse(&body), parse(text.as_bytes()));
         let failure = wire::classify_error(status, &body);
@@ -525,7 +544,7 @@ async fn server_errors_are_the_recorded_bodies() {
 async fn a_timeout_holds_the_request_then_drops_it_unanswered() {
     let args = FakeGeminiArgs {
         hang_ms: 300,
-        ..FakeGeminiArgs::default()
+        ..args()
     };
     let fake = start(args).await;
     fake.state.script([Fault::Timeout]);
@@ -545,7 +564,7 @@ async fn a_timeout_holds_the_request_then_drops_it_unanswered() {
 
 #[actix_web::test]
 async fn a_safety_fault_is_the_recorded_output_block() {
-    let (fake, status, body) = with_fault(Fault::Safety, FakeGeminiArgs::default()).await;
+    let (fake, status, body) = with_fault(Fault::Safety, args()).await;
     assert_eq!(status, 200);
     let raw = parse(&body);
     let candidate = &raw["candidates"][0];
@@ -567,7 +586,7 @@ async fn a_safety_fault_is_the_recorded_output_block() {
 
 #[actix_web::test]
 async fn a_prompt_block_has_no_candidates() {
-    let (fake, status, body) = with_fault(Fault::PromptBlock, FakeGeminiArgs::default()).await;
+    let (fake, status, body) = with_fault(Fault::PromptBlock, args()).await;
     assert_eq!(status, 200);
     let raw = parse(&body);
     assert!(raw.get("candidates").is_none());
@@ -586,7 +605,7 @@ async fn a_prompt_block_has_no_candidates() {
 
 #[actix_web::test]
 async fn max_tokens_sends_half_the_answer() {
-    let (fake, status, body) = with_fault(Fault::MaxTokens, FakeGeminiArgs::default()).await;
+    let (fake, status, body) = with_fault(Fault::MaxTokens, args()).await;
     assert_eq!(status, 200);
     let full = expected_answer(&chunk(3), &Settings::default()).to_string();
     match wire::read_answer(&response(&body)) {
@@ -602,7 +621,7 @@ async fn max_tokens_sends_half_the_answer() {
 
 #[actix_web::test]
 async fn malformed_is_fenced_json_that_does_not_parse() {
-    let (fake, status, body) = with_fault(Fault::Malformed, FakeGeminiArgs::default()).await;
+    let (fake, status, body) = with_fault(Fault::Malformed, args()).await;
     assert_eq!(status, 200);
     let answer = wire::read_answer(&response(&body)).expect("STOP with text");
     assert_eq!(answer.finish_reason.as_deref(), Some("STOP"));
@@ -614,7 +633,7 @@ async fn malformed_is_fenced_json_that_does_not_parse() {
 
 #[actix_web::test]
 async fn truncated_cuts_the_http_body_itself() {
-    let fake = start(FakeGeminiArgs::default()).await;
+    let fake = start(args()).await;
     fake.state.script([Fault::Truncated]);
     let body = serde_json::to_vec(&request_for(&chunk(3), &Settings::default())).unwrap();
     match post(&fake, &generate_path(), Some(KEY), body).await {
@@ -644,7 +663,7 @@ async fn statuses(fake: &FakeGemini, first_page: u32, count: usize) -> Vec<u16> 
 
 #[actix_web::test]
 async fn scripted_faults_come_in_order() {
-    let fake = start(FakeGeminiArgs::default()).await;
+    let fake = start(args()).await;
     fake.state.script([
         Fault::Unavailable,
         Fault::None,
@@ -660,7 +679,7 @@ async fn scripted_faults_come_in_order() {
 
 #[actix_web::test]
 async fn a_page_fault_makes_one_chunk_fail_for_good() {
-    let fake = start(FakeGeminiArgs::default()).await;
+    let fake = start(args()).await;
     fake.state.fault_for_first_page(7, Fault::Unavailable);
     assert_eq!(statuses(&fake, 7, 3).await, [503, 503, 503]);
     assert_eq!(statuses(&fake, 3, 2).await, [200, 200]);
@@ -679,7 +698,7 @@ async fn the_fault_rate_bounds_are_exact() {
     let args = FakeGeminiArgs {
         fault_rate: 1.0,
         faults: vec![Fault::Internal, Fault::Unavailable],
-        ..FakeGeminiArgs::default()
+        ..args()
     };
     let fake = start(args).await;
     let always = statuses(&fake, 3, 12).await;
@@ -696,7 +715,7 @@ async fn the_draw_is_reproducible_from_the_seed() {
         fault_rate: 0.5,
         faults: vec![Fault::Internal],
         seed: 42,
-        ..FakeGeminiArgs::default()
+        ..args()
     };
     let first = start(args.clone()).await;
     let second = start(args).await;
@@ -712,7 +731,7 @@ async fn the_draw_is_reproducible_from_the_seed() {
 async fn latency_delays_every_answer() {
     let args = FakeGeminiArgs {
         latency_ms: "150".parse().unwrap(),
-        ..FakeGeminiArgs::default()
+        ..args()
     };
     let fake = start(args).await;
     let started = Instant::now();
@@ -724,7 +743,7 @@ async fn latency_delays_every_answer() {
 
 #[actix_web::test]
 async fn the_last_request_is_kept_for_client_tests() {
-    let fake = start(FakeGeminiArgs::default()).await;
+    let fake = start(args()).await;
     let request = request_for(&chunk(3), &Settings::default());
     generate(&fake, &request).await;
     assert_eq!(fake.state.last_request(), Some(request));
@@ -796,14 +815,33 @@ fn latencies_parse() {
 
 #[actix_web::test]
 async fn nonsense_settings_are_refused() {
-    let args = FakeGeminiArgs {
-        fault_rate: 1.5,
-        ..FakeGeminiArgs::default()
-    };
-    assert!(FakeGemini::start(args).await.is_err());
-    let args = FakeGeminiArgs {
-        retry_delay_secs: -1.0,
-        ..FakeGeminiArgs::default()
-    };
-    assert!(FakeGemini::start(args).await.is_err());
+    let nonsense = [
+        FakeGeminiArgs {
+            fault_rate: 1.5,
+            ..args()
+        },
+        FakeGeminiArgs {
+            retry_delay_secs: -1.0,
+            ..args()
+        },
+        FakeGeminiArgs {
+            model_error_rate: -0.1,
+            ..args()
+        },
+        FakeGeminiArgs {
+            tokens_per_sec: f64::NAN,
+            ..args()
+        },
+        FakeGeminiArgs {
+            models: Vec::new(),
+            ..args()
+        },
+        FakeGeminiArgs {
+            models: vec![ModelSpec::new("a"), ModelSpec::new("a")],
+            ..args()
+        },
+    ];
+    for bad in nonsense {
+        assert!(FakeGemini::start(bad).await.is_err());
+    }
 }
