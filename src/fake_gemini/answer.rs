@@ -193,19 +193,25 @@ impl Turn {
     }
 
     /// What Google sends when the answer would recite a published text: a candidate without
-    /// content, finishReason RECITATION, and where the recited passage stands in the answer.
-    /// The thinking was done, and is billed.
-    pub(crate) fn recitation(&self, full: &str, recited: &str) -> GenerateContentResponse {
+    /// content, finishReason RECITATION, and, when known, where the reciting text stands in
+    /// the answer. The thinking was done, and is billed.
+    pub(crate) fn recitation(&self, full: &str, reciting: Option<&str>) -> GenerateContentResponse {
         let thoughts = self.thinking.tokens(tokens(full));
-        let start = full.find(recited).unwrap_or(0);
-        let citation = serde_json::json!({"citationSources": [{
-            "startIndex": start,
-            "endIndex": start + recited.len(),
-        }]});
+        // The text as it stands inside the JSON answer: escaped, without its quotes.
+        let citation = reciting
+            .and_then(|text| serde_json::to_string(text).ok())
+            .and_then(|quoted| {
+                let escaped = quoted.get(1..quoted.len().saturating_sub(1))?.to_owned();
+                let start = full.find(&escaped)?;
+                Some(serde_json::json!({"citationSources": [{
+                    "startIndex": start,
+                    "endIndex": start + escaped.len(),
+                }]}))
+            });
         GenerateContentResponse {
             candidates: vec![Candidate {
                 finish_reason: Some("RECITATION".to_owned()),
-                citation_metadata: Some(citation),
+                citation_metadata: citation,
                 ..Candidate::default()
             }],
             usage_metadata: Some(self.usage(0, thoughts)),

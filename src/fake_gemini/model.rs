@@ -217,11 +217,11 @@ pub(crate) fn answer(sources: &[Source], behaviour: &Behaviour, limit: usize) ->
         let kind = if draws.unit() < behaviour.rate {
             // Only kinds that can happen to this sentence, whatever its neighbours: the choice
             // then depends on the sentence alone.
-            let possible: Vec<ModelError> = SENTENCE_KINDS
+            let candidates: Vec<ModelError> = SENTENCE_KINDS
                 .into_iter()
                 .filter(|&k| behaviour.enabled(k) && possible(k, source, limit))
                 .collect();
-            (!possible.is_empty()).then(|| possible[draws.below(possible.len())])
+            (!candidates.is_empty()).then(|| candidates[draws.below(candidates.len())])
         } else {
             None
         };
@@ -441,14 +441,13 @@ pub(crate) fn answer_texts(items: &[Item]) -> impl Iterator<Item = &str> {
         .map(String::as_str)
 }
 
-/// The first run of at least `min_words` consecutive words that an answer text copies from
-/// `source` (compared case-blind), as that text's words; `None` when none does or
-/// `min_words` is 0.
-pub(crate) fn recited_run<'a>(
+/// The first answer text that copies a run of at least `min_words` consecutive words from
+/// `source` (compared case-blind); `None` when none does or `min_words` is 0.
+pub(crate) fn reciting<'a>(
     texts: impl IntoIterator<Item = &'a str>,
     source: &str,
     min_words: usize,
-) -> Option<String> {
+) -> Option<&'a str> {
     if min_words == 0 {
         return None;
     }
@@ -459,13 +458,9 @@ pub(crate) fn recited_run<'a>(
         return None;
     }
     let windows: HashSet<&[String]> = source_words.windows(min_words).collect();
-    texts.into_iter().find_map(|text| {
-        let text_words = lower(text);
-        text_words
-            .windows(min_words)
-            .find(|w| windows.contains(w))
-            .map(|w| w.join(" "))
-    })
+    texts
+        .into_iter()
+        .find(|text| lower(text).windows(min_words).any(|w| windows.contains(w)))
 }
 
 #[cfg(test)]
@@ -578,11 +573,11 @@ mod tests {
     fn a_run_of_copied_words_is_found() {
         let source = "un deux trois quatre cinq six sept huit";
         assert_eq!(
-            recited_run(["Un deux trois quatre."], source, 4),
-            Some("un deux trois quatre".into())
+            reciting(["Rien.", "Un deux trois quatre."], source, 4),
+            Some("Un deux trois quatre.")
         );
-        assert_eq!(recited_run(["un deux trois cinq"], source, 4), None);
-        assert_eq!(recited_run(["un deux trois quatre"], source, 0), None);
+        assert_eq!(reciting(["un deux trois cinq"], source, 4), None);
+        assert_eq!(reciting(["un deux trois quatre"], source, 0), None);
     }
 
     #[test]

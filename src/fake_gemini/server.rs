@@ -392,7 +392,7 @@ async fn answer_with(
     let Ok(json) = model::render_sentences(&said.items, reading.with_pages) else {
         return error_response(errors::internal());
     };
-    let recited = model::recited_run(
+    let recited = model::reciting(
         model::answer_texts(&said.items),
         &reading.text,
         state.recitation_words(),
@@ -401,8 +401,7 @@ async fn answer_with(
     // scripted outcome other than a normal answer takes precedence, so tests get what they ask.
     if fault == Fault::Recitation || (fault == Fault::None && recited.is_some()) {
         state.count_recitation();
-        let run = recited.unwrap_or_default();
-        return paced(state, turn.recitation(&json, &run)).await;
+        return paced(state, turn.recitation(&json, recited)).await;
     }
     match fault {
         Fault::MaxTokens => {

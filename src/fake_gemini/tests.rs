@@ -1194,7 +1194,16 @@ async fn copying_a_long_passage_back_is_refused_as_recitation_every_time() {
         let candidate = &raw["candidates"][0];
         assert_eq!(candidate["finishReason"], "RECITATION");
         assert!(candidate.get("content").is_none(), "{candidate}");
-        assert!(candidate["citationMetadata"]["citationSources"][0]["endIndex"].as_u64() > Some(0));
+        let source = &candidate["citationMetadata"]["citationSources"][0];
+        let (start, end) = (
+            source["startIndex"].as_u64().unwrap() as usize,
+            source["endIndex"].as_u64().unwrap() as usize,
+        );
+        assert_eq!(
+            end - start,
+            LONG_SENTENCE.len(),
+            "the cited span is the copied original"
+        );
         assert!(raw["usageMetadata"].get("candidatesTokenCount").is_none());
         assert_eq!(
             wire::read_answer(&response(&body)),
@@ -1223,7 +1232,12 @@ async fn copying_a_long_passage_back_is_refused_as_recitation_every_time() {
 async fn recitation_can_be_scripted() {
     let (fake, status, body) = with_fault(Fault::Recitation, args()).await;
     assert_eq!(status, 200);
-    assert_eq!(parse(&body)["candidates"][0]["finishReason"], "RECITATION");
+    let candidate = &parse(&body)["candidates"][0];
+    assert_eq!(candidate["finishReason"], "RECITATION");
+    assert!(
+        candidate.get("citationMetadata").is_none(),
+        "nothing was recited"
+    );
     assert_eq!(fake.state.recitations(), 1);
     fake.stop().await;
 }
