@@ -31,7 +31,11 @@ impl Clock {
     /// this; nothing in production sets it). Speeds below 1 are taken as 1.
     pub fn accelerated(speed: f64) -> Self {
         Self {
-            speed: if speed.is_finite() { speed.max(1.0) } else { 1.0 },
+            speed: if speed.is_finite() {
+                speed.max(1.0)
+            } else {
+                1.0
+            },
             origin: Instant::now(),
         }
     }
@@ -67,7 +71,10 @@ mod tests {
     #[test]
     fn an_accelerated_clock_shrinks_waits_and_stretches_elapsed_time() {
         let clock = Clock::accelerated(100.0);
-        assert_eq!(clock.real(Duration::from_secs(180)), Duration::from_millis(1_800));
+        assert_eq!(
+            clock.real(Duration::from_secs(180)),
+            Duration::from_millis(1_800)
+        );
         let real = Clock::wall();
         assert_eq!(real.real(Duration::from_secs(3)), Duration::from_secs(3));
         assert_eq!(Clock::accelerated(0.1).speed(), 1.0);
