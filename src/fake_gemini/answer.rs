@@ -1,27 +1,36 @@
-//! The answers a perfect model would give: the local engine's rewrite of the prompt's chunk,
-//! wrapped in a `GenerateContentResponse` with the shape and defaults Google uses.
-
-use serde::Serialize;
+//! What the model reads (the prompt's chunk, or the attached PDF's pages) and the responses it
+//! answers with, in the shape and with the defaults Google uses.
 
 use super::errors;
+use super::model::Source;
+use super::models::ModelSpec;
+use super::thinking::Thinking;
 use crate::engine::gemini::prompt::ParsedPrompt;
 use crate::engine::gemini::wire::{
     Candidate, CandidateContent, CandidatePart, ErrorBody, GenerateContentRequest,
     GenerateContentResponse, ModalityTokenCount, PromptFeedback, SafetyRating, UsageMetadata,
 };
 use crate::engine::local::rewrite_chunk;
-use crate::engine::{ChunkInput, ChunkOutput, PageStart};
+use crate::engine::{ChunkInput, PageStart, source_groups};
 
 /// Sent as a thought part when the request asks for thoughts, so clients prove they skip it.
 const THOUGHT: &str = "**Rewriting the chunk**\n\nI cut each long sentence at its clauses, \
                        keeping the author's words and their order.";
 
-/// Rewrites the chunk the prompt carries (or, in PDF mode, the attached pages it names); the
-/// JSON text a model would answer with.
-pub(crate) async fn rewrite(
+/// The chunk as the model read it: the text it had before it, and the sentences it must
+/// rewrite, each with the pieces the local engine makes of it.
+pub(crate) struct Reading {
+    pub(crate) text: String,
+    pub(crate) sources: Vec<Source>,
+    /// PDF input: the answer must say on which page each sentence starts.
+    pub(crate) with_pages: bool,
+}
+
+/// Reads the chunk the prompt carries (or, in PDF mode, the attached pages it names).
+pub(crate) async fn read(
     prompt: &ParsedPrompt<'_>,
     pdf: Option<Vec<u8>>,
-) -> Result<String, ErrorBody> {
+) -> Result<Reading, ErrorBody> {
     let settings = prompt.settings.clone();
     let with_pages = prompt.pdf_first_page.is_some();
     let input = match (prompt.pdf_first_page, pdf) {
@@ -34,7 +43,7 @@ pub(crate) async fn rewrite(
         }
     };
     // Extraction and segmentation are CPU work: keep them off the worker serving requests.
-    let output = actix_web::web::block(move || {
+    actix_web::web::block(move || {
         let input = match input {
             Ok(input) => input,
             Err((bytes, first, own)) => {
@@ -52,11 +61,27 @@ pub(crate) async fn rewrite(
                 crate::pdf::plan::book_chunk(&book, first, 0, own)
             }
         };
-        rewrite_chunk(&input, &settings)
+        let output = rewrite_chunk(&input, &settings);
+        let sources = source_groups(&output.sentences)
+            .into_iter()
+            .filter_map(|group| {
+                let pieces = output.sentences.get(group)?;
+                let first = pieces.first()?;
+                Some(Source {
+                    original: first.original.to_string(),
+                    pieces: pieces.iter().map(|s| s.normalized.clone()).collect(),
+                    page: first.page,
+                })
+            })
+            .collect();
+        Reading {
+            text: input.text,
+            sources,
+            with_pages,
+        }
     })
     .await
-    .map_err(|_| errors::internal())?;
-    answer_json(&output, with_pages)
+    .map_err(|_| errors::internal())
 }
 
 /// The chunk as the engine saw it: context and body joined back, one page start.
@@ -78,34 +103,6 @@ pub(crate) fn chunk_input(prompt: &ParsedPrompt<'_>) -> ChunkInput {
     }
 }
 
-/// `{"sentences":[{"normalized":…,"original":…}]}`, the prompt's response schema; with PDF
-/// input each sentence also has its `page` (the client cannot know it then).
-pub(crate) fn answer_json(output: &ChunkOutput, with_pages: bool) -> Result<String, ErrorBody> {
-    #[derive(Serialize)]
-    struct Sentence<'a> {
-        normalized: &'a str,
-        original: &'a str,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        page: Option<u32>,
-    }
-    #[derive(Serialize)]
-    struct Answer<'a> {
-        sentences: Vec<Sentence<'a>>,
-    }
-    let answer = Answer {
-        sentences: output
-            .sentences
-            .iter()
-            .map(|s| Sentence {
-                normalized: &s.normalized,
-                original: &s.original,
-                page: with_pages.then_some(s.page),
-            })
-            .collect(),
-    };
-    serde_json::to_string(&answer).map_err(|_| errors::internal())
-}
-
 /// Google's rough rate of four characters a token, rounded up.
 pub(crate) fn tokens(text: &str) -> i64 {
     i64::try_from(text.chars().count().div_ceil(4)).unwrap_or(i64::MAX)
@@ -116,44 +113,60 @@ pub(crate) struct Turn {
     model: String,
     response_id: String,
     prompt_tokens: i64,
-    include_thoughts: bool,
-    max_output_tokens: Option<i64>,
+    thinking: Thinking,
+    /// `maxOutputTokens`, or the model's own limit when the request sets none.
+    max_output_tokens: i64,
 }
 
 impl Turn {
-    pub(crate) fn new(request: &GenerateContentRequest, model: &str, response_id: String) -> Self {
+    pub(crate) fn new(
+        request: &GenerateContentRequest,
+        model: &ModelSpec,
+        response_id: String,
+    ) -> Self {
         let config = request.generation_config.as_ref();
         Self {
-            model: model.to_owned(),
+            model: model.id.clone(),
             response_id,
             prompt_tokens: request.texts().map(tokens).sum(),
-            include_thoughts: config
-                .and_then(|c| c.thinking_config.as_ref())
-                .and_then(|t| t.include_thoughts)
-                .unwrap_or(false),
-            max_output_tokens: config.and_then(|c| c.max_output_tokens).map(i64::from),
+            thinking: Thinking::of(request, model),
+            max_output_tokens: config
+                .and_then(|c| c.max_output_tokens)
+                .map_or(model.output_limit, i64::from),
         }
     }
 
-    /// The whole answer, or as much as `maxOutputTokens` allows (thoughts count against it, as
-    /// field reports say they do at Google).
+    /// The whole answer, or as much as `maxOutputTokens` leaves after thinking (thoughts count
+    /// against it, as field reports say they do at Google). Thinking that eats the whole
+    /// budget leaves no text at all.
     pub(crate) fn answer(&self, json: &str) -> GenerateContentResponse {
-        let needed = self.thoughts_tokens() + tokens(json);
-        match self.max_output_tokens {
-            Some(max) if needed > max => {
-                let room = (max - self.thoughts_tokens()).max(0);
-                let chars = usize::try_from(room.saturating_mul(4)).unwrap_or(usize::MAX);
-                let cut: String = json.chars().take(chars).collect();
-                self.reply(&cut, "MAX_TOKENS")
-            }
-            _ => self.reply(json, "STOP"),
+        let answer_tokens = tokens(json);
+        let thoughts = self.thinking.tokens(answer_tokens);
+        if thoughts + answer_tokens <= self.max_output_tokens {
+            return self.reply(json, "STOP", thoughts);
         }
+        let thoughts = thoughts.min(self.max_output_tokens);
+        let room = self.max_output_tokens - thoughts;
+        let chars = usize::try_from(room.saturating_mul(4)).unwrap_or(usize::MAX);
+        let cut: String = json.chars().take(chars).collect();
+        self.reply(&cut, "MAX_TOKENS", thoughts)
+    }
+
+    /// `text` after the thinking a full answer of `full` would take.
+    pub(crate) fn reply_for(
+        &self,
+        text: &str,
+        full: &str,
+        finish_reason: &str,
+    ) -> GenerateContentResponse {
+        let thoughts = self.thinking.tokens(tokens(full));
+        self.reply(text, finish_reason, thoughts)
     }
 
     /// One candidate with `text` (omitted when empty, as Google does) and usage to match.
-    pub(crate) fn reply(&self, text: &str, finish_reason: &str) -> GenerateContentResponse {
+    fn reply(&self, text: &str, finish_reason: &str, thoughts: i64) -> GenerateContentResponse {
         let mut parts = Vec::new();
-        if self.include_thoughts {
+        if self.thinking.include_thoughts && thoughts > 0 {
             parts.push(CandidatePart {
                 text: Some(THOUGHT.to_owned()),
                 thought: Some(true),
@@ -163,8 +176,6 @@ impl Turn {
         if !text.is_empty() {
             parts.push(CandidatePart::text(text));
         }
-        let candidates_tokens = tokens(text);
-        let thoughts_tokens = self.thoughts_tokens();
         GenerateContentResponse {
             candidates: vec![Candidate {
                 content: Some(CandidateContent {
@@ -174,20 +185,53 @@ impl Turn {
                 finish_reason: Some(finish_reason.to_owned()),
                 ..Candidate::default()
             }],
-            usage_metadata: Some(UsageMetadata {
-                prompt_token_count: self.prompt_tokens,
-                candidates_token_count: candidates_tokens,
-                thoughts_token_count: thoughts_tokens,
-                total_token_count: self.prompt_tokens + candidates_tokens + thoughts_tokens,
-                prompt_tokens_details: vec![ModalityTokenCount {
-                    modality: "TEXT".to_owned(),
-                    token_count: self.prompt_tokens,
-                }],
-                ..UsageMetadata::default()
-            }),
+            usage_metadata: Some(self.usage(tokens(text), thoughts)),
             model_version: Some(self.model.clone()),
             response_id: Some(self.response_id.clone()),
             ..GenerateContentResponse::default()
+        }
+    }
+
+    /// What Google sends when the answer would recite a published text: a candidate without
+    /// content, finishReason RECITATION, and, when known, where the reciting text stands in
+    /// the answer. The thinking was done, and is billed.
+    pub(crate) fn recitation(&self, full: &str, reciting: Option<&str>) -> GenerateContentResponse {
+        let thoughts = self.thinking.tokens(tokens(full));
+        // The text as it stands inside the JSON answer: escaped, without its quotes.
+        let citation = reciting
+            .and_then(|text| serde_json::to_string(text).ok())
+            .and_then(|quoted| {
+                let escaped = quoted.get(1..quoted.len().saturating_sub(1))?.to_owned();
+                let start = full.find(&escaped)?;
+                Some(serde_json::json!({"citationSources": [{
+                    "startIndex": start,
+                    "endIndex": start + escaped.len(),
+                }]}))
+            });
+        GenerateContentResponse {
+            candidates: vec![Candidate {
+                finish_reason: Some("RECITATION".to_owned()),
+                citation_metadata: citation,
+                ..Candidate::default()
+            }],
+            usage_metadata: Some(self.usage(0, thoughts)),
+            model_version: Some(self.model.clone()),
+            response_id: Some(self.response_id.clone()),
+            ..GenerateContentResponse::default()
+        }
+    }
+
+    fn usage(&self, candidates: i64, thoughts: i64) -> UsageMetadata {
+        UsageMetadata {
+            prompt_token_count: self.prompt_tokens,
+            candidates_token_count: candidates,
+            thoughts_token_count: thoughts,
+            total_token_count: self.prompt_tokens + candidates + thoughts,
+            prompt_tokens_details: vec![ModalityTokenCount {
+                modality: "TEXT".to_owned(),
+                token_count: self.prompt_tokens,
+            }],
+            ..UsageMetadata::default()
         }
     }
 
@@ -231,14 +275,6 @@ impl Turn {
             prompt_token_count: self.prompt_tokens,
             total_token_count: self.prompt_tokens,
             ..UsageMetadata::default()
-        }
-    }
-
-    fn thoughts_tokens(&self) -> i64 {
-        if self.include_thoughts {
-            tokens(THOUGHT)
-        } else {
-            0
         }
     }
 }

@@ -38,6 +38,43 @@ pub(crate) fn missing_key() -> ErrorBody {
     )
 }
 
+/// A key that is known but blocked for the API (revoked, or restricted to other services): the
+/// body recorded for `API_KEY_SERVICE_BLOCKED`. `method` is the RPC's full name.
+pub(crate) fn key_blocked(method: &str) -> ErrorBody {
+    let message = format!(
+        "Requests to this API generativelanguage.googleapis.com method {method} are blocked."
+    );
+    ErrorBody::new(403, "PERMISSION_DENIED", message.clone())
+        .with_detail(
+            "ErrorInfo",
+            json!({
+                "reason": "API_KEY_SERVICE_BLOCKED",
+                "domain": "googleapis.com",
+                "metadata": {
+                    "consumer": "projects/000000000000",
+                    "service": "generativelanguage.googleapis.com",
+                    "apiName": "generativelanguage.googleapis.com",
+                    "methodName": method
+                }
+            }),
+        )
+        .with_detail(
+            "LocalizedMessage",
+            json!({"locale": "en-US", "message": message}),
+        )
+}
+
+/// The 2026 wording of a 503 during a spike of demand on one model.
+pub(crate) fn high_demand() -> ErrorBody {
+    ErrorBody::new(
+        503,
+        "UNAVAILABLE",
+        "This model is currently experiencing high demand. Spikes in demand are usually \
+         temporary. Please try again later.",
+    )
+}
+
+/// A model id that is not (or no longer) served, for `method` (`generateContent`, …).
 pub(crate) fn method_not_found(model: &str, method: &str) -> ErrorBody {
     ErrorBody::new(
         404,

@@ -30,11 +30,16 @@ pub enum Fault {
     Malformed,
     /// The HTTP body itself ends halfway.
     Truncated,
+    /// 503 UNAVAILABLE with the 2026 "high demand" message, for every request to the model
+    /// during `--burst-ms` from the draw.
+    Burst,
+    /// 200, candidate without content and finishReason RECITATION.
+    Recitation,
 }
 
 impl Fault {
-    /// Every real fault (not `None`): the default `--faults` mix.
-    pub const ALL: [Fault; 11] = [
+    /// Every real fault (not `None`), scriptable by name.
+    pub const ALL: [Fault; 13] = [
         Fault::RateLimit,
         Fault::DailyQuota,
         Fault::Internal,
@@ -46,6 +51,22 @@ impl Fault {
         Fault::MaxTokens,
         Fault::Malformed,
         Fault::Truncated,
+        Fault::Burst,
+        Fault::Recitation,
+    ];
+
+    /// The default random mix: the weather, faults a retry can get past. Content verdicts
+    /// (safety, prompt-block, max-tokens, malformed, recitation) are not drawn at random:
+    /// Google gives a retried identical request the same verdict. `429-day` is left out too,
+    /// as it stops a run for the day.
+    pub const TRANSIENT: [Fault; 7] = [
+        Fault::RateLimit,
+        Fault::Internal,
+        Fault::Unavailable,
+        Fault::DeadlineExceeded,
+        Fault::Timeout,
+        Fault::Truncated,
+        Fault::Burst,
     ];
 
     pub fn name(self) -> &'static str {
@@ -62,6 +83,8 @@ impl Fault {
             Fault::MaxTokens => "max-tokens",
             Fault::Malformed => "malformed",
             Fault::Truncated => "truncated",
+            Fault::Burst => "burst",
+            Fault::Recitation => "recitation",
         }
     }
 

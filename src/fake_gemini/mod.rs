@@ -2,15 +2,29 @@
 //! shared/reference/gemini-rest.md describes it, quirks included, so the Gemini engine can be
 //! tested offline, against every failure Google produces, deterministically.
 //!
-//! A normal answer is what a perfect model would say: the prompt's chunk rewritten by the local
-//! engine. Faults (quota, 5xx, dropped connections, refusals, damaged JSON) come from a script,
-//! a per-page rule or a seeded random draw, in that order; see [`FakeState`].
+//! A normal answer is what a simulated model says (`model`): the local engine's pieces for each
+//! source sentence, with model-like mistakes at `--model-error-rate`, all seeded from the
+//! content so that a retry gets the same answer. Content verdicts are tied to the content too:
+//! an answer that would copy a long run of the source is refused with RECITATION. Thinking is
+//! billed, and replies take time in proportion to their tokens.
+//!
+//! The weather is separate: transient faults (quota, 5xx, overload bursts, dropped
+//! connections) come from a script, a per-page rule or a seeded random draw, in that order;
+//! see [`FakeState`]. Content faults (safety, prompt-block, max-tokens, malformed, recitation)
+//! can be scripted by name but are never drawn at random by default.
+//!
+//! Like Google, it serves a list of models (`GET /v1beta/models`), answers 404 for an id that
+//! is not (or no longer) listed, validates the generation config against the model, and
+//! refuses a revoked key.
 
 mod answer;
 mod errors;
 mod faults;
+mod model;
+mod models;
 mod server;
 mod state;
+mod thinking;
 mod validate;
 
 #[cfg(test)]
@@ -26,7 +40,11 @@ use actix_web::dev::ServerHandle;
 use rand::Rng;
 
 pub use faults::Fault;
+pub use model::ModelError;
+pub use models::ModelSpec;
 pub use state::FakeState;
+
+use crate::clock::Clock;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct FakeGeminiArgs {
@@ -38,9 +56,32 @@ pub struct FakeGeminiArgs {
     /// Fraction of requests that get a fault, 0.0–1.0.
     #[arg(long, default_value_t = 0.0)]
     pub fault_rate: f64,
-    /// Fault mix, comma-separated (default: all): 429,429-day,500,503,504,timeout,safety,prompt-block,max-tokens,malformed,truncated
+    /// Fault mix for the random draw, comma-separated. Default: the transient kinds
+    /// 429,500,503,504,timeout,truncated,burst. Also known by name: 429-day, safety,
+    /// prompt-block, max-tokens, malformed, recitation.
     #[arg(long, value_delimiter = ',')]
     pub faults: Vec<Fault>,
+    /// How long a `burst` fault keeps the model overloaded (every request 503), milliseconds.
+    #[arg(long, default_value_t = 5_000)]
+    pub burst_ms: u64,
+    /// How often the simulated model errs, 0.0–1.0: per source sentence, and per answer for
+    /// `malformed`.
+    #[arg(long, default_value_t = 0.05)]
+    pub model_error_rate: f64,
+    /// The model's mistakes, comma-separated (default: all):
+    /// over-limit,fragment,merge,drop,reorder,invent,malformed
+    #[arg(long, value_delimiter = ',')]
+    pub model_errors: Vec<ModelError>,
+    /// An answer copying this many consecutive words of the source is refused with
+    /// RECITATION (0: never).
+    #[arg(long, default_value_t = 25)]
+    pub recitation_words: usize,
+    /// Output speed: a reply waits (thoughts + answer tokens) / this many seconds (0: no wait).
+    #[arg(long, default_value_t = 300.0)]
+    pub tokens_per_sec: f64,
+    /// The models served and listed, comma-separated `id=inputLimit/outputLimit` (or `id`).
+    #[arg(long, value_delimiter = ',', default_values_t = ModelSpec::defaults())]
+    pub models: Vec<ModelSpec>,
     /// The API key clients must send as x-goog-api-key.
     #[arg(long, env = "FNT_FAKE_GEMINI_KEY", default_value = "fake-key")]
     pub api_key: String,
@@ -53,6 +94,10 @@ pub struct FakeGeminiArgs {
     /// Seed for the fault draw (the rewriting itself is always deterministic).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Every wait of the fake (latency, output pacing, hangs, bursts) runs on this clock;
+    /// tests accelerate it.
+    #[arg(skip)]
+    pub clock: Clock,
 }
 
 impl Default for FakeGeminiArgs {
@@ -67,6 +112,13 @@ impl Default for FakeGeminiArgs {
             retry_delay_secs: 1.0,
             hang_ms: 30_000,
             seed: 1,
+            burst_ms: 5_000,
+            model_error_rate: 0.05,
+            model_errors: Vec::new(),
+            recitation_words: 25,
+            tokens_per_sec: 300.0,
+            models: ModelSpec::defaults(),
+            clock: Clock::default(),
         }
     }
 }
@@ -81,6 +133,26 @@ impl FakeGeminiArgs {
                 "--fault-rate must be between 0 and 1, not {}",
                 self.fault_rate
             )));
+        }
+        if !(0.0..=1.0).contains(&self.model_error_rate) {
+            return Err(invalid(format!(
+                "--model-error-rate must be between 0 and 1, not {}",
+                self.model_error_rate
+            )));
+        }
+        if !(self.tokens_per_sec.is_finite() && self.tokens_per_sec >= 0.0) {
+            return Err(invalid(format!(
+                "--tokens-per-sec must be a non-negative number, not {}",
+                self.tokens_per_sec
+            )));
+        }
+        if self.models.is_empty() {
+            return Err(invalid("--models must name at least one model".to_owned()));
+        }
+        for (i, spec) in self.models.iter().enumerate() {
+            if self.models[..i].iter().any(|other| other.id == spec.id) {
+                return Err(invalid(format!("--models names {} twice", spec.id)));
+            }
         }
         if Duration::try_from_secs_f64(self.retry_delay_secs).is_err() {
             return Err(invalid(format!(
@@ -148,7 +220,10 @@ pub async fn run(args: FakeGeminiArgs) -> std::io::Result<()> {
     args.check()?;
     let state = Arc::new(FakeState::new(&args));
     let (server, addr) = server::build(&args, state, true)?;
-    tracing::info!(%addr, "fake Gemini listening: POST /v1beta/models/{{model}}:generateContent");
+    tracing::info!(
+        %addr,
+        "fake Gemini listening: GET /v1beta/models, POST /v1beta/models/{{model}}:generateContent"
+    );
     server.await
 }
 

@@ -14,14 +14,18 @@ use actix_web::{App, HttpRequest, HttpResponse, HttpServer};
 use futures_util::stream::{self, StreamExt};
 use serde::Serialize;
 
+use base64::Engine as _;
+
 use super::answer::{self, Turn};
 use super::faults::{self, Fault};
+use super::model::{self, ModelError};
+use super::models::ModelSpec;
 use super::state::FakeState;
 use super::{FakeGeminiArgs, errors, validate};
 use crate::engine::gemini::prompt::{ParsedPrompt, parse_user_text};
 use crate::engine::gemini::wire::{
     CountTokensResponse, ErrorBody, GenerateContentRequest, GenerateContentResponse,
-    ModalityTokenCount,
+    ListModelsResponse, ModalityTokenCount,
 };
 
 /// Google's inline limit is 20 MB of base64; leave room above it so its own 400 shows instead.
@@ -79,52 +83,185 @@ fn keep_socket(connection: &dyn Any, extensions: &mut Extensions) {
     let _ = (connection, extensions);
 }
 
+/// What a request asks for, by its method and path.
+enum Route<'a> {
+    /// `GET /v1beta/models`
+    List,
+    /// `GET /v1beta/models/{model}`
+    Get(&'a str),
+    /// `POST /v1beta/models/{model}:{method}`
+    Call(&'a str, &'a str),
+}
+
+/// The full RPC names Google puts in `API_KEY_SERVICE_BLOCKED` messages.
+const LIST_RPC: &str = "google.ai.generativelanguage.v1beta.ModelService.ListModels";
+const GET_RPC: &str = "google.ai.generativelanguage.v1beta.ModelService.GetModel";
+const GENERATE_RPC: &str = "google.ai.generativelanguage.v1beta.GenerativeService.GenerateContent";
+const COUNT_RPC: &str = "google.ai.generativelanguage.v1beta.GenerativeService.CountTokens";
+
 async fn handle(req: HttpRequest, body: Bytes, state: web::Data<FakeState>) -> HttpResponse {
     state.count_request();
-    actix_web::rt::time::sleep(state.latency().pick()).await;
-    let Some((model, method)) = route(&req) else {
-        state.count_rejected();
-        return not_found_page(req.path());
-    };
-    if !matches!(method, "generateContent" | "countTokens") {
-        return reject(&state, errors::method_not_found(model, method));
-    }
-    if let Err(error) = authorize(&req, &state) {
-        return reject(&state, error);
-    }
-    if method == "countTokens" {
-        count_tokens(&state, &body)
-    } else {
-        generate(&req, &state, model, &body).await
+    state.clock().sleep(state.latency().pick()).await;
+    match route(&req) {
+        None => {
+            state.count_rejected();
+            not_found_page(req.path())
+        }
+        Some(Route::List) => {
+            state.count_list_call();
+            match authorize(&req, &state, LIST_RPC) {
+                Ok(()) => list_models(&req, &state),
+                Err(error) => reject(&state, error),
+            }
+        }
+        Some(Route::Get(model)) => {
+            if let Err(error) = authorize(&req, &state, GET_RPC) {
+                return reject(&state, error);
+            }
+            match state.model(model) {
+                Some(spec) => json_response(StatusCode::OK, &spec.info()),
+                None => reject(&state, errors::method_not_found(model, "get")),
+            }
+        }
+        Some(Route::Call(model, method)) => {
+            let rpc = match method {
+                "generateContent" => GENERATE_RPC,
+                "countTokens" => COUNT_RPC,
+                _ => return reject(&state, errors::method_not_found(model, method)),
+            };
+            if rpc == GENERATE_RPC {
+                state.count_model_call(model);
+            }
+            if let Err(error) = authorize(&req, &state, rpc) {
+                return reject(&state, error);
+            }
+            let Some(spec) = state.model(model) else {
+                return reject(&state, errors::method_not_found(model, method));
+            };
+            if rpc == COUNT_RPC {
+                count_tokens(&state, &body)
+            } else {
+                generate(&req, &state, &spec, &body).await
+            }
+        }
     }
 }
 
-/// `POST /v1beta/models/{model}:{method}`: the model and method share the last path segment.
-fn route(req: &HttpRequest) -> Option<(&str, &str)> {
+/// The model and method of a call share the last path segment (`{model}:{method}`).
+fn route(req: &HttpRequest) -> Option<Route<'_>> {
+    let path = req.path();
+    if req.method() == Method::GET {
+        if path == API_PREFIX.trim_end_matches('/') {
+            return Some(Route::List);
+        }
+        let model = path.strip_prefix(API_PREFIX)?;
+        return (!model.is_empty() && !model.contains(['/', ':'])).then_some(Route::Get(model));
+    }
     if req.method() != Method::POST {
         return None;
     }
-    let segment = req.path().strip_prefix(API_PREFIX)?;
+    let segment = path.strip_prefix(API_PREFIX)?;
     if segment.contains('/') {
         return None;
     }
     let (model, method) = segment.rsplit_once(':')?;
-    (!model.is_empty() && !method.is_empty()).then_some((model, method))
+    (!model.is_empty() && !method.is_empty()).then_some(Route::Call(model, method))
 }
 
-/// The `x-goog-api-key` header, or the `?key=` parameter Google also takes.
-fn authorize(req: &HttpRequest, state: &FakeState) -> Result<(), ErrorBody> {
+/// The `x-goog-api-key` header, or the `?key=` parameter Google also takes. A revoked key is
+/// refused as Google refuses a blocked one; `rpc` names the method in that message.
+fn authorize(req: &HttpRequest, state: &FakeState, rpc: &str) -> Result<(), ErrorBody> {
     let key = match req.headers().get("x-goog-api-key") {
         Some(value) => Some(value.to_str().unwrap_or_default().to_owned()),
-        None => web::Query::<HashMap<String, String>>::from_query(req.query_string())
-            .ok()
-            .and_then(|query| query.into_inner().remove("key")),
+        None => query(req).remove("key"),
     };
     match key {
         None => Err(errors::missing_key()),
-        Some(key) if key == state.api_key() => Ok(()),
-        Some(_) => Err(errors::invalid_key()),
+        Some(key) if !state.key_matches(&key) => Err(errors::invalid_key()),
+        Some(_) if state.key_revoked() => Err(errors::key_blocked(rpc)),
+        Some(_) => Ok(()),
     }
+}
+
+fn query(req: &HttpRequest) -> HashMap<String, String> {
+    web::Query::<HashMap<String, String>>::from_query(req.query_string())
+        .map(web::Query::into_inner)
+        .unwrap_or_default()
+}
+
+/// `models.list`: `pageSize` models from `pageToken` on (default 50, at most 1000), with a
+/// `nextPageToken` while more follow.
+fn list_models(req: &HttpRequest, state: &FakeState) -> HttpResponse {
+    const DEFAULT_PAGE: usize = 50;
+    const MAX_PAGE: usize = 1000;
+    let query = query(req);
+    let page_size = match query.get("pageSize").or_else(|| query.get("page_size")) {
+        None => DEFAULT_PAGE,
+        Some(text) => match text.parse::<i64>() {
+            Ok(0) => DEFAULT_PAGE,
+            Ok(n) if n > 0 => usize::try_from(n).unwrap_or(MAX_PAGE).min(MAX_PAGE),
+            Ok(_) => {
+                return reject(
+                    state,
+                    errors::invalid_argument("* ListModelsRequest.page_size: must be >= 0\n"),
+                );
+            }
+            Err(_) => {
+                return reject(
+                    state,
+                    errors::invalid_value(
+                        "page_size",
+                        format!("Invalid value at 'page_size' (TYPE_INT32), \"{text}\""),
+                    ),
+                );
+            }
+        },
+    };
+    let start = match query.get("pageToken").or_else(|| query.get("page_token")) {
+        None => 0,
+        Some(token) if token.is_empty() => 0,
+        Some(token) => match page_start(token) {
+            Some(start) => start,
+            None => {
+                return reject(
+                    state,
+                    errors::invalid_argument("Invalid page token provided."),
+                );
+            }
+        },
+    };
+    let specs = state.model_specs();
+    let end = start.saturating_add(page_size).min(specs.len());
+    let models = specs
+        .get(start.min(end)..end)
+        .unwrap_or_default()
+        .iter()
+        .map(ModelSpec::info)
+        .collect();
+    let next_page_token = (end < specs.len()).then(|| page_token(end));
+    json_response(
+        StatusCode::OK,
+        &ListModelsResponse {
+            models,
+            next_page_token,
+        },
+    )
+}
+
+/// Opaque to clients, as Google's are: the next model's position, encoded.
+fn page_token(start: usize) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("models:{start}"))
+}
+
+fn page_start(token: &str) -> Option<usize> {
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(token)
+        .ok()?;
+    String::from_utf8(bytes)
+        .ok()?
+        .strip_prefix("models:")?
+        .parse()
+        .ok()
 }
 
 fn count_tokens(state: &FakeState, body: &[u8]) -> HttpResponse {
@@ -155,28 +292,54 @@ fn count_tokens(state: &FakeState, body: &[u8]) -> HttpResponse {
     )
 }
 
-async fn generate(req: &HttpRequest, state: &FakeState, model: &str, body: &[u8]) -> HttpResponse {
+async fn generate(
+    req: &HttpRequest,
+    state: &FakeState,
+    model: &ModelSpec,
+    body: &[u8],
+) -> HttpResponse {
     let request = match validate::generate_request(body) {
         Ok(request) => request,
         Err(error) => return reject(state, error),
     };
+    if let Err(error) = validate::for_model(&request, model) {
+        return reject(state, error);
+    }
     let Some(prompt) = find_prompt(&request) else {
         return reject(state, errors::invalid_argument(NO_PROMPT));
     };
     state.remember(&request, prompt.first_page);
+    // An overloaded model turns everyone away, whatever the script holds for later.
+    if state.overloaded(&model.id) {
+        return error_response(errors::high_demand());
+    }
     let fault = state.draw(prompt.first_page);
     let turn = Turn::new(&request, model, state.next_response_id());
     match fault {
-        Fault::RateLimit => error_response(errors::rate_limit(model, state.retry_delay())),
-        Fault::DailyQuota => error_response(errors::daily_quota(model, state.retry_delay())),
+        Fault::RateLimit => error_response(errors::rate_limit(&model.id, state.retry_delay())),
+        Fault::DailyQuota => error_response(errors::daily_quota(&model.id, state.retry_delay())),
         Fault::Internal => error_response(errors::internal()),
         Fault::Unavailable => error_response(errors::unavailable()),
         Fault::DeadlineExceeded => error_response(errors::deadline_exceeded()),
-        Fault::Timeout => hang_up(req, state.hang()).await,
+        Fault::Burst => {
+            state.start_burst(&model.id);
+            error_response(errors::high_demand())
+        }
+        Fault::Timeout => hang_up(req, state).await,
         Fault::Safety => json_response(StatusCode::OK, &turn.safety_block()),
         Fault::PromptBlock => json_response(StatusCode::OK, &turn.prompt_block()),
-        Fault::None | Fault::MaxTokens | Fault::Malformed | Fault::Truncated => {
-            answer_with(state, &turn, &prompt, attached_pdf(&request), fault).await
+        Fault::None
+        | Fault::MaxTokens
+        | Fault::Malformed
+        | Fault::Truncated
+        | Fault::Recitation => {
+            let request_text: String = request.texts().collect();
+            let asked = Asked {
+                prompt: &prompt,
+                pdf: attached_pdf(&request),
+                request_text: &request_text,
+            };
+            answer_with(state, &turn, asked, fault).await
         }
     }
 }
@@ -203,38 +366,88 @@ fn find_prompt(request: &GenerateContentRequest) -> Option<ParsedPrompt<'_>> {
         .find_map(parse_user_text)
 }
 
-/// The real rewrite, delivered whole or damaged as `fault` says.
+/// What the model is asked: the prompt, its attached pages, and the request's whole text
+/// (the seed of its JSON's fate).
+struct Asked<'a> {
+    prompt: &'a ParsedPrompt<'a>,
+    pdf: Option<Vec<u8>>,
+    request_text: &'a str,
+}
+
+/// The simulated model's answer, refused for recitation when it copies the source at length,
+/// else delivered whole or damaged as `fault` says, after the time it takes to generate.
 async fn answer_with(
     state: &FakeState,
     turn: &Turn,
-    prompt: &ParsedPrompt<'_>,
-    pdf: Option<Vec<u8>>,
+    asked: Asked<'_>,
     fault: Fault,
 ) -> HttpResponse {
-    let json = match answer::rewrite(prompt, pdf).await {
-        Ok(json) => json,
+    let reading = match answer::read(asked.prompt, asked.pdf).await {
+        Ok(reading) => reading,
         Err(error) => return error_response(error),
     };
+    let behaviour = state.behaviour();
+    let limit = asked.prompt.settings.sentence_length_limit as usize;
+    let said = model::answer(&reading.sources, &behaviour, limit);
+    let Ok(json) = model::render_sentences(&said.items, reading.with_pages) else {
+        return error_response(errors::internal());
+    };
+    let recited = model::reciting(
+        model::answer_texts(&said.items),
+        &reading.text,
+        state.recitation_words(),
+    );
+    // A recitation verdict is the content's, like Google's: every retry gets it again. A
+    // scripted outcome other than a normal answer takes precedence, so tests get what they ask.
+    if fault == Fault::Recitation || (fault == Fault::None && recited.is_some()) {
+        state.count_recitation();
+        return paced(state, turn.recitation(&json, recited)).await;
+    }
     match fault {
-        Fault::MaxTokens => json_response(
-            StatusCode::OK,
-            &turn.reply(faults::first_half(&json), "MAX_TOKENS"),
-        ),
-        Fault::Malformed => json_response(
-            StatusCode::OK,
-            &turn.reply(&faults::malformed(&json), "STOP"),
-        ),
-        Fault::Truncated => truncated_response(&turn.answer(&json)),
+        Fault::MaxTokens => {
+            let response = turn.reply_for(faults::first_half(&json), &json, "MAX_TOKENS");
+            paced(state, response).await
+        }
+        Fault::Malformed => {
+            let response = turn.reply_for(&faults::malformed(&json), &json, "STOP");
+            paced(state, response).await
+        }
+        Fault::Truncated => {
+            let response = turn.answer(&json);
+            state.clock().sleep(generation_time(state, &response)).await;
+            truncated_response(&response)
+        }
         _ => {
+            let damage = model::damage(asked.request_text, &behaviour);
+            let text = damage.map_or_else(|| json.clone(), |d| model::damaged(&json, d));
+            state.count_model_errors(&said.errors);
+            if damage.is_some() {
+                state.count_model_errors(&[ModelError::Malformed]);
+            }
             state.count_rewrite();
-            json_response(StatusCode::OK, &turn.answer(&json))
+            paced(state, turn.answer(&text)).await
         }
     }
 }
 
+/// The output the response bills (thoughts and answer), at `--tokens-per-sec`.
+fn generation_time(state: &FakeState, response: &GenerateContentResponse) -> Duration {
+    let output = response
+        .usage_metadata
+        .as_ref()
+        .map_or(0, |u| u.candidates_token_count + u.thoughts_token_count);
+    state.generation_time(output)
+}
+
+/// Sends `response` once the model would have finished writing it.
+async fn paced(state: &FakeState, response: GenerateContentResponse) -> HttpResponse {
+    state.clock().sleep(generation_time(state, &response)).await;
+    json_response(StatusCode::OK, &response)
+}
+
 /// Holds the request, then closes the connection under it: the client sees no response at all.
-async fn hang_up(req: &HttpRequest, hang: Duration) -> HttpResponse {
-    actix_web::rt::time::sleep(hang).await;
+async fn hang_up(req: &HttpRequest, state: &FakeState) -> HttpResponse {
+    state.clock().sleep(state.hang()).await;
     let dropped = req
         .conn_data::<Socket>()
         .is_some_and(|Socket(socket)| socket.shutdown(std::net::Shutdown::Both).is_ok());

@@ -1,9 +1,9 @@
 //! What the fake remembers and decides across requests: counters for tests, scripted and
-//! per-page faults, and the seeded fault draw. Shared by all workers, so everything is behind
-//! atomics or mutexes.
+//! per-page faults, the seeded fault draw, overload bursts, the served models and the key.
+//! Shared by all workers, so everything is behind atomics or mutexes.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -12,12 +12,28 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use super::faults::{Fault, OUTCOMES};
+use super::model::{Behaviour, ModelError};
+use super::models::ModelSpec;
 use super::{FakeGeminiArgs, Latency};
+use crate::clock::Clock;
 use crate::engine::gemini::wire::GenerateContentRequest;
 
 pub struct FakeState {
-    api_key: String,
+    api_key: Mutex<String>,
+    revoked: AtomicBool,
+    clock: Clock,
     latency: Latency,
+    tokens_per_sec: f64,
+    burst: Duration,
+    /// Per model id: the virtual time (on `clock`) until which it is overloaded.
+    overloaded_until: Mutex<HashMap<String, Duration>>,
+    behaviour: Mutex<Behaviour>,
+    recitation_words: usize,
+    models: Mutex<Vec<ModelSpec>>,
+    model_calls: Mutex<HashMap<String, u64>>,
+    list_calls: AtomicU64,
+    model_errors: [AtomicU64; ModelError::ALL.len()],
+    recitations: AtomicU64,
     retry_delay: Duration,
     hang: Duration,
     mix: Vec<Fault>,
@@ -54,13 +70,33 @@ fn clamp_rate(rate: f64) -> f64 {
 impl FakeState {
     pub(crate) fn new(args: &FakeGeminiArgs) -> Self {
         let mix = if args.faults.is_empty() {
-            Fault::ALL.to_vec()
+            Fault::TRANSIENT.to_vec()
         } else {
             args.faults.clone()
         };
+        let kinds = if args.model_errors.is_empty() {
+            ModelError::ALL.to_vec()
+        } else {
+            args.model_errors.clone()
+        };
         Self {
-            api_key: args.api_key.clone(),
+            api_key: Mutex::new(args.api_key.clone()),
+            revoked: AtomicBool::new(false),
+            clock: args.clock,
             latency: args.latency_ms,
+            tokens_per_sec: args.tokens_per_sec,
+            burst: Duration::from_millis(args.burst_ms),
+            overloaded_until: Mutex::default(),
+            behaviour: Mutex::new(Behaviour {
+                rate: clamp_rate(args.model_error_rate),
+                kinds,
+            }),
+            recitation_words: args.recitation_words,
+            models: Mutex::new(args.models.clone()),
+            model_calls: Mutex::default(),
+            list_calls: AtomicU64::new(0),
+            model_errors: std::array::from_fn(|_| AtomicU64::new(0)),
+            recitations: AtomicU64::new(0),
             retry_delay: Duration::try_from_secs_f64(args.retry_delay_secs)
                 .unwrap_or(Duration::from_secs(1)),
             hang: Duration::from_millis(args.hang_ms),
@@ -113,6 +149,40 @@ impl FakeState {
         lock(&self.page_faults).clear();
     }
 
+    /// Changes how often the simulated model errs (its kinds stay as configured).
+    pub fn set_model_error_rate(&self, rate: f64) {
+        lock(&self.behaviour).rate = clamp_rate(rate);
+    }
+
+    /// Takes `id` out of service now: no longer listed, and 404 for every call naming it.
+    /// False if it was not served.
+    pub fn retire_model(&self, id: &str) -> bool {
+        let mut models = lock(&self.models);
+        let before = models.len();
+        models.retain(|m| m.id != id);
+        models.len() < before
+    }
+
+    /// Serves (and lists) one more model, or changes the limits of a served one.
+    pub fn add_model(&self, spec: ModelSpec) {
+        let mut models = lock(&self.models);
+        match models.iter_mut().find(|m| m.id == spec.id) {
+            Some(existing) => *existing = spec,
+            None => models.push(spec),
+        }
+    }
+
+    /// Blocks the accepted key: from now on every call that sends it (list, get, generate,
+    /// count) gets 403 PERMISSION_DENIED, `API_KEY_SERVICE_BLOCKED`, until `set_api_key`.
+    pub fn revoke_key(&self) {
+        self.revoked.store(true, Ordering::Relaxed);
+    }
+
+    /// Accepts `key` from now on instead of the old one (a rotated key is not revoked).
+    pub fn set_api_key(&self, key: &str) {
+        *lock(&self.api_key) = key.to_owned();
+        self.revoked.store(false, Ordering::Relaxed);
+    }
     // --- Counters (tests) ------------------------------------------------------------------
 
     /// Every request that reached the server, whatever became of it.
@@ -154,10 +224,107 @@ impl FakeState {
         lock(&self.last_request).clone()
     }
 
+    /// `generateContent` requests that named `id` (whatever became of them: 404s, 503s and
+    /// invalid bodies included).
+    pub fn model_calls(&self, id: &str) -> u64 {
+        lock(&self.model_calls).get(id).copied().unwrap_or(0)
+    }
+
+    /// `models.list` requests received.
+    pub fn list_calls(&self) -> u64 {
+        self.list_calls.load(Ordering::Relaxed)
+    }
+
+    /// How often the simulated model made mistake `kind` (`merge` and `reorder` count once per
+    /// pair; `malformed` once per damaged answer).
+    pub fn model_errors(&self, kind: ModelError) -> u64 {
+        self.model_errors[kind.index()].load(Ordering::Relaxed)
+    }
+
+    /// RECITATION replies sent, scripted or because an answer copied the source.
+    pub fn recitations(&self) -> u64 {
+        self.recitations.load(Ordering::Relaxed)
+    }
+
+    /// The ids served now, in listing order.
+    pub fn models(&self) -> Vec<String> {
+        lock(&self.models).iter().map(|m| m.id.clone()).collect()
+    }
+
     // --- Server side -----------------------------------------------------------------------
 
-    pub(crate) fn api_key(&self) -> &str {
-        &self.api_key
+    pub(crate) fn key_matches(&self, key: &str) -> bool {
+        *lock(&self.api_key) == key
+    }
+
+    pub(crate) fn key_revoked(&self) -> bool {
+        self.revoked.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn clock(&self) -> Clock {
+        self.clock
+    }
+
+    pub(crate) fn model(&self, id: &str) -> Option<ModelSpec> {
+        lock(&self.models).iter().find(|m| m.id == id).cloned()
+    }
+
+    pub(crate) fn model_specs(&self) -> Vec<ModelSpec> {
+        lock(&self.models).clone()
+    }
+
+    pub(crate) fn behaviour(&self) -> Behaviour {
+        lock(&self.behaviour).clone()
+    }
+
+    pub(crate) fn recitation_words(&self) -> usize {
+        self.recitation_words
+    }
+
+    pub(crate) fn count_model_call(&self, id: &str) {
+        *lock(&self.model_calls).entry(id.to_owned()).or_default() += 1;
+    }
+
+    pub(crate) fn count_list_call(&self) {
+        self.list_calls.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn count_model_errors(&self, kinds: &[ModelError]) {
+        for kind in kinds {
+            self.model_errors[kind.index()].fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    pub(crate) fn count_recitation(&self) {
+        self.recitations.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// How long a reply of `output_tokens` takes to generate, on the fake's clock's terms.
+    pub(crate) fn generation_time(&self, output_tokens: i64) -> Duration {
+        if self.tokens_per_sec <= 0.0 || output_tokens <= 0 {
+            return Duration::ZERO;
+        }
+        Duration::try_from_secs_f64(output_tokens as f64 / self.tokens_per_sec)
+            .unwrap_or(Duration::ZERO)
+    }
+
+    /// Whether `model` is inside an overload burst now; each request turned away counts as a
+    /// `burst` outcome.
+    pub(crate) fn overloaded(&self, model: &str) -> bool {
+        let now = self.clock.now();
+        let overloaded = lock(&self.overloaded_until)
+            .get(model)
+            .is_some_and(|until| now < *until);
+        if overloaded {
+            self.outcomes[Fault::Burst.index()].fetch_add(1, Ordering::Relaxed);
+        }
+        overloaded
+    }
+
+    /// Starts an overload burst on `model`, lasting `--burst-ms` from now.
+    pub(crate) fn start_burst(&self, model: &str) {
+        let until = self.clock.now() + self.burst;
+        lock(&self.overloaded_until).insert(model.to_owned(), until);
     }
 
     pub(crate) fn latency(&self) -> Latency {

@@ -18,7 +18,7 @@ use crate::engine::{ChunkInput, PageStart};
 use crate::settings::Settings;
 
 const KEY: &str = "fake-key";
-const MODEL: &str = "gemini-2.5-flash";
+const MODEL: &str = "gemini-3.5-flash";
 
 const TEXT: &str = "Il pleuvait depuis le matin. Le vieil homme marchait lentement vers la \
                     gare, et il pensait à sa fille qui vivait à Paris depuis des années. « Elle \
@@ -70,6 +70,16 @@ fn expected_answer(input: &ChunkInput, settings: &Settings) -> Value {
         .map(|s| json!({"normalized": s.normalized, "original": s.original}))
         .collect();
     json!({ "sentences": sentences })
+}
+
+/// A fake whose model makes no mistakes and answers at once: the baseline the other tests
+/// change one setting of.
+fn args() -> FakeGeminiArgs {
+    FakeGeminiArgs {
+        model_error_rate: 0.0,
+        tokens_per_sec: 0.0,
+        ..FakeGeminiArgs::default()
+    }
 }
 
 async fn start(args: FakeGeminiArgs) -> FakeGemini {
@@ -144,7 +154,7 @@ async fn with_fault(fault: Fault, args: FakeGeminiArgs) -> (FakeGemini, u16, Byt
 
 #[actix_web::test]
 async fn a_normal_answer_is_the_local_engines_rewrite() {
-    let fake = start(FakeGeminiArgs::default()).await;
+    let fake = start(args()).await;
     let short = Settings {
         sentence_length_limit: 5,
         min_sentence_length: 1,
@@ -170,7 +180,7 @@ async fn a_normal_answer_is_the_local_engines_rewrite() {
 
 #[actix_web::test]
 async fn usage_is_counted_and_defaults_are_omitted() {
-    let fake = start(FakeGeminiArgs::default()).await;
+    let fake = start(args()).await;
     let request = request_for(&chunk(3), &Settings::default());
     let (status, body) = generate(&fake, &request).await;
     assert_eq!(status, 200);
@@ -180,18 +190,27 @@ async fn usage_is_counted_and_defaults_are_omitted() {
     let prompt_chars: usize = request.texts().map(|t| t.chars().count()).sum();
     let (prompt_tokens, answer_tokens) =
         (prompt_chars.div_ceil(4), text.chars().count().div_ceil(4));
+    // A Gemini 3 model thinks by default, and bills it, though no thoughts were asked for.
+    let thoughts = raw["usageMetadata"]["thoughtsTokenCount"].as_u64().unwrap() as usize;
+    assert!(thoughts > 0);
     assert_eq!(
         raw["usageMetadata"],
         json!({
             "promptTokenCount": prompt_tokens,
             "candidatesTokenCount": answer_tokens,
-            "totalTokenCount": prompt_tokens + answer_tokens,
+            "thoughtsTokenCount": thoughts,
+            "totalTokenCount": prompt_tokens + answer_tokens + thoughts,
             "promptTokensDetails": [{"modality": "TEXT", "tokenCount": prompt_tokens}]
         })
     );
     assert_eq!(
         wire::usage(&resp),
-        (prompt_tokens as i64, answer_tokens as i64)
+        (prompt_tokens as i64, (answer_tokens + thoughts) as i64)
+    );
+    let parts = &resp.candidates[0].content.as_ref().unwrap().parts;
+    assert!(
+        parts.iter().all(|p| !p.is_thought()),
+        "no thought parts unasked"
     );
     assert_eq!(raw["modelVersion"], MODEL);
     assert!(raw["responseId"].as_str().is_some_and(|id| id.len() > 10));
@@ -207,7 +226,7 @@ async fn usage_is_counted_and_defaults_are_omitted() {
 
 #[actix_web::test]
 async fn thoughts_are_sent_when_asked_and_count_against_the_budget() {
-    let fake = start(FakeGeminiArgs::default()).await;
+    let fake = start(args()).await;
     let input = chunk(3);
     let mut request = request_for(&input, &Settings::default());
     let config = request.generation_config.as_mut().unwrap();
@@ -248,7 +267,7 @@ async fn thoughts_are_sent_when_asked_and_count_against_the_budget() {
 
 #[actix_web::test]
 async fn count_tokens_answers_both_forms() {
-    let fake = start(FakeGeminiArgs::default()).await;
+    let fake = start(args()).await;
     let path = format!("/v1beta/models/{MODEL}:countTokens");
     let contents = json!({"contents": [{"role": "user", "parts": [{"text": "abcdefgh"}]}]});
     let (status, body) = post(&fake, &path, Some(KEY), contents.to_string().into_bytes())
@@ -273,7 +292,7 @@ async fn count_tokens_answers_both_forms() {
 
 #[actix_web::test]
 async fn keys_are_checked_like_google() {
-    let fake = start(FakeGeminiArgs::default()).await;
+    let fake = start(args()).await;
     let body = serde_json::to_vec(&request_for(&chunk(3), &Settings::default())).unwrap();
 
     let (status, missing) = post(&fake, &generate_path(), None, body.clone())
@@ -315,7 +334,7 @@ async fn keys_are_checked_like_google() {
 
 #[actix_web::test]
 async fn unknown_fields_are_rejected_with_their_path() {
-    let fake = start(FakeGeminiArgs::default()).await;
+    let fake = start(args()).await;
     let mut body = serde_json::to_value(request_for(&chunk(3), &Settings::default())).unwrap();
     body["generationConfig"]["maxTokens"] = json!(100);
     let (status, reply) = generate_raw(&fake, &body).await;
@@ -342,7 +361,7 @@ async fn unknown_fields_are_rejected_with_their_path() {
 
 #[actix_web::test]
 async fn invalid_requests_get_400s_and_use_no_scripted_fault() {
-    let fake = start(FakeGeminiArgs::default()).await;
+    let fake = start(args()).await;
     fake.state.script([Fault::Internal]);
     let good = serde_json::to_value(request_for(&chunk(3), &Settings::default())).unwrap();
     let with = |pointer: &str, value: Value| {
@@ -397,7 +416,7 @@ async fn invalid_requests_get_400s_and_use_no_scripted_fault() {
 
 #[actix_web::test]
 async fn unknown_routes_and_methods_are_404s() {
-    let fake = start(FakeGeminiArgs::default()).await;
+    let fake = start(args()).await;
     let body = serde_json::to_vec(&request_for(&chunk(3), &Settings::default())).unwrap();
 
     let path = format!("/v1beta/models/{MODEL}:streamSomething");
@@ -445,7 +464,7 @@ fn retry_delay_of(body: &[u8]) -> Value {
 async fn a_429_is_a_per_minute_quota_with_the_configured_delay() {
     let args = FakeGeminiArgs {
         retry_delay_secs: 1.5,
-        ..FakeGeminiArgs::default()
+        ..args()
     };
     let (fake, status, body) = with_fault(Fault::RateLimit, args).await;
     assert_eq!(status, 429);
@@ -469,7 +488,7 @@ async fn a_429_is_a_per_minute_quota_with_the_configured_delay() {
 
 #[actix_web::test]
 async fn a_429_day_is_daily_despite_its_short_delay() {
-    let (fake, status, body) = with_fault(Fault::DailyQuota, FakeGeminiArgs::default()).await;
+    let (fake, status, body) = with_fault(Fault::DailyQuota, args()).await;
     assert_eq!(status, 429);
     assert_eq!(retry_delay_of(&body), "1s");
     let error = wire::ErrorBody::parse(&body).unwrap().error;
@@ -506,7 +525,7 @@ async fn server_errors_are_the_recorded_bodies() {
         ),
     ];
     for (fault, code, text) in recorded {
-        let (fake, status, body) = with_fault(fault, FakeGeminiArgs::default()).await;
+        let (fake, status, body) = with_fault(fault, args()).await;
         assert_eq!(status, code);
         assert_eq!(parse(&body), parse(text.as_bytes()));
         let failure = wire::classify_error(status, &body);
@@ -525,7 +544,7 @@ async fn server_errors_are_the_recorded_bodies() {
 async fn a_timeout_holds_the_request_then_drops_it_unanswered() {
     let args = FakeGeminiArgs {
         hang_ms: 300,
-        ..FakeGeminiArgs::default()
+        ..args()
     };
     let fake = start(args).await;
     fake.state.script([Fault::Timeout]);
@@ -545,7 +564,7 @@ async fn a_timeout_holds_the_request_then_drops_it_unanswered() {
 
 #[actix_web::test]
 async fn a_safety_fault_is_the_recorded_output_block() {
-    let (fake, status, body) = with_fault(Fault::Safety, FakeGeminiArgs::default()).await;
+    let (fake, status, body) = with_fault(Fault::Safety, args()).await;
     assert_eq!(status, 200);
     let raw = parse(&body);
     let candidate = &raw["candidates"][0];
@@ -567,7 +586,7 @@ async fn a_safety_fault_is_the_recorded_output_block() {
 
 #[actix_web::test]
 async fn a_prompt_block_has_no_candidates() {
-    let (fake, status, body) = with_fault(Fault::PromptBlock, FakeGeminiArgs::default()).await;
+    let (fake, status, body) = with_fault(Fault::PromptBlock, args()).await;
     assert_eq!(status, 200);
     let raw = parse(&body);
     assert!(raw.get("candidates").is_none());
@@ -586,7 +605,7 @@ async fn a_prompt_block_has_no_candidates() {
 
 #[actix_web::test]
 async fn max_tokens_sends_half_the_answer() {
-    let (fake, status, body) = with_fault(Fault::MaxTokens, FakeGeminiArgs::default()).await;
+    let (fake, status, body) = with_fault(Fault::MaxTokens, args()).await;
     assert_eq!(status, 200);
     let full = expected_answer(&chunk(3), &Settings::default()).to_string();
     match wire::read_answer(&response(&body)) {
@@ -602,7 +621,7 @@ async fn max_tokens_sends_half_the_answer() {
 
 #[actix_web::test]
 async fn malformed_is_fenced_json_that_does_not_parse() {
-    let (fake, status, body) = with_fault(Fault::Malformed, FakeGeminiArgs::default()).await;
+    let (fake, status, body) = with_fault(Fault::Malformed, args()).await;
     assert_eq!(status, 200);
     let answer = wire::read_answer(&response(&body)).expect("STOP with text");
     assert_eq!(answer.finish_reason.as_deref(), Some("STOP"));
@@ -614,7 +633,7 @@ async fn malformed_is_fenced_json_that_does_not_parse() {
 
 #[actix_web::test]
 async fn truncated_cuts_the_http_body_itself() {
-    let fake = start(FakeGeminiArgs::default()).await;
+    let fake = start(args()).await;
     fake.state.script([Fault::Truncated]);
     let body = serde_json::to_vec(&request_for(&chunk(3), &Settings::default())).unwrap();
     match post(&fake, &generate_path(), Some(KEY), body).await {
@@ -644,7 +663,7 @@ async fn statuses(fake: &FakeGemini, first_page: u32, count: usize) -> Vec<u16> 
 
 #[actix_web::test]
 async fn scripted_faults_come_in_order() {
-    let fake = start(FakeGeminiArgs::default()).await;
+    let fake = start(args()).await;
     fake.state.script([
         Fault::Unavailable,
         Fault::None,
@@ -660,7 +679,7 @@ async fn scripted_faults_come_in_order() {
 
 #[actix_web::test]
 async fn a_page_fault_makes_one_chunk_fail_for_good() {
-    let fake = start(FakeGeminiArgs::default()).await;
+    let fake = start(args()).await;
     fake.state.fault_for_first_page(7, Fault::Unavailable);
     assert_eq!(statuses(&fake, 7, 3).await, [503, 503, 503]);
     assert_eq!(statuses(&fake, 3, 2).await, [200, 200]);
@@ -679,7 +698,7 @@ async fn the_fault_rate_bounds_are_exact() {
     let args = FakeGeminiArgs {
         fault_rate: 1.0,
         faults: vec![Fault::Internal, Fault::Unavailable],
-        ..FakeGeminiArgs::default()
+        ..args()
     };
     let fake = start(args).await;
     let always = statuses(&fake, 3, 12).await;
@@ -696,7 +715,7 @@ async fn the_draw_is_reproducible_from_the_seed() {
         fault_rate: 0.5,
         faults: vec![Fault::Internal],
         seed: 42,
-        ..FakeGeminiArgs::default()
+        ..args()
     };
     let first = start(args.clone()).await;
     let second = start(args).await;
@@ -712,7 +731,7 @@ async fn the_draw_is_reproducible_from_the_seed() {
 async fn latency_delays_every_answer() {
     let args = FakeGeminiArgs {
         latency_ms: "150".parse().unwrap(),
-        ..FakeGeminiArgs::default()
+        ..args()
     };
     let fake = start(args).await;
     let started = Instant::now();
@@ -724,7 +743,7 @@ async fn latency_delays_every_answer() {
 
 #[actix_web::test]
 async fn the_last_request_is_kept_for_client_tests() {
-    let fake = start(FakeGeminiArgs::default()).await;
+    let fake = start(args()).await;
     let request = request_for(&chunk(3), &Settings::default());
     generate(&fake, &request).await;
     assert_eq!(fake.state.last_request(), Some(request));
@@ -796,14 +815,983 @@ fn latencies_parse() {
 
 #[actix_web::test]
 async fn nonsense_settings_are_refused() {
-    let args = FakeGeminiArgs {
-        fault_rate: 1.5,
-        ..FakeGeminiArgs::default()
+    let nonsense = [
+        FakeGeminiArgs {
+            fault_rate: 1.5,
+            ..args()
+        },
+        FakeGeminiArgs {
+            retry_delay_secs: -1.0,
+            ..args()
+        },
+        FakeGeminiArgs {
+            model_error_rate: -0.1,
+            ..args()
+        },
+        FakeGeminiArgs {
+            tokens_per_sec: f64::NAN,
+            ..args()
+        },
+        FakeGeminiArgs {
+            models: Vec::new(),
+            ..args()
+        },
+        FakeGeminiArgs {
+            models: vec![ModelSpec::new("a"), ModelSpec::new("a")],
+            ..args()
+        },
+    ];
+    for bad in nonsense {
+        assert!(FakeGemini::start(bad).await.is_err());
+    }
+}
+
+// --- The simulated model -----------------------------------------------------------------------
+
+const STORY: &str = "Il pleuvait depuis le matin. Le vieil homme marchait lentement vers la gare, \
+                     et il pensait à sa fille qui vivait à Paris depuis des années. Elle ne lui \
+                     écrivait plus depuis longtemps. Il acheta un billet pour le train de midi. \
+                     Le guichetier lui sourit sans rien dire. Sur le quai, une femme attendait \
+                     avec une valise rouge qui semblait très lourde. Le train arriva enfin. Il \
+                     monta dans le dernier wagon et s'assit près de la fenêtre.";
+
+/// `text` as a one-page chunk whose body runs from `body_from` to the end.
+fn chunk_of(text: &str, body_from: usize) -> ChunkInput {
+    ChunkInput {
+        index: 0,
+        first_page: 1,
+        last_page: 1,
+        text: text.to_owned(),
+        body_start: body_from,
+        body_end: text.len(),
+        pages: vec![PageStart { offset: 0, page: 1 }],
+        chapters: Vec::new(),
+        pdf: None,
+    }
+}
+
+fn story_request(body_from: usize) -> GenerateContentRequest {
+    request_for(&chunk_of(STORY, body_from), &Settings::default())
+}
+
+/// The answer's `(normalized, original)` pairs; `None` when the text is not the schema's JSON.
+fn pairs(text: &str) -> Option<Vec<(String, String)>> {
+    let value: Value = serde_json::from_str(wire::strip_json_fences(text)).ok()?;
+    value["sentences"]
+        .as_array()?
+        .iter()
+        .map(|s| {
+            Some((
+                s["normalized"].as_str()?.to_owned(),
+                s["original"].as_str()?.to_owned(),
+            ))
+        })
+        .collect()
+}
+
+async fn answer_text(fake: &FakeGemini, request: &GenerateContentRequest) -> String {
+    let (status, body) = generate(fake, request).await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    wire::read_answer(&response(&body)).expect("an answer").text
+}
+
+/// The originals in answer order, each once.
+fn originals(pairs: &[(String, String)]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for (_, original) in pairs {
+        if out.last() != Some(original) {
+            out.push(original.clone());
+        }
+    }
+    out
+}
+
+fn lower_words(text: &str) -> Vec<String> {
+    crate::engine::local::words::words(text)
+        .into_iter()
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// A model that makes `kinds` at `rate`; no recitation check, which a merge of two long
+/// sentences would trip (see `a_merge_answers_two_sentences_as_one`).
+async fn erring(kinds: &[ModelError], rate: f64) -> FakeGemini {
+    start(FakeGeminiArgs {
+        model_error_rate: rate,
+        model_errors: kinds.to_vec(),
+        recitation_words: 0,
+        ..args()
+    })
+    .await
+}
+
+#[actix_web::test]
+async fn a_retry_gets_the_same_mistakes_whatever_the_seed_or_model() {
+    let request = story_request(0);
+    let first = erring(&[], 0.5).await;
+    let text = answer_text(&first, &request).await;
+    assert_eq!(answer_text(&first, &request).await, text, "a retry");
+    let made: u64 = ModelError::ALL
+        .iter()
+        .map(|&k| first.state.model_errors(k))
+        .sum();
+    assert!(made > 0, "at 50% the model errs on this story");
+
+    // Another fake, another fault seed, another model: the same content, the same answer.
+    let second = start(FakeGeminiArgs {
+        seed: 99,
+        model_error_rate: 0.5,
+        models: vec![ModelSpec::new("gemini-3.8-flash")],
+        ..args()
+    })
+    .await;
+    let body = serde_json::to_vec(&request).unwrap();
+    let (status, reply) = post(
+        &second,
+        "/v1beta/models/gemini-3.8-flash:generateContent",
+        Some(KEY),
+        body,
+    )
+    .await
+    .unwrap();
+    assert_eq!(status, 200);
+    assert_eq!(wire::read_answer(&response(&reply)).unwrap().text, text);
+    first.stop().await;
+    second.stop().await;
+}
+
+#[actix_web::test]
+async fn a_sentence_gets_the_same_pieces_in_another_request() {
+    let fake = erring(
+        &[
+            ModelError::OverLimit,
+            ModelError::Fragment,
+            ModelError::Invent,
+        ],
+        0.6,
+    )
+    .await;
+    let clean = start(args()).await;
+    let whole = pairs(&answer_text(&fake, &story_request(0)).await).unwrap();
+    // The second half alone, the first half now context (as when a chunk is halved).
+    let half =
+        pairs(&answer_text(&fake, &story_request(STORY.find("Il acheta").unwrap())).await).unwrap();
+    let baseline = pairs(&answer_text(&clean, &story_request(0)).await).unwrap();
+    assert!(half.len() < whole.len());
+    let pieces_of = |pairs: &[(String, String)], original: &str| -> Vec<String> {
+        pairs
+            .iter()
+            .filter(|(_, o)| o == original)
+            .map(|(n, _)| n.clone())
+            .collect()
     };
-    assert!(FakeGemini::start(args).await.is_err());
-    let args = FakeGeminiArgs {
-        retry_delay_secs: -1.0,
-        ..FakeGeminiArgs::default()
+    for original in originals(&half) {
+        assert_eq!(pieces_of(&half, &original), pieces_of(&whole, &original));
+    }
+    assert_ne!(
+        whole, baseline,
+        "at 60% some sentence of the story is damaged"
+    );
+    fake.stop().await;
+    clean.stop().await;
+}
+
+/// The story answered by a model that always makes `kind`, beside the faultless answer.
+async fn with_mistake(kind: ModelError) -> (Vec<(String, String)>, Vec<(String, String)>, u64) {
+    let fake = erring(&[kind], 1.0).await;
+    let clean = start(args()).await;
+    let got = answer_text(&fake, &story_request(0)).await;
+    let baseline = pairs(&answer_text(&clean, &story_request(0)).await).unwrap();
+    let count = fake.state.model_errors(kind);
+    fake.stop().await;
+    clean.stop().await;
+    (pairs(&got).unwrap_or_default(), baseline, count)
+}
+
+#[actix_web::test]
+async fn over_limit_answers_a_long_sentence_whole() {
+    let (got, baseline, count) = with_mistake(ModelError::OverLimit).await;
+    let limit = Settings::default().sentence_length_limit as usize;
+    let long: Vec<String> = originals(&baseline)
+        .into_iter()
+        .filter(|o| crate::engine::local::words::word_count(o) > limit)
+        .collect();
+    assert!(!long.is_empty());
+    assert_eq!(count, long.len() as u64);
+    for original in &long {
+        let pieces: Vec<_> = got.iter().filter(|(_, o)| o == original).collect();
+        assert_eq!(pieces.len(), 1, "{original}");
+        assert_eq!(&pieces[0].0, original);
+    }
+    assert_eq!(originals(&got), originals(&baseline));
+}
+
+#[actix_web::test]
+async fn a_fragment_cuts_a_piece_without_losing_its_words() {
+    let (got, baseline, count) = with_mistake(ModelError::Fragment).await;
+    assert!(count > 0);
+    assert!(got.len() > baseline.len(), "a fragment adds a piece");
+    for original in originals(&baseline) {
+        let words_of = |pairs: &[(String, String)]| -> Vec<String> {
+            pairs
+                .iter()
+                .filter(|(_, o)| *o == original)
+                .flat_map(|(n, _)| lower_words(n))
+                .collect()
+        };
+        assert_eq!(words_of(&got), words_of(&baseline), "{original}");
+    }
+    // "Le vieil homme." has no verb: the kind of piece a careless model writes.
+    let new_pieces: Vec<_> = got.iter().filter(|p| !baseline.contains(p)).collect();
+    assert!(
+        new_pieces
+            .iter()
+            .any(|(n, _)| n == "Le vieil homme." || n.starts_with("Qui ")),
+        "{new_pieces:?}"
+    );
+}
+
+#[actix_web::test]
+async fn a_merge_answers_two_sentences_as_one() {
+    let (got, baseline, count) = with_mistake(ModelError::Merge).await;
+    let (got_originals, sources) = (originals(&got), originals(&baseline));
+    assert!(count > 0);
+    assert_eq!(got_originals.len() as u64, sources.len() as u64 - count);
+    let first_pair = format!("{} {}", sources[0], sources[1]);
+    assert_eq!(got_originals[0], first_pair);
+    // The merged item keeps both sentences' pieces.
+    let merged: Vec<_> = got.iter().filter(|(_, o)| *o == first_pair).collect();
+    let expected: Vec<_> = baseline
+        .iter()
+        .filter(|(_, o)| *o == sources[0] || *o == sources[1])
+        .collect();
+    assert_eq!(merged.len(), expected.len());
+    // The merged original copies 26 words of the book: with the check on, Google refuses it.
+    let strict = start(FakeGeminiArgs {
+        model_error_rate: 1.0,
+        model_errors: vec![ModelError::Merge],
+        ..args()
+    })
+    .await;
+    let (status, body) = generate(&strict, &story_request(0)).await;
+    assert_eq!(status, 200);
+    assert_eq!(parse(&body)["candidates"][0]["finishReason"], "RECITATION");
+    strict.stop().await;
+}
+
+#[actix_web::test]
+async fn a_drop_leaves_sentences_out() {
+    let (got, baseline, count) = with_mistake(ModelError::Drop).await;
+    let sources = originals(&baseline);
+    assert_eq!(
+        count,
+        sources.len() as u64,
+        "at 100% every sentence is dropped"
+    );
+    assert!(got.is_empty());
+    // At a lower rate, some are kept, in order.
+    let fake = erring(&[ModelError::Drop], 0.5).await;
+    let some = originals(&pairs(&answer_text(&fake, &story_request(0)).await).unwrap());
+    assert_eq!(
+        some.len() as u64,
+        sources.len() as u64 - fake.state.model_errors(ModelError::Drop)
+    );
+    assert!(some.iter().all(|o| sources.contains(o)));
+    let positions: Vec<_> = some
+        .iter()
+        .map(|o| sources.iter().position(|s| s == o))
+        .collect();
+    assert!(positions.windows(2).all(|w| w[0] < w[1]), "{positions:?}");
+    fake.stop().await;
+}
+
+#[actix_web::test]
+async fn a_reorder_swaps_neighbours() {
+    let (got, baseline, count) = with_mistake(ModelError::Reorder).await;
+    let (got_originals, sources) = (originals(&got), originals(&baseline));
+    assert!(count > 0);
+    assert_ne!(got_originals, sources);
+    let mut sorted = got_originals.clone();
+    sorted.sort();
+    let mut expected = sources.clone();
+    expected.sort();
+    assert_eq!(sorted, expected, "nothing lost, nothing added");
+    assert_eq!(got_originals[0], sources[1]);
+    assert_eq!(got_originals[1], sources[0]);
+}
+
+#[actix_web::test]
+async fn an_invented_word_is_not_in_the_source() {
+    let (got, baseline, count) = with_mistake(ModelError::Invent).await;
+    assert_eq!(count, originals(&baseline).len() as u64);
+    let invented: Vec<String> = got
+        .iter()
+        .flat_map(|(n, o)| {
+            let source = lower_words(o);
+            lower_words(n)
+                .into_iter()
+                .filter(move |w| !source.contains(w))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    // The local engine restores subjects ("Il"), which the source may lack; the model's own
+    // words are among its favourites.
+    assert!(
+        invented.iter().any(|w| [
+            "soudain",
+            "doucement",
+            "vraiment",
+            "toujours",
+            "alors",
+            "encore"
+        ]
+        .contains(&w.as_str())),
+        "{invented:?}"
+    );
+    assert_eq!(originals(&got), originals(&baseline));
+}
+
+#[actix_web::test]
+async fn malformed_json_depends_on_the_whole_request() {
+    let fake = erring(&[ModelError::Malformed], 1.0).await;
+    let request = story_request(0);
+    let text = answer_text(&fake, &request).await;
+    assert!(serde_json::from_str::<Value>(&text).is_err(), "{text}");
+    assert_eq!(
+        answer_text(&fake, &request).await,
+        text,
+        "the same damage on retry"
+    );
+    assert_eq!(fake.state.model_errors(ModelError::Malformed), 2);
+    // At a partial rate, some requests are damaged and others not, the same each time.
+    let some = erring(&[ModelError::Malformed], 0.5).await;
+    let mut damaged = 0;
+    for from in STORY.match_indices(". ").map(|(i, _)| i + 2) {
+        let request = story_request(from);
+        let text = answer_text(&some, &request).await;
+        assert_eq!(answer_text(&some, &request).await, text);
+        damaged += usize::from(serde_json::from_str::<Value>(&text).is_err());
+    }
+    assert!(damaged > 0 && damaged < 7, "{damaged} of 7 damaged");
+    fake.stop().await;
+    some.stop().await;
+}
+
+// --- RECITATION --------------------------------------------------------------------------------
+
+const LONG_SENTENCE: &str = "Le lendemain matin, bien avant que le soleil ne se lève sur les \
+                             collines, le vieil homme reprit la route du village avec son chien \
+                             fidèle et un sac plein de pain frais.";
+
+#[actix_web::test]
+async fn copying_a_long_passage_back_is_refused_as_recitation_every_time() {
+    let fake = start(args()).await;
+    let request = request_for(&chunk_of(LONG_SENTENCE, 0), &Settings::default());
+    for _ in 0..2 {
+        let (status, body) = generate(&fake, &request).await;
+        assert_eq!(status, 200);
+        let raw = parse(&body);
+        let candidate = &raw["candidates"][0];
+        assert_eq!(candidate["finishReason"], "RECITATION");
+        assert!(candidate.get("content").is_none(), "{candidate}");
+        let source = &candidate["citationMetadata"]["citationSources"][0];
+        let (start, end) = (
+            source["startIndex"].as_u64().unwrap() as usize,
+            source["endIndex"].as_u64().unwrap() as usize,
+        );
+        assert_eq!(
+            end - start,
+            LONG_SENTENCE.len(),
+            "the cited span is the copied original"
+        );
+        assert!(raw["usageMetadata"].get("candidatesTokenCount").is_none());
+        assert_eq!(
+            wire::read_answer(&response(&body)),
+            Err(ContentFailure::Refused {
+                finish_reason: "RECITATION".into()
+            })
+        );
+    }
+    assert_eq!(fake.state.recitations(), 2);
+    assert_eq!(fake.state.rewrites(), 0);
+    assert_eq!(fake.state.total_faults(), 0, "a verdict, not a drawn fault");
+    // Short sentences are not recited, and the check can be turned off.
+    assert!(pairs(&answer_text(&fake, &story_request(0)).await).is_some());
+    let lenient = start(FakeGeminiArgs {
+        recitation_words: 0,
+        ..args()
+    })
+    .await;
+    let pieces = pairs(&answer_text(&lenient, &request).await).unwrap();
+    assert!(pieces.iter().all(|(_, o)| o == LONG_SENTENCE));
+    fake.stop().await;
+    lenient.stop().await;
+}
+
+#[actix_web::test]
+async fn recitation_can_be_scripted() {
+    let (fake, status, body) = with_fault(Fault::Recitation, args()).await;
+    assert_eq!(status, 200);
+    let candidate = &parse(&body)["candidates"][0];
+    assert_eq!(candidate["finishReason"], "RECITATION");
+    assert!(
+        candidate.get("citationMetadata").is_none(),
+        "nothing was recited"
+    );
+    assert_eq!(fake.state.recitations(), 1);
+    fake.stop().await;
+}
+
+// --- Thinking ----------------------------------------------------------------------------------
+
+fn with_thinking(
+    mut request: GenerateContentRequest,
+    thinking: ThinkingConfig,
+) -> GenerateContentRequest {
+    request.generation_config.as_mut().unwrap().thinking_config = Some(thinking);
+    request
+}
+
+fn usage_of(body: &[u8]) -> wire::UsageMetadata {
+    response(body).usage_metadata.unwrap_or_default()
+}
+
+#[actix_web::test]
+async fn thinking_follows_the_level_and_the_answer_size() {
+    let fake = start(args()).await;
+    let level = |name: &str, body_from: usize| {
+        with_thinking(
+            story_request(body_from),
+            ThinkingConfig {
+                thinking_level: Some(name.into()),
+                ..ThinkingConfig::default()
+            },
+        )
     };
-    assert!(FakeGemini::start(args).await.is_err());
+    let mut thoughts = Vec::new();
+    for name in ["minimal", "low", "medium", "high"] {
+        let (status, body) = generate(&fake, &level(name, 0)).await;
+        assert_eq!(status, 200);
+        thoughts.push(usage_of(&body).thoughts_token_count);
+    }
+    assert!(thoughts.windows(2).all(|w| w[0] < w[1]), "{thoughts:?}");
+    let (_, short) = generate(&fake, &level("high", STORY.find("Le train").unwrap())).await;
+    assert!(
+        usage_of(&short).thoughts_token_count < thoughts[3],
+        "less to write, less to think"
+    );
+    // Unasked, the thoughts stay out of the answer but not out of the bill.
+    let (_, body) = generate(&fake, &level("high", 0)).await;
+    let resp = response(&body);
+    assert_eq!(resp.candidates[0].content.as_ref().unwrap().parts.len(), 1);
+    let usage = usage_of(&body);
+    assert_eq!(
+        usage.total_token_count,
+        usage.prompt_token_count + usage.candidates_token_count + usage.thoughts_token_count
+    );
+    fake.stop().await;
+}
+
+#[actix_web::test]
+async fn thinking_that_eats_the_budget_leaves_no_text() {
+    let fake = start(args()).await;
+    let mut request = story_request(0);
+    request
+        .generation_config
+        .as_mut()
+        .unwrap()
+        .max_output_tokens = Some(100);
+    let (status, body) = generate(&fake, &request).await;
+    assert_eq!(status, 200);
+    let raw = parse(&body);
+    assert_eq!(raw["candidates"][0]["finishReason"], "MAX_TOKENS");
+    assert_eq!(raw["candidates"][0]["content"], json!({"role": "model"}));
+    assert_eq!(usage_of(&body).thoughts_token_count, 100);
+    assert_eq!(
+        wire::read_answer(&response(&body)),
+        Err(ContentFailure::Truncated {
+            partial: String::new()
+        })
+    );
+    // A 2.5 Flash with thinking off spends the whole budget on the answer.
+    let fake25 = start(FakeGeminiArgs {
+        models: vec![ModelSpec::new("gemini-2.5-flash")],
+        ..args()
+    })
+    .await;
+    let off = with_thinking(
+        request,
+        ThinkingConfig {
+            thinking_budget: Some(0),
+            ..ThinkingConfig::default()
+        },
+    );
+    let body = serde_json::to_vec(&off).unwrap();
+    let (status, reply) = post(
+        &fake25,
+        "/v1beta/models/gemini-2.5-flash:generateContent",
+        Some(KEY),
+        body,
+    )
+    .await
+    .unwrap();
+    assert_eq!(status, 200);
+    assert_eq!(usage_of(&reply).thoughts_token_count, 0);
+    assert_eq!(usage_of(&reply).candidates_token_count, 100);
+    fake.stop().await;
+    fake25.stop().await;
+}
+
+// --- Time --------------------------------------------------------------------------------------
+
+#[actix_web::test]
+async fn replies_take_time_in_proportion_to_their_tokens() {
+    // 20 virtual seconds per real second: the wait is real time × 20.
+    let clock = crate::clock::Clock::accelerated(20.0);
+    let fake = start(FakeGeminiArgs {
+        tokens_per_sec: 100.0,
+        clock,
+        ..args()
+    })
+    .await;
+    let request = story_request(0);
+    let started = Instant::now();
+    let (status, body) = generate(&fake, &request).await;
+    let waited = started.elapsed();
+    assert_eq!(status, 200);
+    let usage = usage_of(&body);
+    let output = (usage.candidates_token_count + usage.thoughts_token_count) as f64;
+    let expected = clock.real(Duration::from_secs_f64(output / 100.0));
+    assert!(expected > Duration::from_millis(100), "{expected:?}");
+    assert!(waited >= expected, "{waited:?} < {expected:?}");
+    assert!(waited < expected * 4 + Duration::from_secs(1), "{waited:?}");
+    // An answer half as long comes sooner.
+    let started = Instant::now();
+    generate(&fake, &story_request(STORY.find("Le train").unwrap())).await;
+    assert!(started.elapsed() < waited);
+    fake.stop().await;
+}
+
+#[actix_web::test]
+async fn hangs_run_on_the_fakes_clock() {
+    let fake = start(FakeGeminiArgs {
+        hang_ms: 30_000,
+        clock: crate::clock::Clock::accelerated(100.0),
+        ..args()
+    })
+    .await;
+    fake.state.script([Fault::Timeout]);
+    let started = Instant::now();
+    let body = serde_json::to_vec(&story_request(0)).unwrap();
+    assert!(
+        post(&fake, &generate_path(), Some(KEY), body)
+            .await
+            .is_err()
+    );
+    let waited = started.elapsed();
+    assert!(
+        (Duration::from_millis(300)..Duration::from_secs(5)).contains(&waited),
+        "{waited:?}"
+    );
+    fake.stop().await;
+}
+
+#[actix_web::test]
+async fn a_burst_overloads_the_model_for_a_while() {
+    let clock = crate::clock::Clock::accelerated(10.0);
+    let fake = start(FakeGeminiArgs {
+        burst_ms: 5_000,
+        clock,
+        models: vec![ModelSpec::new(MODEL), ModelSpec::new("gemini-3.8-flash")],
+        ..args()
+    })
+    .await;
+    fake.state.script([Fault::Burst, Fault::None]);
+    let message = "This model is currently experiencing high demand. Spikes in demand are \
+                   usually temporary. Please try again later.";
+    for _ in 0..3 {
+        let (status, body) = generate(&fake, &story_request(0)).await;
+        assert_eq!(status, 503);
+        let error = wire::ErrorBody::parse(&body).unwrap().error;
+        assert_eq!(
+            (error.status.as_str(), error.message.as_str()),
+            ("UNAVAILABLE", message)
+        );
+        assert!(matches!(
+            wire::classify_error(status, &body),
+            ApiFailure::Unavailable { .. }
+        ));
+    }
+    assert_eq!(
+        fake.state.scripted(),
+        1,
+        "the burst does not use the script"
+    );
+    assert_eq!(fake.state.faults(Fault::Burst), 3);
+    // Another model is not overloaded.
+    let body = serde_json::to_vec(&story_request(0)).unwrap();
+    let other = "/v1beta/models/gemini-3.8-flash:generateContent";
+    let (status, _) = post(&fake, other, Some(KEY), body).await.unwrap();
+    assert_eq!(status, 200);
+    // 5 virtual seconds later (half a real one), the model answers again.
+    actix_web::rt::time::sleep(clock.real(Duration::from_millis(5_100))).await;
+    let (status, _) = generate(&fake, &story_request(0)).await;
+    assert_eq!(status, 200);
+    assert_eq!(fake.state.scripted(), 0);
+    fake.stop().await;
+}
+
+// --- Random faults are the weather ------------------------------------------------------------
+
+#[test]
+fn the_default_random_mix_is_transient_only() {
+    let state = FakeState::new(&FakeGeminiArgs {
+        fault_rate: 1.0,
+        ..args()
+    });
+    let mut seen = std::collections::BTreeSet::new();
+    for _ in 0..500 {
+        seen.insert(state.draw(1));
+    }
+    assert_eq!(seen, Fault::TRANSIENT.into_iter().collect());
+    for content in [
+        Fault::Safety,
+        Fault::PromptBlock,
+        Fault::MaxTokens,
+        Fault::Malformed,
+        Fault::Recitation,
+        Fault::DailyQuota,
+    ] {
+        assert!(!Fault::TRANSIENT.contains(&content));
+        assert_eq!(
+            content.name().parse::<Fault>(),
+            Ok(content),
+            "scriptable by name"
+        );
+    }
+}
+
+// --- Models ------------------------------------------------------------------------------------
+
+async fn get(fake: &FakeGemini, path_and_query: &str, key: Option<&str>) -> (u16, Bytes) {
+    let client = awc::Client::default();
+    let mut request = client.get(format!("{}{path_and_query}", fake.base_url()));
+    if let Some(key) = key {
+        request = request.insert_header(("x-goog-api-key", key));
+    }
+    let mut response = request.send().await.expect("a response");
+    let body = response.body().await.expect("a body");
+    (response.status().as_u16(), body)
+}
+
+fn listed(body: &[u8]) -> wire::ListModelsResponse {
+    serde_json::from_slice(body).expect("a ListModelsResponse")
+}
+
+#[actix_web::test]
+async fn models_are_listed_page_by_page() {
+    let fake = start(args()).await;
+    let (status, body) = get(&fake, "/v1beta/models", Some(KEY)).await;
+    assert_eq!(status, 200);
+    let all = listed(&body);
+    let ids: Vec<&str> = all.models.iter().map(wire::ModelInfo::id).collect();
+    assert_eq!(ids, models::DEFAULT_IDS);
+    assert_eq!(all.next_page_token, None);
+    let flash = &all.models[2];
+    assert_eq!(flash.name, "models/gemini-3.5-flash");
+    assert_eq!(
+        (flash.input_token_limit, flash.output_token_limit),
+        (1_048_576, 65_536)
+    );
+    assert_eq!(
+        flash.supported_generation_methods,
+        ["generateContent", "countTokens"]
+    );
+    assert_eq!(flash.thinking, Some(true));
+    assert_eq!(flash.display_name.as_deref(), Some("Gemini 3.5 Flash"));
+
+    let mut paged = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let path = match &token {
+            Some(token) => format!("/v1beta/models?pageSize=3&pageToken={token}"),
+            None => "/v1beta/models?pageSize=3".to_owned(),
+        };
+        let page = listed(&get(&fake, &path, Some(KEY)).await.1);
+        assert!(page.models.len() <= 3);
+        paged.extend(page.models);
+        token = page.next_page_token;
+        if token.is_none() {
+            break;
+        }
+    }
+    assert_eq!(paged, all.models);
+    assert_eq!(fake.state.list_calls(), 4);
+    let (status, _) = get(&fake, "/v1beta/models?pageToken=bogus", Some(KEY)).await;
+    assert_eq!(status, 400);
+    let (status, _) = get(&fake, "/v1beta/models?pageSize=-1", Some(KEY)).await;
+    assert_eq!(status, 400);
+    let (status, body) = get(&fake, "/v1beta/models?pageSize=5000", Some(KEY)).await;
+    assert_eq!((status, listed(&body).models.len()), (200, 8));
+
+    let (status, body) = get(&fake, "/v1beta/models/gemini-3.5-flash", Some(KEY)).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        serde_json::from_slice::<wire::ModelInfo>(&body).unwrap(),
+        *flash
+    );
+    let (status, body) = get(&fake, "/v1beta/models/gemini-2.5-flash", Some(KEY)).await;
+    assert_eq!(status, 404);
+    assert_eq!(parse(&body)["error"]["status"], "NOT_FOUND");
+
+    // Listing needs the key like everything else.
+    assert_eq!(get(&fake, "/v1beta/models", None).await.0, 403);
+    assert_eq!(get(&fake, "/v1beta/models", Some("nope")).await.0, 400);
+    fake.stop().await;
+}
+
+#[actix_web::test]
+async fn an_unlisted_or_retired_model_is_not_found() {
+    let fake = start(args()).await;
+    let body = serde_json::to_vec(&story_request(0)).unwrap();
+    let shut_down = "/v1beta/models/gemini-2.5-flash:generateContent";
+    let (status, reply) = post(&fake, shut_down, Some(KEY), body.clone())
+        .await
+        .unwrap();
+    assert_eq!(status, 404);
+    assert_eq!(
+        wire::ErrorBody::parse(&reply).unwrap().error.message,
+        "models/gemini-2.5-flash is not found for API version v1beta, or is not supported for \
+         generateContent. Call ListModels to see the list of available models and their \
+         supported methods."
+    );
+    assert!(matches!(
+        wire::classify_error(status, &reply),
+        ApiFailure::ModelNotFound { .. }
+    ));
+    let count = "/v1beta/models/gemini-2.5-flash:countTokens";
+    let tokens = json!({"contents": [{"parts": [{"text": "abcd"}]}]});
+    let (status, _) = post(&fake, count, Some(KEY), tokens.to_string().into_bytes())
+        .await
+        .unwrap();
+    assert_eq!(status, 404);
+
+    assert_eq!(generate(&fake, &story_request(0)).await.0, 200);
+    assert!(fake.state.retire_model(MODEL));
+    assert!(!fake.state.retire_model(MODEL));
+    assert_eq!(generate(&fake, &story_request(0)).await.0, 404);
+    let ids: Vec<String> = listed(&get(&fake, "/v1beta/models", Some(KEY)).await.1)
+        .models
+        .iter()
+        .map(|m| m.id().to_owned())
+        .collect();
+    assert!(
+        !ids.iter().any(|id| id == MODEL) && ids.len() == 7,
+        "{ids:?}"
+    );
+    assert_eq!(fake.state.model_calls(MODEL), 2);
+    assert_eq!(fake.state.model_calls("gemini-2.5-flash"), 1);
+    assert_eq!(fake.state.rewrites(), 1);
+    fake.stop().await;
+}
+
+// --- Validation per model ----------------------------------------------------------------------
+
+#[actix_web::test]
+async fn generation_config_is_checked_against_the_model() {
+    let fake = start(FakeGeminiArgs {
+        models: vec![
+            ModelSpec::new(MODEL),
+            "gemini-2.5-flash=1048576/8192".parse().unwrap(),
+            ModelSpec::new("gemini-2.5-pro"),
+            ModelSpec::new("gemini-3.1-pro-preview"),
+        ],
+        ..args()
+    })
+    .await;
+    let call = |model: &str, thinking: Option<ThinkingConfig>, max: i32| {
+        let mut request = story_request(0);
+        let config = request.generation_config.as_mut().unwrap();
+        config.thinking_config = thinking;
+        config.max_output_tokens = Some(max);
+        (
+            format!("/v1beta/models/{model}:generateContent"),
+            serde_json::to_vec(&request).unwrap(),
+        )
+    };
+    let level = |l: &str| {
+        Some(ThinkingConfig {
+            thinking_level: Some(l.into()),
+            ..ThinkingConfig::default()
+        })
+    };
+    let budget = |b: i32| {
+        Some(ThinkingConfig {
+            thinking_budget: Some(b),
+            ..ThinkingConfig::default()
+        })
+    };
+    let both = Some(ThinkingConfig {
+        thinking_level: Some("low".into()),
+        thinking_budget: Some(512),
+        ..ThinkingConfig::default()
+    });
+    let cases = [
+        (
+            call(MODEL, None, 70_000),
+            "maxOutputTokens value of 70000 but the supported range is from 1 (inclusive) to 65537 (exclusive)",
+        ),
+        (
+            call("gemini-2.5-flash", None, 10_000),
+            "to 8193 (exclusive)",
+        ),
+        (
+            call("gemini-2.5-flash", level("low"), 8192),
+            "Thinking level is not supported",
+        ),
+        (
+            call(MODEL, both, 8192),
+            "only set one of thinking budget and thinking level",
+        ),
+        (
+            call(MODEL, level("extreme"), 8192),
+            "Invalid value at 'generation_config.thinking_config.thinking_level'",
+        ),
+        (
+            call("gemini-3.1-pro-preview", level("minimal"), 8192),
+            "Thinking level MINIMAL is not supported",
+        ),
+        (
+            call("gemini-2.5-pro", budget(0), 8192),
+            "The thinking budget (0) is invalid.",
+        ),
+        (
+            call("gemini-2.5-flash", budget(30_000), 8192),
+            "The thinking budget (30000) is invalid.",
+        ),
+    ];
+    for ((path, body), expected) in cases {
+        let (status, reply) = post(&fake, &path, Some(KEY), body).await.unwrap();
+        assert_eq!(status, 400, "{expected}");
+        match wire::classify_error(status, &reply) {
+            ApiFailure::InvalidArgument { message } => {
+                assert!(message.contains(expected), "{message} ∌ {expected}");
+            }
+            other => panic!("{expected}: {other:?}"),
+        }
+    }
+    for (path, body) in [
+        call(MODEL, level("LOW"), 65_536),
+        call("gemini-2.5-flash", budget(0), 8192),
+        call("gemini-2.5-pro", budget(128), 8192),
+        call("gemini-3.1-pro-preview", level("high"), 8192),
+    ] {
+        let (status, reply) = post(&fake, &path, Some(KEY), body).await.unwrap();
+        assert_eq!(status, 200, "{path}: {}", String::from_utf8_lossy(&reply));
+    }
+    fake.stop().await;
+}
+
+// --- Keys --------------------------------------------------------------------------------------
+
+#[actix_web::test]
+async fn a_revoked_key_is_refused_everywhere_until_a_new_one_is_set() {
+    let fake = start(args()).await;
+    assert_eq!(generate(&fake, &story_request(0)).await.0, 200);
+    fake.state.revoke_key();
+    let (status, body) = generate(&fake, &story_request(0)).await;
+    assert_eq!(status, 403);
+    let error = parse(&body)["error"].clone();
+    assert_eq!(error["status"], "PERMISSION_DENIED");
+    assert_eq!(
+        error["message"],
+        "Requests to this API generativelanguage.googleapis.com method \
+         google.ai.generativelanguage.v1beta.GenerativeService.GenerateContent are blocked."
+    );
+    let info = error["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["@type"] == "type.googleapis.com/google.rpc.ErrorInfo")
+        .unwrap();
+    assert_eq!(info["reason"], "API_KEY_SERVICE_BLOCKED");
+    assert_eq!(info["domain"], "googleapis.com");
+    assert!(matches!(
+        wire::classify_error(status, &body),
+        ApiFailure::PermissionDenied { .. }
+    ));
+    let (status, body) = get(&fake, "/v1beta/models", Some(KEY)).await;
+    assert_eq!(status, 403);
+    assert!(
+        parse(&body)["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("ListModels")
+    );
+
+    fake.state.set_api_key("new-key");
+    assert_eq!(
+        generate(&fake, &story_request(0)).await.0,
+        400,
+        "the old key is unknown now"
+    );
+    let body = serde_json::to_vec(&story_request(0)).unwrap();
+    let (status, _) = post(&fake, &generate_path(), Some("new-key"), body)
+        .await
+        .unwrap();
+    assert_eq!(status, 200);
+    assert_eq!(get(&fake, "/v1beta/models", Some("new-key")).await.0, 200);
+    fake.stop().await;
+}
+
+#[test]
+fn the_new_flags_parse() {
+    let cli = Cli::try_parse_from([
+        "fnt",
+        "--model-error-rate",
+        "0.2",
+        "--model-errors",
+        "drop,merge",
+        "--recitation-words",
+        "30",
+        "--tokens-per-sec",
+        "0",
+        "--models",
+        "gemini-9-flash=2000/100,gemini-9-pro",
+        "--burst-ms",
+        "250",
+        "--faults",
+        "burst,recitation",
+    ])
+    .unwrap()
+    .args;
+    assert_eq!(cli.model_error_rate, 0.2);
+    assert_eq!(cli.model_errors, [ModelError::Drop, ModelError::Merge]);
+    assert_eq!(
+        (cli.recitation_words, cli.tokens_per_sec, cli.burst_ms),
+        (30, 0.0, 250)
+    );
+    assert_eq!(
+        cli.models,
+        [
+            ModelSpec {
+                id: "gemini-9-flash".into(),
+                input_limit: 2000,
+                output_limit: 100
+            },
+            ModelSpec::new("gemini-9-pro")
+        ]
+    );
+    assert_eq!(cli.faults, [Fault::Burst, Fault::Recitation]);
+    let defaults = Cli::try_parse_from(["fnt"]).unwrap().args;
+    assert_eq!(defaults.model_error_rate, 0.05);
+    assert!(defaults.model_errors.is_empty(), "empty means every kind");
+    assert_eq!(
+        (defaults.recitation_words, defaults.tokens_per_sec),
+        (25, 300.0)
+    );
+    assert_eq!(defaults.models, ModelSpec::defaults());
+    assert_eq!(defaults.burst_ms, 5_000);
+    assert!(Cli::try_parse_from(["fnt", "--model-errors", "typo"]).is_err());
+    assert!(Cli::try_parse_from(["fnt", "--models", "a=1"]).is_err());
 }

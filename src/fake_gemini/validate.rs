@@ -9,6 +9,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::errors;
+use super::models::ModelSpec;
 use crate::engine::gemini::wire::{
     Content, CountTokensRequest, ErrorBody, FieldViolation, GenerateContentRequest,
     GenerationConfig,
@@ -331,6 +332,85 @@ fn config_problems(config: &GenerationConfig, root: &str) -> Vec<String> {
         ));
     }
     problems
+}
+
+/// The rules that depend on the model named in the URL: its output limit and its way of
+/// thinking. Checked after the body's own rules, as Google does.
+pub(crate) fn for_model(
+    request: &GenerateContentRequest,
+    model: &ModelSpec,
+) -> Result<(), ErrorBody> {
+    let Some(config) = &request.generation_config else {
+        return Ok(());
+    };
+    if let Some(max) = config.max_output_tokens
+        && !(1..=model.output_limit).contains(&i64::from(max))
+    {
+        return Err(errors::invalid_argument(format!(
+            "Unable to submit request because it has a maxOutputTokens value of {max} but the \
+             supported range is from 1 (inclusive) to {} (exclusive). Update the value and try \
+             again.",
+            model.output_limit + 1
+        )));
+    }
+    let Some(thinking) = &config.thinking_config else {
+        return Ok(());
+    };
+    if let Some(level) = &thinking.thinking_level {
+        let field = "generation_config.thinking_config.thinking_level";
+        let known = [
+            "minimal",
+            "low",
+            "medium",
+            "high",
+            "thinking_level_unspecified",
+        ];
+        if !known.iter().any(|k| k.eq_ignore_ascii_case(level)) {
+            // Google's JSON parser rejects an enum value it does not know, before any rule.
+            return Err(errors::invalid_value(
+                field,
+                format!(
+                    "Invalid value at '{field}' (type.googleapis.com/google.ai.\
+                     generativelanguage.v1beta.ThinkingConfig.ThinkingLevel), \"{level}\""
+                ),
+            ));
+        }
+    }
+    let problem = match (&thinking.thinking_level, thinking.thinking_budget) {
+        (Some(_), Some(_)) => {
+            Some("You can only set one of thinking budget and thinking level, not both.".to_owned())
+        }
+        _ if !model.thinks()
+            && (thinking.thinking_level.is_some()
+                || thinking.thinking_budget.is_some_and(|b| b != 0)
+                || thinking.include_thoughts == Some(true)) =>
+        {
+            Some("Thinking is not supported by this model.".to_owned())
+        }
+        (Some(_), None) if !model.takes_thinking_level() => {
+            Some("Thinking level is not supported for this model.".to_owned())
+        }
+        (Some(level), None)
+            if !level.eq_ignore_ascii_case("thinking_level_unspecified")
+                && !model
+                    .thinking_levels()
+                    .iter()
+                    .any(|l| l.eq_ignore_ascii_case(level)) =>
+        {
+            Some(format!(
+                "Thinking level {} is not supported for this model.",
+                level.to_ascii_uppercase()
+            ))
+        }
+        (None, Some(budget)) if !model.budget_allowed(budget) => {
+            Some(format!("The thinking budget ({budget}) is invalid."))
+        }
+        _ => None,
+    };
+    match problem {
+        Some(message) => Err(errors::invalid_argument(message)),
+        None => Ok(()),
+    }
 }
 
 fn reject_problems(problems: Vec<String>) -> Result<(), ErrorBody> {

@@ -415,6 +415,9 @@ pub struct Candidate {
     pub token_count: Option<i32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub avg_logprobs: Option<f64>,
+    /// Where the answer quotes a source (sent with RECITATION); kept as free JSON.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub citation_metadata: Option<Value>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -7,7 +7,7 @@ mod clause;
 mod golden;
 pub mod segment;
 pub mod split;
-mod tag;
+pub(crate) mod tag;
 pub mod words;
 
 use std::sync::Arc;

@@ -1,0 +1,597 @@
+//! The simulated model: it reads the chunk's source sentences, answers each with pieces (the
+//! local engine's, which paraphrase with the source's own words), and now and then makes the
+//! mistakes real models make.
+//!
+//! Every random choice about a source sentence is seeded from that sentence's text alone (its
+//! whitespace normalised, so PDF and text input agree), never from the model id, the request
+//! or a global generator: a retried request gets byte-identical output, and a sentence sent
+//! again in another request (a halved chunk, the same page as PDF) gets the same pieces. Only
+//! `merge` and `reorder` need the next sentence; at a request's last sentence they do nothing.
+//! JSON damage (`malformed`) is a verdict on the whole answer, seeded from the whole request.
+//!
+//! The model works on "source sentence → its pieces" ([`Item`]); [`render_sentences`] writes
+//! today's `{"sentences":[{normalized, original}]}`, and another renderer can write a numbered
+//! protocol from the same items.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::Serialize;
+
+use crate::engine::local::tag::{Class, Tok, tag};
+use crate::engine::local::words::{word_count, words};
+
+/// A mistake the simulated model can make, by name (`--model-errors`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ModelError {
+    /// A long sentence answered whole, as one piece over the word limit.
+    OverLimit,
+    /// A piece cut before its verb, or a subordinate clause standing alone.
+    Fragment,
+    /// Two consecutive source sentences answered as one item whose original is both.
+    Merge,
+    /// A source sentence left out.
+    Drop,
+    /// Two adjacent sentences' items swapped.
+    Reorder,
+    /// A word that is not in the source added to a piece.
+    Invent,
+    /// The whole answer's JSON damaged (mostly repairably).
+    Malformed,
+}
+
+impl ModelError {
+    pub const ALL: [ModelError; 7] = [
+        ModelError::OverLimit,
+        ModelError::Fragment,
+        ModelError::Merge,
+        ModelError::Drop,
+        ModelError::Reorder,
+        ModelError::Invent,
+        ModelError::Malformed,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ModelError::OverLimit => "over-limit",
+            ModelError::Fragment => "fragment",
+            ModelError::Merge => "merge",
+            ModelError::Drop => "drop",
+            ModelError::Reorder => "reorder",
+            ModelError::Invent => "invent",
+            ModelError::Malformed => "malformed",
+        }
+    }
+
+    pub(crate) fn index(self) -> usize {
+        Self::ALL.iter().position(|&e| e == self).unwrap_or(0)
+    }
+}
+
+impl fmt::Display for ModelError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for ModelError {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        ModelError::ALL
+            .into_iter()
+            .find(|e| e.name().eq_ignore_ascii_case(s))
+            .ok_or_else(|| {
+                let names: Vec<_> = ModelError::ALL.iter().map(|e| e.name()).collect();
+                format!("unknown model error '{s}' (known: {})", names.join(", "))
+            })
+    }
+}
+
+/// How often the model errs, and how.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Behaviour {
+    /// Per source sentence for the sentence kinds; per answer for `malformed`.
+    pub(crate) rate: f64,
+    pub(crate) kinds: Vec<ModelError>,
+}
+
+impl Behaviour {
+    fn enabled(&self, kind: ModelError) -> bool {
+        self.kinds.contains(&kind)
+    }
+}
+
+/// A sentence the model read: the text it must copy back, and the pieces it would write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Source {
+    pub(crate) original: String,
+    pub(crate) pieces: Vec<String>,
+    pub(crate) page: u32,
+}
+
+/// What the model answers for one or more source sentences (more than one after a merge).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Item {
+    /// Positions of the source sentences answered, in the request's order.
+    pub(crate) sources: Vec<usize>,
+    pub(crate) original: String,
+    pub(crate) pieces: Vec<String>,
+    pub(crate) page: u32,
+}
+
+impl Item {
+    fn of(index: usize, source: &Source) -> Self {
+        Self {
+            sources: vec![index],
+            original: source.original.clone(),
+            pieces: source.pieces.clone(),
+            page: source.page,
+        }
+    }
+}
+
+/// The items in answer order and the mistakes made in them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Answer {
+    pub(crate) items: Vec<Item>,
+    pub(crate) errors: Vec<ModelError>,
+}
+
+/// Deterministic draws from a seed: FNV-1a over the seed text, then SplitMix64 (both fixed
+/// here, so outputs do not move with a dependency's version).
+#[derive(Debug, Clone)]
+pub(crate) struct Draws(u64);
+
+impl Draws {
+    pub(crate) fn from_text(domain: &str, text: &str) -> Self {
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for byte in domain.bytes().chain([0]).chain(text.bytes()) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+        Self(hash)
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in [0, 1): a rate of 0 never hits and 1 always does.
+    pub(crate) fn unit(&mut self) -> f64 {
+        // 53 random bits: exactly representable, strictly below 1.
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    pub(crate) fn below(&mut self, n: usize) -> usize {
+        let n = u64::try_from(n.max(1)).unwrap_or(u64::MAX);
+        usize::try_from(self.next_u64() % n).unwrap_or(0)
+    }
+}
+
+fn normalized(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The draws for one source sentence: its text is the whole seed.
+fn sentence_draws(original: &str) -> Draws {
+    Draws::from_text("fake-gemini sentence", &normalized(original))
+}
+
+/// The sentence kinds (all but `malformed`).
+const SENTENCE_KINDS: [ModelError; 6] = [
+    ModelError::OverLimit,
+    ModelError::Fragment,
+    ModelError::Merge,
+    ModelError::Drop,
+    ModelError::Reorder,
+    ModelError::Invent,
+];
+
+/// Words a model likes to slip in; one not in the source is chosen.
+const INVENTED: [&str; 8] = [
+    "soudain",
+    "doucement",
+    "vraiment",
+    "toujours",
+    "alors",
+    "encore",
+    "tranquillement",
+    "pourtant",
+];
+
+/// Answers `sources` as the model would, with `behaviour`'s mistakes; `limit` is the prompt's
+/// word limit (an over-limit answer must break it).
+pub(crate) fn answer(sources: &[Source], behaviour: &Behaviour, limit: usize) -> Answer {
+    let mut items = Vec::with_capacity(sources.len());
+    let mut errors = Vec::new();
+    let mut i = 0;
+    while let Some(source) = sources.get(i) {
+        let mut draws = sentence_draws(&source.original);
+        let kind = if draws.unit() < behaviour.rate {
+            // Only kinds that can happen to this sentence, whatever its neighbours: the choice
+            // then depends on the sentence alone.
+            let candidates: Vec<ModelError> = SENTENCE_KINDS
+                .into_iter()
+                .filter(|&k| behaviour.enabled(k) && possible(k, source, limit))
+                .collect();
+            (!candidates.is_empty()).then(|| candidates[draws.below(candidates.len())])
+        } else {
+            None
+        };
+        let next = sources.get(i + 1);
+        match (kind, next) {
+            (Some(ModelError::Drop), _) => {
+                errors.push(ModelError::Drop);
+                i += 1;
+            }
+            (Some(ModelError::Merge), Some(next)) => {
+                let mut item = Item::of(i, source);
+                item.sources.push(i + 1);
+                item.original = format!("{} {}", source.original.trim(), next.original.trim());
+                item.pieces.extend(next.pieces.iter().cloned());
+                items.push(item);
+                errors.push(ModelError::Merge);
+                i += 2;
+            }
+            (Some(ModelError::Reorder), Some(next)) => {
+                items.push(Item::of(i + 1, next));
+                items.push(Item::of(i, source));
+                errors.push(ModelError::Reorder);
+                i += 2;
+            }
+            (
+                Some(kind @ (ModelError::OverLimit | ModelError::Fragment | ModelError::Invent)),
+                _,
+            ) => {
+                let mut item = Item::of(i, source);
+                if let Some(pieces) = damaged_pieces(kind, source, &mut draws) {
+                    item.pieces = pieces;
+                    errors.push(kind);
+                }
+                items.push(item);
+                i += 1;
+            }
+            // No error, or a pair error at the last sentence.
+            _ => {
+                items.push(Item::of(i, source));
+                i += 1;
+            }
+        }
+    }
+    Answer { items, errors }
+}
+
+fn possible(kind: ModelError, source: &Source, limit: usize) -> bool {
+    match kind {
+        ModelError::OverLimit => word_count(&source.original) > limit,
+        ModelError::Fragment => source.pieces.iter().any(|p| fragments(p).is_some()),
+        ModelError::Invent => source
+            .pieces
+            .iter()
+            .any(|p| p.chars().any(char::is_alphanumeric)),
+        ModelError::Merge | ModelError::Drop | ModelError::Reorder => true,
+        ModelError::Malformed => false,
+    }
+}
+
+fn damaged_pieces(kind: ModelError, source: &Source, draws: &mut Draws) -> Option<Vec<String>> {
+    match kind {
+        // The lazy answer: the sentence copied back whole.
+        ModelError::OverLimit => Some(vec![normalized(&source.original)]),
+        ModelError::Fragment => {
+            let at = source.pieces.iter().position(|p| fragments(p).is_some())?;
+            let (head, tail) = fragments(&source.pieces[at])?;
+            let mut pieces = source.pieces.clone();
+            pieces.splice(at..=at, [head, tail]);
+            Some(pieces)
+        }
+        ModelError::Invent => {
+            let present: Vec<String> = words(&source.original)
+                .into_iter()
+                .map(str::to_lowercase)
+                .collect();
+            let choices: Vec<&str> = INVENTED
+                .into_iter()
+                .filter(|w| !present.iter().any(|p| p == w))
+                .collect();
+            let word = choices.get(draws.below(choices.len()))?;
+            let mut pieces = source.pieces.clone();
+            let piece = pieces
+                .iter_mut()
+                .find(|p| p.chars().any(char::is_alphanumeric))?;
+            *piece = with_word_at_end(piece, word);
+            Some(pieces)
+        }
+        _ => None,
+    }
+}
+
+/// `piece` cut where a careless model cuts it, as two "sentences" at least one of which is
+/// not complete: before a relative or subordinate clause ("Il pensait à sa fille." + "Qui
+/// vivait à Paris."), else just before the first finite verb ("Le vieil homme." + "Marchait
+/// vers la gare."). `None` when neither place exists.
+fn fragments(piece: &str) -> Option<(String, String)> {
+    let tokens: Vec<&str> = piece.split_whitespace().collect();
+    let tagged = tag(piece);
+    let class_at = |i: usize| match &tagged.toks[i] {
+        Tok::Word(word) => Some((word.class, tagged.ws[i])),
+        Tok::Punct(_) => None,
+    };
+    let found = |wanted: &dyn Fn(Class) -> bool, min_ws: usize| {
+        (0..tagged.toks.len())
+            .filter_map(class_at)
+            .find(|&(class, ws)| wanted(class) && ws >= min_ws && ws < tokens.len())
+            .map(|(_, ws)| ws)
+    };
+    let cut = found(&|c| matches!(c, Class::Relative | Class::Subordinator), 2)
+        .or_else(|| found(&|c| c == Class::Finite, 1))?;
+    let head = tokens[..cut]
+        .join(" ")
+        .trim_end_matches([',', ';', ':', ' '])
+        .to_owned();
+    if !head.chars().any(char::is_alphanumeric) {
+        return None;
+    }
+    let tail = capitalized(&tokens[cut..].join(" "));
+    Some((format!("{head}."), tail))
+}
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// `word` after the piece's last word, before its closing punctuation.
+fn with_word_at_end(piece: &str, word: &str) -> String {
+    match piece.rfind(char::is_alphanumeric) {
+        Some(at) => {
+            let end = at + piece[at..].chars().next().map_or(1, char::len_utf8);
+            format!("{} {word}{}", &piece[..end], &piece[end..])
+        }
+        None => format!("{piece} {word}"),
+    }
+}
+
+/// How the whole answer's JSON is damaged, when it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Damage {
+    /// In a ```json fence: clients strip it.
+    Fence,
+    /// A comma before the last `]`: a lenient parser repairs it.
+    TrailingComma,
+    /// The closing brackets missing: a lenient parser repairs it.
+    Unclosed,
+    /// A sentence of prose before the JSON: nothing repairs it.
+    Prose,
+}
+
+/// Whether this request's answer is damaged, and how: seeded from the whole request's text.
+pub(crate) fn damage(request_text: &str, behaviour: &Behaviour) -> Option<Damage> {
+    if !behaviour.enabled(ModelError::Malformed) {
+        return None;
+    }
+    let mut draws = Draws::from_text("fake-gemini answer", request_text);
+    if draws.unit() >= behaviour.rate {
+        return None;
+    }
+    // Mostly the repairable kinds, as models mostly break JSON in small ways.
+    Some(match draws.below(10) {
+        0..=2 => Damage::Fence,
+        3..=5 => Damage::TrailingComma,
+        6..=8 => Damage::Unclosed,
+        _ => Damage::Prose,
+    })
+}
+
+pub(crate) fn damaged(json: &str, damage: Damage) -> String {
+    match damage {
+        Damage::Fence => format!("```json\n{json}\n```"),
+        Damage::TrailingComma => match json.rfind(']') {
+            Some(at) => format!("{},{}", &json[..at], &json[at..]),
+            None => format!("{json},"),
+        },
+        Damage::Unclosed => json.trim_end().trim_end_matches(['}', ']']).to_owned(),
+        Damage::Prose => format!("Voici les phrases réécrites :\n{json}"),
+    }
+}
+
+/// Today's answer schema: one entry per piece, each repeating its item's original; with PDF
+/// input each also says on which book page its original starts.
+pub(crate) fn render_sentences(items: &[Item], with_pages: bool) -> serde_json::Result<String> {
+    #[derive(Serialize)]
+    struct Sentence<'a> {
+        normalized: &'a str,
+        original: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        page: Option<u32>,
+    }
+    #[derive(Serialize)]
+    struct Reply<'a> {
+        sentences: Vec<Sentence<'a>>,
+    }
+    let sentences = items
+        .iter()
+        .flat_map(|item| {
+            item.pieces.iter().map(move |piece| Sentence {
+                normalized: piece,
+                original: &item.original,
+                page: with_pages.then_some(item.page),
+            })
+        })
+        .collect();
+    serde_json::to_string(&Reply { sentences })
+}
+
+/// The texts of an answer that Google's recitation check reads, one string each: every piece
+/// and every original copied back.
+pub(crate) fn answer_texts(items: &[Item]) -> impl Iterator<Item = &str> {
+    items
+        .iter()
+        .flat_map(|item| item.pieces.iter().chain([&item.original]))
+        .map(String::as_str)
+}
+
+/// The first answer text that copies a run of at least `min_words` consecutive words from
+/// `source` (compared case-blind); `None` when none does or `min_words` is 0.
+pub(crate) fn reciting<'a>(
+    texts: impl IntoIterator<Item = &'a str>,
+    source: &str,
+    min_words: usize,
+) -> Option<&'a str> {
+    if min_words == 0 {
+        return None;
+    }
+    let lower =
+        |text: &str| -> Vec<String> { words(text).into_iter().map(str::to_lowercase).collect() };
+    let source_words = lower(source);
+    if source_words.len() < min_words {
+        return None;
+    }
+    let windows: HashSet<&[String]> = source_words.windows(min_words).collect();
+    texts
+        .into_iter()
+        .find(|text| lower(text).windows(min_words).any(|w| windows.contains(w)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source(original: &str, pieces: &[&str]) -> Source {
+        Source {
+            original: original.into(),
+            pieces: pieces.iter().map(|p| (*p).to_owned()).collect(),
+            page: 1,
+        }
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for kind in ModelError::ALL {
+            assert_eq!(kind.name().parse::<ModelError>(), Ok(kind));
+            assert_eq!(ModelError::ALL[kind.index()], kind);
+        }
+        assert!(
+            "typo"
+                .parse::<ModelError>()
+                .unwrap_err()
+                .contains("unknown model error")
+        );
+    }
+
+    #[test]
+    fn draws_depend_on_the_text_only() {
+        let mut a = Draws::from_text("d", "Il pleut.");
+        let mut b = Draws::from_text("d", "Il pleut.");
+        let mut c = Draws::from_text("d", "Il neige.");
+        let (x, y, z) = (a.unit(), b.unit(), c.unit());
+        assert_eq!(x, y);
+        assert_ne!(x, z);
+        assert!((0.0..1.0).contains(&x));
+        assert!(a.below(3) < 3);
+        // Line breaks do not change a sentence's seed.
+        let mut d = sentence_draws("Il   pleuvait\ndepuis le matin.");
+        let mut e = sentence_draws("Il pleuvait depuis le matin.");
+        assert_eq!(d.next_u64(), e.next_u64());
+    }
+
+    #[test]
+    fn fragments_cut_before_a_clause_or_a_verb() {
+        assert_eq!(
+            fragments("Il pensait à sa fille qui vivait à Paris depuis des années."),
+            Some((
+                "Il pensait à sa fille.".into(),
+                "Qui vivait à Paris depuis des années.".into()
+            ))
+        );
+        assert_eq!(
+            fragments("Le vieil homme marchait lentement vers la gare."),
+            Some((
+                "Le vieil homme.".into(),
+                "Marchait lentement vers la gare.".into()
+            ))
+        );
+        assert_eq!(fragments("Viens !"), None);
+    }
+
+    #[test]
+    fn invented_words_go_before_the_final_punctuation() {
+        assert_eq!(
+            with_word_at_end("Il pleuvait.", "soudain"),
+            "Il pleuvait soudain."
+        );
+        assert_eq!(with_word_at_end("« Oui ! »", "alors"), "« Oui alors ! »");
+    }
+
+    #[test]
+    fn damage_is_mostly_repairable_and_sometimes_not() {
+        let json = r#"{"sentences":[{"normalized":"Il pleut.","original":"Il pleut."}]}"#;
+        let parses = |text: &str| serde_json::from_str::<serde_json::Value>(text).is_ok();
+        assert!(!parses(&damaged(json, Damage::Fence)));
+        assert!(parses(crate::engine::gemini::wire::strip_json_fences(
+            &damaged(json, Damage::Fence)
+        )));
+        for damage in [Damage::TrailingComma, Damage::Unclosed, Damage::Prose] {
+            assert!(!parses(&damaged(json, damage)), "{damage:?}");
+        }
+        // Only closing brackets go: a parser that closes what is open gets the answer back.
+        let unclosed = damaged(json, Damage::Unclosed);
+        assert!(json.starts_with(&unclosed) && unclosed.ends_with("Il pleut.\""));
+        let always = Behaviour {
+            rate: 1.0,
+            kinds: vec![ModelError::Malformed],
+        };
+        let mut seen = std::collections::HashSet::new();
+        for n in 0..200 {
+            let damage = damage(&format!("request {n}"), &always).unwrap();
+            seen.insert(format!("{damage:?}"));
+        }
+        assert_eq!(seen.len(), 4, "{seen:?}");
+        assert_eq!(
+            damage(
+                "x",
+                &Behaviour {
+                    rate: 1.0,
+                    kinds: vec![]
+                }
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn a_run_of_copied_words_is_found() {
+        let source = "un deux trois quatre cinq six sept huit";
+        assert_eq!(
+            reciting(["Rien.", "Un deux trois quatre."], source, 4),
+            Some("Un deux trois quatre.")
+        );
+        assert_eq!(reciting(["un deux trois cinq"], source, 4), None);
+        assert_eq!(reciting(["un deux trois quatre"], source, 0), None);
+    }
+
+    #[test]
+    fn without_errors_every_source_is_answered_in_order() {
+        let sources = [source("A b.", &["A b."]), source("C d.", &["C d."])];
+        let quiet = Behaviour {
+            rate: 0.0,
+            kinds: ModelError::ALL.to_vec(),
+        };
+        let out = answer(&sources, &quiet, 8);
+        assert!(out.errors.is_empty());
+        assert_eq!(
+            out.items,
+            [Item::of(0, &sources[0]), Item::of(1, &sources[1])]
+        );
+    }
+}
