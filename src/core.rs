@@ -139,6 +139,29 @@ async fn remove_stale_parts(dir: &std::path::Path) {
     }
 }
 
+/// Each engine's view of the world outside (Gemini: which models exist) is read once before
+/// any job runs, and a failure says why the service cannot start; then again in the background.
+async fn check_engines(engines: &Engines, clock: crate::clock::Clock) -> anyhow::Result<()> {
+    for engine in engines.all() {
+        Arc::clone(engine)
+            .refresh()
+            .await
+            .map_err(|message| anyhow::anyhow!("{} engine: {message}", engine.name()))?;
+        if let Some(every) = engine.refresh_every() {
+            let engine = Arc::clone(engine);
+            actix_rt::spawn(async move {
+                loop {
+                    clock.sleep(every).await;
+                    if let Err(message) = Arc::clone(&engine).refresh().await {
+                        tracing::error!(engine = engine.name(), %message, "engine check failed");
+                    }
+                }
+            });
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,27 +187,4 @@ mod tests {
         assert_eq!(rx.await.unwrap(), (JOB_NICE.max(base), JOB_NICE.max(base)));
         assert_eq!(current_nice(), base);
     }
-}
-
-/// Each engine's view of the world outside (Gemini: which models exist) is read once before
-/// any job runs, and a failure says why the service cannot start; then again in the background.
-async fn check_engines(engines: &Engines, clock: crate::clock::Clock) -> anyhow::Result<()> {
-    for engine in engines.all() {
-        Arc::clone(engine)
-            .refresh()
-            .await
-            .map_err(|message| anyhow::anyhow!("{} engine: {message}", engine.name()))?;
-        if let Some(every) = engine.refresh_every() {
-            let engine = Arc::clone(engine);
-            actix_rt::spawn(async move {
-                loop {
-                    clock.sleep(every).await;
-                    if let Err(message) = Arc::clone(&engine).refresh().await {
-                        tracing::error!(engine = engine.name(), %message, "engine check failed");
-                    }
-                }
-            });
-        }
-    }
-    Ok(())
 }

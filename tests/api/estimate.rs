@@ -5,7 +5,11 @@ use serde_json::Value;
 
 use crate::helpers::{TestApp, multipart_body, novel_pdf, spawn_app};
 
-pub(crate) async fn estimate(app: &TestApp, pdf: &[u8], fields: &[(&str, &str)]) -> (StatusCode, Value) {
+pub(crate) async fn estimate(
+    app: &TestApp,
+    pdf: &[u8],
+    fields: &[(&str, &str)],
+) -> (StatusCode, Value) {
     let boundary = "fnt-estimate-boundary";
     let body = multipart_body(boundary, fields, Some(("roman.pdf", pdf)));
     app.post_raw(

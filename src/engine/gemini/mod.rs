@@ -84,6 +84,9 @@ enum KeyState {
 enum Ask {
     /// Blocked or cut short: try again on smaller pieces.
     Split(String),
+    /// Refused for reciting the book: every smaller request would ask for the same copies
+    /// of the originals, so the local engine writes this one.
+    Recited(String),
     /// The model does not exist (any more): try the preference's next one.
     ModelGone(String),
     Fail(EngineError),
@@ -235,6 +238,10 @@ impl GeminiEngine {
                 Ok(sentences) => Ok(sentences),
                 Err(Ask::Fail(e)) => Err(e),
                 Err(Ask::ModelGone(message)) => Err(EngineError::NoModel(message)),
+                Err(Ask::Recited(why)) => {
+                    tracing::info!(chunk = input.index, %why, "the local engine writes what Gemini would not recite");
+                    Ok(local_fallback(&input, settings))
+                }
                 Err(Ask::Split(why)) => match halves(&input) {
                     Some((first, second)) => {
                         tracing::info!(chunk = input.index, %why, "splitting the chunk in halves");
@@ -388,6 +395,12 @@ impl GeminiEngine {
         if let KeyState::Refused(message) = self.key_state() {
             return Err(Ask::Fail(EngineError::InvalidKey(message)));
         }
+        // Another call may have found the model gone while this one waited its turn.
+        if !self.models.available(model) {
+            return Err(Ask::ModelGone(format!(
+                "{model} answered 404 to another call"
+            )));
+        }
         let sent = std::time::Instant::now();
         let mut call_usage = Usage::default();
         let answer = self.client.generate(model, request, &mut call_usage).await;
@@ -408,6 +421,9 @@ impl GeminiEngine {
             Err(CallFailure::TimedOut(m)) => Err(Ask::Split(m)),
             Err(CallFailure::BadBody(m)) => Err(Ask::Fail(EngineError::Malformed(m))),
             Err(CallFailure::Content(failure)) => match failure {
+                ContentFailure::Refused { ref finish_reason } if finish_reason == "RECITATION" => {
+                    Err(Ask::Recited(failure.to_string()))
+                }
                 ContentFailure::PromptBlocked { .. } | ContentFailure::Refused { .. } => {
                     Err(Ask::Split(failure.to_string()))
                 }
@@ -443,12 +459,20 @@ impl GeminiEngine {
                 tracing::error!("{message}; no more Gemini calls until it is fixed");
                 self.set_key_state(KeyState::Refused(message));
             }
-            Err(CallFailure::Api(_) | CallFailure::Transport(_) | CallFailure::TimedOut(_)) => {}
-            Ok(_) | Err(CallFailure::Content(_) | CallFailure::BadBody(_)) => {
+            // A 404 for the model or a 400 for the request come after the key was accepted.
+            Ok(_)
+            | Err(
+                CallFailure::Content(_)
+                | CallFailure::BadBody(_)
+                | CallFailure::Api(
+                    ApiFailure::ModelNotFound { .. } | ApiFailure::InvalidArgument { .. },
+                ),
+            ) => {
                 if self.key_state() == KeyState::Unverified {
                     self.set_key_state(KeyState::Accepted);
                 }
             }
+            Err(CallFailure::Api(_) | CallFailure::Transport(_) | CallFailure::TimedOut(_)) => {}
         }
     }
 
@@ -627,7 +651,7 @@ impl Engine for GeminiEngine {
 fn call_outcome<T>(result: &Result<T, Ask>) -> CallOutcome {
     match result {
         Ok(_) => CallOutcome::Ok,
-        Err(Ask::Split(_)) => CallOutcome::Blocked,
+        Err(Ask::Split(_) | Ask::Recited(_)) => CallOutcome::Blocked,
         Err(Ask::ModelGone(_)) => CallOutcome::Rejected,
         Err(Ask::Fail(e)) => match e {
             EngineError::RateLimited { .. } => CallOutcome::RateLimited,

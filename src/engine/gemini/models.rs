@@ -99,6 +99,11 @@ impl Models {
             .map(|id| (*id).clone())
     }
 
+    /// Whether `model` may still be called (listed, or not listed yet, and never a 404).
+    pub(crate) fn available(&self, model: &str) -> bool {
+        lock(&self.state).available(model)
+    }
+
     /// The model answered 404: every preference that used it moves on. Returns the moves.
     pub(crate) fn not_found(&self, model: &str) -> Vec<Move> {
         let before = self.currents();
