@@ -23,6 +23,10 @@ async fn main() -> anyhow::Result<()> {
     let fake = FakeGemini::start(FakeGeminiArgs {
         bind: "127.0.0.1:0".parse()?,
         latency_ms: latency.to_string().parse().map_err(anyhow::Error::msg)?,
+        // Answers timed by the latency alone, one call per chunk.
+        model_error_rate: 0.0,
+        recitation_words: 0,
+        tokens_per_sec: 0.0,
         ..FakeGeminiArgs::default()
     })
     .await?;

@@ -125,11 +125,22 @@ fn assert_whole(book: &BookResult, clauses: usize, what: &str) {
     }
 }
 
+/// The fake as a model that never errs, never refuses and answers at once: what these tests
+/// compare is where chunks end, so the answers must be the local engine's.
+fn perfect_model() -> FakeGeminiArgs {
+    FakeGeminiArgs {
+        model_error_rate: 0.0,
+        recitation_words: 0,
+        tokens_per_sec: 0.0,
+        ..FakeGeminiArgs::default()
+    }
+}
+
 /// Sentences of 1, 2.5 and 10 pages starting on the last page of a chunk come whole from
 /// both engines, and the chunked run gives exactly the single-chunk run.
 #[actix_web::test]
 async fn a_sentence_running_pages_past_its_chunk_comes_whole_from_both_engines() {
-    let fake = FakeGemini::start(FakeGeminiArgs::default())
+    let fake = FakeGemini::start(perfect_model())
         .await
         .expect("fake gemini starts");
     let gemini = |c: &mut Config| {
@@ -179,7 +190,7 @@ async fn a_hundred_pages_without_a_full_stop_lose_nothing_with_either_engine() {
     assert_eq!(local, sentences_of(&pdf, one_chunk).await);
     assert_whole(&local, clauses(100.0), "local");
 
-    let fake = FakeGemini::start(FakeGeminiArgs::default())
+    let fake = FakeGemini::start(perfect_model())
         .await
         .expect("fake gemini starts");
     let gemini = |c: &mut Config| {

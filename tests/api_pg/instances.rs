@@ -21,8 +21,11 @@ async fn fake_gemini(latency_ms: u64) -> FakeGemini {
             min_ms: latency_ms,
             max_ms: latency_ms,
         },
-        // These tests count calls per chunk: a model that errs would add re-asks.
+        // These tests count calls per chunk and time answers by `latency_ms` alone: a model
+        // that errs, recites or writes at its own pace would add calls and time.
         model_error_rate: 0.0,
+        recitation_words: 0,
+        tokens_per_sec: 0.0,
         ..FakeGeminiArgs::default()
     })
     .await
