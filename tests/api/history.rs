@@ -415,15 +415,12 @@ async fn another_users_entries_exports_and_settings_are_out_of_reach() {
 #[actix_web::test]
 async fn a_retried_partial_job_keeps_its_entry_and_the_learners_edits() {
     use crate::helpers::{Act, ScriptedEngine, spawn_app_with};
-    use fnt::engine::EngineError;
     // The second chunk fails all three attempts of the first run, then works.
     let engine = ScriptedEngine::new();
     for attempt in 1..=3 {
-        engine.on(
-            1,
-            attempt,
-            Act::Fail(EngineError::Unavailable("down".into())),
-        );
+        // A panic is retried a set number of times (an outage would be retried for the
+        // whole retry budget).
+        engine.on(1, attempt, Act::Panic);
     }
     // The retry's run of it takes a while, so the entry is seen while it runs.
     engine.on(1, 4, Act::Delay(std::time::Duration::from_millis(1500)));
@@ -487,14 +484,11 @@ async fn a_retried_partial_job_keeps_its_entry_and_the_learners_edits() {
 #[actix_web::test]
 async fn an_entry_whose_retry_was_cancelled_can_still_be_deleted() {
     use crate::helpers::{Act, ScriptedEngine, spawn_app_with};
-    use fnt::engine::EngineError;
     let engine = ScriptedEngine::new();
     for attempt in 1..=2 {
-        engine.on(
-            1,
-            attempt,
-            Act::Fail(EngineError::Unavailable("down".into())),
-        );
+        // A panic is retried a set number of times (an outage would be retried for the
+        // whole retry budget).
+        engine.on(1, attempt, Act::Panic);
     }
     engine.on(1, 3, Act::Hang);
     let app = spawn_app_with(

@@ -523,6 +523,7 @@ async fn the_dashboard_and_alerts_query_only_what_the_service_exports() {
         "FntJobStalled",
         "FntHighErrorRate",
         "FntEngineQuotaExhausted",
+        "FntEngineModelRetired",
     ] {
         assert!(rules.to_string().contains(alert), "missing alert {alert}");
     }

@@ -347,15 +347,7 @@ impl GeminiEngine {
             }
             match self.call(&model, &request, estimate, meter).await {
                 Err(Ask::ModelGone(_)) => {
-                    for moved in self.models.not_found(&model) {
-                        log_move(&moved, "Google answered 404");
-                        meter.model_fallback(
-                            GEMINI,
-                            &moved.from,
-                            moved.to.as_deref().unwrap_or("none"),
-                            "not_found",
-                        );
-                    }
+                    report_moves(self.models.not_found(&model), "not_found", meter);
                 }
                 Ok(items) => {
                     *used.borrow_mut() = Some(model);
@@ -480,15 +472,7 @@ impl GeminiEngine {
     fn note_model(&self, model: &str, answer: &Result<String, CallFailure>, meter: &Meter) {
         match answer {
             Err(CallFailure::Api(ApiFailure::Unavailable { .. })) => {
-                for moved in self.models.overloaded(model) {
-                    log_move(&moved, "overloaded");
-                    meter.model_fallback(
-                        GEMINI,
-                        &moved.from,
-                        moved.to.as_deref().unwrap_or("none"),
-                        "overloaded",
-                    );
-                }
+                report_moves(self.models.overloaded(model), "overloaded", meter);
             }
             Ok(_) => self.models.answered(model),
             Err(_) => {}
@@ -945,6 +929,19 @@ fn key_message(failure: &ApiFailure) -> String {
         _ => "Google refused the Gemini API key (permission denied): check that \
               GEMINI_API_KEY is allowed to use the Generative Language API"
             .to_owned(),
+    }
+}
+
+/// Logs and counts each preference that moved to another model, and why.
+fn report_moves(moves: Vec<Move>, reason: &str, meter: &Meter) {
+    for moved in moves {
+        log_move(&moved, reason);
+        meter.model_fallback(
+            GEMINI,
+            &moved.from,
+            moved.to.as_deref().unwrap_or("none"),
+            reason,
+        );
     }
 }
 
