@@ -9,6 +9,7 @@ mod estimate;
 mod events;
 mod exports;
 mod gemini;
+mod gemini_book;
 mod helpers;
 mod history;
 mod hostile_pdf;
