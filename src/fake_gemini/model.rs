@@ -184,15 +184,11 @@ fn sentence_draws(original: &str) -> Draws {
     Draws::from_text("fake-gemini sentence", &normalized(original))
 }
 
-/// The sentence kinds (all but `malformed`).
-const SENTENCE_KINDS: [ModelError; 6] = [
-    ModelError::OverLimit,
-    ModelError::Fragment,
-    ModelError::Merge,
-    ModelError::Drop,
-    ModelError::Reorder,
-    ModelError::Invent,
-];
+/// The sentence kinds: all but `malformed`, which `ALL` lists last.
+const SENTENCE_KINDS: &[ModelError] = match ModelError::ALL.split_last() {
+    Some((_, kinds)) => kinds,
+    None => &[],
+};
 
 /// Words a model likes to slip in; one not in the source is chosen.
 const INVENTED: [&str; 8] = [
@@ -218,7 +214,8 @@ pub(crate) fn answer(sources: &[Source], behaviour: &Behaviour, limit: usize) ->
             // Only kinds that can happen to this sentence, whatever its neighbours: the choice
             // then depends on the sentence alone.
             let candidates: Vec<ModelError> = SENTENCE_KINDS
-                .into_iter()
+                .iter()
+                .copied()
                 .filter(|&k| behaviour.enabled(k) && possible(k, source, limit))
                 .collect();
             (!candidates.is_empty()).then(|| candidates[draws.below(candidates.len())])
@@ -473,6 +470,12 @@ mod tests {
             pieces: pieces.iter().map(|p| (*p).to_owned()).collect(),
             page: 1,
         }
+    }
+
+    #[test]
+    fn every_kind_but_malformed_is_a_sentence_kind() {
+        assert_eq!(SENTENCE_KINDS.len(), ModelError::ALL.len() - 1);
+        assert!(!SENTENCE_KINDS.contains(&ModelError::Malformed));
     }
 
     #[test]
