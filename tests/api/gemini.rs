@@ -219,6 +219,31 @@ async fn a_chunk_gemini_will_not_recite_is_written_locally_at_the_cost_of_one_ca
 }
 
 #[actix_web::test]
+async fn an_outage_during_the_re_ask_of_long_pieces_is_waited_out_not_split_locally() {
+    // A model that answers every sentence in one piece over the limit: each answer is
+    // followed by a re-ask for the long pieces.
+    let fake = fake(|a| {
+        a.model_error_rate = 1.0;
+        a.model_errors = vec![ModelError::OverLimit];
+    })
+    .await;
+    // The chunk's answer arrives; the re-ask meets an outage.
+    fake.state.script([Fault::None, Fault::Unavailable]);
+    let app = gemini_app(&fake, |_| {}).await;
+    let id = app.submit(&novel_pdf(3), &[]).await;
+
+    let job = app.wait_until_finished(&id).await;
+
+    assert_eq!(job["status"], "completed", "{job}");
+    assert_eq!(job["total_chunks"], 1);
+    let chunks = app.core.db.chunks(&id).await.unwrap();
+    assert_eq!(chunks[0].attempts, 2, "the attempt was retried whole");
+    // Answer, failed re-ask; then answer and re-ask again.
+    assert_eq!(fake.state.requests() - fake.state.list_calls(), 4);
+    app.assert_within_limit(&id, 8).await;
+}
+
+#[actix_web::test]
 async fn a_daily_quota_parks_the_chunk_without_spending_attempts_and_it_resumes() {
     let fake = fake(|_| {}).await;
     fake.state.fault_for_first_page(1, Fault::DailyQuota);

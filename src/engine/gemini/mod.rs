@@ -287,7 +287,8 @@ impl GeminiEngine {
             place_on_pages(input, items)
         };
         self.enforce_limit(input, settings, &mut sentences, meter, used)
-            .await;
+            .await
+            .map_err(Ask::Fail)?;
         Ok(sentences)
     }
 
@@ -513,14 +514,14 @@ impl GeminiEngine {
         sentences: &mut Vec<Sentence>,
         meter: &Meter,
         used: &Used,
-    ) {
+    ) -> Result<(), EngineError> {
         let limit = settings.sentence_length_limit as usize;
         let too_long = |s: &Sentence| {
             word_count(&s.normalized) > limit
                 && !(settings.ignore_dialogue && is_dialogue(&s.original))
         };
         if !sentences.iter().any(too_long) {
-            return;
+            return Ok(());
         }
         let long: Vec<String> = sentences
             .iter()
@@ -543,10 +544,16 @@ impl GeminiEngine {
             chapters: Vec::new(),
             pdf: None,
         };
-        let answers = self
-            .request_items(&reask, settings, meter, used)
-            .await
-            .unwrap_or_default();
+        let answers = match self.request_items(&reask, settings, meter, used).await {
+            Ok(answers) => answers,
+            // An outage is waited out like any other: splitting locally instead would make
+            // the result depend on the weather.
+            Err(Ask::Fail(e)) if e.is_retryable() || e.fails_job() || e.snooze().is_some() => {
+                return Err(e);
+            }
+            // Refused, or an answer that cannot be used: the local split below.
+            Err(_) => Vec::new(),
+        };
         let mut out = Vec::with_capacity(sentences.len());
         for sentence in sentences.drain(..) {
             if !too_long(&sentence) {
@@ -580,6 +587,7 @@ impl GeminiEngine {
             }));
         }
         *sentences = out;
+        Ok(())
     }
 }
 
