@@ -191,15 +191,15 @@ impl ChunkActor {
                 // The daily quota is not an outage: it parks the chunk, budget untouched.
                 tracing::info!(job_id = %self.job_id, chunk = self.index, ?wait, %error, "chunk parked until the quota resets");
                 self.metrics.retry(RetryReason::QuotaExhausted);
-                self.next_delay = wait.max(Duration::from_millis(1));
-                self.report(ChunkEvent::Snoozed {
-                    attempt: self.attempts,
-                    error,
-                    delay: self.next_delay,
-                    next_attempt_at: self.wall_time_after(self.next_delay),
-                    usage: self.meter.total(),
+                self.restart_after(wait, ctx, |attempt, delay, next_attempt_at, usage| {
+                    ChunkEvent::Snoozed {
+                        attempt,
+                        error,
+                        delay,
+                        next_attempt_at,
+                        usage,
+                    }
                 });
-                ctx.stop();
                 return;
             }
             if engine_error.fails_job() {
@@ -219,16 +219,15 @@ impl ChunkActor {
                 if let Some(reason) = failure.retry_reason() {
                     self.metrics.retry(reason);
                 }
-                self.next_delay = delay.max(Duration::from_millis(1));
-                self.report(ChunkEvent::Retrying {
-                    attempt: self.attempts,
-                    error,
-                    delay: self.next_delay,
-                    next_attempt_at: self.wall_time_after(self.next_delay),
-                    usage: self.meter.total(),
+                self.restart_after(delay, ctx, |attempt, delay, next_attempt_at, usage| {
+                    ChunkEvent::Retrying {
+                        attempt,
+                        error,
+                        delay,
+                        next_attempt_at,
+                        usage,
+                    }
                 });
-                // The supervisor restarts us (we still hold our own address) after `restarting`.
-                ctx.stop();
             }
             None => {
                 tracing::warn!(job_id = %self.job_id, chunk = self.index, attempts = self.attempts, %error, "chunk failed");
@@ -263,6 +262,31 @@ impl ChunkActor {
             _ => self.policy.delay_after(self.transient),
         };
         self.policy.within_budget(since, delay).then_some(delay)
+    }
+
+    /// Reports the wait (`event` gets the attempt, the delay, when it ends on the wall clock,
+    /// and what the attempt spent) and stops: the supervisor restarts us, as we still hold
+    /// our own address, and `started` waits `delay` before the next attempt.
+    fn restart_after(
+        &mut self,
+        delay: Duration,
+        ctx: &mut Context<Self>,
+        event: impl FnOnce(
+            u32,
+            Duration,
+            chrono::DateTime<chrono::Utc>,
+            crate::engine::Usage,
+        ) -> ChunkEvent,
+    ) {
+        self.next_delay = delay.max(Duration::from_millis(1));
+        let next_attempt_at = self.wall_time_after(self.next_delay);
+        self.report(event(
+            self.attempts,
+            self.next_delay,
+            next_attempt_at,
+            self.meter.total(),
+        ));
+        ctx.stop();
     }
 
     /// When, on the wall clock, a wait of `delay` on the policy's clock ends.

@@ -379,11 +379,11 @@ impl GeminiEngine {
         }
         let pass = self.gate.admit(estimate).await;
         let pass_waited = pass.waited;
-        // Until a call has shown the key works, calls go one at a time.
+        // Until a call has shown the key works, calls go one at a time; the key may have been
+        // refused while this one waited.
         let _probe = match self.key_state() {
             KeyState::Unverified => Some(self.probe.lock().await),
-            KeyState::Accepted => None,
-            KeyState::Refused(message) => return Err(Ask::Fail(EngineError::InvalidKey(message))),
+            _ => None,
         };
         if let KeyState::Refused(message) = self.key_state() {
             return Err(Ask::Fail(EngineError::InvalidKey(message)));
