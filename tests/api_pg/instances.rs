@@ -46,7 +46,18 @@ async fn gemini_instance(dir: &Arc<TestDir>, fake: &FakeGemini) -> TestApp {
     let mut config = Config::default();
     gemini(&mut config, fake);
     let engines = Engines::from_config(&config).expect("engines");
-    spawn_app_in(Arc::clone(dir), |c| gemini(c, fake), engines).await
+    spawn_app_in(
+        Arc::clone(dir),
+        |c| {
+            gemini(c, fake);
+            // It takes jobs over when another instance's lease lapses; its own lease may be
+            // long. A 2 s one can lapse on the test's single thread under CI load, and the
+            // re-claim that follows would count as one more claim.
+            c.lease_secs = 30;
+        },
+        engines,
+    )
+    .await
 }
 
 /// `fnt serve` in a child process on `dir`'s database, with the test configuration.
@@ -75,7 +86,7 @@ impl ChildServer {
             .env("FNT_SINGLE_CHUNK_MAX_PAGES", "4")
             .env("FNT_MEDIUM_CHUNK_PAGES", "3")
             .env("FNT_MEDIUM_PARALLELISM", "2")
-            .env("FNT_LEASE_SECS", "2")
+            .env("FNT_LEASE_SECS", "3")
             .env("FNT_POLL_INTERVAL_MS", "100")
             .env("FNT_SHUTDOWN_GRACE_SECS", "10")
             .env("RUST_LOG", "warn")
