@@ -184,6 +184,7 @@ pub struct Metrics {
     rate_gate_wait: HistogramVec,
     actor_restarts: IntCounterVec,
     model_fallbacks: IntCounterVec,
+    repairs: IntCounterVec,
     pub websocket_sessions: IntGauge,
     pub sse_streams: IntGauge,
     http_requests: IntCounterVec,
@@ -341,6 +342,14 @@ impl Metrics {
                 ),
                 &["engine", "from", "to", "reason"],
             )?,
+            repairs: IntCounterVec::new(
+                opts(
+                    "fnt_engine_repairs_total",
+                    "Source sentences whose answer the engine mended, by action (reask, \
+                     local, refused, dropped, reordered) and reason.",
+                ),
+                &["engine", "action", "reason"],
+            )?,
             websocket_sessions: IntGauge::with_opts(opts(
                 "fnt_websocket_sessions",
                 "Open WebSocket sessions.",
@@ -406,6 +415,7 @@ impl Metrics {
             Box::new(self.rate_gate_wait.clone()),
             Box::new(self.actor_restarts.clone()),
             Box::new(self.model_fallbacks.clone()),
+            Box::new(self.repairs.clone()),
             Box::new(self.websocket_sessions.clone()),
             Box::new(self.sse_streams.clone()),
             Box::new(self.http_requests.clone()),
@@ -486,6 +496,12 @@ impl Metrics {
         self.model_fallbacks
             .with_label_values(&[engine, from, to, reason])
             .inc();
+    }
+
+    pub fn engine_repair(&self, engine: &str, repair: crate::engine::Repair, sentences: i64) {
+        self.repairs
+            .with_label_values(&[engine, repair.action.as_str(), repair.reason])
+            .inc_by(u64::try_from(sentences).unwrap_or(0));
     }
 
     pub fn engine_call(&self, call: &EngineCall<'_>) {

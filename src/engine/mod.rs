@@ -179,6 +179,26 @@ impl Meter {
         }
     }
 
+    /// The engine mended an answer (see [`Repair`]): counted in this attempt's usage and in
+    /// `fnt_engine_repairs_total`.
+    pub fn repair(&self, engine: &str, repair: Repair, sentences: usize) {
+        if sentences == 0 {
+            return;
+        }
+        let n = i64::try_from(sentences).unwrap_or(i64::MAX);
+        let mut usage = Usage::default();
+        match repair.action {
+            RepairAction::Reask => usage.reasks = n,
+            RepairAction::Local => usage.local_fallbacks = n,
+            RepairAction::Refused => usage.refusals = n,
+            RepairAction::Dropped | RepairAction::Reordered => {}
+        }
+        self.add(usage);
+        if let Some(metrics) = &self.metrics {
+            metrics.engine_repair(engine, repair, n);
+        }
+    }
+
     /// A model gave way to another (see `fnt_engine_model_fallbacks_total`).
     pub fn model_fallback(&self, engine: &str, from: &str, to: &str, reason: &str) {
         if let Some(metrics) = &self.metrics {
@@ -194,12 +214,21 @@ impl Meter {
     }
 }
 
-/// What rewriting a chunk cost.
+/// What rewriting a chunk cost, and how much of the model's answer had to be mended.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Usage {
     pub input_tokens: i64,
     pub output_tokens: i64,
     pub api_calls: i64,
+    /// Source sentences asked again because their answer failed a check.
+    #[serde(default)]
+    pub reasks: i64,
+    /// Source sentences the local engine wrote because the model's answers kept failing.
+    #[serde(default)]
+    pub local_fallbacks: i64,
+    /// Source sentences in a request the model refused (RECITATION, SAFETY, a blocked prompt).
+    #[serde(default)]
+    pub refusals: i64,
 }
 
 impl std::ops::AddAssign for Usage {
@@ -207,6 +236,44 @@ impl std::ops::AddAssign for Usage {
         self.input_tokens += other.input_tokens;
         self.output_tokens += other.output_tokens;
         self.api_calls += other.api_calls;
+        self.reasks += other.reasks;
+        self.local_fallbacks += other.local_fallbacks;
+        self.refusals += other.refusals;
+    }
+}
+
+/// What an engine did about answers that failed its checks, and why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Repair {
+    pub action: RepairAction,
+    /// A short label: `missing`, `over_limit`, `incomplete`, `foreign_words`, `malformed`,
+    /// `unknown_id`, `duplicate_id`, `recitation`, `safety`, `blocked`, `truncated`, …
+    pub reason: &'static str,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RepairAction {
+    /// Asked again, for just these sentences.
+    Reask,
+    /// Written by the local engine instead.
+    Local,
+    /// Refused by the model.
+    Refused,
+    /// An answer entry thrown away (an id not asked for, or answered twice).
+    Dropped,
+    /// Answers that came back out of order, put back in order.
+    Reordered,
+}
+
+impl RepairAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Reask => "reask",
+            Self::Local => "local",
+            Self::Refused => "refused",
+            Self::Dropped => "dropped",
+            Self::Reordered => "reordered",
+        }
     }
 }
 
