@@ -10,6 +10,7 @@ pub mod client;
 pub mod generation;
 mod models;
 pub mod prompt;
+pub mod protocol;
 pub mod wire;
 
 use std::cell::RefCell;
