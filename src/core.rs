@@ -37,7 +37,7 @@ impl Core {
         let db = Db::connect(&config.database()?, config.db_max_connections).await?;
         let metrics = Arc::new(Metrics::new(config.model_prices())?);
         check_engines(&engines, config.clock).await?;
-        let engines = engines.cached(&db, &metrics);
+        let engines = engines.with_cache(&db, &metrics);
         let deps = Deps::new(
             db.clone(),
             engines.clone(),

@@ -4,8 +4,9 @@
 
 use serde::Serialize;
 
+use crate::engine::ChunkInput;
 use crate::engine::gemini::generation::thinking_allowance;
-use crate::engine::gemini::prompt;
+use crate::engine::gemini::{protocol, sources};
 use crate::pdf::{self, PdfError, clean::CleanOptions, plan};
 use crate::settings::{InputMode, ModelPreference, Settings};
 
@@ -81,15 +82,10 @@ pub struct ModelCost {
 const BYTES_PER_TOKEN: usize = 4;
 // Google's documented rate for a PDF page given as a document.
 const TOKENS_PER_PDF_PAGE: u64 = 258;
-// A book page without a text layer holds about this many words (for the output estimate only).
-const WORDS_PER_SCANNED_PAGE: usize = 300;
-// What one answer item costs beyond its two texts: the JSON keys, quotes and punctuation.
-const TOKENS_PER_ITEM: u64 = 12;
-// A rewrite says the same thing in slightly more words (repeated subjects, split clauses).
-const REWRITE_GROWTH: f64 = 1.15;
 
-/// Estimates a job on `bytes` with `settings`. Reads the text like the job would: as slow as
-/// the extraction step of a real job, and bounded the same way.
+/// Estimates a job on `bytes` with `settings`. Reads the text like the job would, and plans
+/// the requests the Gemini engine would send (the same numbering, sizing and prompts): as
+/// slow as the extraction step of a real job, and bounded the same way.
 pub fn estimate(
     bytes: &[u8],
     settings: &Settings,
@@ -97,7 +93,7 @@ pub fn estimate(
     models: &[PricedModel],
 ) -> Result<Estimate, PdfError> {
     let limit = settings.sentence_length_limit.max(1) as usize;
-    let (pages, chunk_plan, tokens_in, body_text) = match settings.input_mode {
+    let (pages, chunk_plan, tokens, words) = match settings.input_mode {
         InputMode::Text => {
             let options = CleanOptions {
                 fix_hyphenation: settings.fix_hyphenation,
@@ -110,50 +106,49 @@ pub fn estimate(
                 plan_cfg.overlap_pages,
                 crate::engine::local::segment_options(settings),
             );
-            let tokens_in: u64 = inputs
-                .iter()
-                .map(|input| {
-                    let p = prompt::prompt(input, settings);
-                    ((p.system.len() + p.user.len()) / BYTES_PER_TOKEN) as u64
-                })
-                .sum();
-            (pages, chunk_plan, tokens_in, Some(book.text))
+            let mut tokens = Tokens::default();
+            for input in &inputs {
+                tokens += text_requests(input, settings, limit);
+            }
+            (pages, chunk_plan, tokens, count_words(&book.text))
         }
         InputMode::Pdf => {
             let pages = pdf::page_count(bytes)?;
             let chunk_plan = plan::plan(pages, plan_cfg);
-            let system = prompt::system_instruction(settings).len() / BYTES_PER_TOKEN;
-            let tokens_in = chunk_plan
-                .ranges
-                .iter()
-                .map(|range| {
-                    // The chunk's pages plus the context pages on each side that exist.
-                    let first = range.start().saturating_sub(plan_cfg.overlap_pages).max(1);
-                    let last = (range.end() + plan_cfg.overlap_pages).min(pages);
-                    u64::from(last - first + 1) * TOKENS_PER_PDF_PAGE + system as u64
-                })
-                .sum();
-            (pages, chunk_plan, tokens_in, None)
+            let mut tokens = Tokens::default();
+            for range in &chunk_plan.ranges {
+                // Each request attaches the chunk's pages plus the context pages that exist.
+                let first = range.start().saturating_sub(plan_cfg.overlap_pages).max(1);
+                let last = (range.end() + plan_cfg.overlap_pages).min(pages);
+                let attached = u64::from(last - first + 1) * TOKENS_PER_PDF_PAGE;
+                let own = range.clone().map(|_| sources::SCANNED_PAGE_TOKENS);
+                for run in sources::plan_by_size(own, sources::REQUEST_OUTPUT_TOKENS) {
+                    let request = protocol::Request {
+                        first_page: *range.start() + run.start as u32,
+                        last_page: *range.start() + run.end.saturating_sub(1) as u32,
+                        what: protocol::Asked::Pages {
+                            pdf_first_page: first,
+                        },
+                        corrections: Vec::new(),
+                        paraphrase: false,
+                    };
+                    let answer = run.len() as u64 * sources::SCANNED_PAGE_TOKENS;
+                    tokens += Tokens {
+                        input: prompt_tokens(&request, settings) + attached,
+                        output: answer + thinking_allowance(answer),
+                    };
+                }
+            }
+            (pages, chunk_plan, tokens, 0)
         }
     };
-    let (words, sentences) = match &body_text {
-        Some(text) => (count_words(text), count_sentences(text)),
-        None => {
-            let words = pages as usize * WORDS_PER_SCANNED_PAGE;
-            (words, words / 15)
-        }
-    };
-    let answers = output_tokens(words, sentences, limit, body_text.as_deref());
-    // Gemini thinks before each answer and bills it as output: one allowance per request.
-    let requests = chunk_plan.ranges.len().max(1) as u64;
-    let tokens_out = answers + requests * thinking_allowance(answers / requests);
     let models = models
         .iter()
         .map(|m| ModelCost {
             preference: m.preference,
             model: m.model.clone(),
             price: m.price,
-            estimated_cost_usd: cost(tokens_in, tokens_out, m.price),
+            estimated_cost_usd: cost(tokens.input, tokens.output, m.price),
         })
         .collect();
     Ok(Estimate {
@@ -161,28 +156,58 @@ pub fn estimate(
         chunks: chunk_plan.ranges.len(),
         parallelism: chunk_plan.parallelism,
         input_mode: settings.input_mode,
-        words: body_text.as_deref().map(count_words).unwrap_or(0),
-        estimated_tokens_in: tokens_in,
-        estimated_tokens_out: tokens_out,
+        words,
+        estimated_tokens_in: tokens.input,
+        estimated_tokens_out: tokens.output,
         models,
     })
 }
 
-/// Every answer item carries a rewritten sentence and a copy of its original; an original cut
-/// into k pieces is copied k times.
-fn output_tokens(words: usize, sentences: usize, limit: usize, text: Option<&str>) -> u64 {
-    let sentences = sentences.max(1);
-    let words_per_sentence = words.div_ceil(sentences).max(1);
-    let pieces = words_per_sentence.div_ceil(limit).max(1);
-    let text_tokens = match text {
-        Some(text) => text.len() / BYTES_PER_TOKEN,
-        // French words average about six bytes with the space.
-        None => words * 6 / BYTES_PER_TOKEN,
-    } as f64;
-    let rewritten = text_tokens * REWRITE_GROWTH;
-    let originals = text_tokens * pieces as f64;
-    let items = (sentences * pieces) as u64;
-    (rewritten + originals) as u64 + items * TOKENS_PER_ITEM
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Tokens {
+    input: u64,
+    output: u64,
+}
+
+impl std::ops::AddAssign for Tokens {
+    fn add_assign(&mut self, other: Self) {
+        self.input += other.input;
+        self.output += other.output;
+    }
+}
+
+/// The requests the engine would send for one chunk given as text: their prompts, and the
+/// answers (with thinking) expected for their sentences.
+fn text_requests(input: &ChunkInput, settings: &Settings, limit: usize) -> Tokens {
+    let numbered = sources::numbered_segments(input, settings);
+    let refs: Vec<&sources::Source> = numbered.iter().collect();
+    let mut tokens = Tokens::default();
+    for run in sources::plan_requests(&refs, limit, sources::REQUEST_OUTPUT_TOKENS) {
+        let part = &refs[run];
+        let (before, sentences, after) = sources::request_text(input, part);
+        let request = protocol::Request {
+            first_page: input.first_page,
+            last_page: input.last_page,
+            what: protocol::Asked::Sentences {
+                before,
+                sentences,
+                after,
+            },
+            corrections: Vec::new(),
+            paraphrase: false,
+        };
+        let answer: u64 = part.iter().map(|s| s.expected_tokens(limit)).sum();
+        tokens += Tokens {
+            input: prompt_tokens(&request, settings),
+            output: answer + thinking_allowance(answer),
+        };
+    }
+    tokens
+}
+
+fn prompt_tokens(request: &protocol::Request, settings: &Settings) -> u64 {
+    let prompt = protocol::prompt(request, settings);
+    ((prompt.system.len() + prompt.user.len()) / BYTES_PER_TOKEN) as u64
 }
 
 fn cost(tokens_in: u64, tokens_out: u64, price: Price) -> f64 {
@@ -195,12 +220,6 @@ fn cost(tokens_in: u64, tokens_out: u64, price: Price) -> f64 {
 fn count_words(text: &str) -> usize {
     text.split_whitespace()
         .filter(|w| w.chars().any(char::is_alphanumeric))
-        .count()
-}
-
-fn count_sentences(text: &str) -> usize {
-    text.split(['.', '!', '?', '…'])
-        .filter(|s| s.chars().any(char::is_alphabetic))
         .count()
 }
 
@@ -249,20 +268,9 @@ mod tests {
         assert_eq!(e.chunks, plan::plan(pages, &cfg).ranges.len());
         assert_eq!(e.parallelism, cfg.medium_parallelism);
         assert!(e.words > 60 * 100, "{} words", e.words);
-        // Every page is sent once as its chunk's body and again as a neighbour's context.
+        // Each sentence is sent once, numbered; the answer holds its rewrite and no copy.
         assert!(e.estimated_tokens_in > e.words as u64, "{e:?}");
         assert!(e.estimated_tokens_out > e.words as u64, "{e:?}");
-        // Each request's thinking is billed as output and counted.
-        let text = pdf::read_book(&book, CleanOptions::default())
-            .unwrap()
-            .0
-            .text;
-        let answers = output_tokens(count_words(&text), count_sentences(&text), 8, Some(&text));
-        let requests = e.chunks as u64;
-        assert_eq!(
-            e.estimated_tokens_out,
-            answers + requests * thinking_allowance(answers / requests)
-        );
         let lite = &e.models[0];
         let expected =
             e.estimated_tokens_in as f64 * 0.10 / 1e6 + e.estimated_tokens_out as f64 * 0.40 / 1e6;
@@ -271,6 +279,38 @@ mod tests {
             "{lite:?}"
         );
         assert!(e.models[1].estimated_cost_usd > lite.estimated_cost_usd);
+    }
+
+    /// Protocol v1's answer, as its estimate counted it: each piece beside a copy of its
+    /// original, one request per chunk, each with its thinking.
+    fn protocol_v1_output_tokens(text: &str, chunks: u64, limit: usize) -> u64 {
+        let words = count_words(text);
+        let sentences = text
+            .split(['.', '!', '?', '…'])
+            .filter(|s| s.chars().any(char::is_alphabetic))
+            .count()
+            .max(1);
+        let pieces = words.div_ceil(sentences).max(1).div_ceil(limit).max(1);
+        let text_tokens = (text.len() / BYTES_PER_TOKEN) as f64;
+        let answers = (text_tokens * 1.15 + text_tokens * pieces as f64) as u64
+            + (sentences * pieces) as u64 * 12;
+        answers + chunks * thinking_allowance(answers / chunks)
+    }
+
+    #[test]
+    fn protocol_v2_expects_at_most_half_the_output_of_v1() {
+        let cfg = plan::PlanConfig::default();
+        for pages in [20, 120, 300] {
+            let bytes = book(pages);
+            let e = estimate(&bytes, &Settings::default(), &cfg, &models()).unwrap();
+            let text = pdf::read_book(&bytes, CleanOptions::default()).unwrap().0.text;
+            let v1 = protocol_v1_output_tokens(&text, e.chunks as u64, 8);
+            assert!(
+                e.estimated_tokens_out * 2 <= v1,
+                "{pages} pages: v2 {} against v1 {v1}",
+                e.estimated_tokens_out
+            );
+        }
     }
 
     #[test]

@@ -338,11 +338,9 @@ impl EngineError {
 pub trait Engine: Send + Sync + 'static {
     fn name(&self) -> &str;
 
-    /// What, besides the chunk and the settings, decides this engine's answer (model, prompt
-    /// version). `Some` makes results cacheable; the default, `None`, never caches.
-    fn cache_identity(&self, _settings: &Settings) -> Option<String> {
-        None
-    }
+    /// Gives the engine the store where it keeps results worth paying for once (Gemini: each
+    /// request's checked answer). Called once, at start; the default keeps nothing.
+    fn use_cache(&self, _cache: cache::ResultCache) {}
 
     /// The model that writes for these settings, where the engine has models.
     fn model(&self, _settings: &Settings) -> Option<String> {
@@ -415,26 +413,12 @@ impl Engines {
         self.by_name.keys().map(String::as_str).collect()
     }
 
-    /// The same engines, those with cacheable results behind the database cache.
-    pub fn cached(self, db: &crate::db::Db, metrics: &Arc<crate::metrics::Metrics>) -> Self {
-        let by_name = self
-            .by_name
-            .into_iter()
-            .map(|(name, engine)| {
-                let engine: Arc<dyn Engine> =
-                    if engine.cache_identity(&Settings::default()).is_some() {
-                        Arc::new(cache::CachedEngine::new(
-                            engine,
-                            db.clone(),
-                            Arc::clone(metrics),
-                        ))
-                    } else {
-                        engine
-                    };
-                (name, engine)
-            })
-            .collect();
-        Self { by_name }
+    /// Lets every engine keep its results in the database's cache.
+    pub fn with_cache(self, db: &crate::db::Db, metrics: &Arc<crate::metrics::Metrics>) -> Self {
+        for engine in self.by_name.values() {
+            engine.use_cache(cache::ResultCache::new(db.clone(), Arc::clone(metrics)));
+        }
+        self
     }
 }
 

@@ -1,32 +1,33 @@
-//! The Gemini engine: `generateContent` over REST with awc.
+//! The Gemini engine: `generateContent` over REST with awc, speaking protocol v2.
 //!
-//! A chunk is one request. An answer that was blocked or cut at the token limit is asked
-//! again on each half of the chunk; a piece too small to split is written by the local engine
-//! and its sentences say so. Every answer is checked before it is accepted: readable JSON (one
-//! repair attempt), nothing silently dropped, and every sentence within the limit (one
-//! targeted re-ask, then a local split).
+//! A chunk's source sentences are numbered and sent in requests sized by their expected
+//! answers (see [`sources`]); the requests of a chunk run side by side under the rate gate,
+//! and each one's result is kept in the result cache as it lands, so a chunk tried again
+//! redoes only the requests that had not finished. Every answer is checked per source
+//! sentence ([`text`], [`pages`]): failures are asked again once, for just those sentences,
+//! with the reason; what still fails, and what the model refuses to write, is written by the
+//! local engine and says so.
 
 pub mod client;
 pub mod generation;
 mod models;
+mod pages;
 pub mod prompt;
 pub mod protocol;
+pub mod sources;
+mod text;
 pub mod wire;
 
 use std::cell::RefCell;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use chrono::{DateTime, Days, NaiveTime, TimeZone, Utc};
 use futures_util::future::LocalBoxFuture;
-use serde::Deserialize;
 
-use super::local::segment::{SegmentOptions, segment};
-use super::local::{rewrite_chunk, split, words::word_count};
+use super::cache::ResultCache;
 use super::rate_gate::{RateGate, RateLimits};
-use super::{
-    ChunkInput, ChunkOutput, Engine, EngineError, Meter, PageStart, PieceKind, Sentence, Usage,
-};
+use super::{ChunkInput, ChunkOutput, Engine, EngineError, Meter, PdfPages, Repair, RepairAction, Usage};
 use crate::clock::Clock;
 use crate::config::Secret;
 use crate::metrics::{CallOutcome, EngineCall};
@@ -36,11 +37,6 @@ use models::{Models, Move};
 use wire::{ApiFailure, ContentFailure, GenerateContentRequest, Part};
 
 pub const GEMINI: &str = "gemini";
-
-/// A chunk body shorter than this is not split further; the local engine writes it instead.
-const MIN_SPLIT_BYTES: usize = 400;
-/// An answer whose originals cover less than this share of the chunk's words dropped text.
-const MIN_WORD_RATIO: f64 = 0.6;
 
 #[derive(Debug, Clone)]
 pub struct GeminiConfig {
@@ -70,6 +66,8 @@ pub struct GeminiEngine {
     /// Held by the one call that tests a key not known to work yet, so that a bad key costs
     /// one call, not one per chunk in flight.
     probe: tokio::sync::Mutex<()>,
+    /// Where each request's checked result is kept (set once at start; tests may run without).
+    cache: OnceLock<ResultCache>,
 }
 
 /// What the last answers said about the API key.
@@ -81,13 +79,13 @@ enum KeyState {
     Refused(String),
 }
 
-/// Why one request did not give sentences.
+/// Why one call gave no answer text.
 enum Ask {
-    /// Blocked or cut short: try again on smaller pieces.
-    Split(String),
-    /// Refused for reciting the book: every smaller request would ask for the same copies
-    /// of the originals, so the local engine writes this one.
-    Recited(String),
+    /// The model would not write it (RECITATION, SAFETY, a blocked prompt): a label for the
+    /// counts, and Google's words.
+    Refused(&'static str, String),
+    /// Cut at the output token limit: what had arrived.
+    Truncated(String),
     /// The model does not exist (any more): try the preference's next one.
     ModelGone(String),
     Fail(EngineError),
@@ -96,18 +94,140 @@ enum Ask {
 /// The model that answered last during one chunk's rewrite.
 type Used = RefCell<Option<String>>;
 
-#[derive(Deserialize)]
-struct Reply {
-    sentences: Vec<Item>,
+/// One chunk's rewrite: what every request of it shares.
+struct Rewrite<'a> {
+    engine: &'a GeminiEngine,
+    input: &'a ChunkInput,
+    settings: &'a Settings,
+    meter: &'a Meter,
+    used: &'a Used,
 }
 
-#[derive(Deserialize)]
-struct Item {
-    normalized: String,
-    original: String,
-    /// Only asked for with PDF input, where the client cannot find the page itself.
-    #[serde(default)]
-    page: Option<u32>,
+impl Rewrite<'_> {
+    fn repair(&self, action: RepairAction, reason: &'static str, sentences: usize) {
+        self.meter
+            .repair(GEMINI, Repair { action, reason }, sentences);
+    }
+
+    /// The output tokens one request may be expected to take: the protocol's target, or half
+    /// the configured cap if that is lower (thinking shares it).
+    fn budget(&self) -> u64 {
+        let cap = u64::try_from(self.engine.config.max_output_tokens.max(0)).unwrap_or(0);
+        sources::REQUEST_OUTPUT_TOKENS.min(cap / 2)
+    }
+
+    /// The cache key of a request's answer: the model that writes it, the prompt version,
+    /// the settings and the request's own text (with its context).
+    fn cache_key(&self, model: &str, request: &protocol::Request, pdf: Option<&PdfPages>) -> String {
+        super::cache::key(&[
+            GEMINI.as_bytes(),
+            model.as_bytes(),
+            protocol::PROMPT_VERSION.as_bytes(),
+            serde_json::to_string(self.settings)
+                .unwrap_or_default()
+                .as_bytes(),
+            protocol::user_text(request, self.settings).as_bytes(),
+            pdf.map_or(&[][..], |pdf| pdf.data.as_bytes()),
+        ])
+    }
+
+    async fn cached(&self, key: &str) -> Option<String> {
+        self.engine.cache.get()?.get(key).await
+    }
+
+    /// Keeps a request's checked result, unless the model changed while it was written (it
+    /// would then be filed under a model that did not write it).
+    async fn keep(&self, key: &str, model: &str, json: Result<String, serde_json::Error>) {
+        let Some(cache) = self.engine.cache.get() else {
+            return;
+        };
+        if self.used.borrow().as_deref().is_some_and(|used| used != model) {
+            return;
+        }
+        match json {
+            Ok(json) => cache.put(key, GEMINI, json).await,
+            Err(e) => tracing::warn!(error = %e, "could not encode a result for the cache"),
+        }
+    }
+
+    /// Sends one request; the answer's text, or why there is none. A model that answers 404
+    /// gives way to the preference's next candidate, at once.
+    async fn send(
+        &self,
+        request: &protocol::Request,
+        pdf: Option<&PdfPages>,
+    ) -> Result<String, Ask> {
+        let prompt = protocol::prompt(request, self.settings);
+        let text_tokens = (prompt.system.len() + prompt.user.len()) as u64 / 4;
+        let (parts, schema, estimate) = match pdf {
+            None => (
+                vec![Part::text(prompt.user)],
+                protocol::response_schema(),
+                text_tokens,
+            ),
+            Some(pdf) => {
+                // Google's documented rate for documents: 258 tokens a page.
+                let estimate = text_tokens
+                    + u64::from(self.input.last_page - self.input.first_page + 3) * 258;
+                (
+                    vec![
+                        Part {
+                            inline_data: Some(wire::Blob {
+                                mime_type: wire::PDF_MIME.into(),
+                                data: pdf.data.clone(),
+                            }),
+                            ..Part::default()
+                        },
+                        Part::text(prompt.user),
+                    ],
+                    protocol::response_schema_for_pages(),
+                    estimate,
+                )
+            }
+        };
+        let engine = self.engine;
+        let preference = self.settings.model_preference;
+        // Each candidate at most once: a 404 moves on, anything else ends the loop.
+        for _ in 0..=engine.models.candidates(preference).len() {
+            let Some(model) = engine.models.current(preference) else {
+                break;
+            };
+            let generation = generation::for_model(
+                &model,
+                engine.config.max_output_tokens,
+                engine.models.output_limit(&model),
+            );
+            let mut call = GenerateContentRequest::text_json(
+                &prompt.system,
+                parts.clone(),
+                schema.clone(),
+                generation.max_output_tokens,
+                0.2,
+            );
+            if let Some(config) = call.generation_config.as_mut() {
+                config.temperature = generation.temperature;
+                config.thinking_config = generation.thinking;
+            }
+            match engine.call(&model, &call, estimate, self.meter).await {
+                Err(Ask::ModelGone(_)) => {
+                    report_moves(engine.models.not_found(&model), "not_found", self.meter);
+                }
+                answer => {
+                    if matches!(answer, Ok(_) | Err(Ask::Truncated(_))) {
+                        *self.used.borrow_mut() = Some(model);
+                    }
+                    return answer;
+                }
+            }
+        }
+        Err(Ask::Fail(EngineError::NoModel(format!(
+            "no Gemini model of the {} preference is available (tried {}); \
+             set FNT_GEMINI_MODELS_{} to current ids",
+            preference.as_str(),
+            engine.models.candidates(preference).join(", "),
+            preference.as_str().to_uppercase(),
+        ))))
+    }
 }
 
 impl GeminiEngine {
@@ -130,6 +250,7 @@ impl GeminiEngine {
             ),
             key: Mutex::new(KeyState::Unverified),
             probe: tokio::sync::Mutex::new(()),
+            cache: OnceLock::new(),
             config,
         })
     }
@@ -203,170 +324,6 @@ impl GeminiEngine {
         Ok(())
     }
 
-    /// Rewrites the body of `input`, halving it while answers are blocked or cut short.
-    fn rewrite_body<'a>(
-        &'a self,
-        input: ChunkInput,
-        settings: &'a Settings,
-        meter: &'a Meter,
-        used: &'a Used,
-    ) -> LocalBoxFuture<'a, Result<Vec<Sentence>, EngineError>> {
-        Box::pin(async move {
-            // A chunk inside a sentence begun earlier, or a part cut around a long sentence,
-            // may have no text of its own: nothing to ask.
-            let body = input.text.get(input.body_start..input.body_end);
-            if input.pdf.is_none() && body.is_none_or(|b| b.trim().is_empty()) {
-                return Ok(Vec::new());
-            }
-            // The answer repeats a sentence's original beside each of its pieces: a sentence
-            // of pages would need more output than a request may give. It is rewritten here,
-            // by the local engine's rules, and what stands around it goes to the model.
-            if input.pdf.is_none()
-                && let Some((before, long, after)) =
-                    around_unanswerable(&input, settings, self.answer_budget())
-            {
-                tracing::info!(
-                    chunk = input.index,
-                    bytes = long.body_end - long.body_start,
-                    "a sentence too long for one answer is rewritten locally"
-                );
-                let mut sentences = self.rewrite_body(before, settings, meter, used).await?;
-                sentences.extend(local_fallback(&long, settings));
-                sentences.extend(self.rewrite_body(after, settings, meter, used).await?);
-                return Ok(sentences);
-            }
-            match self.ask(&input, settings, meter, used).await {
-                Ok(sentences) => Ok(sentences),
-                Err(Ask::Fail(e)) => Err(e),
-                Err(Ask::ModelGone(message)) => Err(EngineError::NoModel(message)),
-                Err(Ask::Recited(why)) => {
-                    tracing::info!(chunk = input.index, %why, "the local engine writes what Gemini would not recite");
-                    Ok(local_fallback(&input, settings))
-                }
-                Err(Ask::Split(why)) => match halves(&input) {
-                    Some((first, second)) => {
-                        tracing::info!(chunk = input.index, %why, "splitting the chunk in halves");
-                        // Side by side, under the rate gate: a chunk split many times over
-                        // then takes the time of its depth, not of its leaves.
-                        let (first, second) = futures_util::future::join(
-                            self.rewrite_body(first, settings, meter, used),
-                            self.rewrite_body(second, settings, meter, used),
-                        )
-                        .await;
-                        let mut sentences = first?;
-                        sentences.extend(second?);
-                        Ok(sentences)
-                    }
-                    None => {
-                        tracing::info!(chunk = input.index, %why, "falling back to the local engine");
-                        Ok(local_fallback(&input, settings))
-                    }
-                },
-            }
-        })
-    }
-
-    /// The output, in bytes, one answer may hold: half the token cap (the model thinks inside
-    /// it too), at four bytes a token.
-    fn answer_budget(&self) -> usize {
-        usize::try_from(self.config.max_output_tokens.max(0)).unwrap_or(0) * 4 / 2
-    }
-
-    async fn ask(
-        &self,
-        input: &ChunkInput,
-        settings: &Settings,
-        meter: &Meter,
-        used: &Used,
-    ) -> Result<Vec<Sentence>, Ask> {
-        let items = self.request_items(input, settings, meter, used).await?;
-        let mut sentences = if input.pdf.is_some() {
-            // No text to compare with: the model's pages are trusted within the chunk.
-            pages_from_answer(input, items)
-        } else {
-            check_coverage(expected_words(input), &items).map_err(Ask::Fail)?;
-            place_on_pages(input, items)
-        };
-        self.enforce_limit(input, settings, &mut sentences, meter, used)
-            .await
-            .map_err(Ask::Fail)?;
-        Ok(sentences)
-    }
-
-    /// One request for `input`'s body; the answer's items, or why there are none. A model
-    /// that answers 404 gives way to the preference's next candidate, at once.
-    async fn request_items(
-        &self,
-        input: &ChunkInput,
-        settings: &Settings,
-        meter: &Meter,
-        used: &Used,
-    ) -> Result<Vec<Item>, Ask> {
-        let prompt = prompt::prompt(input, settings);
-        let (parts, schema, estimate) = match &input.pdf {
-            None => (
-                vec![Part::text(prompt.user)],
-                prompt::response_schema(),
-                (prompt.system.len() + input.text.len()) as u64 / 4,
-            ),
-            Some(pdf) => (
-                vec![
-                    Part {
-                        inline_data: Some(wire::Blob {
-                            mime_type: "application/pdf".into(),
-                            data: pdf.data.clone(),
-                        }),
-                        ..Part::default()
-                    },
-                    Part::text(prompt.user),
-                ],
-                prompt::response_schema_with_pages(),
-                // Google's documented rate for documents: 258 tokens a page.
-                u64::from(input.last_page - input.first_page + 3) * 258,
-            ),
-        };
-        let preference = settings.model_preference;
-        // Each candidate at most once: a 404 moves on, anything else ends the loop.
-        for _ in 0..=self.models.candidates(preference).len() {
-            let Some(model) = self.models.current(preference) else {
-                break;
-            };
-            let generation = generation::for_model(
-                &model,
-                self.config.max_output_tokens,
-                self.models.output_limit(&model),
-            );
-            let mut request = GenerateContentRequest::text_json(
-                &prompt.system,
-                parts.clone(),
-                schema.clone(),
-                generation.max_output_tokens,
-                0.2,
-            );
-            if let Some(config) = request.generation_config.as_mut() {
-                config.temperature = generation.temperature;
-                config.thinking_config = generation.thinking;
-            }
-            match self.call(&model, &request, estimate, meter).await {
-                Err(Ask::ModelGone(_)) => {
-                    report_moves(self.models.not_found(&model), "not_found", meter);
-                }
-                Ok(items) => {
-                    *used.borrow_mut() = Some(model);
-                    return Ok(items);
-                }
-                Err(other) => return Err(other),
-            }
-        }
-        Err(Ask::Fail(EngineError::NoModel(format!(
-            "no Gemini model of the {} preference is available (tried {}); \
-             set FNT_GEMINI_MODELS_{} to current ids",
-            preference.as_str(),
-            self.models.candidates(preference).join(", "),
-            preference.as_str().to_uppercase(),
-        ))))
-    }
-
     /// One call to `model`, through the rate gate and the key check.
     async fn call(
         &self,
@@ -374,7 +331,7 @@ impl GeminiEngine {
         request: &GenerateContentRequest,
         estimate: u64,
         meter: &Meter,
-    ) -> Result<Vec<Item>, Ask> {
+    ) -> Result<String, Ask> {
         if let KeyState::Refused(message) = self.key_state() {
             return Err(Ask::Fail(EngineError::InvalidKey(message)));
         }
@@ -404,24 +361,25 @@ impl GeminiEngine {
         self.note_key(&answer);
         self.note_model(model, &answer, meter);
         let result = match answer {
-            Ok(text) => parse_items(&text).ok_or_else(|| {
-                // The same request would get the same answer from a model at rest: a smaller
-                // one is a different question.
-                Ask::Split("the answer is not the JSON that was asked for".into())
-            }),
+            Ok(text) => Ok(text),
             Err(CallFailure::Transport(m)) => Err(Ask::Fail(EngineError::Unavailable(m))),
-            // An answer too long to write within the timeout would be as long next time: a
-            // smaller request is answered sooner.
-            Err(CallFailure::TimedOut(m)) => Err(Ask::Split(m)),
+            // Requests are sized to be answered well within the timeout: one that is not met
+            // is an outage, waited out like the others.
+            Err(CallFailure::TimedOut(m)) => Err(Ask::Fail(EngineError::Unavailable(m))),
             Err(CallFailure::BadBody(m)) => Err(Ask::Fail(EngineError::Malformed(m))),
             Err(CallFailure::Content(failure)) => match failure {
-                ContentFailure::Refused { ref finish_reason } if finish_reason == "RECITATION" => {
-                    Err(Ask::Recited(failure.to_string()))
+                ContentFailure::Refused { ref finish_reason } => {
+                    let label = match finish_reason.as_str() {
+                        "RECITATION" => "recitation",
+                        "SAFETY" => "safety",
+                        _ => "blocked",
+                    };
+                    Err(Ask::Refused(label, failure.to_string()))
                 }
-                ContentFailure::PromptBlocked { .. } | ContentFailure::Refused { .. } => {
-                    Err(Ask::Split(failure.to_string()))
+                ContentFailure::PromptBlocked { .. } => {
+                    Err(Ask::Refused("blocked", failure.to_string()))
                 }
-                ContentFailure::Truncated { .. } => Err(Ask::Split(failure.to_string())),
+                ContentFailure::Truncated { partial } => Err(Ask::Truncated(partial)),
                 ContentFailure::Empty => {
                     Err(Ask::Fail(EngineError::Malformed(failure.to_string())))
                 }
@@ -505,91 +463,6 @@ impl GeminiEngine {
             other => EngineError::Permanent(other.to_string()),
         }
     }
-
-    /// Sentences over the limit get one targeted re-ask; what is still too long is split
-    /// locally. Dialogue kept whole on request is left alone.
-    async fn enforce_limit(
-        &self,
-        input: &ChunkInput,
-        settings: &Settings,
-        sentences: &mut Vec<Sentence>,
-        meter: &Meter,
-        used: &Used,
-    ) -> Result<(), EngineError> {
-        let limit = settings.sentence_length_limit as usize;
-        let too_long = |s: &Sentence| {
-            word_count(&s.normalized) > limit
-                && !(settings.ignore_dialogue && is_dialogue(&s.original))
-        };
-        if !sentences.iter().any(too_long) {
-            return Ok(());
-        }
-        let long: Vec<String> = sentences
-            .iter()
-            .filter(|s| too_long(s))
-            .map(|s| s.normalized.clone())
-            .collect();
-        let text = long.join("\n");
-        let body_end = text.len();
-        let reask = ChunkInput {
-            index: input.index,
-            first_page: input.first_page,
-            last_page: input.first_page,
-            text,
-            body_start: 0,
-            body_end,
-            pages: vec![PageStart {
-                offset: 0,
-                page: input.first_page,
-            }],
-            chapters: Vec::new(),
-            pdf: None,
-        };
-        let answers = match self.request_items(&reask, settings, meter, used).await {
-            Ok(answers) => answers,
-            // An outage is waited out like any other: splitting locally instead would make
-            // the result depend on the weather.
-            Err(Ask::Fail(e)) if e.is_retryable() || e.fails_job() || e.snooze().is_some() => {
-                return Err(e);
-            }
-            // Refused, or an answer that cannot be used: the local split below.
-            Err(_) => Vec::new(),
-        };
-        let mut out = Vec::with_capacity(sentences.len());
-        for sentence in sentences.drain(..) {
-            if !too_long(&sentence) {
-                out.push(sentence);
-                continue;
-            }
-            let pieces: Vec<(String, Option<PieceKind>)> = answers
-                .iter()
-                .filter(|a| a.original == sentence.normalized)
-                .map(|a| (a.normalized.clone(), None))
-                .collect();
-            let pieces = if !pieces.is_empty() && pieces.iter().all(|p| word_count(&p.0) <= limit) {
-                pieces
-            } else {
-                split::split_sentence(
-                    &sentence.normalized,
-                    split::SplitOptions {
-                        max_words: limit,
-                        min_words: settings.min_sentence_length as usize,
-                        keep_dialogue_whole: settings.ignore_dialogue,
-                    },
-                )
-                .into_iter()
-                .map(|p| (p.text, Some(p.kind)))
-                .collect()
-            };
-            out.extend(pieces.into_iter().map(|(normalized, kind)| Sentence {
-                normalized,
-                kind,
-                ..sentence.clone()
-            }));
-        }
-        *sentences = out;
-        Ok(())
-    }
 }
 
 impl Engine for GeminiEngine {
@@ -605,12 +478,9 @@ impl Engine for GeminiEngine {
         self.model_for(settings)
     }
 
-    fn cache_identity(&self, settings: &Settings) -> Option<String> {
-        Some(format!(
-            "{GEMINI}|{}|{}",
-            self.model_for(settings)?,
-            prompt::PROMPT_VERSION
-        ))
+    fn use_cache(&self, cache: ResultCache) {
+        // Set once at start; a second call (none today) keeps the first store.
+        let _ = self.cache.set(cache);
     }
 
     fn refresh(self: Arc<Self>) -> LocalBoxFuture<'static, Result<(), String>> {
@@ -629,9 +499,17 @@ impl Engine for GeminiEngine {
     ) -> LocalBoxFuture<'static, Result<ChunkOutput, EngineError>> {
         Box::pin(async move {
             let used = Used::default();
-            let sentences = self
-                .rewrite_body((*input).clone(), &settings, &meter, &used)
-                .await?;
+            let rewrite = Rewrite {
+                engine: &self,
+                input: &input,
+                settings: &settings,
+                meter: &meter,
+                used: &used,
+            };
+            let sentences = match &input.pdf {
+                None => rewrite.text().await?,
+                Some(pdf) => rewrite.pages(pdf).await?,
+            };
             Ok(ChunkOutput {
                 sentences,
                 model: used.into_inner(),
@@ -644,7 +522,7 @@ impl Engine for GeminiEngine {
 fn call_outcome<T>(result: &Result<T, Ask>) -> CallOutcome {
     match result {
         Ok(_) => CallOutcome::Ok,
-        Err(Ask::Split(_) | Ask::Recited(_)) => CallOutcome::Blocked,
+        Err(Ask::Refused(..) | Ask::Truncated(_)) => CallOutcome::Blocked,
         Err(Ask::ModelGone(_)) => CallOutcome::Rejected,
         Err(Ask::Fail(e)) => match e {
             EngineError::RateLimited { .. } => CallOutcome::RateLimited,
@@ -655,278 +533,6 @@ fn call_outcome<T>(result: &Result<T, Ask>) -> CallOutcome {
             EngineError::Permanent(_) | EngineError::NoModel(_) => CallOutcome::Rejected,
         },
     }
-}
-
-/// The answer's items, after one repair attempt on JSON that does not parse.
-fn parse_items(text: &str) -> Option<Vec<Item>> {
-    let text = wire::strip_json_fences(text);
-    serde_json::from_str::<Reply>(text)
-        .or_else(|_| serde_json::from_str::<Reply>(&repair_json(text)))
-        .ok()
-        .map(|reply| reply.sentences)
-}
-
-/// Mends what models commonly break in JSON: trailing commas and unclosed brackets.
-fn repair_json(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 8);
-    let mut closers = Vec::new();
-    let (mut in_string, mut escaped) = (false, false);
-    for c in text.chars() {
-        if in_string {
-            out.push(c);
-            match (escaped, c) {
-                (true, _) => escaped = false,
-                (false, '\\') => escaped = true,
-                (false, '"') => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match c {
-            '"' => in_string = true,
-            '{' => closers.push('}'),
-            '[' => closers.push(']'),
-            '}' | ']' => {
-                closers.pop();
-                drop_trailing_comma(&mut out);
-            }
-            _ => {}
-        }
-        out.push(c);
-    }
-    if in_string {
-        out.push('"');
-    }
-    drop_trailing_comma(&mut out);
-    while let Some(closer) = closers.pop() {
-        out.push(closer);
-    }
-    out
-}
-
-fn drop_trailing_comma(out: &mut String) {
-    let trimmed = out.trim_end().len();
-    if out[..trimmed].ends_with(',') {
-        out.truncate(trimmed - 1);
-    }
-}
-
-/// The words of the sentences that start in the chunk's body, as the local segmenter sees
-/// them: headings and page furniture don't count, so a chunk of only a chapter title may
-/// rightly come back empty.
-fn expected_words(input: &ChunkInput) -> usize {
-    segment(&input.text, SegmentOptions::default())
-        .into_iter()
-        .filter(|s| input.owns(s.start))
-        .filter_map(|s| input.text.get(s.start..s.end))
-        .map(word_count)
-        .sum()
-}
-
-/// The first body sentence whose answer would outgrow `budget` bytes (its original repeated
-/// beside each of its pieces), cut out of `input`: the body before it, it, the body after.
-fn around_unanswerable(
-    input: &ChunkInput,
-    settings: &Settings,
-    budget: usize,
-) -> Option<(ChunkInput, ChunkInput, ChunkInput)> {
-    let limit = (settings.sentence_length_limit as usize).max(1);
-    let long = segment(&input.text, super::local::segment_options(settings))
-        .into_iter()
-        .filter(|s| input.owns(s.start))
-        .find(|s| {
-            let text = input.text.get(s.start..s.end).unwrap_or_default();
-            word_count(text).div_ceil(limit).saturating_mul(text.len()) > budget
-        })?;
-    // The next sentence starts where this one's text ends, spaces aside.
-    let end = input.text[long.end..]
-        .find(|c: char| !c.is_whitespace())
-        .map_or(input.text.len(), |at| long.end + at)
-        .min(input.body_end);
-    let part = |start: usize, end: usize| ChunkInput {
-        body_start: start,
-        body_end: end,
-        ..input.clone()
-    };
-    Some((
-        part(input.body_start, long.start),
-        part(long.start, end),
-        part(end, input.body_end),
-    ))
-}
-
-/// An answer that covers too little of the chunk silently dropped text.
-fn check_coverage(body_words: usize, items: &[Item]) -> Result<(), EngineError> {
-    if body_words == 0 {
-        return Ok(());
-    }
-    if items.is_empty() {
-        return Err(EngineError::Malformed(
-            "the answer has no sentences for a chunk with text".into(),
-        ));
-    }
-    let mut covered = 0;
-    let mut last: Option<&str> = None;
-    for item in items {
-        if last != Some(item.original.as_str()) {
-            covered += word_count(&item.original);
-        }
-        last = Some(&item.original);
-    }
-    if (covered as f64) < body_words as f64 * MIN_WORD_RATIO {
-        return Err(EngineError::Malformed(format!(
-            "the answer covers {covered} of the chunk's {body_words} words"
-        )));
-    }
-    Ok(())
-}
-
-/// Finds each original in the chunk, in order, to give its sentences a page.
-fn place_on_pages(input: &ChunkInput, items: Vec<Item>) -> Vec<Sentence> {
-    let mut cursor = input.body_start;
-    let mut shared = Originals::default();
-    items
-        .into_iter()
-        .map(|item| {
-            let found = input
-                .text
-                .get(cursor..)
-                .and_then(|rest| rest.find(&item.original))
-                .map(|at| cursor + at);
-            if let Some(at) = found {
-                cursor = at;
-            }
-            Sentence {
-                page: input.page_at(found.unwrap_or(cursor)),
-                chapter: input.chapter_at(found.unwrap_or(cursor)),
-                normalized: item.normalized,
-                original: shared.get(item.original),
-                engine: None,
-                kind: None,
-            }
-        })
-        .collect()
-}
-
-fn pages_from_answer(input: &ChunkInput, items: Vec<Item>) -> Vec<Sentence> {
-    let mut shared = Originals::default();
-    items
-        .into_iter()
-        .map(|item| Sentence {
-            page: item
-                .page
-                .unwrap_or(input.first_page)
-                .clamp(input.first_page, input.last_page),
-            // Scanned books are read by the model alone: no headings are known.
-            chapter: None,
-            normalized: item.normalized,
-            original: shared.get(item.original),
-            engine: None,
-            kind: None,
-        })
-        .collect()
-}
-
-/// The answer repeats a source sentence's original beside each of its pieces: consecutive
-/// copies become one shared text, so the pieces are stored as one source sentence.
-#[derive(Default)]
-struct Originals {
-    last: Option<Arc<str>>,
-}
-
-impl Originals {
-    fn get(&mut self, original: String) -> Arc<str> {
-        match &self.last {
-            Some(last) if **last == *original => Arc::clone(last),
-            _ => {
-                let shared: Arc<str> = original.into();
-                self.last = Some(Arc::clone(&shared));
-                shared
-            }
-        }
-    }
-}
-
-/// A PDF chunk split by its own pages; the attached PDF (and its context) stays the same.
-fn page_halves(input: &ChunkInput) -> Option<(ChunkInput, ChunkInput)> {
-    if input.last_page <= input.first_page {
-        return None;
-    }
-    let middle = input.first_page + (input.last_page - input.first_page) / 2;
-    Some((
-        ChunkInput {
-            last_page: middle,
-            ..input.clone()
-        },
-        ChunkInput {
-            first_page: middle + 1,
-            ..input.clone()
-        },
-    ))
-}
-
-/// The body cut near its middle at a paragraph break, else after a sentence end.
-fn halves(input: &ChunkInput) -> Option<(ChunkInput, ChunkInput)> {
-    if input.pdf.is_some() {
-        return page_halves(input);
-    }
-    let (start, end) = (input.body_start, input.body_end);
-    if end.saturating_sub(start) < MIN_SPLIT_BYTES {
-        return None;
-    }
-    let body = input.text.get(start..end)?;
-    let middle = body.len() / 2;
-    let nearest = |pattern: &str| {
-        body.match_indices(pattern)
-            .map(|(at, m)| at + m.len())
-            .filter(|&at| at > 0 && at < body.len())
-            .min_by_key(|&at| at.abs_diff(middle))
-    };
-    let cut = start + nearest("\n").or_else(|| nearest(". "))?;
-    let first = ChunkInput {
-        body_end: cut,
-        ..input.clone()
-    };
-    let second = ChunkInput {
-        body_start: cut,
-        ..input.clone()
-    };
-    Some((first, second))
-}
-
-fn local_fallback(input: &ChunkInput, settings: &Settings) -> Vec<Sentence> {
-    if input.pdf.is_some() {
-        // A page the model refuses and that has no text layer cannot be rewritten at all;
-        // one with a text layer is read here and written locally.
-        return pdf_text_input(input)
-            .map(|text_input| local_fallback(&text_input, settings))
-            .unwrap_or_default();
-    }
-    rewrite_chunk(input, settings)
-        .sentences
-        .into_iter()
-        .map(|s| Sentence {
-            engine: Some(super::LOCAL.to_owned()),
-            ..s
-        })
-        .collect()
-}
-
-/// The chunk's attached PDF read as text, body = the chunk's own pages.
-fn pdf_text_input(input: &ChunkInput) -> Option<ChunkInput> {
-    use base64::Engine as _;
-    let pdf = input.pdf.as_ref()?;
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(&pdf.data)
-        .ok()?;
-    let (book, _) =
-        crate::pdf::read_book(&bytes, crate::pdf::clean::CleanOptions::default()).ok()?;
-    Some(crate::pdf::plan::book_chunk(
-        &book,
-        pdf.first_page,
-        input.index,
-        input.first_page..=input.last_page,
-    ))
 }
 
 /// What the learner and the log read when Google refuses the key.
@@ -971,10 +577,6 @@ fn describe(failure: &CallFailure) -> String {
     }
 }
 
-fn is_dialogue(original: &str) -> bool {
-    original.starts_with(['«', '“', '"', '—', '–'])
-}
-
 /// Gemini's daily quotas reset at midnight Pacific time. PST (UTC−8) is used all year, so in
 /// summer the wait is an hour longer than it needs to be, never shorter.
 pub fn next_quota_reset(now: DateTime<Utc>) -> DateTime<Utc> {
@@ -989,120 +591,6 @@ pub fn next_quota_reset(now: DateTime<Utc>) -> DateTime<Utc> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn item(normalized: &str, original: &str) -> Item {
-        Item {
-            normalized: normalized.into(),
-            original: original.into(),
-            page: None,
-        }
-    }
-
-    #[test]
-    fn broken_json_is_repaired_once() {
-        let good = r#"{"sentences":[{"normalized":"Il pleut.","original":"Il pleut."}]}"#;
-        assert_eq!(parse_items(good).unwrap().len(), 1);
-        let fenced = format!("```json\n{good}\n```");
-        assert_eq!(parse_items(&fenced).unwrap().len(), 1);
-        let trailing = r#"{"sentences":[{"normalized":"Il pleut.","original":"Il pleut."},]}"#;
-        assert_eq!(parse_items(trailing).unwrap().len(), 1);
-        let unclosed = r#"{"sentences":[{"normalized":"Il pleut.","original":"Il pleut."}"#;
-        assert_eq!(parse_items(unclosed).unwrap().len(), 1);
-        assert!(parse_items("Voici les phrases : …").is_none());
-    }
-
-    #[test]
-    fn an_answer_that_drops_text_is_refused() {
-        let body = "Il pleuvait depuis le matin. Elle attendait le train de huit heures. \
-                    Personne ne vint.";
-        let all = vec![
-            item(
-                "Il pleuvait depuis le matin.",
-                "Il pleuvait depuis le matin.",
-            ),
-            item(
-                "Elle attendait le train.",
-                "Elle attendait le train de huit heures.",
-            ),
-            item("Personne ne vint.", "Personne ne vint."),
-        ];
-        let words = word_count(body);
-        assert!(check_coverage(words, &all).is_ok());
-        assert!(check_coverage(words, &all[..1]).is_err());
-        assert!(check_coverage(words, &[]).is_err());
-        assert!(check_coverage(0, &[]).is_ok());
-    }
-
-    #[test]
-    fn a_chunk_of_only_a_heading_expects_no_sentences() {
-        let text = "Fin du chapitre.\nCHAPITRE III\nIl pleuvait.";
-        let input = ChunkInput {
-            index: 0,
-            first_page: 1,
-            last_page: 1,
-            body_start: text.find("CHAPITRE").unwrap(),
-            body_end: text.find("Il").unwrap(),
-            text: text.into(),
-            pages: vec![PageStart { offset: 0, page: 1 }],
-            chapters: Vec::new(),
-            pdf: None,
-        };
-        assert_eq!(expected_words(&input), 0);
-        let whole = ChunkInput {
-            body_start: 0,
-            body_end: text.len(),
-            ..input
-        };
-        assert_eq!(expected_words(&whole), 5);
-    }
-
-    /// A one-page chunk whose whole text is its body.
-    fn one_page(text: String) -> ChunkInput {
-        ChunkInput {
-            index: 0,
-            first_page: 1,
-            last_page: 1,
-            body_start: 0,
-            body_end: text.len(),
-            text,
-            pages: vec![PageStart { offset: 0, page: 1 }],
-            chapters: Vec::new(),
-            pdf: None,
-        }
-    }
-
-    #[test]
-    fn a_sentence_too_long_for_one_answer_is_cut_out_with_its_neighbours_kept_apart() {
-        let long = format!("Alors {}.", vec!["et le vent soufflait"; 200].join(", "));
-        let input = one_page(format!("Il pleuvait. {long} Le jour vint. Il partit.\n"));
-        let settings = Settings::default();
-        let (before, cut, after) = around_unanswerable(&input, &settings, 16 * 1024).unwrap();
-        let body = |c: &ChunkInput| c.text[c.body_start..c.body_end].to_owned();
-        assert_eq!(body(&before), "Il pleuvait. ");
-        assert_eq!(body(&cut).trim_end(), long);
-        assert_eq!(body(&after), "Le jour vint. Il partit.\n");
-        // What the local engine makes of the cut part is that sentence alone, whole.
-        let pieces = local_fallback(&cut, &settings);
-        assert!(pieces.iter().all(|p| *p.original == *long));
-        assert!(pieces.iter().all(|p| p.engine.as_deref() == Some("local")));
-        // A budget the sentence fits in leaves the chunk alone.
-        assert!(around_unanswerable(&input, &settings, 1 << 30).is_none());
-    }
-
-    #[test]
-    fn a_chunk_is_halved_at_a_paragraph_break() {
-        let para = "Une phrase assez longue pour compter dans le morceau. ".repeat(5);
-        let input = one_page(format!("{para}\n{para}\n{para}\n{para}"));
-        let (a, b) = halves(&input).unwrap();
-        assert_eq!(a.body_end, b.body_start);
-        assert!(input.text[..a.body_end].ends_with('\n'));
-        assert_eq!((a.body_start, b.body_end), (0, input.text.len()));
-        let small = ChunkInput {
-            body_end: 100,
-            ..input
-        };
-        assert!(halves(&small).is_none());
-    }
 
     #[test]
     fn api_failures_map_to_what_the_actors_do_next() {

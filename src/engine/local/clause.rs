@@ -32,8 +32,7 @@ const COMPARATIVES: &[&str] = &[
 ];
 
 /// Whether `piece` holds a main clause and opens and closes like a sentence. The golden set
-/// checks every piece with it; Gemini's answers are to be checked with it too (protocol v2).
-#[cfg_attr(not(test), allow(dead_code))]
+/// checks every piece with it, and every piece Gemini writes is checked with it.
 pub(crate) fn is_complete(piece: &str) -> bool {
     let tagged = tag(piece);
     let toks: Vec<&Tok> = tagged.toks.iter().collect();

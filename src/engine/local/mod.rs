@@ -2,6 +2,7 @@
 //! sentences (restoring a subject when a clause shares it). It never loses or reorders a
 //! content word, adds only subjects, and needs no key and no network.
 
+pub(crate) mod check;
 mod clause;
 #[cfg(test)]
 mod golden;
@@ -68,13 +69,34 @@ pub fn segment_options(settings: &Settings) -> SegmentOptions {
 
 /// Rewrites the sentences that start in the chunk's body.
 pub fn rewrite_chunk(input: &ChunkInput, settings: &Settings) -> ChunkOutput {
+    ChunkOutput {
+        sentences: rewrite_sources(input, settings)
+            .into_iter()
+            .flat_map(|source| source.pieces)
+            .collect(),
+        model: None,
+    }
+}
+
+/// One source sentence of a chunk's body and what the local engine makes of it.
+#[derive(Debug, Clone)]
+pub struct SourcePieces {
+    /// Where the sentence stands in the chunk's text.
+    pub segment: segment::Segment,
+    /// Empty when nothing of it is left to study (a lone quotation mark).
+    pub pieces: Vec<Sentence>,
+}
+
+/// The sentences that start in the chunk's body, in order, each with its pieces: the unit
+/// other engines fall back on one sentence at a time.
+pub fn rewrite_sources(input: &ChunkInput, settings: &Settings) -> Vec<SourcePieces> {
     let keep_dialogue_whole = settings.ignore_dialogue;
     let split_options = SplitOptions {
         max_words: settings.sentence_length_limit as usize,
         min_words: settings.min_sentence_length as usize,
         keep_dialogue_whole,
     };
-    let mut sentences = Vec::new();
+    let mut sources = Vec::new();
     // Whether a quotation opened by an earlier sentence of the paragraph is still open: read
     // on from one sentence to the next, afresh at each paragraph.
     let mut quotes = QuoteDepth::default();
@@ -113,34 +135,35 @@ pub fn rewrite_chunk(input: &ChunkInput, settings: &Settings) -> ChunkOutput {
         } else {
             split_quoted(original, split_options, quotes.depth() > 0)
         };
-        for piece in pieces {
-            let normalized = if settings.preserve_formatting {
-                piece.text
-            } else {
-                strip_formatting(&piece.text)
-            };
-            if normalized.is_empty() {
-                continue;
-            }
-            sentences.push(Sentence {
-                normalized,
-                original: std::sync::Arc::clone(&source),
-                page,
-                chapter,
-                engine: None,
-                kind: Some(piece.kind),
-            });
-        }
+        let pieces = pieces
+            .into_iter()
+            .filter_map(|piece| {
+                let normalized = if settings.preserve_formatting {
+                    piece.text
+                } else {
+                    strip_formatting(&piece.text)
+                };
+                (!normalized.is_empty()).then(|| Sentence {
+                    normalized,
+                    original: std::sync::Arc::clone(&source),
+                    page,
+                    chapter,
+                    engine: None,
+                    kind: Some(piece.kind),
+                })
+            })
+            .collect();
+        sources.push(SourcePieces {
+            segment: seg,
+            pieces,
+        });
     }
-    ChunkOutput {
-        sentences,
-        model: None,
-    }
+    sources
 }
 
 /// Without `preserve_formatting` the learner gets bare sentences: no quotation marks and no
 /// dialogue dashes (the words themselves are untouched).
-fn strip_formatting(piece: &str) -> String {
+pub(crate) fn strip_formatting(piece: &str) -> String {
     let bare: String = piece
         .chars()
         .filter(|c| !matches!(c, '«' | '»' | '“' | '”' | '"'))
