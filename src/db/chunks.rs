@@ -168,7 +168,7 @@ impl Db {
                     .filter(job_chunks::job_id.eq(&job_id))
                     .filter(job_chunks::idx.eq(idx));
                 let now = now_ms();
-                // Every attempt is paid for, whether it succeeded or not.
+                // Every attempt is paid for, whether it succeeded or not; so are its repairs.
                 let spent = change.usage();
                 if spent != Usage::default() {
                     diesel::update(jobs::table.filter(jobs::id.eq(&job_id)))
@@ -176,6 +176,9 @@ impl Db {
                             jobs::tokens_in.eq(jobs::tokens_in + spent.input_tokens),
                             jobs::tokens_out.eq(jobs::tokens_out + spent.output_tokens),
                             jobs::api_calls.eq(jobs::api_calls + spent.api_calls),
+                            jobs::reasks.eq(jobs::reasks + spent.reasks),
+                            jobs::local_fallbacks.eq(jobs::local_fallbacks + spent.local_fallbacks),
+                            jobs::refusals.eq(jobs::refusals + spent.refusals),
                         ))
                         .execute(conn)
                         .await?;
@@ -184,6 +187,10 @@ impl Db {
                             job_chunks::tokens_in.eq(job_chunks::tokens_in + spent.input_tokens),
                             job_chunks::tokens_out.eq(job_chunks::tokens_out + spent.output_tokens),
                             job_chunks::api_calls.eq(job_chunks::api_calls + spent.api_calls),
+                            job_chunks::reasks.eq(job_chunks::reasks + spent.reasks),
+                            job_chunks::local_fallbacks
+                                .eq(job_chunks::local_fallbacks + spent.local_fallbacks),
+                            job_chunks::refusals.eq(job_chunks::refusals + spent.refusals),
                         ))
                         .execute(conn)
                         .await?;
@@ -247,5 +254,123 @@ impl Db {
             Ok(held)
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::jobs::Quota;
+    use crate::db::models::NewJob;
+    use crate::db::{DatabaseUrl, LOCAL_USER_ID};
+
+    const WORKER: &str = "worker-1";
+
+    fn progress() -> Progress {
+        Progress {
+            percent: 50,
+            step: "processing chunks".into(),
+            processed_chunks: 0,
+            failed_chunks: 0,
+        }
+    }
+
+    fn mended(api_calls: i64, reasks: i64, local_fallbacks: i64, refusals: i64) -> Usage {
+        Usage {
+            api_calls,
+            reasks,
+            local_fallbacks,
+            refusals,
+            ..Usage::default()
+        }
+    }
+
+    /// (api_calls, reasks, local_fallbacks, refusals) of a chunk row.
+    fn counts(row: &ChunkRow) -> (i64, i64, i64, i64) {
+        (row.api_calls, row.reasks, row.local_fallbacks, row.refusals)
+    }
+
+    #[tokio::test]
+    async fn every_attempt_adds_its_repairs_to_its_chunk_and_its_job() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::connect(&DatabaseUrl::sqlite_in(dir.path()), 2)
+            .await
+            .unwrap();
+        let job = NewJob {
+            id: "7d1c2b1e-0000-4000-8000-0000000000a1".into(),
+            owner_id: LOCAL_USER_ID.into(),
+            status: crate::status::JobStatus::Queued.as_str().into(),
+            file_name: "livre.pdf".into(),
+            input_hash: "abc".into(),
+            file_size: 3,
+            page_count: 2,
+            settings: "{}".into(),
+            engine: "local".into(),
+            current_step: "queued".into(),
+            created_at: now_ms(),
+        };
+        let id = job.id.clone();
+        db.insert_job(job, b"pdf".to_vec(), Quota::default())
+            .await
+            .unwrap();
+        db.claim_next_job(WORKER, 60_000).await.unwrap().unwrap();
+        let plan = (0..2)
+            .map(|idx| NewChunk {
+                job_id: id.clone(),
+                idx,
+                first_page: idx + 1,
+                last_page: idx + 1,
+                status: ChunkStatus::Pending.as_str().into(),
+                input: "{}".into(),
+            })
+            .collect();
+        assert!(db.insert_plan(&id, WORKER, plan, "planned").await.unwrap());
+
+        // A failed attempt's repairs count as much as a successful one's.
+        let changes = [
+            (
+                0,
+                ChunkChange::Retrying {
+                    attempt: 1,
+                    error: "503".into(),
+                    usage: mended(1, 2, 0, 1),
+                    next_attempt_at: chrono::Utc::now(),
+                    quota: false,
+                },
+            ),
+            (
+                0,
+                ChunkChange::Done {
+                    attempts: 2,
+                    result: "{}".into(),
+                    usage: mended(1, 1, 3, 0),
+                    duration_ms: 5,
+                },
+            ),
+            (
+                1,
+                ChunkChange::Failed {
+                    attempts: 1,
+                    error: "refused".into(),
+                    usage: mended(1, 0, 0, 2),
+                },
+            ),
+        ];
+        for (idx, change) in changes {
+            assert!(
+                db.record_chunk(&id, WORKER, idx, change, progress())
+                    .await
+                    .unwrap()
+            );
+        }
+
+        let chunks = db.chunks(&id).await.unwrap();
+        assert_eq!(counts(&chunks[0]), (2, 3, 3, 1));
+        assert_eq!(counts(&chunks[1]), (1, 0, 0, 2));
+        let job = db.job(&id, LOCAL_USER_ID).await.unwrap().unwrap();
+        assert_eq!(
+            (job.api_calls, job.reasks, job.local_fallbacks, job.refusals),
+            (3, 3, 3, 3)
+        );
     }
 }

@@ -528,17 +528,28 @@ impl Db {
                             (earlier, edits)
                         }
                     };
-                    // What every attempt of every chunk cost, as the job counted it.
-                    let (tokens_in, tokens_out, api_calls): (i64, i64, i64) = jobs::table
-                        .filter(jobs::id.eq(&id))
-                        .select((jobs::tokens_in, jobs::tokens_out, jobs::api_calls))
-                        .first(conn)
-                        .await?;
+                    // What every attempt of every chunk cost and mended, as the job counted it.
+                    let (tokens_in, tokens_out, api_calls, reasks, local_fallbacks, refusals) =
+                        jobs::table
+                            .filter(jobs::id.eq(&id))
+                            .select((
+                                jobs::tokens_in,
+                                jobs::tokens_out,
+                                jobs::api_calls,
+                                jobs::reasks,
+                                jobs::local_fallbacks,
+                                jobs::refusals,
+                            ))
+                            .first::<(i64, i64, i64, i64, i64, i64)>(conn)
+                            .await?;
                     diesel::update(history::table.filter(history::id.eq(&entry_id)))
                         .set((
                             history::tokens_in.eq(tokens_in),
                             history::tokens_out.eq(tokens_out),
                             history::api_calls.eq(api_calls),
+                            history::reasks.eq(reasks),
+                            history::local_fallbacks.eq(local_fallbacks),
+                            history::refusals.eq(refusals),
                         ))
                         .execute(conn)
                         .await?;

@@ -34,6 +34,10 @@ pub struct JobRow {
     pub tokens_in: i64,
     pub tokens_out: i64,
     pub api_calls: i64,
+    // Source sentences mended, as `crate::engine::Usage` counts them.
+    pub reasks: i64,
+    pub local_fallbacks: i64,
+    pub refusals: i64,
     pub event_seq: i64,
 }
 
@@ -109,6 +113,10 @@ pub struct ChunkRow {
     pub tokens_in: i64,
     pub tokens_out: i64,
     pub api_calls: i64,
+    // Source sentences mended, as `crate::engine::Usage` counts them.
+    pub reasks: i64,
+    pub local_fallbacks: i64,
+    pub refusals: i64,
     pub duration_ms: i64,
 }
 
@@ -231,6 +239,10 @@ pub struct HistoryEntry {
     pub tokens_in: i64,
     pub tokens_out: i64,
     pub api_calls: i64,
+    // Source sentences mended, as `crate::engine::Usage` counts them.
+    pub reasks: i64,
+    pub local_fallbacks: i64,
+    pub refusals: i64,
     pub exported_to_sheets: bool,
     pub spreadsheet_id: Option<String>,
     pub sheet_url: Option<String>,

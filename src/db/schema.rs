@@ -39,6 +39,9 @@ diesel::table! {
         tokens_out -> BigInt,
         api_calls -> BigInt,
         event_seq -> BigInt,
+        reasks -> BigInt,
+        local_fallbacks -> BigInt,
+        refusals -> BigInt,
     }
 }
 
@@ -68,6 +71,9 @@ diesel::table! {
         tokens_out -> BigInt,
         api_calls -> BigInt,
         duration_ms -> BigInt,
+        reasks -> BigInt,
+        local_fallbacks -> BigInt,
+        refusals -> BigInt,
     }
 }
 
@@ -128,6 +134,9 @@ diesel::table! {
         sheet_url -> Nullable<Text>,
         exported_at -> Nullable<BigInt>,
         search_key -> Text,
+        reasks -> BigInt,
+        local_fallbacks -> BigInt,
+        refusals -> BigInt,
     }
 }
 

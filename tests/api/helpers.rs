@@ -14,7 +14,9 @@ use fnt::app::Application;
 use fnt::config::{Config, ServeConfig};
 use fnt::core::Core;
 use fnt::engine::local::rewrite_chunk;
-use fnt::engine::{ChunkInput, ChunkOutput, Engine, EngineError, Engines, Meter};
+use fnt::engine::{
+    ChunkInput, ChunkOutput, Engine, EngineError, Engines, Meter, Repair, RepairAction,
+};
 use fnt::settings::Settings;
 use fnt::testkit::novel;
 use fnt::testkit::pdf::{FixtureOptions, book_pdf};
@@ -497,6 +499,9 @@ pub enum Act {
     Hang,
     Fail(EngineError),
     Delay(Duration),
+    /// Reports these repairs (action, source sentences) through the meter, then answers as
+    /// the local engine does: what an engine that mended the model's answers leaves.
+    Mend(Vec<(RepairAction, usize)>),
 }
 
 /// The local engine, except where a script says otherwise: `script[(chunk, attempt)]`.
@@ -558,7 +563,7 @@ impl Engine for ScriptedEngine {
         self: Arc<Self>,
         input: Arc<ChunkInput>,
         settings: Arc<Settings>,
-        _meter: Meter,
+        meter: Meter,
     ) -> LocalBoxFuture<'static, Result<ChunkOutput, EngineError>> {
         let attempt = {
             let mut calls = self.calls.lock().expect("lock");
@@ -582,6 +587,15 @@ impl Engine for ScriptedEngine {
                 Some(Act::Hang) => std::future::pending::<()>().await,
                 Some(Act::Fail(e)) => return Err(e),
                 Some(Act::Delay(d)) => actix_web::rt::time::sleep(d).await,
+                Some(Act::Mend(repairs)) => {
+                    for (action, sentences) in repairs {
+                        let repair = Repair {
+                            action,
+                            reason: "scripted",
+                        };
+                        meter.repair("local", repair, sentences);
+                    }
+                }
                 None => {}
             }
             Ok(rewrite_chunk(&input, &settings))

@@ -481,6 +481,67 @@ async fn a_retried_partial_job_keeps_its_entry_and_the_learners_edits() {
     );
 }
 
+/// (reasks, local_fallbacks, refusals) of a job or an entry.
+fn repairs(view: &Value) -> (Option<i64>, Option<i64>, Option<i64>) {
+    (
+        view["reasks"].as_i64(),
+        view["local_fallbacks"].as_i64(),
+        view["refusals"].as_i64(),
+    )
+}
+
+#[actix_web::test]
+async fn repairs_are_counted_on_the_job_and_its_entry_and_a_retry_adds_to_them() {
+    use crate::helpers::{Act, ScriptedEngine, spawn_app_with};
+    use fnt::engine::RepairAction::{Dropped, Local, Reask, Refused};
+    let engine = ScriptedEngine::new();
+    // Dropped answer entries are no source sentences mended: not counted.
+    engine.on(
+        0,
+        1,
+        Act::Mend(vec![(Reask, 3), (Local, 2), (Refused, 1), (Dropped, 7)]),
+    );
+    for attempt in 1..=2 {
+        engine.on(1, attempt, Act::Panic);
+    }
+    // The retry's run of the failed chunk mends some more.
+    engine.on(1, 3, Act::Mend(vec![(Reask, 1), (Refused, 4)]));
+    let app = spawn_app_with(|c| c.chunk_attempts = 2, engine.engines()).await;
+    let job = app.submit(&novel_pdf(8), &[]).await;
+    let partial = app.wait_until_finished(&job).await;
+    assert_eq!(partial["status"], "partial", "{partial}");
+    assert_eq!(repairs(&partial), (Some(3), Some(2), Some(1)), "{partial}");
+    let (_, page) = app.get("/api/v1/history").await;
+    let listed = &page["entries"][0];
+    assert_eq!(repairs(listed), (Some(3), Some(2), Some(1)), "{page}");
+    let id = listed["id"].as_str().unwrap().to_owned();
+    let detail = entry(&app, &id).await;
+    assert_eq!(repairs(&detail["entry"]), (Some(3), Some(2), Some(1)));
+
+    let (status, body) = app.post(&format!("/api/v1/jobs/{job}/retry")).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let done = app.wait_until_finished(&job).await;
+    assert_eq!(done["status"], "completed", "{done}");
+    // The first run's counts and the retry's, not the retry's alone.
+    assert_eq!(repairs(&done), (Some(4), Some(2), Some(5)), "{done}");
+    let detail = entry(&app, &id).await;
+    assert_eq!(repairs(&detail["entry"]), (Some(4), Some(2), Some(5)));
+    let (_, page) = app.get("/api/v1/history").await;
+    assert_eq!(page["total"], 1, "{page}");
+    assert_eq!(repairs(&page["entries"][0]), (Some(4), Some(2), Some(5)));
+    // Each chunk keeps its own.
+    let chunks = app.core.db.chunks(&job).await.unwrap();
+    let per_chunk: Vec<_> = chunks
+        .iter()
+        .map(|c| (c.reasks, c.local_fallbacks, c.refusals))
+        .collect();
+    assert_eq!(per_chunk[..2], [(3, 2, 1), (1, 0, 4)]);
+    assert!(
+        per_chunk[2..].iter().all(|&c| c == (0, 0, 0)),
+        "{per_chunk:?}"
+    );
+}
+
 #[actix_web::test]
 async fn an_entry_whose_retry_was_cancelled_can_still_be_deleted() {
     use crate::helpers::{Act, ScriptedEngine, spawn_app_with};

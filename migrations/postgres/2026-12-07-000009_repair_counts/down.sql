@@ -1,0 +1,9 @@
+ALTER TABLE history DROP COLUMN refusals;
+ALTER TABLE history DROP COLUMN local_fallbacks;
+ALTER TABLE history DROP COLUMN reasks;
+ALTER TABLE job_chunks DROP COLUMN refusals;
+ALTER TABLE job_chunks DROP COLUMN local_fallbacks;
+ALTER TABLE job_chunks DROP COLUMN reasks;
+ALTER TABLE jobs DROP COLUMN refusals;
+ALTER TABLE jobs DROP COLUMN local_fallbacks;
+ALTER TABLE jobs DROP COLUMN reasks;
