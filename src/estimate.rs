@@ -303,7 +303,10 @@ mod tests {
         for pages in [20, 120, 300] {
             let bytes = book(pages);
             let e = estimate(&bytes, &Settings::default(), &cfg, &models()).unwrap();
-            let text = pdf::read_book(&bytes, CleanOptions::default()).unwrap().0.text;
+            let text = pdf::read_book(&bytes, CleanOptions::default())
+                .unwrap()
+                .0
+                .text;
             let v1 = protocol_v1_output_tokens(&text, e.chunks as u64, 8);
             assert!(
                 e.estimated_tokens_out * 2 <= v1,

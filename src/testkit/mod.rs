@@ -7,3 +7,4 @@ pub mod multipart;
 pub mod novel;
 pub mod pdf;
 pub mod quality;
+pub mod sentences;

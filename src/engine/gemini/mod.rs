@@ -27,7 +27,9 @@ use futures_util::future::LocalBoxFuture;
 
 use super::cache::ResultCache;
 use super::rate_gate::{RateGate, RateLimits};
-use super::{ChunkInput, ChunkOutput, Engine, EngineError, Meter, PdfPages, Repair, RepairAction, Usage};
+use super::{
+    ChunkInput, ChunkOutput, Engine, EngineError, Meter, PdfPages, Repair, RepairAction, Usage,
+};
 use crate::clock::Clock;
 use crate::config::Secret;
 use crate::metrics::{CallOutcome, EngineCall};
@@ -118,7 +120,12 @@ impl Rewrite<'_> {
 
     /// The cache key of a request's answer: the model that writes it, the prompt version,
     /// the settings and the request's own text (with its context).
-    fn cache_key(&self, model: &str, request: &protocol::Request, pdf: Option<&PdfPages>) -> String {
+    fn cache_key(
+        &self,
+        model: &str,
+        request: &protocol::Request,
+        pdf: Option<&PdfPages>,
+    ) -> String {
         super::cache::key(&[
             GEMINI.as_bytes(),
             model.as_bytes(),
@@ -141,7 +148,12 @@ impl Rewrite<'_> {
         let Some(cache) = self.engine.cache.get() else {
             return;
         };
-        if self.used.borrow().as_deref().is_some_and(|used| used != model) {
+        if self
+            .used
+            .borrow()
+            .as_deref()
+            .is_some_and(|used| used != model)
+        {
             return;
         }
         match json {
@@ -167,8 +179,8 @@ impl Rewrite<'_> {
             ),
             Some(pdf) => {
                 // Google's documented rate for documents: 258 tokens a page.
-                let estimate = text_tokens
-                    + u64::from(self.input.last_page - self.input.first_page + 3) * 258;
+                let estimate =
+                    text_tokens + u64::from(self.input.last_page - self.input.first_page + 3) * 258;
                 (
                     vec![
                         Part {
@@ -588,31 +600,37 @@ pub fn next_quota_reset(now: DateTime<Utc>) -> DateTime<Utc> {
     Utc.from_utc_datetime(&next_day.and_time(NaiveTime::MIN)) + chrono::Duration::hours(8)
 }
 
+/// An engine that calls nowhere, for tests of what it does with answers.
+#[cfg(test)]
+pub(crate) fn offline_engine() -> GeminiEngine {
+    GeminiEngine::new(GeminiConfig {
+        base_url: "http://127.0.0.1:9".into(),
+        api_key: Secret::new("k"),
+        models_speed: vec!["s".into()],
+        models_balanced: vec!["b".into()],
+        models_quality: vec!["q".into()],
+        models_refresh: Duration::from_secs(3600),
+        clock: Clock::wall(),
+        limits: RateLimits {
+            requests_per_window: 10,
+            tokens_per_window: 10,
+            max_concurrent: 1,
+            window: Duration::from_secs(60),
+        },
+        request_timeout: Duration::from_secs(1),
+        max_output_tokens: 65_536,
+        quota_park: None,
+    })
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn api_failures_map_to_what_the_actors_do_next() {
-        let engine = GeminiEngine::new(GeminiConfig {
-            base_url: "http://127.0.0.1:9".into(),
-            api_key: Secret::new("k"),
-            models_speed: vec!["s".into()],
-            models_balanced: vec!["b".into()],
-            models_quality: vec!["q".into()],
-            models_refresh: Duration::from_secs(3600),
-            clock: Clock::wall(),
-            limits: RateLimits {
-                requests_per_window: 10,
-                tokens_per_window: 10,
-                max_concurrent: 1,
-                window: Duration::from_secs(60),
-            },
-            request_timeout: Duration::from_secs(1),
-            max_output_tokens: 1024,
-            quota_park: None,
-        })
-        .unwrap();
+        let engine = offline_engine();
         let m = |message: &str| message.to_owned();
         let key = engine.engine_error(ApiFailure::InvalidKey { message: m("x") });
         assert!(key.fails_job() && key.to_string().contains("GEMINI_API_KEY"));

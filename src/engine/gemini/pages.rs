@@ -19,7 +19,9 @@ use super::sources;
 use super::{Ask, Rewrite};
 use crate::engine::local::check;
 use crate::engine::local::{rewrite_chunk, strip_formatting};
-use crate::engine::{ChunkInput, EngineError, LOCAL, PageStart, PdfPages, PieceKind, RepairAction, Sentence};
+use crate::engine::{
+    ChunkInput, EngineError, LOCAL, PageStart, PdfPages, PieceKind, RepairAction, Sentence,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Stage {
@@ -55,7 +57,10 @@ struct KeptPiece {
 impl Rewrite<'_> {
     pub(super) async fn pages(&self, pdf: &PdfPages) -> Result<Vec<Sentence>, EngineError> {
         let pages: Vec<u32> = (self.input.first_page..=self.input.last_page).collect();
-        let runs = sources::plan_by_size(pages.iter().map(|_| sources::SCANNED_PAGE_TOKENS), self.budget());
+        let runs = sources::plan_by_size(
+            pages.iter().map(|_| sources::SCANNED_PAGE_TOKENS),
+            self.budget(),
+        );
         let results = join_all(
             runs.iter()
                 .map(|run| self.page_request(pdf, &pages[run.clone()])),
@@ -132,7 +137,10 @@ impl Rewrite<'_> {
                         return self.each_page_again(pdf, pages, HashMap::new(), true).await;
                     }
                     self.repair(RepairAction::Local, reason, pages.len());
-                    return Ok(pages.iter().map(|&p| (p, self.page_text_layer(p))).collect());
+                    return Ok(pages
+                        .iter()
+                        .map(|&p| (p, self.page_text_layer(p)))
+                        .collect());
                 }
                 Err(Ask::Fail(e)) => return Err(e),
                 Err(Ask::ModelGone(message)) => return Err(EngineError::NoModel(message)),
@@ -163,7 +171,11 @@ impl Rewrite<'_> {
             if again.is_empty() {
                 return Ok(written);
             }
-            let asked: Vec<u32> = pages.iter().copied().filter(|p| again.contains_key(p)).collect();
+            let asked: Vec<u32> = pages
+                .iter()
+                .copied()
+                .filter(|p| again.contains_key(p))
+                .collect();
             let mended = self.each_page_again(pdf, &asked, again, false).await?;
             for (page, pieces) in mended {
                 if let Some(slot) = written.iter_mut().find(|(p, _)| *p == page) {
@@ -249,7 +261,11 @@ impl Rewrite<'_> {
         let mut pieces = Vec::new();
         let mut faults = Vec::new();
         for source in sources {
-            let original = source.original.split_whitespace().collect::<Vec<_>>().join(" ");
+            let original = source
+                .original
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
             if !original.chars().any(char::is_alphanumeric) {
                 continue;
             }
@@ -268,7 +284,10 @@ impl Rewrite<'_> {
                 .filter(|piece| piece.chars().any(char::is_alphanumeric))
                 .collect();
             let fault = if texts.is_empty() {
-                Some(("missing", format!("\"{original}\" has no rewritten sentence")))
+                Some((
+                    "missing",
+                    format!("\"{original}\" has no rewritten sentence"),
+                ))
             } else {
                 texts.iter().find_map(|piece| {
                     checked
@@ -329,7 +348,8 @@ impl Rewrite<'_> {
         else {
             return Vec::new();
         };
-        let input = crate::pdf::plan::book_chunk(&book, pdf.first_page, self.input.index, page..=page);
+        let input =
+            crate::pdf::plan::book_chunk(&book, pdf.first_page, self.input.index, page..=page);
         as_local(rewrite_chunk(&input, self.settings).sentences)
     }
 }

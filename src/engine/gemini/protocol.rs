@@ -324,7 +324,12 @@ fn read_entries<T>(text: &str, entry: impl Fn(&Value) -> Option<T>) -> Option<En
 fn number(value: &Value) -> Option<u32> {
     match value {
         Value::Number(n) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
-        Value::String(s) => s.trim().trim_start_matches('[').trim_end_matches(']').parse().ok(),
+        Value::String(s) => s
+            .trim()
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse()
+            .ok(),
         _ => None,
     }
 }
@@ -500,10 +505,7 @@ mod tests {
         assert_eq!(parsed.settings, settings);
         assert_eq!((parsed.first_page, parsed.last_page), (7, 9));
         assert_eq!(parsed.before, "Fin d'une phrase.");
-        assert_eq!(
-            parsed.sentences,
-            [(1, "Début du morceau."), (2, "Suite.")]
-        );
+        assert_eq!(parsed.sentences, [(1, "Début du morceau."), (2, "Suite.")]);
         assert_eq!(parsed.after, "Après le morceau.");
         assert_eq!(
             parsed.corrections,
@@ -570,7 +572,8 @@ mod tests {
         let cut_at_key = r#"[{"id":1,"sentences":["Il pleut."]},{"id":2,"sentences"#;
         let read = read_answer(cut_at_key).unwrap();
         assert_eq!((read.entries.len(), read.unreadable), (1, 1));
-        let odd = r#"[{"id":1,"sentences":["A."]},{"sentences":["B."]},"x",{"id":-3,"sentences":[]}]"#;
+        let odd =
+            r#"[{"id":1,"sentences":["A."]},{"sentences":["B."]},"x",{"id":-3,"sentences":[]}]"#;
         let read = read_answer(odd).unwrap();
         assert_eq!((read.entries.len(), read.unreadable), (1, 3));
         assert!(read_answer("Voici les phrases : …").is_none());

@@ -97,10 +97,7 @@ pub fn numbered_segments(input: &ChunkInput, settings: &Settings) -> Vec<Source>
 /// Consecutive runs of `sources` whose answers, with the thinking they take, fit in
 /// `budget` output tokens. A sentence too long for a budget of its own goes alone.
 pub fn plan_requests(sources: &[&Source], limit: usize, budget: u64) -> Vec<Range<usize>> {
-    plan_by_size(
-        sources.iter().map(|s| s.expected_tokens(limit)),
-        budget,
-    )
+    plan_by_size(sources.iter().map(|s| s.expected_tokens(limit)), budget)
 }
 
 /// [`plan_requests`] over the sizes alone (the estimate has no `Source`s).
@@ -130,7 +127,10 @@ pub fn request_text(input: &ChunkInput, sources: &[&Source]) -> (String, Vec<Num
     };
     let before = context_before(&input.text, first.start);
     let after = context_after(&input.text, last.end);
-    let numbered = sources.iter().map(|s| Numbered::new(s.id, &s.text)).collect();
+    let numbered = sources
+        .iter()
+        .map(|s| Numbered::new(s.id, &s.text))
+        .collect();
     (before.to_owned(), numbered, after.to_owned())
 }
 
@@ -200,7 +200,10 @@ mod tests {
         let got: Vec<(u32, &str)> = sources.iter().map(|s| (s.id, &*s.text)).collect();
         assert_eq!(
             got,
-            [(1, "Elle attendait le train."), (2, "Le train arriva enfin.")]
+            [
+                (1, "Elle attendait le train."),
+                (2, "Le train arriva enfin.")
+            ]
         );
         assert!(sources.iter().all(|s| !s.local.is_empty()));
         let refs: Vec<&Source> = sources.iter().collect();
@@ -232,7 +235,11 @@ mod tests {
 
     #[test]
     fn context_stops_at_sentence_edges() {
-        let text = format!("{}Fin. Juste avant. ICI Après un peu. {}", "x".repeat(400), "y".repeat(400));
+        let text = format!(
+            "{}Fin. Juste avant. ICI Après un peu. {}",
+            "x".repeat(400),
+            "y".repeat(400)
+        );
         let at = text.find("ICI").unwrap();
         assert_eq!(context_before(&text, at), "Juste avant.");
         let after = context_after(&text, at + 3);

@@ -33,7 +33,9 @@ enum Stage {
     /// locally.
     Corrected,
     /// Asked again after a refusal, to be written in the model's own words.
-    Paraphrase { alone: bool },
+    Paraphrase {
+        alone: bool,
+    },
 }
 
 /// Why one source sentence's answer was not accepted.
@@ -285,11 +287,8 @@ impl Rewrite<'_> {
             // The last entry may have lost sentences at the cut.
             entries.pop();
         }
-        let index: HashMap<u32, usize> = sources
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.id, i))
-            .collect();
+        let index: HashMap<u32, usize> =
+            sources.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
         let mut answers: Vec<Option<Vec<String>>> = vec![None; sources.len()];
         let (mut unknown, mut duplicate, mut reordered) = (0, 0, 0);
         let mut last = None;
@@ -441,4 +440,145 @@ fn restore(stored: &str, sources: &[&Source]) -> Option<Vec<Vec<Sentence>>> {
             })
             .collect(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Used, offline_engine};
+    use super::*;
+    use crate::engine::{ChunkInput, Meter, PageStart};
+    use crate::settings::Settings;
+
+    const TEXT: &str = "Le vieil homme marchait lentement vers la gare, et il pensait à sa fille \
+                        qui vivait à Paris. Il pleuvait. Elle attendait le train de huit heures.";
+
+    fn input() -> ChunkInput {
+        ChunkInput {
+            index: 0,
+            first_page: 1,
+            last_page: 1,
+            text: TEXT.to_owned(),
+            body_start: 0,
+            body_end: TEXT.len(),
+            pages: vec![PageStart { offset: 0, page: 1 }],
+            chapters: Vec::new(),
+            pdf: None,
+        }
+    }
+
+    /// Judges `answer` for the chunk's three sentences: each one's pieces or failure reason,
+    /// and what the meter counted.
+    fn judged(answer: &str, truncated: bool) -> (Vec<Result<Vec<String>, &'static str>>, Usage) {
+        let engine = offline_engine();
+        let (input, settings, meter, used) = (
+            input(),
+            Settings::default(),
+            Meter::default(),
+            Used::default(),
+        );
+        let rewrite = Rewrite {
+            engine: &engine,
+            input: &input,
+            settings: &settings,
+            meter: &meter,
+            used: &used,
+        };
+        let all = sources::chunk_sources(&input, &settings);
+        assert_eq!(all.len(), 3);
+        let refs: Vec<&Source> = all.iter().collect();
+        let verdicts = rewrite
+            .judge(&refs, answer, truncated)
+            .into_iter()
+            .map(|v| match v {
+                Ok(pieces) => Ok(pieces.into_iter().map(|s| s.normalized).collect()),
+                Err(failure) => Err(failure.reason),
+            })
+            .collect();
+        (verdicts, meter.total())
+    }
+
+    use crate::engine::Usage;
+
+    #[test]
+    fn a_good_answer_is_taken_whole_and_in_source_order() {
+        let (verdicts, usage) = judged(
+            r#"[{"id":2,"sentences":["Il pleuvait."]},
+               {"id":1,"sentences":["Le vieil homme marchait lentement vers la gare.",
+                                    "Il pensait à sa fille.", "Elle vivait à Paris."]},
+               {"id":3,"sentences":["Elle attendait le train de huit heures."]}]"#,
+            false,
+        );
+        assert_eq!(verdicts[0].as_ref().map(Vec::len), Ok(3));
+        assert_eq!(verdicts[1], Ok(vec!["Il pleuvait.".to_owned()]));
+        assert!(verdicts[2].is_ok());
+        // Out of order is put back in order, and nothing is asked again.
+        assert_eq!(usage, Usage::default());
+    }
+
+    #[test]
+    fn each_kind_of_bad_entry_is_found_and_the_strays_are_dropped() {
+        let (verdicts, usage) = judged(
+            r#"[{"id":1,"sentences":["Le vieil homme marchait lentement vers la gare, et il pensait à sa fille."]},
+               {"id":2,"sentences":["Il pleuvait."]},
+               {"id":2,"sentences":["Il pleuvait fort."]},
+               {"id":7,"sentences":["Il neigeait."]}]"#,
+            false,
+        );
+        assert_eq!(verdicts[0], Err("over_limit"));
+        assert_eq!(verdicts[1], Ok(vec!["Il pleuvait.".to_owned()]));
+        assert_eq!(verdicts[2], Err("missing"));
+        // Dropped entries are counted in the metrics, not as re-asks.
+        assert_eq!(usage, Usage::default());
+
+        let (verdicts, _) = judged(
+            r#"[{"id":1,"sentences":["Le vieil homme marchait vers la gare.", "Qui vivait à Paris."]},
+               {"id":2,"sentences":["Le chien aboyait furieusement."]},
+               {"id":3,"sentences":[]}]"#,
+            false,
+        );
+        assert_eq!(
+            verdicts,
+            [Err("incomplete"), Err("foreign_words"), Err("missing")]
+        );
+    }
+
+    #[test]
+    fn damaged_and_cut_answers_keep_what_can_be_trusted() {
+        let (verdicts, _) = judged("Voici : rien d'utile.", false);
+        assert_eq!(
+            verdicts,
+            [Err("malformed"), Err("malformed"), Err("malformed")]
+        );
+        // Cut at the limit: complete entries before the last are kept, the rest is asked again.
+        let (verdicts, _) = judged(
+            r#"[{"id":1,"sentences":["Le vieil homme marchait vers la gare."]},{"id":2,"sentences":["Il pleuvait."]},{"id":3,"sentences":["Elle att"#,
+            true,
+        );
+        assert!(verdicts[0].is_ok());
+        assert!(verdicts[1].is_ok());
+        assert_eq!(verdicts[2], Err("truncated"));
+    }
+
+    #[test]
+    fn a_kept_result_comes_back_as_it_was_stored() {
+        let (input, settings) = (input(), Settings::default());
+        let all = sources::chunk_sources(&input, &settings);
+        let refs: Vec<&Source> = all.iter().collect();
+        let written: Vec<Vec<Sentence>> = refs
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                if i == 1 {
+                    local(s)
+                } else {
+                    vec![sentence(s, format!("Phrase {i}."), None, None)]
+                }
+            })
+            .collect();
+        let stored = keep(&written).unwrap();
+        let back = restore(&stored, &refs).unwrap();
+        assert_eq!(back, written);
+        // A result kept for other sentences is not taken.
+        assert!(restore(&stored, &refs[..2]).is_none());
+    }
 }

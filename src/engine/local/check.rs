@@ -17,12 +17,16 @@ pub(crate) const MIN_OWN_WORDS: f64 = 0.7;
 /// Why a piece is refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Fault {
-    OverLimit { words: usize },
+    OverLimit {
+        words: usize,
+    },
     /// No main clause (no finite verb with its subject), or it opens or closes on a word that
     /// needs another sentence.
     Incomplete,
     /// Too many content words that are not its source's.
-    ForeignWords { foreign: Vec<String> },
+    ForeignWords {
+        foreign: Vec<String>,
+    },
 }
 
 impl Fault {
@@ -198,7 +202,10 @@ mod tests {
             source.check("Qui vivait à Paris.", RULES),
             Some(Fault::Incomplete)
         );
-        assert_eq!(source.check("Le vieil homme.", RULES), Some(Fault::Incomplete));
+        assert_eq!(
+            source.check("Le vieil homme.", RULES),
+            Some(Fault::Incomplete)
+        );
         let Some(Fault::ForeignWords { foreign }) =
             source.check("Le chien aboyait soudain furieusement.", RULES)
         else {

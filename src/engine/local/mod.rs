@@ -59,6 +59,11 @@ impl Engine for LocalEngine {
     }
 }
 
+/// [`clause::is_complete`], for the test kit.
+pub(crate) fn clause_is_complete(piece: &str) -> bool {
+    clause::is_complete(piece)
+}
+
 /// How the local engine finds sentences for these settings; chunk plans cut the book the
 /// same way.
 pub fn segment_options(settings: &Settings) -> SegmentOptions {
