@@ -519,7 +519,19 @@ impl Engine for GeminiEngine {
                 used: &used,
             };
             let sentences = match &input.pdf {
-                None => rewrite.text().await?,
+                None => {
+                    // The local engine's reading of the chunk is CPU work: off the arbiter.
+                    let (chunk, rules) = (Arc::clone(&input), Arc::clone(&settings));
+                    let all =
+                        tokio::task::spawn_blocking(move || sources::chunk_sources(&chunk, &rules))
+                            .await
+                            .map_err(|e| {
+                                EngineError::Unavailable(format!(
+                                    "reading the chunk's sentences failed: {e}"
+                                ))
+                            })?;
+                    rewrite.text(all).await?
+                }
                 Some(pdf) => rewrite.pages(pdf).await?,
             };
             Ok(ChunkOutput {

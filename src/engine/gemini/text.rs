@@ -71,9 +71,8 @@ impl Rewrite<'_> {
         (self.settings.sentence_length_limit as usize).max(1)
     }
 
-    /// Rewrites the chunk's body sentences, in order.
-    pub(super) async fn text(&self) -> Result<Vec<Sentence>, EngineError> {
-        let all = sources::chunk_sources(self.input, self.settings);
+    /// Rewrites the chunk's body sentences (`all`, from [`sources::chunk_sources`]), in order.
+    pub(super) async fn text(&self, all: Vec<Source>) -> Result<Vec<Sentence>, EngineError> {
         let cap = u64::try_from(self.engine.config.max_output_tokens.max(0)).unwrap_or(0);
         let mut written: Vec<Option<Vec<Sentence>>> = vec![None; all.len()];
         let mut sendable = Vec::new();
