@@ -1,24 +1,24 @@
-//! The simulated model: it reads the chunk's source sentences, answers each with pieces (the
-//! local engine's, which paraphrase with the source's own words), and now and then makes the
-//! mistakes real models make.
+//! The simulated model: it reads the numbered source sentences of a protocol v2 prompt (or,
+//! with PDF input, the attached pages), answers each sentence with pieces (the local engine's,
+//! which paraphrase with the source's own words), and now and then makes the mistakes real
+//! models make.
 //!
 //! Every random choice about a source sentence is seeded from that sentence's text alone (its
-//! whitespace normalised, so PDF and text input agree), never from the model id, the request
-//! or a global generator: a retried request gets byte-identical output, and a sentence sent
-//! again in another request (a halved chunk, the same page as PDF) gets the same pieces. Only
-//! `merge` and `reorder` need the next sentence; at a request's last sentence they do nothing.
-//! JSON damage (`malformed`) is a verdict on the whole answer, seeded from the whole request.
+//! whitespace normalised, so PDF and text input agree), never from its id, the model id, the
+//! request or a global generator: a retried request gets byte-identical output, and a sentence
+//! sent again in another request (a halved chunk, renumbered; the same page as PDF) gets the
+//! same pieces. Only `merge` and `reorder` need the next sentence; at a request's last
+//! sentence (with PDF input, a page's) they do nothing. JSON damage (`malformed`) is a verdict
+//! on the whole answer, seeded from the whole request.
 //!
-//! The model works on "source sentence → its pieces" ([`Item`]); [`render_sentences`] writes
-//! today's `{"sentences":[{normalized, original}]}`, and another renderer can write a numbered
-//! protocol from the same items.
+//! The model works on "source sentence → its pieces" ([`Item`]) and writes them out in the
+//! shape of the protocol's answer ([`Answer`]): `[{id, sentences}]`, or per page with PDF input.
 
 use std::collections::HashSet;
 use std::fmt;
 use std::str::FromStr;
 
-use serde::Serialize;
-
+use crate::engine::gemini::protocol::{Answered, PageAnswer, PageSource};
 use crate::engine::local::tag::{Class, Tok, tag};
 use crate::engine::local::words::{word_count, words};
 
@@ -29,11 +29,12 @@ pub enum ModelError {
     OverLimit,
     /// A piece cut before its verb, or a subordinate clause standing alone.
     Fragment,
-    /// Two consecutive source sentences answered as one item whose original is both.
+    /// A sentence answered with its own pieces and the next one's, the next id left out (with
+    /// PDF input: two sources of a page as one, their originals joined).
     Merge,
-    /// A source sentence left out.
+    /// An id left out (with PDF input: a source).
     Drop,
-    /// Two adjacent sentences' items swapped.
+    /// Two adjacent entries swapped (with PDF input: two sources of a page).
     Reorder,
     /// A word that is not in the source added to a piece.
     Invent,
@@ -104,39 +105,91 @@ impl Behaviour {
     }
 }
 
-/// A sentence the model read: the text it must copy back, and the pieces it would write.
+/// A sentence the model read: its id (numbered input), its text, and the pieces it would
+/// write; with PDF input, the book page it starts on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Source {
+    pub(crate) id: u32,
     pub(crate) original: String,
     pub(crate) pieces: Vec<String>,
     pub(crate) page: u32,
 }
 
-/// What the model answers for one or more source sentences (more than one after a merge).
+/// What the model read, as [`answer`] takes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Item {
-    /// Positions of the source sentences answered, in the request's order.
-    pub(crate) sources: Vec<usize>,
-    pub(crate) original: String,
-    pub(crate) pieces: Vec<String>,
-    pub(crate) page: u32,
+pub(crate) enum Read {
+    /// Numbered sentences.
+    Sentences { sources: Vec<Source> },
+    /// Book pages of an attached PDF, each of the asked range once (in order, perhaps without
+    /// any source).
+    Pages { pages: Vec<(u32, Vec<Source>)> },
+}
+
+/// What the request asks of the model beyond its sources.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Ask {
+    /// The prompt's word limit: an over-limit answer must break it.
+    pub(crate) limit: usize,
+}
+
+/// One entry of the answer before it is written out: an id's pieces, or with PDF input one
+/// source's original and pieces (`id` unused).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Item {
+    id: u32,
+    original: String,
+    pieces: Vec<String>,
 }
 
 impl Item {
-    fn of(index: usize, source: &Source) -> Self {
+    fn of(source: &Source) -> Self {
         Self {
-            sources: vec![index],
+            id: source.id,
             original: source.original.clone(),
             pieces: source.pieces.clone(),
-            page: source.page,
         }
     }
 }
 
-/// The items in answer order and the mistakes made in them.
+/// The answer, in the shape of the protocol's response schema for its input.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Answer {
-    pub(crate) items: Vec<Item>,
+pub(crate) enum Answer {
+    Sentences(Vec<Answered>),
+    Pages(Vec<PageAnswer>),
+}
+
+impl Answer {
+    /// The answer's JSON, as the model writes it before any damage.
+    pub(crate) fn render(&self) -> serde_json::Result<String> {
+        match self {
+            Answer::Sentences(entries) => serde_json::to_string(entries),
+            Answer::Pages(pages) => serde_json::to_string(pages),
+        }
+    }
+
+    /// The texts of the answer that Google's recitation check reads, in answer order: every
+    /// rewritten sentence and, with PDF input, every original the answer transcribes.
+    pub(crate) fn texts(&self) -> Vec<&str> {
+        match self {
+            Answer::Sentences(entries) => entries
+                .iter()
+                .flat_map(|e| &e.sentences)
+                .map(String::as_str)
+                .collect(),
+            Answer::Pages(pages) => pages
+                .iter()
+                .flat_map(|p| &p.sources)
+                .flat_map(|s| std::iter::once(&s.original).chain(&s.sentences))
+                .map(String::as_str)
+                .collect(),
+        }
+    }
+}
+
+/// The answer and the mistakes made in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Said {
+    pub(crate) answer: Answer,
     pub(crate) errors: Vec<ModelError>,
 }
 
@@ -202,72 +255,117 @@ const INVENTED: [&str; 8] = [
     "pourtant",
 ];
 
-/// Answers `sources` as the model would, with `behaviour`'s mistakes; `limit` is the prompt's
-/// word limit (an over-limit answer must break it).
-pub(crate) fn answer(sources: &[Source], behaviour: &Behaviour, limit: usize) -> Answer {
+/// Answers what the model read, with `behaviour`'s mistakes.
+pub(crate) fn answer(read: &Read, behaviour: &Behaviour, ask: Ask) -> Said {
+    match read {
+        Read::Sentences { sources } => {
+            let (items, errors) = walk(sources, behaviour, ask);
+            let entries = items
+                .into_iter()
+                .map(|item| Answered {
+                    id: item.id,
+                    sentences: item.pieces,
+                })
+                .collect();
+            Said {
+                answer: Answer::Sentences(entries),
+                errors,
+            }
+        }
+        Read::Pages { pages } => {
+            let mut errors = Vec::new();
+            let mut answered = Vec::with_capacity(pages.len());
+            for (page, sources) in pages {
+                // Within a page only: a merge or reorder never crosses into the next page.
+                let (items, made) = walk(sources, behaviour, ask);
+                errors.extend(made);
+                answered.push(PageAnswer {
+                    page: *page,
+                    sources: items
+                        .into_iter()
+                        .map(|item| PageSource {
+                            original: item.original,
+                            sentences: item.pieces,
+                        })
+                        .collect(),
+                });
+            }
+            Said {
+                answer: Answer::Pages(answered),
+                errors,
+            }
+        }
+    }
+}
+
+/// Answers `sources` in order, each as its draws say.
+fn walk(sources: &[Source], behaviour: &Behaviour, ask: Ask) -> (Vec<Item>, Vec<ModelError>) {
     let mut items = Vec::with_capacity(sources.len());
     let mut errors = Vec::new();
     let mut i = 0;
     while let Some(source) = sources.get(i) {
         let mut draws = sentence_draws(&source.original);
-        let kind = if draws.unit() < behaviour.rate {
-            // Only kinds that can happen to this sentence, whatever its neighbours: the choice
-            // then depends on the sentence alone.
-            let candidates: Vec<ModelError> = SENTENCE_KINDS
-                .iter()
-                .copied()
-                .filter(|&k| behaviour.enabled(k) && possible(k, source, limit))
-                .collect();
-            (!candidates.is_empty()).then(|| candidates[draws.below(candidates.len())])
-        } else {
-            None
-        };
+        let kind = choose(&mut draws, behaviour, SENTENCE_KINDS, |kind| {
+            possible(kind, source, ask)
+        });
         let next = sources.get(i + 1);
+        i += 1;
         match (kind, next) {
-            (Some(ModelError::Drop), _) => {
-                errors.push(ModelError::Drop);
-                i += 1;
-            }
+            (Some(ModelError::Drop), _) => errors.push(ModelError::Drop),
             (Some(ModelError::Merge), Some(next)) => {
-                let mut item = Item::of(i, source);
-                item.sources.push(i + 1);
+                let mut item = Item::of(source);
                 item.original = format!("{} {}", source.original.trim(), next.original.trim());
                 item.pieces.extend(next.pieces.iter().cloned());
                 items.push(item);
                 errors.push(ModelError::Merge);
-                i += 2;
+                i += 1;
             }
             (Some(ModelError::Reorder), Some(next)) => {
-                items.push(Item::of(i + 1, next));
-                items.push(Item::of(i, source));
+                items.push(Item::of(next));
+                items.push(Item::of(source));
                 errors.push(ModelError::Reorder);
-                i += 2;
+                i += 1;
             }
             (
                 Some(kind @ (ModelError::OverLimit | ModelError::Fragment | ModelError::Invent)),
                 _,
             ) => {
-                let mut item = Item::of(i, source);
+                let mut item = Item::of(source);
                 if let Some(pieces) = damaged_pieces(kind, source, &mut draws) {
                     item.pieces = pieces;
                     errors.push(kind);
                 }
                 items.push(item);
-                i += 1;
             }
             // No error, or a pair error at the last sentence.
-            _ => {
-                items.push(Item::of(i, source));
-                i += 1;
-            }
+            _ => items.push(Item::of(source)),
         }
     }
-    Answer { items, errors }
+    (items, errors)
 }
 
-fn possible(kind: ModelError, source: &Source, limit: usize) -> bool {
+/// Whether the model errs on one thing (a sentence, a page), and how: one of `kinds` that is
+/// enabled and `possible` for it, so that the choice depends on the thing alone.
+fn choose(
+    draws: &mut Draws,
+    behaviour: &Behaviour,
+    kinds: &[ModelError],
+    possible: impl Fn(ModelError) -> bool,
+) -> Option<ModelError> {
+    if draws.unit() >= behaviour.rate {
+        return None;
+    }
+    let candidates: Vec<ModelError> = kinds
+        .iter()
+        .copied()
+        .filter(|&kind| behaviour.enabled(kind) && possible(kind))
+        .collect();
+    candidates.get(draws.below(candidates.len())).copied()
+}
+
+fn possible(kind: ModelError, source: &Source, ask: Ask) -> bool {
     match kind {
-        ModelError::OverLimit => word_count(&source.original) > limit,
+        ModelError::OverLimit => word_count(&source.original) > ask.limit,
         ModelError::Fragment => source.pieces.iter().any(|p| fragments(p).is_some()),
         ModelError::Invent => source
             .pieces
@@ -368,7 +466,8 @@ pub(crate) enum Damage {
     TrailingComma,
     /// The closing brackets missing: a lenient parser repairs it.
     Unclosed,
-    /// A sentence of prose before the JSON: nothing repairs it.
+    /// A line of prose before the JSON and a remark after it: a reader that skips to the
+    /// first `[` still meets the remark, and no repair removes it.
     Prose,
 }
 
@@ -398,44 +497,10 @@ pub(crate) fn damaged(json: &str, damage: Damage) -> String {
             None => format!("{json},"),
         },
         Damage::Unclosed => json.trim_end().trim_end_matches(['}', ']']).to_owned(),
-        Damage::Prose => format!("Voici les phrases réécrites :\n{json}"),
+        Damage::Prose => {
+            format!("Voici les phrases réécrites :\n{json}\nJ'ai gardé l'ordre du texte.")
+        }
     }
-}
-
-/// Today's answer schema: one entry per piece, each repeating its item's original; with PDF
-/// input each also says on which book page its original starts.
-pub(crate) fn render_sentences(items: &[Item], with_pages: bool) -> serde_json::Result<String> {
-    #[derive(Serialize)]
-    struct Sentence<'a> {
-        normalized: &'a str,
-        original: &'a str,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        page: Option<u32>,
-    }
-    #[derive(Serialize)]
-    struct Reply<'a> {
-        sentences: Vec<Sentence<'a>>,
-    }
-    let sentences = items
-        .iter()
-        .flat_map(|item| {
-            item.pieces.iter().map(move |piece| Sentence {
-                normalized: piece,
-                original: &item.original,
-                page: with_pages.then_some(item.page),
-            })
-        })
-        .collect();
-    serde_json::to_string(&Reply { sentences })
-}
-
-/// The texts of an answer that Google's recitation check reads, one string each: every piece
-/// and every original copied back.
-pub(crate) fn answer_texts(items: &[Item]) -> impl Iterator<Item = &str> {
-    items
-        .iter()
-        .flat_map(|item| item.pieces.iter().chain([&item.original]))
-        .map(String::as_str)
 }
 
 /// The first answer text that copies a run of at least `min_words` consecutive words from
@@ -464,8 +529,9 @@ pub(crate) fn reciting<'a>(
 mod tests {
     use super::*;
 
-    fn source(original: &str, pieces: &[&str]) -> Source {
+    fn source(id: u32, original: &str, pieces: &[&str]) -> Source {
         Source {
+            id,
             original: original.into(),
             pieces: pieces.iter().map(|p| (*p).to_owned()).collect(),
             page: 1,
@@ -538,7 +604,8 @@ mod tests {
 
     #[test]
     fn damage_is_mostly_repairable_and_sometimes_not() {
-        let json = r#"{"sentences":[{"normalized":"Il pleut.","original":"Il pleut."}]}"#;
+        use crate::engine::gemini::protocol::read_answer;
+        let json = r#"[{"id":1,"sentences":["Il pleut.","Il vente."]},{"id":2,"sentences":["Il neige."]}]"#;
         let parses = |text: &str| serde_json::from_str::<serde_json::Value>(text).is_ok();
         assert!(!parses(&damaged(json, Damage::Fence)));
         assert!(parses(crate::engine::gemini::wire::strip_json_fences(
@@ -549,7 +616,13 @@ mod tests {
         }
         // Only closing brackets go: a parser that closes what is open gets the answer back.
         let unclosed = damaged(json, Damage::Unclosed);
-        assert!(json.starts_with(&unclosed) && unclosed.ends_with("Il pleut.\""));
+        assert!(json.starts_with(&unclosed) && unclosed.ends_with("Il neige.\""));
+        // The protocol's lenient reader repairs all but the prose.
+        let whole = read_answer(json).unwrap();
+        for damage in [Damage::Fence, Damage::TrailingComma, Damage::Unclosed] {
+            assert_eq!(read_answer(&damaged(json, damage)), Some(whole.clone()));
+        }
+        assert_eq!(read_answer(&damaged(json, Damage::Prose)), None);
         let always = Behaviour {
             rate: 1.0,
             kinds: vec![ModelError::Malformed],
@@ -585,16 +658,43 @@ mod tests {
 
     #[test]
     fn without_errors_every_source_is_answered_in_order() {
-        let sources = [source("A b.", &["A b."]), source("C d.", &["C d."])];
+        let sources = vec![
+            source(4, "A b.", &["A b."]),
+            source(5, "C d e.", &["C d.", "E."]),
+        ];
         let quiet = Behaviour {
             rate: 0.0,
             kinds: ModelError::ALL.to_vec(),
         };
-        let out = answer(&sources, &quiet, 8);
-        assert!(out.errors.is_empty());
+        let ask = Ask { limit: 8 };
+        let said = answer(
+            &Read::Sentences {
+                sources: sources.clone(),
+            },
+            &quiet,
+            ask,
+        );
+        assert!(said.errors.is_empty());
         assert_eq!(
-            out.items,
-            [Item::of(0, &sources[0]), Item::of(1, &sources[1])]
+            said.answer.render().unwrap(),
+            r#"[{"id":4,"sentences":["A b."]},{"id":5,"sentences":["C d.","E."]}]"#
+        );
+        assert_eq!(said.answer.texts(), ["A b.", "C d.", "E."]);
+        let pages = answer(
+            &Read::Pages {
+                pages: vec![(7, sources), (8, Vec::new())],
+            },
+            &quiet,
+            ask,
+        );
+        assert_eq!(
+            pages.answer.render().unwrap(),
+            r#"[{"page":7,"sources":[{"original":"A b.","sentences":["A b."]},{"original":"C d e.","sentences":["C d.","E."]}]},{"page":8,"sources":[]}]"#
+        );
+        // With PDF input the answer transcribes the originals, which Google reads too.
+        assert_eq!(
+            pages.answer.texts(),
+            ["A b.", "A b.", "C d e.", "C d.", "E."]
         );
     }
 }
