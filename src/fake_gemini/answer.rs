@@ -12,7 +12,8 @@ use crate::engine::gemini::wire::{
     Candidate, CandidateContent, CandidatePart, ErrorBody, GenerateContentRequest,
     GenerateContentResponse, ModalityTokenCount, PromptFeedback, SafetyRating, UsageMetadata,
 };
-use crate::engine::local::rewrite_chunk;
+use crate::engine::local::segment::{SegmentOptions, segment};
+use crate::engine::local::{rewrite_chunk, segment_options};
 use crate::engine::{ChunkInput, ChunkOutput, PageStart, source_groups};
 use crate::settings::Settings;
 
@@ -123,10 +124,24 @@ fn read_sentences(
         .chain([after])
         .collect::<Vec<_>>()
         .join("\n");
+    let options = segment_options(settings);
+    let context = segmented(after, options)
+        .first()
+        .or(segmented(before, options).last())
+        .map(|sentence| pieces_of(sentence, page, settings))
+        .unwrap_or_default();
     Reading {
         text,
-        read: Read::Sentences { sources },
+        read: Read::Sentences { sources, context },
     }
+}
+
+/// The sentences of `text`, as the engine segments them.
+fn segmented(text: &str, options: SegmentOptions) -> Vec<&str> {
+    segment(text, options)
+        .into_iter()
+        .filter_map(|s| text.get(s.start..s.end))
+        .collect()
 }
 
 /// The local engine's pieces for `sentence` alone.

@@ -69,7 +69,7 @@ pub struct FakeGeminiArgs {
     #[arg(long, default_value_t = 0.05)]
     pub model_error_rate: f64,
     /// The model's mistakes, comma-separated (default: all):
-    /// over-limit,fragment,merge,drop,reorder,invent,malformed
+    /// over-limit,fragment,merge,drop,reorder,invent,duplicate-id,unknown-id,malformed
     #[arg(long, value_delimiter = ',')]
     pub model_errors: Vec<ModelError>,
     /// An answer copying this many consecutive words of the source is refused with

@@ -38,18 +38,26 @@ pub enum ModelError {
     Reorder,
     /// A word that is not in the source added to a piece.
     Invent,
-    /// The whole answer's JSON damaged (mostly repairably).
+    /// An id answered twice in a row, the second time the same or with a word added.
+    DuplicateId,
+    /// An entry under an id that was not asked (above every asked id), holding a context
+    /// sentence's rewrite: the model rewrote past the section it was given.
+    UnknownId,
+    /// The whole answer's JSON damaged (mostly repairably). Last in `ALL`: the other kinds
+    /// are the sentence kinds.
     Malformed,
 }
 
 impl ModelError {
-    pub const ALL: [ModelError; 7] = [
+    pub const ALL: [ModelError; 9] = [
         ModelError::OverLimit,
         ModelError::Fragment,
         ModelError::Merge,
         ModelError::Drop,
         ModelError::Reorder,
         ModelError::Invent,
+        ModelError::DuplicateId,
+        ModelError::UnknownId,
         ModelError::Malformed,
     ];
 
@@ -61,6 +69,8 @@ impl ModelError {
             ModelError::Drop => "drop",
             ModelError::Reorder => "reorder",
             ModelError::Invent => "invent",
+            ModelError::DuplicateId => "duplicate-id",
+            ModelError::UnknownId => "unknown-id",
             ModelError::Malformed => "malformed",
         }
     }
@@ -118,8 +128,12 @@ pub(crate) struct Source {
 /// What the model read, as [`answer`] takes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Read {
-    /// Numbered sentences.
-    Sentences { sources: Vec<Source> },
+    /// Numbered sentences, and the pieces of a context sentence (the first after them, else
+    /// the last before), which a model that answers an id not asked writes.
+    Sentences {
+        sources: Vec<Source>,
+        context: Vec<String>,
+    },
     /// Book pages of an attached PDF, each of the asked range once (in order, perhaps without
     /// any source).
     Pages { pages: Vec<(u32, Vec<Source>)> },
@@ -243,6 +257,16 @@ const SENTENCE_KINDS: &[ModelError] = match ModelError::ALL.split_last() {
     None => &[],
 };
 
+/// The sentence kinds within a page of PDF input: there are no ids to duplicate or make up.
+const PDF_SENTENCE_KINDS: [ModelError; 6] = [
+    ModelError::OverLimit,
+    ModelError::Fragment,
+    ModelError::Merge,
+    ModelError::Drop,
+    ModelError::Reorder,
+    ModelError::Invent,
+];
+
 /// Words a model likes to slip in; one not in the source is chosen.
 const INVENTED: [&str; 8] = [
     "soudain",
@@ -258,8 +282,8 @@ const INVENTED: [&str; 8] = [
 /// Answers what the model read, with `behaviour`'s mistakes.
 pub(crate) fn answer(read: &Read, behaviour: &Behaviour, ask: Ask) -> Said {
     match read {
-        Read::Sentences { sources } => {
-            let (items, errors) = walk(sources, behaviour, ask);
+        Read::Sentences { sources, context } => {
+            let (items, errors) = walk(sources, SENTENCE_KINDS, context, behaviour, ask);
             let entries = items
                 .into_iter()
                 .map(|item| Answered {
@@ -277,7 +301,7 @@ pub(crate) fn answer(read: &Read, behaviour: &Behaviour, ask: Ask) -> Said {
             let mut answered = Vec::with_capacity(pages.len());
             for (page, sources) in pages {
                 // Within a page only: a merge or reorder never crosses into the next page.
-                let (items, made) = walk(sources, behaviour, ask);
+                let (items, made) = walk(sources, &PDF_SENTENCE_KINDS, &[], behaviour, ask);
                 errors.extend(made);
                 answered.push(PageAnswer {
                     page: *page,
@@ -298,14 +322,23 @@ pub(crate) fn answer(read: &Read, behaviour: &Behaviour, ask: Ask) -> Said {
     }
 }
 
-/// Answers `sources` in order, each as its draws say.
-fn walk(sources: &[Source], behaviour: &Behaviour, ask: Ask) -> (Vec<Item>, Vec<ModelError>) {
+/// Answers `sources` in order, each as its draws say, with mistakes among `kinds`; `context`
+/// is what an entry under an id not asked holds.
+fn walk(
+    sources: &[Source],
+    kinds: &[ModelError],
+    context: &[String],
+    behaviour: &Behaviour,
+    ask: Ask,
+) -> (Vec<Item>, Vec<ModelError>) {
     let mut items = Vec::with_capacity(sources.len());
     let mut errors = Vec::new();
+    // Ids made up for `unknown-id` go above every asked one, so they can never be an asked id.
+    let mut unasked = sources.iter().map(|s| s.id).max().unwrap_or(0);
     let mut i = 0;
     while let Some(source) = sources.get(i) {
         let mut draws = sentence_draws(&source.original);
-        let kind = choose(&mut draws, behaviour, SENTENCE_KINDS, |kind| {
+        let kind = choose(&mut draws, behaviour, kinds, |kind| {
             possible(kind, source, ask)
         });
         let next = sources.get(i + 1);
@@ -325,6 +358,34 @@ fn walk(sources: &[Source], behaviour: &Behaviour, ask: Ask) -> (Vec<Item>, Vec<
                 items.push(Item::of(source));
                 errors.push(ModelError::Reorder);
                 i += 1;
+            }
+            (Some(ModelError::DuplicateId), _) => {
+                let mut again = Item::of(source);
+                if draws.below(2) == 1
+                    && let Some(pieces) = damaged_pieces(ModelError::Invent, source, &mut draws)
+                {
+                    again.pieces = pieces;
+                }
+                items.push(Item::of(source));
+                items.push(again);
+                errors.push(ModelError::DuplicateId);
+            }
+            (Some(ModelError::UnknownId), _) => {
+                items.push(Item::of(source));
+                if let Some(id) = unasked.checked_add(1) {
+                    unasked = id;
+                    let pieces = if context.is_empty() {
+                        source.pieces.clone()
+                    } else {
+                        context.to_vec()
+                    };
+                    items.push(Item {
+                        id,
+                        original: String::new(),
+                        pieces,
+                    });
+                    errors.push(ModelError::UnknownId);
+                }
             }
             (
                 Some(kind @ (ModelError::OverLimit | ModelError::Fragment | ModelError::Invent)),
@@ -371,7 +432,11 @@ fn possible(kind: ModelError, source: &Source, ask: Ask) -> bool {
             .pieces
             .iter()
             .any(|p| p.chars().any(char::is_alphanumeric)),
-        ModelError::Merge | ModelError::Drop | ModelError::Reorder => true,
+        ModelError::Merge
+        | ModelError::Drop
+        | ModelError::Reorder
+        | ModelError::DuplicateId
+        | ModelError::UnknownId => true,
         ModelError::Malformed => false,
     }
 }
@@ -670,6 +735,7 @@ mod tests {
         let said = answer(
             &Read::Sentences {
                 sources: sources.clone(),
+                context: Vec::new(),
             },
             &quiet,
             ask,

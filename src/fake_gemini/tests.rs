@@ -1200,6 +1200,62 @@ async fn an_invented_word_is_not_in_the_source() {
 }
 
 #[actix_web::test]
+async fn a_duplicate_id_answers_an_id_twice() {
+    let (got, baseline, count) = with_mistake(ModelError::DuplicateId).await;
+    assert_eq!(count, baseline.len() as u64);
+    assert_eq!(got.len(), 2 * baseline.len());
+    let words = |e: &Answered| -> usize { e.sentences.iter().map(|p| lower_words(p).len()).sum() };
+    let (mut same, mut changed) = (0, 0);
+    for (pair, expected) in got.chunks(2).zip(&baseline) {
+        assert_eq!(&pair[0], expected);
+        assert_eq!(pair[1].id, expected.id);
+        if pair[1] == *expected {
+            same += 1;
+        } else {
+            // The second answer has a word more, in the same number of pieces.
+            assert_eq!(pair[1].sentences.len(), expected.sentences.len());
+            assert_eq!(words(&pair[1]), words(expected) + 1, "{pair:?}");
+            changed += 1;
+        }
+    }
+    assert!(
+        same > 0 && changed > 0,
+        "{same} the same, {changed} changed"
+    );
+}
+
+#[actix_web::test]
+async fn an_unknown_id_holds_a_context_sentence_rewritten() {
+    let fake = erring(&[ModelError::UnknownId], 1.0).await;
+    let all = story();
+    // The story's last sentence is the context after the seven asked.
+    let request = ask(1, "", &all[..7], 1, &all[7]);
+    let got = answered(&fake, &request).await;
+    let expected = expected_answer(&request, &Settings::default());
+    let context = local_pieces(&all[7], &Settings::default());
+    assert_eq!(ids(&got), [1, 8, 2, 9, 3, 10, 4, 11, 5, 12, 6, 13, 7, 14]);
+    for (pair, expected) in got.chunks(2).zip(&expected) {
+        assert_eq!(&pair[0], expected);
+        assert_eq!(pair[1].sentences, context);
+    }
+    assert_eq!(fake.state.model_errors(ModelError::UnknownId), 7);
+    // Context before only: its last sentence is the one rewritten.
+    let request = ask(1, &format!("{} {}", all[0], all[1]), &all[2..4], 5, "");
+    let got = answered(&fake, &request).await;
+    assert_eq!(ids(&got), [5, 7, 6, 8]);
+    assert_eq!(
+        got[1].sentences,
+        local_pieces(&all[1], &Settings::default())
+    );
+    // Without context, the made-up id holds the sentence's own pieces.
+    let request = ask(1, "", &all[..2], 1, "");
+    let got = answered(&fake, &request).await;
+    assert_eq!(ids(&got), [1, 3, 2, 4]);
+    assert_eq!(got[0].sentences, got[1].sentences);
+    fake.stop().await;
+}
+
+#[actix_web::test]
 async fn malformed_json_depends_on_the_whole_request() {
     let fake = erring(&[ModelError::Malformed], 1.0).await;
     let request = story_request(0);
@@ -1968,7 +2024,7 @@ fn the_new_flags_parse() {
         "--model-error-rate",
         "0.2",
         "--model-errors",
-        "drop,merge",
+        "drop,merge,duplicate-id,unknown-id",
         "--recitation-words",
         "30",
         "--tokens-per-sec",
@@ -1983,7 +2039,15 @@ fn the_new_flags_parse() {
     .unwrap()
     .args;
     assert_eq!(cli.model_error_rate, 0.2);
-    assert_eq!(cli.model_errors, [ModelError::Drop, ModelError::Merge]);
+    assert_eq!(
+        cli.model_errors,
+        [
+            ModelError::Drop,
+            ModelError::Merge,
+            ModelError::DuplicateId,
+            ModelError::UnknownId
+        ]
+    );
     assert_eq!(
         (cli.recitation_words, cli.tokens_per_sec, cli.burst_ms),
         (30, 0.0, 250)
