@@ -11,6 +11,11 @@
 //! sentence (with PDF input, a page's) they do nothing. JSON damage (`malformed`) is a verdict
 //! on the whole answer, seeded from the whole request.
 //!
+//! A re-ask (the prompt carries corrections, or asks to paraphrase) is drawn in another seed
+//! domain, as a corrected model answers afresh: a sentence answered wrong is usually answered
+//! right, yet re-asks err at the same rate, and a retried re-ask gets the same answer. Told to
+//! paraphrase, the model never copies a sentence back whole.
+//!
 //! The model works on "source sentence → its pieces" ([`Item`]) and writes them out in the
 //! shape of the protocol's answer ([`Answer`]): `[{id, sentences}]`, or per page with PDF input.
 
@@ -144,6 +149,11 @@ pub(crate) enum Read {
 pub(crate) struct Ask {
     /// The prompt's word limit: an over-limit answer must break it.
     pub(crate) limit: usize,
+    /// Asked again, with corrections or to paraphrase: the draws come from another domain, so
+    /// that a corrected model mostly gets right what it got wrong, and still errs as often.
+    pub(crate) reask: bool,
+    /// Told to write in its own words: the model never copies a sentence back whole.
+    pub(crate) paraphrase: bool,
 }
 
 /// One entry of the answer before it is written out: an id's pieces, or with PDF input one
@@ -246,9 +256,15 @@ fn normalized(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// The draws for one source sentence: its text is the whole seed.
-fn sentence_draws(original: &str) -> Draws {
-    Draws::from_text("fake-gemini sentence", &normalized(original))
+/// The draws for one source sentence: its text is the whole seed, in the domain of a first
+/// ask or of a re-ask.
+fn sentence_draws(original: &str, ask: Ask) -> Draws {
+    let domain = if ask.reask {
+        "fake-gemini reask"
+    } else {
+        "fake-gemini sentence"
+    };
+    Draws::from_text(domain, &normalized(original))
 }
 
 /// The sentence kinds: all but `malformed`, which `ALL` lists last.
@@ -337,7 +353,7 @@ fn walk(
     let mut unasked = sources.iter().map(|s| s.id).max().unwrap_or(0);
     let mut i = 0;
     while let Some(source) = sources.get(i) {
-        let mut draws = sentence_draws(&source.original);
+        let mut draws = sentence_draws(&source.original, ask);
         let kind = choose(&mut draws, behaviour, kinds, |kind| {
             possible(kind, source, ask)
         });
@@ -426,7 +442,7 @@ fn choose(
 
 fn possible(kind: ModelError, source: &Source, ask: Ask) -> bool {
     match kind {
-        ModelError::OverLimit => word_count(&source.original) > ask.limit,
+        ModelError::OverLimit => !ask.paraphrase && word_count(&source.original) > ask.limit,
         ModelError::Fragment => source.pieces.iter().any(|p| fragments(p).is_some()),
         ModelError::Invent => source
             .pieces
@@ -633,10 +649,22 @@ mod tests {
         assert_ne!(x, z);
         assert!((0.0..1.0).contains(&x));
         assert!(a.below(3) < 3);
-        // Line breaks do not change a sentence's seed.
-        let mut d = sentence_draws("Il   pleuvait\ndepuis le matin.");
-        let mut e = sentence_draws("Il pleuvait depuis le matin.");
-        assert_eq!(d.next_u64(), e.next_u64());
+        // Line breaks do not change a sentence's seed; a re-ask does.
+        let first = Ask {
+            limit: 8,
+            reask: false,
+            paraphrase: false,
+        };
+        let reask = Ask {
+            reask: true,
+            ..first
+        };
+        let mut d = sentence_draws("Il   pleuvait\ndepuis le matin.", first);
+        let mut e = sentence_draws("Il pleuvait depuis le matin.", first);
+        let mut f = sentence_draws("Il pleuvait depuis le matin.", reask);
+        let (d, e, f) = (d.next_u64(), e.next_u64(), f.next_u64());
+        assert_eq!(d, e);
+        assert_ne!(e, f);
     }
 
     #[test]
@@ -731,7 +759,11 @@ mod tests {
             rate: 0.0,
             kinds: ModelError::ALL.to_vec(),
         };
-        let ask = Ask { limit: 8 };
+        let ask = Ask {
+            limit: 8,
+            reask: false,
+            paraphrase: false,
+        };
         let said = answer(
             &Read::Sentences {
                 sources: sources.clone(),

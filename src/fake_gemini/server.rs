@@ -308,7 +308,7 @@ async fn generate(
     let Some(prompt) = find_prompt(&request) else {
         return reject(state, errors::invalid_argument(NO_PROMPT));
     };
-    state.remember(&request, prompt.first_page);
+    state.remember(&request, &prompt);
     // An overloaded model turns everyone away, whatever the script holds for later.
     if state.overloaded(&model.id) {
         return error_response(errors::high_demand());
@@ -387,8 +387,11 @@ async fn answer_with(
         Err(error) => return error_response(error),
     };
     let behaviour = state.behaviour();
+    let prompt = asked.prompt;
     let ask = model::Ask {
-        limit: asked.prompt.settings.sentence_length_limit as usize,
+        limit: prompt.settings.sentence_length_limit as usize,
+        reask: !prompt.corrections.is_empty() || prompt.paraphrase,
+        paraphrase: prompt.paraphrase,
     };
     let said = model::answer(&reading.read, &behaviour, ask);
     let Ok(json) = said.answer.render() else {

@@ -16,6 +16,7 @@ use super::model::{Behaviour, ModelError};
 use super::models::ModelSpec;
 use super::{FakeGeminiArgs, Latency};
 use crate::clock::Clock;
+use crate::engine::gemini::protocol::ParsedPrompt;
 use crate::engine::gemini::wire::GenerateContentRequest;
 
 pub struct FakeState {
@@ -49,7 +50,22 @@ pub struct FakeState {
     first_pages: Mutex<BTreeMap<u32, u64>>,
     last_request: Mutex<Option<GenerateContentRequest>>,
     pdf_requests: AtomicU64,
+    correction_requests: AtomicU64,
+    paraphrase_requests: AtomicU64,
+    corrections: Mutex<VecDeque<(u32, String)>>,
     replies: AtomicU64,
+}
+
+/// How many entries a log keeps: all of a test's, without growing for ever in a long run of
+/// `fnt fake-gemini`.
+const LOG_LIMIT: usize = 10_000;
+
+/// Appends to a log, forgetting its oldest entry when it is full.
+fn push_capped<T>(log: &mut VecDeque<T>, entry: T) {
+    if log.len() >= LOG_LIMIT {
+        log.pop_front();
+    }
+    log.push_back(entry);
 }
 
 /// A panic elsewhere must not take the fake down with it: the data behind these locks stays
@@ -113,6 +129,9 @@ impl FakeState {
             first_pages: Mutex::default(),
             last_request: Mutex::default(),
             pdf_requests: AtomicU64::new(0),
+            correction_requests: AtomicU64::new(0),
+            paraphrase_requests: AtomicU64::new(0),
+            corrections: Mutex::default(),
             replies: AtomicU64::new(0),
         }
     }
@@ -217,6 +236,23 @@ impl FakeState {
     /// Valid requests that carried a PDF (`inline_data` of type `application/pdf`).
     pub fn pdf_requests(&self) -> u64 {
         self.pdf_requests.load(Ordering::Relaxed)
+    }
+
+    /// Valid requests whose prompt carried a CORRECTIONS section (a re-ask), whatever became
+    /// of them.
+    pub fn correction_requests(&self) -> u64 {
+        self.correction_requests.load(Ordering::Relaxed)
+    }
+
+    /// Valid requests whose prompt asked to paraphrase (`paraphrase=true`), whatever became of
+    /// them.
+    pub fn paraphrase_requests(&self) -> u64 {
+        self.paraphrase_requests.load(Ordering::Relaxed)
+    }
+
+    /// Every correction received, `(id, reason)`, in the order they came (the latest 10,000).
+    pub fn corrections(&self) -> Vec<(u32, String)> {
+        lock(&self.corrections).iter().cloned().collect()
     }
 
     /// The last valid `generateContent` request, to check what a client sends.
@@ -351,7 +387,7 @@ impl FakeState {
         self.rewrites.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub(crate) fn remember(&self, request: &GenerateContentRequest, first_page: u32) {
+    pub(crate) fn remember(&self, request: &GenerateContentRequest, prompt: &ParsedPrompt<'_>) {
         let pdf = request.contents.iter().flat_map(|c| &c.parts).any(|p| {
             p.inline_data
                 .as_ref()
@@ -360,8 +396,20 @@ impl FakeState {
         if pdf {
             self.pdf_requests.fetch_add(1, Ordering::Relaxed);
         }
+        if !prompt.corrections.is_empty() {
+            self.correction_requests.fetch_add(1, Ordering::Relaxed);
+            let mut log = lock(&self.corrections);
+            for &(id, reason) in &prompt.corrections {
+                push_capped(&mut log, (id, reason.to_owned()));
+            }
+        }
+        if prompt.paraphrase {
+            self.paraphrase_requests.fetch_add(1, Ordering::Relaxed);
+        }
         *lock(&self.last_request) = Some(request.clone());
-        *lock(&self.first_pages).entry(first_page).or_default() += 1;
+        *lock(&self.first_pages)
+            .entry(prompt.first_page)
+            .or_default() += 1;
     }
 
     /// This request's outcome: the script, then the page rule, then the seeded draw.

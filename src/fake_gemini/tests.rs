@@ -1285,6 +1285,136 @@ async fn malformed_json_depends_on_the_whole_request() {
     some.stop().await;
 }
 
+// --- Re-asks -----------------------------------------------------------------------------------
+
+/// `request` asked again with corrections for `ids`.
+fn corrected(request: &Request, ids: &[u32]) -> Request {
+    Request {
+        corrections: ids
+            .iter()
+            .map(|&id| (id, format!("the answer to [{id}] failed a check")))
+            .collect(),
+        ..request.clone()
+    }
+}
+
+#[actix_web::test]
+async fn a_reask_is_answered_from_another_seed_domain() {
+    // The kinds a sentence alone can get, so each request's answer is its sentence's.
+    let kinds = [
+        ModelError::OverLimit,
+        ModelError::Fragment,
+        ModelError::Drop,
+        ModelError::Invent,
+        ModelError::DuplicateId,
+        ModelError::UnknownId,
+    ];
+    let fake = erring(&kinds, 0.5).await;
+    let (mut wrong_first, mut wrong_again, mut mended) = (0, 0, 0);
+    for sentence in story() {
+        let first = ask(1, "", std::slice::from_ref(&sentence), 1, "");
+        let right = expected_answer(&first, &Settings::default());
+        let first_answer = answered(&fake, &first).await;
+        let again = corrected(&first, &[1]);
+        let reasked = answered(&fake, &again).await;
+        assert_eq!(
+            answered(&fake, &again).await,
+            reasked,
+            "a re-ask is repeatable"
+        );
+        wrong_first += usize::from(first_answer != right);
+        wrong_again += usize::from(reasked != right);
+        mended += usize::from(first_answer != right && reasked == right);
+    }
+    // Each sentence is drawn afresh: some mistakes are mended, and the re-asks still err.
+    assert!(
+        wrong_first > 0 && wrong_again > 0,
+        "{wrong_first}, {wrong_again}"
+    );
+    assert!(mended > 0, "{mended} of {wrong_first} mended");
+    assert_eq!(fake.state.correction_requests(), 16);
+    assert_eq!(fake.state.paraphrase_requests(), 0);
+
+    // A model that always errs still errs when corrected.
+    let always = erring(&kinds, 1.0).await;
+    let again = corrected(&story_ask(0), &[1, 2]);
+    assert_ne!(
+        answered(&always, &again).await,
+        expected_answer(&again, &Settings::default())
+    );
+    assert!(total_errors(&always) > 0);
+    fake.stop().await;
+    always.stop().await;
+}
+
+#[actix_web::test]
+async fn a_paraphrase_never_copies_a_sentence_whole() {
+    let fake = start(FakeGeminiArgs {
+        model_error_rate: 1.0,
+        model_errors: vec![ModelError::OverLimit],
+        ..args()
+    })
+    .await;
+    // Copied whole, the long sentence is recited; told to paraphrase, the model cuts it.
+    let first = long_sentence_ask();
+    let (_, body) = generate(&fake, &request_for(&first, &Settings::default())).await;
+    assert_eq!(parse(&body)["candidates"][0]["finishReason"], "RECITATION");
+    let paraphrase = Request {
+        paraphrase: true,
+        ..first
+    };
+    assert_eq!(
+        answered(&fake, &paraphrase).await,
+        expected_answer(&paraphrase, &Settings::default())
+    );
+    // Nor any other sentence, though over-limit is the only mistake this model makes.
+    let story = Request {
+        paraphrase: true,
+        ..story_ask(0)
+    };
+    assert_eq!(
+        answered(&fake, &story).await,
+        expected_answer(&story, &Settings::default())
+    );
+    assert_eq!(fake.state.model_errors(ModelError::OverLimit), 0);
+    assert_eq!(fake.state.paraphrase_requests(), 2);
+    assert_eq!(fake.state.correction_requests(), 0);
+    fake.stop().await;
+}
+
+#[actix_web::test]
+async fn reasks_and_their_corrections_are_counted() {
+    let fake = start(args()).await;
+    fake.state.script([Fault::Unavailable]);
+    let again = corrected(&chunk(3), &[2]);
+    // Counted whatever becomes of the request.
+    assert_eq!(
+        generate(&fake, &request_for(&again, &Settings::default()))
+            .await
+            .0,
+        503
+    );
+    let both = Request {
+        paraphrase: true,
+        ..corrected(&chunk(3), &[1, 2])
+    };
+    assert_eq!(
+        generate(&fake, &request_for(&both, &Settings::default()))
+            .await
+            .0,
+        200
+    );
+    generate(&fake, &request_for(&chunk(3), &Settings::default())).await;
+    assert_eq!(fake.state.correction_requests(), 2);
+    assert_eq!(fake.state.paraphrase_requests(), 1);
+    let reason = |id: u32| format!("the answer to [{id}] failed a check");
+    assert_eq!(
+        fake.state.corrections(),
+        [(2, reason(2)), (1, reason(1)), (2, reason(2))]
+    );
+    fake.stop().await;
+}
+
 // --- RECITATION --------------------------------------------------------------------------------
 
 /// 35 words, which the local engine cuts into three pieces of at most 12.
