@@ -40,7 +40,7 @@ use actix_web::dev::ServerHandle;
 use rand::Rng;
 
 pub use faults::Fault;
-pub use model::ModelError;
+pub use model::{Mistake, ModelError};
 pub use models::ModelSpec;
 pub use state::FakeState;
 

@@ -120,6 +120,35 @@ impl Behaviour {
     }
 }
 
+/// A mistake the model made, as [`FakeState::mistakes`](super::FakeState::mistakes) lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mistake {
+    pub kind: ModelError,
+    /// The ids it concerns, with numbered input: the sentence's; for `merge` its own and the
+    /// next, which is missing; for `reorder` both, in the order they were asked; for
+    /// `unknown-id` the id made up. Empty with PDF input and for `malformed`.
+    pub ids: Vec<u32>,
+    /// With PDF input, the book page it happened on.
+    pub page: Option<u32>,
+    /// The source sentence whose draw made the mistake, on one line; `None` for `malformed`.
+    pub sentence: Option<String>,
+    /// Made answering a re-ask (corrections or paraphrase).
+    pub reask: bool,
+}
+
+impl Mistake {
+    /// The whole answer's JSON damaged.
+    pub(crate) fn malformed(ask: Ask) -> Self {
+        Self {
+            kind: ModelError::Malformed,
+            ids: Vec::new(),
+            page: None,
+            sentence: None,
+            reask: ask.reask,
+        }
+    }
+}
+
 /// A sentence the model read: its id (numbered input), its text, and the pieces it would
 /// write; with PDF input, the book page it starts on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -214,7 +243,7 @@ impl Answer {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Said {
     pub(crate) answer: Answer,
-    pub(crate) errors: Vec<ModelError>,
+    pub(crate) mistakes: Vec<Mistake>,
 }
 
 /// Deterministic draws from a seed: FNV-1a over the seed text, then SplitMix64 (both fixed
@@ -299,7 +328,7 @@ const INVENTED: [&str; 8] = [
 pub(crate) fn answer(read: &Read, behaviour: &Behaviour, ask: Ask) -> Said {
     match read {
         Read::Sentences { sources, context } => {
-            let (items, errors) = walk(sources, SENTENCE_KINDS, context, behaviour, ask);
+            let (items, mistakes) = walk(sources, SENTENCE_KINDS, context, None, behaviour, ask);
             let entries = items
                 .into_iter()
                 .map(|item| Answered {
@@ -309,16 +338,23 @@ pub(crate) fn answer(read: &Read, behaviour: &Behaviour, ask: Ask) -> Said {
                 .collect();
             Said {
                 answer: Answer::Sentences(entries),
-                errors,
+                mistakes,
             }
         }
         Read::Pages { pages } => {
-            let mut errors = Vec::new();
+            let mut mistakes = Vec::new();
             let mut answered = Vec::with_capacity(pages.len());
             for (page, sources) in pages {
                 // Within a page only: a merge or reorder never crosses into the next page.
-                let (items, made) = walk(sources, &PDF_SENTENCE_KINDS, &[], behaviour, ask);
-                errors.extend(made);
+                let (items, made) = walk(
+                    sources,
+                    &PDF_SENTENCE_KINDS,
+                    &[],
+                    Some(*page),
+                    behaviour,
+                    ask,
+                );
+                mistakes.extend(made);
                 answered.push(PageAnswer {
                     page: *page,
                     sources: items
@@ -332,23 +368,25 @@ pub(crate) fn answer(read: &Read, behaviour: &Behaviour, ask: Ask) -> Said {
             }
             Said {
                 answer: Answer::Pages(answered),
-                errors,
+                mistakes,
             }
         }
     }
 }
 
 /// Answers `sources` in order, each as its draws say, with mistakes among `kinds`; `context`
-/// is what an entry under an id not asked holds.
+/// is what an entry under an id not asked holds. `page` is set with PDF input, where the
+/// mistakes are told by page rather than by id.
 fn walk(
     sources: &[Source],
     kinds: &[ModelError],
     context: &[String],
+    page: Option<u32>,
     behaviour: &Behaviour,
     ask: Ask,
-) -> (Vec<Item>, Vec<ModelError>) {
+) -> (Vec<Item>, Vec<Mistake>) {
     let mut items = Vec::with_capacity(sources.len());
-    let mut errors = Vec::new();
+    let mut mistakes = Vec::new();
     // Ids made up for `unknown-id` go above every asked one, so they can never be an asked id.
     let mut unasked = sources.iter().map(|s| s.id).max().unwrap_or(0);
     let mut i = 0;
@@ -359,20 +397,31 @@ fn walk(
         });
         let next = sources.get(i + 1);
         i += 1;
+        let made = |kind: ModelError, ids: &[u32]| Mistake {
+            kind,
+            ids: if page.is_none() {
+                ids.to_vec()
+            } else {
+                Vec::new()
+            },
+            page,
+            sentence: Some(normalized(&source.original)),
+            reask: ask.reask,
+        };
         match (kind, next) {
-            (Some(ModelError::Drop), _) => errors.push(ModelError::Drop),
+            (Some(ModelError::Drop), _) => mistakes.push(made(ModelError::Drop, &[source.id])),
             (Some(ModelError::Merge), Some(next)) => {
                 let mut item = Item::of(source);
                 item.original = format!("{} {}", source.original.trim(), next.original.trim());
                 item.pieces.extend(next.pieces.iter().cloned());
                 items.push(item);
-                errors.push(ModelError::Merge);
+                mistakes.push(made(ModelError::Merge, &[source.id, next.id]));
                 i += 1;
             }
             (Some(ModelError::Reorder), Some(next)) => {
                 items.push(Item::of(next));
                 items.push(Item::of(source));
-                errors.push(ModelError::Reorder);
+                mistakes.push(made(ModelError::Reorder, &[source.id, next.id]));
                 i += 1;
             }
             (Some(ModelError::DuplicateId), _) => {
@@ -384,7 +433,7 @@ fn walk(
                 }
                 items.push(Item::of(source));
                 items.push(again);
-                errors.push(ModelError::DuplicateId);
+                mistakes.push(made(ModelError::DuplicateId, &[source.id]));
             }
             (Some(ModelError::UnknownId), _) => {
                 items.push(Item::of(source));
@@ -400,7 +449,7 @@ fn walk(
                         original: String::new(),
                         pieces,
                     });
-                    errors.push(ModelError::UnknownId);
+                    mistakes.push(made(ModelError::UnknownId, &[id]));
                 }
             }
             (
@@ -410,7 +459,7 @@ fn walk(
                 let mut item = Item::of(source);
                 if let Some(pieces) = damaged_pieces(kind, source, &mut draws) {
                     item.pieces = pieces;
-                    errors.push(kind);
+                    mistakes.push(made(kind, &[source.id]));
                 }
                 items.push(item);
             }
@@ -418,7 +467,7 @@ fn walk(
             _ => items.push(Item::of(source)),
         }
     }
-    (items, errors)
+    (items, mistakes)
 }
 
 /// Whether the model errs on one thing (a sentence, a page), and how: one of `kinds` that is
@@ -772,7 +821,7 @@ mod tests {
             &quiet,
             ask,
         );
-        assert!(said.errors.is_empty());
+        assert!(said.mistakes.is_empty());
         assert_eq!(
             said.answer.render().unwrap(),
             r#"[{"id":4,"sentences":["A b."]},{"id":5,"sentences":["C d.","E."]}]"#

@@ -18,7 +18,7 @@ use base64::Engine as _;
 
 use super::answer::{self, Turn};
 use super::faults::{self, Fault};
-use super::model::{self, ModelError};
+use super::model;
 use super::models::ModelSpec;
 use super::state::FakeState;
 use super::{FakeGeminiArgs, errors, validate};
@@ -421,9 +421,9 @@ async fn answer_with(
         _ => {
             let damage = model::damage(asked.request_text, &behaviour);
             let text = damage.map_or_else(|| json.clone(), |d| model::damaged(&json, d));
-            state.count_model_errors(&said.errors);
+            state.record_mistakes(&said.mistakes);
             if damage.is_some() {
-                state.count_model_errors(&[ModelError::Malformed]);
+                state.record_mistakes(&[model::Mistake::malformed(ask)]);
             }
             state.count_rewrite();
             paced(state, turn.answer(&text)).await

@@ -12,7 +12,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use super::faults::{Fault, OUTCOMES};
-use super::model::{Behaviour, ModelError};
+use super::model::{Behaviour, Mistake, ModelError};
 use super::models::ModelSpec;
 use super::{FakeGeminiArgs, Latency};
 use crate::clock::Clock;
@@ -34,6 +34,7 @@ pub struct FakeState {
     model_calls: Mutex<HashMap<String, u64>>,
     list_calls: AtomicU64,
     model_errors: [AtomicU64; ModelError::ALL.len()],
+    mistakes: Mutex<VecDeque<Mistake>>,
     recitations: AtomicU64,
     retry_delay: Duration,
     hang: Duration,
@@ -112,6 +113,7 @@ impl FakeState {
             model_calls: Mutex::default(),
             list_calls: AtomicU64::new(0),
             model_errors: std::array::from_fn(|_| AtomicU64::new(0)),
+            mistakes: Mutex::default(),
             recitations: AtomicU64::new(0),
             retry_delay: Duration::try_from_secs_f64(args.retry_delay_secs)
                 .unwrap_or(Duration::from_secs(1)),
@@ -277,6 +279,29 @@ impl FakeState {
         self.model_errors[kind.index()].load(Ordering::Relaxed)
     }
 
+    /// Every kind of mistake the simulated model made, with how often; kinds never made are
+    /// left out.
+    pub fn model_error_counts(&self) -> BTreeMap<ModelError, u64> {
+        ModelError::ALL
+            .into_iter()
+            .map(|kind| (kind, self.model_errors(kind)))
+            .filter(|&(_, count)| count > 0)
+            .collect()
+    }
+
+    /// All the mistakes the simulated model made, of every kind.
+    pub fn total_model_errors(&self) -> u64 {
+        ModelError::ALL.iter().map(|&k| self.model_errors(k)).sum()
+    }
+
+    /// The mistakes the simulated model made, in the order of the answers that carried them,
+    /// with the ids and sentences they concern (the latest 10,000; the counts above are
+    /// exact). Only answers the model was let to give count: a RECITATION refusal or a
+    /// scripted content fault (max-tokens, malformed, truncated) makes none.
+    pub fn mistakes(&self) -> Vec<Mistake> {
+        lock(&self.mistakes).iter().cloned().collect()
+    }
+
     /// RECITATION replies sent, scripted or because an answer copied the source.
     pub fn recitations(&self) -> u64 {
         self.recitations.load(Ordering::Relaxed)
@@ -325,9 +350,14 @@ impl FakeState {
         self.list_calls.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub(crate) fn count_model_errors(&self, kinds: &[ModelError]) {
-        for kind in kinds {
-            self.model_errors[kind.index()].fetch_add(1, Ordering::Relaxed);
+    pub(crate) fn record_mistakes(&self, mistakes: &[Mistake]) {
+        if mistakes.is_empty() {
+            return;
+        }
+        let mut log = lock(&self.mistakes);
+        for mistake in mistakes {
+            self.model_errors[mistake.kind.index()].fetch_add(1, Ordering::Relaxed);
+            push_capped(&mut log, mistake.clone());
         }
     }
 

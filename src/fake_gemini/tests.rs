@@ -972,10 +972,7 @@ async fn erring(kinds: &[ModelError], rate: f64) -> FakeGemini {
 }
 
 fn total_errors(fake: &FakeGemini) -> u64 {
-    ModelError::ALL
-        .iter()
-        .map(|&k| fake.state.model_errors(k))
-        .sum()
+    fake.state.total_model_errors()
 }
 
 #[actix_web::test]
@@ -1283,6 +1280,85 @@ async fn malformed_json_depends_on_the_whole_request() {
     );
     fake.stop().await;
     some.stop().await;
+}
+
+#[actix_web::test]
+async fn mistakes_are_recorded_with_their_ids_and_sentences() {
+    let sentence_kinds: Vec<ModelError> = ModelError::ALL
+        .into_iter()
+        .filter(|&k| k != ModelError::Malformed)
+        .collect();
+    let fake = erring(&sentence_kinds, 0.6).await;
+    let request = story_ask(0);
+    let got = answered(&fake, &request).await;
+    let expected = expected_answer(&request, &Settings::default());
+    let mistakes = fake.state.mistakes();
+    assert!(mistakes.len() >= 2, "{mistakes:?}");
+    let position = |id: u32| ids(&got).iter().position(|&i| i == id);
+    let entry = |id: u32| got.iter().find(|e| e.id == id);
+    let right = |id: u32| expected.iter().find(|e| e.id == id);
+    for mistake in &mistakes {
+        let id = mistake.ids[0];
+        assert!(!mistake.reask && mistake.page.is_none());
+        let sentence = mistake.sentence.as_deref();
+        match mistake.kind {
+            ModelError::Drop => assert_eq!(position(id), None),
+            ModelError::Merge => {
+                assert_eq!(position(mistake.ids[1]), None);
+                let both: Vec<String> = [id, mistake.ids[1]]
+                    .iter()
+                    .flat_map(|&id| right(id).unwrap().sentences.clone())
+                    .collect();
+                assert_eq!(entry(id).unwrap().sentences, both);
+            }
+            ModelError::Reorder => assert!(position(mistake.ids[1]) < position(id)),
+            ModelError::DuplicateId => {
+                assert_eq!(got.iter().filter(|e| e.id == id).count(), 2);
+            }
+            ModelError::UnknownId => {
+                assert!(id > 8 && position(id).is_some());
+                // The sentence is the one answered before the made-up id.
+                let before = got[position(id).unwrap() - 1].id;
+                assert_eq!(sentence, Some(text_of(&request, before).as_str()));
+                continue;
+            }
+            ModelError::OverLimit | ModelError::Fragment | ModelError::Invent => {
+                assert_ne!(entry(id), right(id));
+            }
+            ModelError::Malformed => unreachable!("not enabled"),
+        }
+        assert_eq!(
+            sentence,
+            Some(text_of(&request, id).as_str()),
+            "{mistake:?}"
+        );
+    }
+    let counts = fake.state.model_error_counts();
+    assert!(counts.len() >= 3, "several kinds at 60%: {counts:?}");
+    assert_eq!(counts.values().sum::<u64>(), mistakes.len() as u64);
+    assert_eq!(fake.state.total_model_errors(), mistakes.len() as u64);
+    for (kind, count) in &counts {
+        let listed = mistakes.iter().filter(|m| m.kind == *kind).count();
+        assert_eq!(listed as u64, *count, "{kind}");
+    }
+    // A re-ask's mistakes say so; a damaged answer is one mistake without ids.
+    answered(&fake, &corrected(&request, &[1])).await;
+    let reasked: Vec<_> = fake.state.mistakes().split_off(mistakes.len());
+    assert!(!reasked.is_empty() && reasked.iter().all(|m| m.reask));
+    let malformed = erring(&[ModelError::Malformed], 1.0).await;
+    answer_text(&malformed, &request_for(&request, &Settings::default())).await;
+    assert_eq!(
+        malformed.state.mistakes(),
+        [Mistake {
+            kind: ModelError::Malformed,
+            ids: Vec::new(),
+            page: None,
+            sentence: None,
+            reask: false
+        }]
+    );
+    fake.stop().await;
+    malformed.stop().await;
 }
 
 // --- Re-asks -----------------------------------------------------------------------------------
