@@ -171,7 +171,7 @@ fn pieces_of(sentence: &str, page: u32, settings: &Settings) -> Vec<String> {
 }
 
 /// The sentences that start on book pages `pages` of the attached PDF, per page: every page of
-/// the range once, none outside it.
+/// the range once, none outside it; and those of the page before, when the PDF holds it.
 fn read_pages(
     pdf: &[u8],
     pdf_first_page: u32,
@@ -189,17 +189,26 @@ fn read_pages(
             page_starts: Vec::new(),
             chapters: Vec::new(),
         });
-    let input = crate::pdf::plan::book_chunk(&book, pdf_first_page, 0, pages.clone());
-    let sources = sources_of(&rewrite_chunk(&input, settings));
-    let pages = pages
-        .map(|page| {
-            let on_page = sources.iter().filter(|s| s.page == page).cloned().collect();
-            (page, on_page)
-        })
-        .collect();
+    let sources_per_page = |pages: RangeInclusive<u32>| {
+        let input = crate::pdf::plan::book_chunk(&book, pdf_first_page, 0, pages.clone());
+        let sources = sources_of(&rewrite_chunk(&input, settings));
+        let per_page = pages
+            .map(|page| {
+                let on_page = sources.iter().filter(|s| s.page == page).cloned().collect();
+                (page, on_page)
+            })
+            .collect::<Vec<_>>();
+        (input.text, per_page)
+    };
+    let before = pages
+        .start()
+        .checked_sub(1)
+        .filter(|&page| page >= pdf_first_page)
+        .and_then(|page| sources_per_page(page..=page).1.pop());
+    let (text, pages) = sources_per_page(pages);
     Reading {
-        text: input.text,
-        read: Read::Pages { pages },
+        text,
+        read: Read::Pages { pages, before },
     }
 }
 

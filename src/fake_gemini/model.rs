@@ -11,6 +11,10 @@
 //! sentence (with PDF input, a page's) they do nothing. JSON damage (`malformed`) is a verdict
 //! on the whole answer, seeded from the whole request.
 //!
+//! With PDF input, a page as a whole also draws, seeded by its number and its sentences: it
+//! can go missing, come twice, or (the first asked) bring the context page before it along.
+//! Those draws come on top of its sentences', so PDF answers err a little more often.
+//!
 //! A re-ask (the prompt carries corrections, or asks to paraphrase) is drawn in another seed
 //! domain, as a corrected model answers afresh: a sentence answered wrong is usually answered
 //! right, yet re-asks err at the same rate, and a retried re-ask gets the same answer. Told to
@@ -37,16 +41,18 @@ pub enum ModelError {
     /// A sentence answered with its own pieces and the next one's, the next id left out (with
     /// PDF input: two sources of a page as one, their originals joined).
     Merge,
-    /// An id left out (with PDF input: a source).
+    /// An id left out (with PDF input: a source, or a whole page).
     Drop,
     /// Two adjacent entries swapped (with PDF input: two sources of a page).
     Reorder,
     /// A word that is not in the source added to a piece.
     Invent,
-    /// An id answered twice in a row, the second time the same or with a word added.
+    /// An id answered twice in a row, the second time the same or with a word added (with PDF
+    /// input: a page answered twice).
     DuplicateId,
     /// An entry under an id that was not asked (above every asked id), holding a context
-    /// sentence's rewrite: the model rewrote past the section it was given.
+    /// sentence's rewrite: the model rewrote past the section it was given (with PDF input:
+    /// the context page before the asked ones answered first).
     UnknownId,
     /// The whole answer's JSON damaged (mostly repairably). Last in `ALL`: the other kinds
     /// are the sentence kinds.
@@ -128,9 +134,11 @@ pub struct Mistake {
     /// next, which is missing; for `reorder` both, in the order they were asked; for
     /// `unknown-id` the id made up. Empty with PDF input and for `malformed`.
     pub ids: Vec<u32>,
-    /// With PDF input, the book page it happened on.
+    /// With PDF input, the book page it happened on (for `unknown-id`, the page answered
+    /// though not asked).
     pub page: Option<u32>,
-    /// The source sentence whose draw made the mistake, on one line; `None` for `malformed`.
+    /// The source sentence whose draw made the mistake, on one line; `None` for `malformed`
+    /// and for the mistakes about a whole page.
     pub sentence: Option<String>,
     /// Made answering a re-ask (corrections or paraphrase).
     pub reask: bool,
@@ -169,8 +177,12 @@ pub(crate) enum Read {
         context: Vec<String>,
     },
     /// Book pages of an attached PDF, each of the asked range once (in order, perhaps without
-    /// any source).
-    Pages { pages: Vec<(u32, Vec<Source>)> },
+    /// any source), and the page before the range when the PDF holds it (context), which a
+    /// model that answers a page not asked writes.
+    Pages {
+        pages: Vec<(u32, Vec<Source>)>,
+        before: Option<(u32, Vec<Source>)>,
+    },
 }
 
 /// What the request asks of the model beyond its sources.
@@ -285,6 +297,18 @@ fn normalized(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// The draws for one page of PDF input: its number and its sentences are the seed (pages
+/// without text differ by number), in the domain of a first ask or of a re-ask.
+fn page_draws(page: u32, sources: &[Source], ask: Ask) -> Draws {
+    let domain = if ask.reask {
+        "fake-gemini page reask"
+    } else {
+        "fake-gemini page"
+    };
+    let text: Vec<String> = sources.iter().map(|s| normalized(&s.original)).collect();
+    Draws::from_text(domain, &format!("{page}\n{}", text.join("\n")))
+}
+
 /// The draws for one source sentence: its text is the whole seed, in the domain of a first
 /// ask or of a re-ask.
 fn sentence_draws(original: &str, ask: Ask) -> Draws {
@@ -301,6 +325,14 @@ const SENTENCE_KINDS: &[ModelError] = match ModelError::ALL.split_last() {
     Some((_, kinds)) => kinds,
     None => &[],
 };
+
+/// What can go wrong with a page of PDF input as a whole: missing, answered twice, or the
+/// context page before it answered too.
+const PAGE_KINDS: [ModelError; 3] = [
+    ModelError::Drop,
+    ModelError::DuplicateId,
+    ModelError::UnknownId,
+];
 
 /// The sentence kinds within a page of PDF input: there are no ids to duplicate or make up.
 const PDF_SENTENCE_KINDS: [ModelError; 6] = [
@@ -341,36 +373,75 @@ pub(crate) fn answer(read: &Read, behaviour: &Behaviour, ask: Ask) -> Said {
                 mistakes,
             }
         }
-        Read::Pages { pages } => {
-            let mut mistakes = Vec::new();
-            let mut answered = Vec::with_capacity(pages.len());
-            for (page, sources) in pages {
-                // Within a page only: a merge or reorder never crosses into the next page.
-                let (items, made) = walk(
-                    sources,
-                    &PDF_SENTENCE_KINDS,
-                    &[],
-                    Some(*page),
-                    behaviour,
-                    ask,
-                );
-                mistakes.extend(made);
-                answered.push(PageAnswer {
-                    page: *page,
-                    sources: items
-                        .into_iter()
-                        .map(|item| PageSource {
-                            original: item.original,
-                            sentences: item.pieces,
-                        })
-                        .collect(),
-                });
-            }
-            Said {
-                answer: Answer::Pages(answered),
-                mistakes,
-            }
+        Read::Pages { pages, before } => answer_pages(pages, before.as_ref(), behaviour, ask),
+    }
+}
+
+/// Answers book pages: each page as a whole may go missing, come twice, or (the first) bring
+/// the context page before it along; within a page, its sentences as they draw.
+fn answer_pages(
+    pages: &[(u32, Vec<Source>)],
+    before: Option<&(u32, Vec<Source>)>,
+    behaviour: &Behaviour,
+    ask: Ask,
+) -> Said {
+    let mut mistakes = Vec::new();
+    let mut answered = Vec::with_capacity(pages.len());
+    for (n, (page, sources)) in pages.iter().enumerate() {
+        let mut draws = page_draws(*page, sources, ask);
+        let kind = choose(&mut draws, behaviour, &PAGE_KINDS, |kind| {
+            kind != ModelError::UnknownId || (n == 0 && before.is_some())
+        });
+        let made = |kind: ModelError, page: u32| Mistake {
+            kind,
+            ids: Vec::new(),
+            page: Some(page),
+            sentence: None,
+            reask: ask.reask,
+        };
+        if kind == Some(ModelError::Drop) {
+            mistakes.push(made(ModelError::Drop, *page));
+            continue;
         }
+        if kind == Some(ModelError::UnknownId)
+            && let Some((context_page, context)) = before
+        {
+            // Answered plainly: the mistake is answering it at all.
+            answered.push(page_answer(*context_page, context.iter().map(Item::of)));
+            mistakes.push(made(ModelError::UnknownId, *context_page));
+        }
+        // Within a page only: a merge or reorder never crosses into the next page.
+        let (items, made_here) = walk(
+            sources,
+            &PDF_SENTENCE_KINDS,
+            &[],
+            Some(*page),
+            behaviour,
+            ask,
+        );
+        mistakes.extend(made_here);
+        let answer = page_answer(*page, items.into_iter());
+        if kind == Some(ModelError::DuplicateId) {
+            answered.push(answer.clone());
+            mistakes.push(made(ModelError::DuplicateId, *page));
+        }
+        answered.push(answer);
+    }
+    Said {
+        answer: Answer::Pages(answered),
+        mistakes,
+    }
+}
+
+fn page_answer(page: u32, items: impl Iterator<Item = Item>) -> PageAnswer {
+    PageAnswer {
+        page,
+        sources: items
+            .map(|item| PageSource {
+                original: item.original,
+                sentences: item.pieces,
+            })
+            .collect(),
     }
 }
 
@@ -830,6 +901,7 @@ mod tests {
         let pages = answer(
             &Read::Pages {
                 pages: vec![(7, sources), (8, Vec::new())],
+                before: None,
             },
             &quiet,
             ask,

@@ -1721,6 +1721,123 @@ async fn pdf_answers_are_refused_for_the_originals_they_transcribe() {
     fake.stop().await;
 }
 
+fn pages_of(answer: &[PageAnswer]) -> Vec<u32> {
+    answer.iter().map(|p| p.page).collect()
+}
+
+#[actix_web::test]
+async fn pdf_sentence_mistakes_stay_within_their_page() {
+    let book = book();
+    let request = pages_ask(10, 11, 12);
+    let expected = local_pages(&book.pdf, 10, 11, 12);
+    let limit = Settings::default().sentence_length_limit as usize;
+    let fake = erring(&[ModelError::OverLimit], 1.0).await;
+    let got = pages_answered(&fake, &book.pdf, &request).await;
+    assert_eq!(pages_of(&got), [11, 12]);
+    let mut long = 0;
+    for (page, expected) in got.iter().zip(&expected) {
+        assert_eq!(page.sources.len(), expected.sources.len());
+        for (source, expected) in page.sources.iter().zip(&expected.sources) {
+            assert_eq!(source.original, expected.original);
+            if crate::engine::local::words::word_count(&source.original) > limit {
+                let whole = source.original.split_whitespace().collect::<Vec<_>>();
+                assert_eq!(source.sentences, [whole.join(" ")]);
+                long += 1;
+            } else {
+                assert_eq!(source, expected);
+            }
+        }
+    }
+    assert!(long > 0);
+    let mistakes = fake.state.mistakes();
+    assert_eq!(mistakes.len(), long);
+    assert!(
+        mistakes
+            .iter()
+            .all(|m| m.ids.is_empty() && m.sentence.is_some() && matches!(m.page, Some(11 | 12)))
+    );
+
+    // A merge joins two sources of a page, never two pages.
+    let merging = erring(&[ModelError::Merge], 1.0).await;
+    let got = pages_answered(&merging, &book.pdf, &request).await;
+    assert_eq!(pages_of(&got), [11, 12]);
+    for (page, expected) in got.iter().zip(&expected) {
+        assert_eq!(page.sources.len(), expected.sources.len().div_ceil(2));
+        assert_eq!(
+            page.sources[0].original,
+            format!(
+                "{} {}",
+                expected.sources[0].original, expected.sources[1].original
+            )
+        );
+    }
+    fake.stop().await;
+    merging.stop().await;
+}
+
+#[actix_web::test]
+async fn pdf_pages_go_missing_come_twice_or_bring_a_context_page() {
+    let book = book();
+    let request = pages_ask(10, 11, 12);
+    let expected = local_pages(&book.pdf, 10, 11, 12);
+
+    let dropping = erring(&[ModelError::Drop], 1.0).await;
+    assert!(
+        pages_answered(&dropping, &book.pdf, &request)
+            .await
+            .is_empty()
+    );
+    let dropped: Vec<_> = dropping
+        .state
+        .mistakes()
+        .iter()
+        .map(|m| (m.kind, m.page, m.sentence.is_none()))
+        .collect();
+    assert_eq!(
+        dropped,
+        [
+            (ModelError::Drop, Some(11), true),
+            (ModelError::Drop, Some(12), true)
+        ]
+    );
+
+    let twice = erring(&[ModelError::DuplicateId], 1.0).await;
+    let got = pages_answered(&twice, &book.pdf, &request).await;
+    assert_eq!(pages_of(&got), [11, 11, 12, 12]);
+    assert_eq!(
+        got,
+        [&expected[0], &expected[0], &expected[1], &expected[1]].map(Clone::clone)
+    );
+    assert_eq!(twice.state.model_errors(ModelError::DuplicateId), 2);
+
+    let beyond = erring(&[ModelError::UnknownId], 1.0).await;
+    let got = pages_answered(&beyond, &book.pdf, &request).await;
+    assert_eq!(pages_of(&got), [10, 11, 12]);
+    assert_eq!(got[0], local_pages(&book.pdf, 10, 10, 10)[0]);
+    assert_eq!(&got[1..], expected.as_slice());
+    assert_eq!(beyond.state.mistakes()[0].page, Some(10));
+    // Without a page before the range in the PDF, there is none to answer.
+    let got = pages_answered(&beyond, &book.pdf, &pages_ask(10, 10, 11)).await;
+    assert_eq!(pages_of(&got), [10, 11]);
+    assert_eq!(beyond.state.model_errors(ModelError::UnknownId), 1);
+
+    // A page re-asked draws afresh: at 50%, some page's fate changes.
+    let half = erring(&[ModelError::Drop], 0.5).await;
+    let all_pages = pages_ask(1, 1, book.page_count);
+    let first = pages_answered(&half, &book.pdf, &all_pages).await;
+    let again = Request {
+        corrections: vec![(1, "page 1 was missing".to_owned())],
+        ..all_pages.clone()
+    };
+    let reasked = pages_answered(&half, &book.pdf, &again).await;
+    assert_ne!(first, reasked);
+    assert_eq!(pages_answered(&half, &book.pdf, &again).await, reasked);
+    dropping.stop().await;
+    twice.stop().await;
+    beyond.stop().await;
+    half.stop().await;
+}
+
 // --- Thinking ----------------------------------------------------------------------------------
 
 fn with_thinking(
