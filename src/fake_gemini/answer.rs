@@ -1,106 +1,232 @@
-//! What the model reads (the prompt's chunk, or the attached PDF's pages) and the responses it
-//! answers with, in the shape and with the defaults Google uses.
+//! What the model reads (the prompt's numbered sentences, or the attached PDF's pages) and the
+//! responses it answers with, in the shape and with the defaults Google uses.
+
+use std::ops::RangeInclusive;
 
 use super::errors;
-use super::model::Source;
+use super::model::{Read, Source};
 use super::models::ModelSpec;
 use super::thinking::Thinking;
-use crate::engine::gemini::prompt::ParsedPrompt;
+use crate::engine::gemini::protocol::ParsedPrompt;
 use crate::engine::gemini::wire::{
     Candidate, CandidateContent, CandidatePart, ErrorBody, GenerateContentRequest,
     GenerateContentResponse, ModalityTokenCount, PromptFeedback, SafetyRating, UsageMetadata,
 };
-use crate::engine::local::rewrite_chunk;
-use crate::engine::{ChunkInput, PageStart, source_groups};
+use crate::engine::local::segment::{SegmentOptions, segment};
+use crate::engine::local::{rewrite_chunk, segment_options};
+use crate::engine::{ChunkInput, ChunkOutput, PageStart, source_groups};
+use crate::settings::Settings;
 
 /// Sent as a thought part when the request asks for thoughts, so clients prove they skip it.
 const THOUGHT: &str = "**Rewriting the chunk**\n\nI cut each long sentence at its clauses, \
                        keeping the author's words and their order.";
 
-/// The chunk as the model read it: the text it had before it, and the sentences it must
-/// rewrite, each with the pieces the local engine makes of it.
+/// More book pages than any book has: a `pages=` range this long is refused rather than
+/// answered page by page.
+const MAX_PAGES: u32 = 100_000;
+
+/// What the model read: the text it was shown (what a recitation check compares the answer
+/// with), and its sources, each with the pieces the local engine makes of it.
 pub(crate) struct Reading {
     pub(crate) text: String,
-    pub(crate) sources: Vec<Source>,
-    /// PDF input: the answer must say on which page each sentence starts.
-    pub(crate) with_pages: bool,
+    pub(crate) read: Read,
 }
 
-/// Reads the chunk the prompt carries (or, in PDF mode, the attached pages it names).
+/// What there is to read, taken out of the request so that the reading can run off the
+/// worker.
+enum Input {
+    Sentences {
+        before: String,
+        sentences: Vec<(u32, String)>,
+        after: String,
+        page: u32,
+    },
+    Pages {
+        pdf: Vec<u8>,
+        pdf_first_page: u32,
+        pages: RangeInclusive<u32>,
+    },
+}
+
+/// Reads the numbered sentences the prompt carries (or, in PDF mode, the attached pages it
+/// names).
 pub(crate) async fn read(
     prompt: &ParsedPrompt<'_>,
     pdf: Option<Vec<u8>>,
 ) -> Result<Reading, ErrorBody> {
     let settings = prompt.settings.clone();
-    let with_pages = prompt.pdf_first_page.is_some();
     let input = match (prompt.pdf_first_page, pdf) {
-        (None, _) => Ok(chunk_input(prompt)),
-        (Some(first), Some(bytes)) => Err((bytes, first, prompt.first_page..=prompt.last_page)),
+        (None, _) => Input::Sentences {
+            before: prompt.before.to_owned(),
+            sentences: prompt
+                .sentences
+                .iter()
+                .map(|&(id, text)| (id, text.to_owned()))
+                .collect(),
+            after: prompt.after.to_owned(),
+            page: prompt.first_page,
+        },
         (Some(_), None) => {
             return Err(errors::invalid_argument(
                 "fake: the prompt names attached pages but no application/pdf part was sent",
             ));
         }
+        (Some(_), Some(_)) if prompt.last_page.saturating_sub(prompt.first_page) > MAX_PAGES => {
+            return Err(errors::invalid_argument(format!(
+                "fake: pages={}-{} names more pages than a book has",
+                prompt.first_page, prompt.last_page
+            )));
+        }
+        (Some(pdf_first_page), Some(pdf)) => Input::Pages {
+            pdf,
+            pdf_first_page,
+            pages: prompt.first_page..=prompt.last_page,
+        },
     };
     // Extraction and segmentation are CPU work: keep them off the worker serving requests.
-    actix_web::web::block(move || {
-        let input = match input {
-            Ok(input) => input,
-            Err((bytes, first, own)) => {
-                let options = crate::pdf::clean::CleanOptions {
-                    fix_hyphenation: settings.fix_hyphenation,
-                };
-                // A scan without text reads as nothing: this fake cannot see images.
-                let book = crate::pdf::read_book(&bytes, options)
-                    .map(|(book, _)| book)
-                    .unwrap_or(crate::pdf::clean::Book {
-                        text: String::new(),
-                        page_starts: Vec::new(),
-                        chapters: Vec::new(),
-                    });
-                crate::pdf::plan::book_chunk(&book, first, 0, own)
-            }
-        };
-        let output = rewrite_chunk(&input, &settings);
-        let sources = source_groups(&output.sentences)
-            .into_iter()
-            .filter_map(|group| {
-                let pieces = output.sentences.get(group)?;
-                let first = pieces.first()?;
-                Some(Source {
-                    original: first.original.to_string(),
-                    pieces: pieces.iter().map(|s| s.normalized.clone()).collect(),
-                    page: first.page,
-                })
-            })
-            .collect();
-        Reading {
-            text: input.text,
-            sources,
-            with_pages,
-        }
+    actix_web::web::block(move || match input {
+        Input::Sentences {
+            before,
+            sentences,
+            after,
+            page,
+        } => read_sentences(&before, &sentences, &after, page, &settings),
+        Input::Pages {
+            pdf,
+            pdf_first_page,
+            pages,
+        } => read_pages(&pdf, pdf_first_page, pages, &settings),
     })
     .await
     .map_err(|_| errors::internal())
 }
 
-/// The chunk as the engine saw it: context and body joined back, one page start.
-pub(crate) fn chunk_input(prompt: &ParsedPrompt<'_>) -> ChunkInput {
-    let body_start = prompt.before.len();
-    ChunkInput {
+/// Each numbered sentence answered on its own: the model sees the context, but its pieces for
+/// a sentence are the local engine's for that sentence alone, whatever surrounds it.
+fn read_sentences(
+    before: &str,
+    sentences: &[(u32, String)],
+    after: &str,
+    page: u32,
+    settings: &Settings,
+) -> Reading {
+    let sources = sentences
+        .iter()
+        .map(|(id, text)| Source {
+            id: *id,
+            original: text.clone(),
+            pieces: pieces_of(text, page, settings),
+            page,
+        })
+        .collect();
+    let text = std::iter::once(before)
+        .chain(sentences.iter().map(|(_, text)| text.as_str()))
+        .chain([after])
+        .collect::<Vec<_>>()
+        .join("\n");
+    let options = segment_options(settings);
+    let context = segmented(after, options)
+        .first()
+        .or(segmented(before, options).last())
+        .map(|sentence| pieces_of(sentence, page, settings))
+        .unwrap_or_default();
+    Reading {
+        text,
+        read: Read::Sentences { sources, context },
+    }
+}
+
+/// The sentences of `text`, as the engine segments them.
+fn segmented(text: &str, options: SegmentOptions) -> Vec<&str> {
+    segment(text, options)
+        .into_iter()
+        .filter_map(|s| text.get(s.start..s.end))
+        .collect()
+}
+
+/// The local engine's pieces for `sentence` alone.
+fn pieces_of(sentence: &str, page: u32, settings: &Settings) -> Vec<String> {
+    let input = ChunkInput {
         index: 0,
-        first_page: prompt.first_page,
-        last_page: prompt.last_page,
-        text: format!("{}{}{}", prompt.before, prompt.chunk, prompt.after),
-        body_start,
-        body_end: body_start + prompt.chunk.len(),
-        pages: vec![PageStart {
-            offset: 0,
-            page: prompt.first_page,
-        }],
+        first_page: page,
+        last_page: page,
+        text: sentence.to_owned(),
+        body_start: 0,
+        body_end: sentence.len(),
+        pages: vec![PageStart { offset: 0, page }],
         chapters: Vec::new(),
         pdf: None,
+    };
+    let pieces: Vec<String> = rewrite_chunk(&input, settings)
+        .sentences
+        .into_iter()
+        .map(|s| s.normalized)
+        .collect();
+    // Alone on its line, a short sentence can look like a heading to the segmenter, which
+    // then skips it; a model asked to rewrite it still writes it.
+    if pieces.is_empty() && sentence.chars().any(char::is_alphanumeric) {
+        return vec![sentence.split_whitespace().collect::<Vec<_>>().join(" ")];
     }
+    pieces
+}
+
+/// The sentences that start on book pages `pages` of the attached PDF, per page: every page of
+/// the range once, none outside it; and those of the page before, when the PDF holds it.
+fn read_pages(
+    pdf: &[u8],
+    pdf_first_page: u32,
+    pages: RangeInclusive<u32>,
+    settings: &Settings,
+) -> Reading {
+    let options = crate::pdf::clean::CleanOptions {
+        fix_hyphenation: settings.fix_hyphenation,
+    };
+    // A scan without text reads as nothing: this fake cannot see images.
+    let book = crate::pdf::read_book(pdf, options)
+        .map(|(book, _)| book)
+        .unwrap_or(crate::pdf::clean::Book {
+            text: String::new(),
+            page_starts: Vec::new(),
+            chapters: Vec::new(),
+        });
+    let sources_per_page = |pages: RangeInclusive<u32>| {
+        let input = crate::pdf::plan::book_chunk(&book, pdf_first_page, 0, pages.clone());
+        let sources = sources_of(&rewrite_chunk(&input, settings));
+        let per_page = pages
+            .map(|page| {
+                let on_page = sources.iter().filter(|s| s.page == page).cloned().collect();
+                (page, on_page)
+            })
+            .collect::<Vec<_>>();
+        (input.text, per_page)
+    };
+    let before = pages
+        .start()
+        .checked_sub(1)
+        .filter(|&page| page >= pdf_first_page)
+        .and_then(|page| sources_per_page(page..=page).1.pop());
+    let (text, pages) = sources_per_page(pages);
+    Reading {
+        text,
+        read: Read::Pages { pages, before },
+    }
+}
+
+/// A chunk's output as source sentences, each with its pieces.
+fn sources_of(output: &ChunkOutput) -> Vec<Source> {
+    source_groups(&output.sentences)
+        .into_iter()
+        .filter_map(|group| {
+            let pieces = output.sentences.get(group)?;
+            let first = pieces.first()?;
+            Some(Source {
+                id: 0,
+                original: first.original.to_string(),
+                pieces: pieces.iter().map(|s| s.normalized.clone()).collect(),
+                page: first.page,
+            })
+        })
+        .collect()
 }
 
 /// Google's rough rate of four characters a token, rounded up.

@@ -2,9 +2,11 @@
 //! shared/reference/gemini-rest.md describes it, quirks included, so the Gemini engine can be
 //! tested offline, against every failure Google produces, deterministically.
 //!
-//! A normal answer is what a simulated model says (`model`): the local engine's pieces for each
-//! source sentence, with model-like mistakes at `--model-error-rate`, all seeded from the
-//! content so that a retry gets the same answer. Content verdicts are tied to the content too:
+//! It reads the prompts of the rewriting protocol v2 (`engine::gemini::protocol`). A normal
+//! answer is what a simulated model says (`model`): for each numbered source sentence, the
+//! local engine's pieces (per page with PDF input), with model-like mistakes at
+//! `--model-error-rate`, all seeded from the content so that a retry gets the same answer; a
+//! re-ask is answered afresh. Content verdicts are tied to the content too:
 //! an answer that would copy a long run of the source is refused with RECITATION. Thinking is
 //! billed, and replies take time in proportion to their tokens.
 //!
@@ -40,7 +42,7 @@ use actix_web::dev::ServerHandle;
 use rand::Rng;
 
 pub use faults::Fault;
-pub use model::ModelError;
+pub use model::{Mistake, ModelError};
 pub use models::ModelSpec;
 pub use state::FakeState;
 
@@ -69,7 +71,7 @@ pub struct FakeGeminiArgs {
     #[arg(long, default_value_t = 0.05)]
     pub model_error_rate: f64,
     /// The model's mistakes, comma-separated (default: all):
-    /// over-limit,fragment,merge,drop,reorder,invent,malformed
+    /// over-limit,fragment,merge,drop,reorder,invent,duplicate-id,unknown-id,malformed
     #[arg(long, value_delimiter = ',')]
     pub model_errors: Vec<ModelError>,
     /// An answer copying this many consecutive words of the source is refused with

@@ -18,11 +18,11 @@ use base64::Engine as _;
 
 use super::answer::{self, Turn};
 use super::faults::{self, Fault};
-use super::model::{self, ModelError};
+use super::model;
 use super::models::ModelSpec;
 use super::state::FakeState;
 use super::{FakeGeminiArgs, errors, validate};
-use crate::engine::gemini::prompt::{ParsedPrompt, parse_user_text};
+use crate::engine::gemini::protocol::{ParsedPrompt, parse_user_text};
 use crate::engine::gemini::wire::{
     CountTokensResponse, ErrorBody, GenerateContentRequest, GenerateContentResponse,
     ListModelsResponse, ModalityTokenCount,
@@ -35,7 +35,7 @@ const API_PREFIX: &str = "/v1beta/models/";
 /// Lets the half body of a `truncated` reply reach the socket before the connection breaks.
 const FLUSH_PAUSE: Duration = Duration::from_millis(50);
 const NO_PROMPT: &str = "fake-gemini: no text part of `contents` is an fnt prompt \
-     (=====SETTINGS===== … =====END=====), see engine::gemini::prompt::user_text";
+     (=====SETTINGS===== … =====END=====), see engine::gemini::protocol::user_text";
 
 /// Binds and starts serving (on the current actix runtime). Signals are for the CLI only:
 /// tests start many fakes in one process.
@@ -308,7 +308,7 @@ async fn generate(
     let Some(prompt) = find_prompt(&request) else {
         return reject(state, errors::invalid_argument(NO_PROMPT));
     };
-    state.remember(&request, prompt.first_page);
+    state.remember(&request, &prompt);
     // An overloaded model turns everyone away, whatever the script holds for later.
     if state.overloaded(&model.id) {
         return error_response(errors::high_demand());
@@ -387,16 +387,17 @@ async fn answer_with(
         Err(error) => return error_response(error),
     };
     let behaviour = state.behaviour();
-    let limit = asked.prompt.settings.sentence_length_limit as usize;
-    let said = model::answer(&reading.sources, &behaviour, limit);
-    let Ok(json) = model::render_sentences(&said.items, reading.with_pages) else {
+    let prompt = asked.prompt;
+    let ask = model::Ask {
+        limit: prompt.settings.sentence_length_limit as usize,
+        reask: !prompt.corrections.is_empty() || prompt.paraphrase,
+        paraphrase: prompt.paraphrase,
+    };
+    let said = model::answer(&reading.read, &behaviour, ask);
+    let Ok(json) = said.answer.render() else {
         return error_response(errors::internal());
     };
-    let recited = model::reciting(
-        model::answer_texts(&said.items),
-        &reading.text,
-        state.recitation_words(),
-    );
+    let recited = model::reciting(said.answer.texts(), &reading.text, state.recitation_words());
     // A recitation verdict is the content's, like Google's: every retry gets it again. A
     // scripted outcome other than a normal answer takes precedence, so tests get what they ask.
     if fault == Fault::Recitation || (fault == Fault::None && recited.is_some()) {
@@ -420,9 +421,9 @@ async fn answer_with(
         _ => {
             let damage = model::damage(asked.request_text, &behaviour);
             let text = damage.map_or_else(|| json.clone(), |d| model::damaged(&json, d));
-            state.count_model_errors(&said.errors);
+            state.record_mistakes(&said.mistakes);
             if damage.is_some() {
-                state.count_model_errors(&[ModelError::Malformed]);
+                state.record_mistakes(&[model::Mistake::malformed(ask)]);
             }
             state.count_rewrite();
             paced(state, turn.answer(&text)).await

@@ -12,10 +12,11 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use super::faults::{Fault, OUTCOMES};
-use super::model::{Behaviour, ModelError};
+use super::model::{Behaviour, Mistake, ModelError};
 use super::models::ModelSpec;
 use super::{FakeGeminiArgs, Latency};
 use crate::clock::Clock;
+use crate::engine::gemini::protocol::ParsedPrompt;
 use crate::engine::gemini::wire::GenerateContentRequest;
 
 pub struct FakeState {
@@ -33,6 +34,7 @@ pub struct FakeState {
     model_calls: Mutex<HashMap<String, u64>>,
     list_calls: AtomicU64,
     model_errors: [AtomicU64; ModelError::ALL.len()],
+    mistakes: Mutex<VecDeque<Mistake>>,
     recitations: AtomicU64,
     retry_delay: Duration,
     hang: Duration,
@@ -49,7 +51,22 @@ pub struct FakeState {
     first_pages: Mutex<BTreeMap<u32, u64>>,
     last_request: Mutex<Option<GenerateContentRequest>>,
     pdf_requests: AtomicU64,
+    correction_requests: AtomicU64,
+    paraphrase_requests: AtomicU64,
+    corrections: Mutex<VecDeque<(u32, String)>>,
     replies: AtomicU64,
+}
+
+/// How many entries a log keeps: all of a test's, without growing for ever in a long run of
+/// `fnt fake-gemini`.
+const LOG_LIMIT: usize = 10_000;
+
+/// Appends to a log, forgetting its oldest entry when it is full.
+fn push_capped<T>(log: &mut VecDeque<T>, entry: T) {
+    if log.len() >= LOG_LIMIT {
+        log.pop_front();
+    }
+    log.push_back(entry);
 }
 
 /// A panic elsewhere must not take the fake down with it: the data behind these locks stays
@@ -96,6 +113,7 @@ impl FakeState {
             model_calls: Mutex::default(),
             list_calls: AtomicU64::new(0),
             model_errors: std::array::from_fn(|_| AtomicU64::new(0)),
+            mistakes: Mutex::default(),
             recitations: AtomicU64::new(0),
             retry_delay: Duration::try_from_secs_f64(args.retry_delay_secs)
                 .unwrap_or(Duration::from_secs(1)),
@@ -113,6 +131,9 @@ impl FakeState {
             first_pages: Mutex::default(),
             last_request: Mutex::default(),
             pdf_requests: AtomicU64::new(0),
+            correction_requests: AtomicU64::new(0),
+            paraphrase_requests: AtomicU64::new(0),
+            corrections: Mutex::default(),
             replies: AtomicU64::new(0),
         }
     }
@@ -219,6 +240,23 @@ impl FakeState {
         self.pdf_requests.load(Ordering::Relaxed)
     }
 
+    /// Valid requests whose prompt carried a CORRECTIONS section (a re-ask), whatever became
+    /// of them.
+    pub fn correction_requests(&self) -> u64 {
+        self.correction_requests.load(Ordering::Relaxed)
+    }
+
+    /// Valid requests whose prompt asked to paraphrase (`paraphrase=true`), whatever became of
+    /// them.
+    pub fn paraphrase_requests(&self) -> u64 {
+        self.paraphrase_requests.load(Ordering::Relaxed)
+    }
+
+    /// Every correction received, `(id, reason)`, in the order they came (the latest 10,000).
+    pub fn corrections(&self) -> Vec<(u32, String)> {
+        lock(&self.corrections).iter().cloned().collect()
+    }
+
     /// The last valid `generateContent` request, to check what a client sends.
     pub fn last_request(&self) -> Option<GenerateContentRequest> {
         lock(&self.last_request).clone()
@@ -239,6 +277,29 @@ impl FakeState {
     /// pair; `malformed` once per damaged answer).
     pub fn model_errors(&self, kind: ModelError) -> u64 {
         self.model_errors[kind.index()].load(Ordering::Relaxed)
+    }
+
+    /// Every kind of mistake the simulated model made, with how often; kinds never made are
+    /// left out.
+    pub fn model_error_counts(&self) -> BTreeMap<ModelError, u64> {
+        ModelError::ALL
+            .into_iter()
+            .map(|kind| (kind, self.model_errors(kind)))
+            .filter(|&(_, count)| count > 0)
+            .collect()
+    }
+
+    /// All the mistakes the simulated model made, of every kind.
+    pub fn total_model_errors(&self) -> u64 {
+        ModelError::ALL.iter().map(|&k| self.model_errors(k)).sum()
+    }
+
+    /// The mistakes the simulated model made, in the order of the answers that carried them,
+    /// with the ids and sentences they concern (the latest 10,000; the counts above are
+    /// exact). Only answers the model was let to give count: a RECITATION refusal or a
+    /// scripted content fault (max-tokens, malformed, truncated) makes none.
+    pub fn mistakes(&self) -> Vec<Mistake> {
+        lock(&self.mistakes).iter().cloned().collect()
     }
 
     /// RECITATION replies sent, scripted or because an answer copied the source.
@@ -289,9 +350,14 @@ impl FakeState {
         self.list_calls.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub(crate) fn count_model_errors(&self, kinds: &[ModelError]) {
-        for kind in kinds {
-            self.model_errors[kind.index()].fetch_add(1, Ordering::Relaxed);
+    pub(crate) fn record_mistakes(&self, mistakes: &[Mistake]) {
+        if mistakes.is_empty() {
+            return;
+        }
+        let mut log = lock(&self.mistakes);
+        for mistake in mistakes {
+            self.model_errors[mistake.kind.index()].fetch_add(1, Ordering::Relaxed);
+            push_capped(&mut log, mistake.clone());
         }
     }
 
@@ -351,7 +417,7 @@ impl FakeState {
         self.rewrites.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub(crate) fn remember(&self, request: &GenerateContentRequest, first_page: u32) {
+    pub(crate) fn remember(&self, request: &GenerateContentRequest, prompt: &ParsedPrompt<'_>) {
         let pdf = request.contents.iter().flat_map(|c| &c.parts).any(|p| {
             p.inline_data
                 .as_ref()
@@ -360,8 +426,20 @@ impl FakeState {
         if pdf {
             self.pdf_requests.fetch_add(1, Ordering::Relaxed);
         }
+        if !prompt.corrections.is_empty() {
+            self.correction_requests.fetch_add(1, Ordering::Relaxed);
+            let mut log = lock(&self.corrections);
+            for &(id, reason) in &prompt.corrections {
+                push_capped(&mut log, (id, reason.to_owned()));
+            }
+        }
+        if prompt.paraphrase {
+            self.paraphrase_requests.fetch_add(1, Ordering::Relaxed);
+        }
         *lock(&self.last_request) = Some(request.clone());
-        *lock(&self.first_pages).entry(first_page).or_default() += 1;
+        *lock(&self.first_pages)
+            .entry(prompt.first_page)
+            .or_default() += 1;
     }
 
     /// This request's outcome: the script, then the page rule, then the seeded draw.

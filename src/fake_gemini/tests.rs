@@ -8,12 +8,13 @@ use clap::Parser;
 use serde_json::{Value, json};
 
 use super::*;
-use crate::engine::gemini::prompt;
+use crate::engine::gemini::protocol::{self, Answered, Asked, Numbered, PageAnswer, Request};
 use crate::engine::gemini::wire::{
     self, ApiFailure, ContentFailure, GenerateContentRequest, GenerateContentResponse, Part,
     ThinkingConfig,
 };
-use crate::engine::local::rewrite_chunk;
+use crate::engine::local::segment::segment;
+use crate::engine::local::{rewrite_chunk, segment_options};
 use crate::engine::{ChunkInput, PageStart};
 use crate::settings::Settings;
 
@@ -24,52 +25,97 @@ const TEXT: &str = "Il pleuvait depuis le matin. Le vieil homme marchait lenteme
                     gare, et il pensait à sa fille qui vivait à Paris depuis des années. « Elle \
                     ne m'écrit plus », murmura-t-il. Le train arriva enfin.";
 
-/// A chunk whose body is the middle sentences; the first and last are context.
-fn chunk(first_page: u32) -> ChunkInput {
-    let body_start = TEXT.find("Le vieil").expect("body start");
-    let body_end = TEXT.find("Le train").expect("body end");
-    ChunkInput {
-        index: 1,
+/// The sentences of `text`, as the engine's segmentation finds them.
+fn sentences_of(text: &str) -> Vec<String> {
+    segment(text, segment_options(&Settings::default()))
+        .into_iter()
+        .map(|s| text[s.start..s.end].to_owned())
+        .collect()
+}
+
+/// A first ask for `sentences`, numbered from `first_id`, between two lines of context.
+fn ask(first_page: u32, before: &str, sentences: &[String], first_id: u32, after: &str) -> Request {
+    Request {
         first_page,
         last_page: first_page + 1,
-        text: TEXT.to_owned(),
-        body_start,
-        body_end,
-        pages: vec![
-            PageStart {
-                offset: 0,
-                page: first_page,
-            },
-            PageStart {
-                offset: body_end,
-                page: first_page + 1,
-            },
-        ],
-        chapters: Vec::new(),
-        pdf: None,
+        what: Asked::Sentences {
+            before: before.to_owned(),
+            sentences: (first_id..)
+                .zip(sentences)
+                .map(|(id, text)| Numbered::new(id, text))
+                .collect(),
+            after: after.to_owned(),
+        },
+        corrections: Vec::new(),
+        paraphrase: false,
     }
 }
 
-fn request_for(input: &ChunkInput, settings: &Settings) -> GenerateContentRequest {
-    let prompt = prompt::prompt(input, settings);
+/// TEXT's middle sentences to rewrite; the first and last are context.
+fn chunk(first_page: u32) -> Request {
+    let all = sentences_of(TEXT);
+    assert_eq!(all.len(), 4, "{all:?}");
+    ask(first_page, &all[0], &all[1..3], 1, &all[3])
+}
+
+fn request_for(request: &Request, settings: &Settings) -> GenerateContentRequest {
+    let prompt = protocol::prompt(request, settings);
     GenerateContentRequest::text_json(
         &prompt.system,
         vec![Part::text(prompt.user)],
-        prompt::response_schema(),
+        protocol::response_schema(),
         8192,
         0.2,
     )
 }
 
-/// What the fake must answer for `input`: the local engine's rewrite, as the schema's JSON.
-fn expected_answer(input: &ChunkInput, settings: &Settings) -> Value {
-    let output = rewrite_chunk(input, settings);
-    let sentences: Vec<_> = output
+/// The numbered sentences of a text request.
+fn numbered(request: &Request) -> &[Numbered] {
+    match &request.what {
+        Asked::Sentences { sentences, .. } => sentences,
+        Asked::Pages { .. } => panic!("a text request"),
+    }
+}
+
+/// The local engine's pieces for `sentence` alone.
+fn local_pieces(sentence: &str, settings: &Settings) -> Vec<String> {
+    let input = ChunkInput {
+        index: 0,
+        first_page: 1,
+        last_page: 1,
+        text: sentence.to_owned(),
+        body_start: 0,
+        body_end: sentence.len(),
+        pages: vec![PageStart { offset: 0, page: 1 }],
+        chapters: Vec::new(),
+        pdf: None,
+    };
+    rewrite_chunk(&input, settings)
         .sentences
+        .into_iter()
+        .map(|s| s.normalized)
+        .collect()
+}
+
+/// What a faultless model answers to `request`: per id, in order, the local engine's pieces
+/// for that sentence alone.
+fn expected_answer(request: &Request, settings: &Settings) -> Vec<Answered> {
+    numbered(request)
         .iter()
-        .map(|s| json!({"normalized": s.normalized, "original": s.original}))
-        .collect();
-    json!({ "sentences": sentences })
+        .map(|n| Answered {
+            id: n.id,
+            sentences: local_pieces(&n.text, settings),
+        })
+        .collect()
+}
+
+/// The answer's entries; `None` when the text is not the schema's JSON.
+fn entries(text: &str) -> Option<Vec<Answered>> {
+    serde_json::from_str(wire::strip_json_fences(text)).ok()
+}
+
+fn ids(entries: &[Answered]) -> Vec<u32> {
+    entries.iter().map(|e| e.id).collect()
 }
 
 /// A fake whose model makes no mistakes and answers at once: the baseline the other tests
@@ -167,10 +213,13 @@ async fn a_normal_answer_is_the_local_engines_rewrite() {
         assert_eq!(status, 200);
         let answer = wire::read_answer(&response(&body)).expect("an answer");
         assert_eq!(answer.finish_reason.as_deref(), Some("STOP"));
-        let got: Value = serde_json::from_str(wire::strip_json_fences(&answer.text)).unwrap();
-        assert_eq!(got, expected_answer(&input, &settings));
-        // Context sentences are not rewritten.
-        assert!(!answer.text.contains("Il pleuvait") && !answer.text.contains("Le train"));
+        assert_eq!(
+            entries(&answer.text),
+            Some(expected_answer(&input, &settings))
+        );
+        // Context sentences are not rewritten, and nothing is copied beside the pieces.
+        assert!(!answer.text.contains("pleuvait") && !answer.text.contains("train"));
+        assert!(!answer.text.contains("original"));
     }
     assert_eq!(fake.state.rewrites(), 2);
     assert_eq!(fake.state.requests(), 2);
@@ -187,9 +236,9 @@ async fn usage_is_counted_and_defaults_are_omitted() {
     let raw = parse(&body);
     let resp = response(&body);
     let text = wire::read_answer(&resp).unwrap().text;
-    let prompt_chars: usize = request.texts().map(|t| t.chars().count()).sum();
-    let (prompt_tokens, answer_tokens) =
-        (prompt_chars.div_ceil(4), text.chars().count().div_ceil(4));
+    // Four characters a token, each part rounded up.
+    let prompt_tokens: usize = request.texts().map(|t| t.chars().count().div_ceil(4)).sum();
+    let answer_tokens = text.chars().count().div_ceil(4);
     // A Gemini 3 model thinks by default, and bills it, though no thoughts were asked for.
     let thoughts = raw["usageMetadata"]["thoughtsTokenCount"].as_u64().unwrap() as usize;
     assert!(thoughts > 0);
@@ -240,8 +289,10 @@ async fn thoughts_are_sent_when_asked_and_count_against_the_budget() {
     assert_eq!(parts.len(), 2);
     assert!(parts[0].is_thought() && !parts[1].is_thought());
     let answer = wire::read_answer(&resp).unwrap();
-    let got: Value = serde_json::from_str(&answer.text).unwrap();
-    assert_eq!(got, expected_answer(&input, &Settings::default()));
+    assert_eq!(
+        entries(&answer.text),
+        Some(expected_answer(&input, &Settings::default()))
+    );
     let usage = resp.usage_metadata.clone().unwrap();
     assert!(usage.thoughts_token_count > 0);
     assert_eq!(
@@ -607,7 +658,7 @@ async fn a_prompt_block_has_no_candidates() {
 async fn max_tokens_sends_half_the_answer() {
     let (fake, status, body) = with_fault(Fault::MaxTokens, args()).await;
     assert_eq!(status, 200);
-    let full = expected_answer(&chunk(3), &Settings::default()).to_string();
+    let full = serde_json::to_string(&expected_answer(&chunk(3), &Settings::default())).unwrap();
     match wire::read_answer(&response(&body)) {
         Err(ContentFailure::Truncated { partial }) => {
             assert!(!partial.is_empty() && full.starts_with(&partial));
@@ -855,38 +906,29 @@ const STORY: &str = "Il pleuvait depuis le matin. Le vieil homme marchait lentem
                      avec une valise rouge qui semblait très lourde. Le train arriva enfin. Il \
                      monta dans le dernier wagon et s'assit près de la fenêtre.";
 
-/// `text` as a one-page chunk whose body runs from `body_from` to the end.
-fn chunk_of(text: &str, body_from: usize) -> ChunkInput {
-    ChunkInput {
-        index: 0,
-        first_page: 1,
-        last_page: 1,
-        text: text.to_owned(),
-        body_start: body_from,
-        body_end: text.len(),
-        pages: vec![PageStart { offset: 0, page: 1 }],
-        chapters: Vec::new(),
-        pdf: None,
-    }
+fn story() -> Vec<String> {
+    let sentences = sentences_of(STORY);
+    assert_eq!(sentences.len(), 8, "{sentences:?}");
+    sentences
 }
 
-fn story_request(body_from: usize) -> GenerateContentRequest {
-    request_for(&chunk_of(STORY, body_from), &Settings::default())
-}
-
-/// The answer's `(normalized, original)` pairs; `None` when the text is not the schema's JSON.
-fn pairs(text: &str) -> Option<Vec<(String, String)>> {
-    let value: Value = serde_json::from_str(wire::strip_json_fences(text)).ok()?;
-    value["sentences"]
-        .as_array()?
+/// The position of the story's sentence that starts with `start`.
+fn story_from(start: &str) -> usize {
+    story()
         .iter()
-        .map(|s| {
-            Some((
-                s["normalized"].as_str()?.to_owned(),
-                s["original"].as_str()?.to_owned(),
-            ))
-        })
-        .collect()
+        .position(|s| s.starts_with(start))
+        .expect("a sentence of the story")
+}
+
+/// The story from its sentence `from` on, numbered from 1, the sentence before it as context.
+fn story_ask(from: usize) -> Request {
+    let all = story();
+    let before = from.checked_sub(1).map_or("", |i| all[i].as_str());
+    ask(1, before, &all[from..], 1, "")
+}
+
+fn story_request(from: usize) -> GenerateContentRequest {
+    request_for(&story_ask(from), &Settings::default())
 }
 
 async fn answer_text(fake: &FakeGemini, request: &GenerateContentRequest) -> String {
@@ -895,15 +937,19 @@ async fn answer_text(fake: &FakeGemini, request: &GenerateContentRequest) -> Str
     wire::read_answer(&response(&body)).expect("an answer").text
 }
 
-/// The originals in answer order, each once.
-fn originals(pairs: &[(String, String)]) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for (_, original) in pairs {
-        if out.last() != Some(original) {
-            out.push(original.clone());
-        }
-    }
-    out
+/// The answer's entries to `request`, asserting that it is the schema's JSON.
+async fn answered(fake: &FakeGemini, request: &Request) -> Vec<Answered> {
+    let text = answer_text(fake, &request_for(request, &Settings::default())).await;
+    entries(&text).unwrap_or_else(|| panic!("not the schema's JSON: {text}"))
+}
+
+/// The sentence each id of `request` stands for.
+fn text_of(request: &Request, id: u32) -> String {
+    numbered(request)
+        .iter()
+        .find(|n| n.id == id)
+        .map(|n| n.text.clone())
+        .unwrap_or_else(|| panic!("id {id} was not asked"))
 }
 
 fn lower_words(text: &str) -> Vec<String> {
@@ -913,8 +959,8 @@ fn lower_words(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// A model that makes `kinds` at `rate`; no recitation check, which a merge of two long
-/// sentences would trip (see `a_merge_answers_two_sentences_as_one`).
+/// A model that makes `kinds` at `rate`; no recitation check, which a long sentence answered
+/// whole would trip (see `copying_a_long_sentence_back_is_refused_as_recitation_every_time`).
 async fn erring(kinds: &[ModelError], rate: f64) -> FakeGemini {
     start(FakeGeminiArgs {
         model_error_rate: rate,
@@ -925,22 +971,26 @@ async fn erring(kinds: &[ModelError], rate: f64) -> FakeGemini {
     .await
 }
 
+fn total_errors(fake: &FakeGemini) -> u64 {
+    fake.state.total_model_errors()
+}
+
 #[actix_web::test]
 async fn a_retry_gets_the_same_mistakes_whatever_the_seed_or_model() {
     let request = story_request(0);
     let first = erring(&[], 0.5).await;
     let text = answer_text(&first, &request).await;
     assert_eq!(answer_text(&first, &request).await, text, "a retry");
-    let made: u64 = ModelError::ALL
-        .iter()
-        .map(|&k| first.state.model_errors(k))
-        .sum();
-    assert!(made > 0, "at 50% the model errs on this story");
+    assert!(
+        total_errors(&first) > 0,
+        "at 50% the model errs on this story"
+    );
 
     // Another fake, another fault seed, another model: the same content, the same answer.
     let second = start(FakeGeminiArgs {
         seed: 99,
         model_error_rate: 0.5,
+        recitation_words: 0,
         models: vec![ModelSpec::new("gemini-3.8-flash")],
         ..args()
     })
@@ -972,21 +1022,24 @@ async fn a_sentence_gets_the_same_pieces_in_another_request() {
     )
     .await;
     let clean = start(args()).await;
-    let whole = pairs(&answer_text(&fake, &story_request(0)).await).unwrap();
-    // The second half alone, the first half now context (as when a chunk is halved).
-    let half =
-        pairs(&answer_text(&fake, &story_request(STORY.find("Il acheta").unwrap())).await).unwrap();
-    let baseline = pairs(&answer_text(&clean, &story_request(0)).await).unwrap();
+    let (whole_ask, half_ask) = (story_ask(0), story_ask(story_from("Il acheta")));
+    let whole = answered(&fake, &whole_ask).await;
+    // The second half alone, renumbered from 1, as when a chunk is halved.
+    let half = answered(&fake, &half_ask).await;
+    let baseline = answered(&clean, &whole_ask).await;
     assert!(half.len() < whole.len());
-    let pieces_of = |pairs: &[(String, String)], original: &str| -> Vec<String> {
-        pairs
-            .iter()
-            .filter(|(_, o)| o == original)
-            .map(|(n, _)| n.clone())
+    let pieces_of = |request: &Request, got: &[Answered], sentence: &str| -> Vec<String> {
+        got.iter()
+            .filter(|e| text_of(request, e.id) == sentence)
+            .flat_map(|e| e.sentences.clone())
             .collect()
     };
-    for original in originals(&half) {
-        assert_eq!(pieces_of(&half, &original), pieces_of(&whole, &original));
+    for entry in &half {
+        let sentence = text_of(&half_ask, entry.id);
+        assert_eq!(
+            pieces_of(&half_ask, &half, &sentence),
+            pieces_of(&whole_ask, &whole, &sentence)
+        );
     }
     assert_ne!(
         whole, baseline,
@@ -997,76 +1050,76 @@ async fn a_sentence_gets_the_same_pieces_in_another_request() {
 }
 
 /// The story answered by a model that always makes `kind`, beside the faultless answer.
-async fn with_mistake(kind: ModelError) -> (Vec<(String, String)>, Vec<(String, String)>, u64) {
+async fn with_mistake(kind: ModelError) -> (Vec<Answered>, Vec<Answered>, u64) {
     let fake = erring(&[kind], 1.0).await;
     let clean = start(args()).await;
     let got = answer_text(&fake, &story_request(0)).await;
-    let baseline = pairs(&answer_text(&clean, &story_request(0)).await).unwrap();
+    let baseline = answered(&clean, &story_ask(0)).await;
     let count = fake.state.model_errors(kind);
     fake.stop().await;
     clean.stop().await;
-    (pairs(&got).unwrap_or_default(), baseline, count)
+    (entries(&got).unwrap_or_default(), baseline, count)
 }
 
 #[actix_web::test]
 async fn over_limit_answers_a_long_sentence_whole() {
     let (got, baseline, count) = with_mistake(ModelError::OverLimit).await;
+    let request = story_ask(0);
     let limit = Settings::default().sentence_length_limit as usize;
-    let long: Vec<String> = originals(&baseline)
+    let long: Vec<u32> = ids(&baseline)
         .into_iter()
-        .filter(|o| crate::engine::local::words::word_count(o) > limit)
+        .filter(|&id| crate::engine::local::words::word_count(&text_of(&request, id)) > limit)
         .collect();
     assert!(!long.is_empty());
     assert_eq!(count, long.len() as u64);
-    for original in &long {
-        let pieces: Vec<_> = got.iter().filter(|(_, o)| o == original).collect();
-        assert_eq!(pieces.len(), 1, "{original}");
-        assert_eq!(&pieces[0].0, original);
+    for entry in &got {
+        if long.contains(&entry.id) {
+            assert_eq!(entry.sentences, [text_of(&request, entry.id)]);
+        } else {
+            assert!(baseline.contains(entry), "{entry:?}");
+        }
     }
-    assert_eq!(originals(&got), originals(&baseline));
+    assert_eq!(ids(&got), ids(&baseline));
 }
 
 #[actix_web::test]
 async fn a_fragment_cuts_a_piece_without_losing_its_words() {
     let (got, baseline, count) = with_mistake(ModelError::Fragment).await;
     assert!(count > 0);
-    assert!(got.len() > baseline.len(), "a fragment adds a piece");
-    for original in originals(&baseline) {
-        let words_of = |pairs: &[(String, String)]| -> Vec<String> {
-            pairs
-                .iter()
-                .filter(|(_, o)| *o == original)
-                .flat_map(|(n, _)| lower_words(n))
-                .collect()
+    assert_eq!(ids(&got), ids(&baseline));
+    let pieces = |entries: &[Answered]| entries.iter().map(|e| e.sentences.len()).sum::<usize>();
+    assert!(pieces(&got) > pieces(&baseline), "a fragment adds a piece");
+    for (got, baseline) in got.iter().zip(&baseline) {
+        let words_of = |e: &Answered| -> Vec<String> {
+            e.sentences.iter().flat_map(|p| lower_words(p)).collect()
         };
-        assert_eq!(words_of(&got), words_of(&baseline), "{original}");
+        assert_eq!(words_of(got), words_of(baseline), "{}", got.id);
     }
     // "Le vieil homme." has no verb: the kind of piece a careless model writes.
-    let new_pieces: Vec<_> = got.iter().filter(|p| !baseline.contains(p)).collect();
+    let new_pieces: Vec<&String> = got
+        .iter()
+        .flat_map(|e| &e.sentences)
+        .filter(|p| !baseline.iter().any(|b| b.sentences.contains(p)))
+        .collect();
     assert!(
         new_pieces
             .iter()
-            .any(|(n, _)| n == "Le vieil homme." || n.starts_with("Qui ")),
+            .any(|p| *p == "Le vieil homme." || p.starts_with("Qui ")),
         "{new_pieces:?}"
     );
 }
 
 #[actix_web::test]
-async fn a_merge_answers_two_sentences_as_one() {
+async fn a_merge_answers_the_next_id_under_its_own() {
     let (got, baseline, count) = with_mistake(ModelError::Merge).await;
-    let (got_originals, sources) = (originals(&got), originals(&baseline));
-    assert!(count > 0);
-    assert_eq!(got_originals.len() as u64, sources.len() as u64 - count);
-    let first_pair = format!("{} {}", sources[0], sources[1]);
-    assert_eq!(got_originals[0], first_pair);
-    // The merged item keeps both sentences' pieces.
-    let merged: Vec<_> = got.iter().filter(|(_, o)| *o == first_pair).collect();
-    let expected: Vec<_> = baseline
-        .iter()
-        .filter(|(_, o)| *o == sources[0] || *o == sources[1])
-        .collect();
-    assert_eq!(merged.len(), expected.len());
-    // The merged original copies 26 words of the book: with the check on, Google refuses it.
+    // Every sentence merges with the next: ids 1+2, 3+4, 5+6, 7+8.
+    assert_eq!(count, 4);
+    assert_eq!(ids(&got), [1, 3, 5, 7]);
+    for (entry, pair) in got.iter().zip(baseline.chunks(2)) {
+        let both: Vec<String> = pair.iter().flat_map(|e| e.sentences.clone()).collect();
+        assert_eq!(entry.sentences, both);
+    }
+    // Protocol v2 answers copy no original: a merge of two long sentences is not recited.
     let strict = start(FakeGeminiArgs {
         model_error_rate: 1.0,
         model_errors: vec![ModelError::Merge],
@@ -1075,62 +1128,54 @@ async fn a_merge_answers_two_sentences_as_one() {
     .await;
     let (status, body) = generate(&strict, &story_request(0)).await;
     assert_eq!(status, 200);
-    assert_eq!(parse(&body)["candidates"][0]["finishReason"], "RECITATION");
+    assert_eq!(parse(&body)["candidates"][0]["finishReason"], "STOP");
     strict.stop().await;
 }
 
 #[actix_web::test]
-async fn a_drop_leaves_sentences_out() {
+async fn a_drop_leaves_ids_out() {
     let (got, baseline, count) = with_mistake(ModelError::Drop).await;
-    let sources = originals(&baseline);
     assert_eq!(
         count,
-        sources.len() as u64,
+        baseline.len() as u64,
         "at 100% every sentence is dropped"
     );
     assert!(got.is_empty());
-    // At a lower rate, some are kept, in order.
+    // At a lower rate, some are kept, in order, with their own pieces.
     let fake = erring(&[ModelError::Drop], 0.5).await;
-    let some = originals(&pairs(&answer_text(&fake, &story_request(0)).await).unwrap());
+    let some = answered(&fake, &story_ask(0)).await;
     assert_eq!(
         some.len() as u64,
-        sources.len() as u64 - fake.state.model_errors(ModelError::Drop)
+        baseline.len() as u64 - fake.state.model_errors(ModelError::Drop)
     );
-    assert!(some.iter().all(|o| sources.contains(o)));
-    let positions: Vec<_> = some
-        .iter()
-        .map(|o| sources.iter().position(|s| s == o))
-        .collect();
-    assert!(positions.windows(2).all(|w| w[0] < w[1]), "{positions:?}");
+    assert!(!some.is_empty() && some.iter().all(|e| baseline.contains(e)));
+    assert!(ids(&some).windows(2).all(|w| w[0] < w[1]), "{some:?}");
     fake.stop().await;
 }
 
 #[actix_web::test]
-async fn a_reorder_swaps_neighbours() {
+async fn a_reorder_swaps_neighbouring_entries() {
     let (got, baseline, count) = with_mistake(ModelError::Reorder).await;
-    let (got_originals, sources) = (originals(&got), originals(&baseline));
-    assert!(count > 0);
-    assert_ne!(got_originals, sources);
-    let mut sorted = got_originals.clone();
-    sorted.sort();
-    let mut expected = sources.clone();
-    expected.sort();
-    assert_eq!(sorted, expected, "nothing lost, nothing added");
-    assert_eq!(got_originals[0], sources[1]);
-    assert_eq!(got_originals[1], sources[0]);
+    assert_eq!(count, 4);
+    assert_eq!(ids(&got), [2, 1, 4, 3, 6, 5, 8, 7]);
+    for entry in &got {
+        assert!(baseline.contains(entry), "nothing changed but the order");
+    }
 }
 
 #[actix_web::test]
 async fn an_invented_word_is_not_in_the_source() {
     let (got, baseline, count) = with_mistake(ModelError::Invent).await;
-    assert_eq!(count, originals(&baseline).len() as u64);
+    let request = story_ask(0);
+    assert_eq!(count, baseline.len() as u64);
     let invented: Vec<String> = got
         .iter()
-        .flat_map(|(n, o)| {
-            let source = lower_words(o);
-            lower_words(n)
-                .into_iter()
-                .filter(move |w| !source.contains(w))
+        .flat_map(|e| {
+            let source = lower_words(&text_of(&request, e.id));
+            e.sentences
+                .iter()
+                .flat_map(|p| lower_words(p))
+                .filter(|w| !source.contains(w))
                 .collect::<Vec<_>>()
         })
         .collect();
@@ -1148,7 +1193,63 @@ async fn an_invented_word_is_not_in_the_source() {
         .contains(&w.as_str())),
         "{invented:?}"
     );
-    assert_eq!(originals(&got), originals(&baseline));
+    assert_eq!(ids(&got), ids(&baseline));
+}
+
+#[actix_web::test]
+async fn a_duplicate_id_answers_an_id_twice() {
+    let (got, baseline, count) = with_mistake(ModelError::DuplicateId).await;
+    assert_eq!(count, baseline.len() as u64);
+    assert_eq!(got.len(), 2 * baseline.len());
+    let words = |e: &Answered| -> usize { e.sentences.iter().map(|p| lower_words(p).len()).sum() };
+    let (mut same, mut changed) = (0, 0);
+    for (pair, expected) in got.chunks(2).zip(&baseline) {
+        assert_eq!(&pair[0], expected);
+        assert_eq!(pair[1].id, expected.id);
+        if pair[1] == *expected {
+            same += 1;
+        } else {
+            // The second answer has a word more, in the same number of pieces.
+            assert_eq!(pair[1].sentences.len(), expected.sentences.len());
+            assert_eq!(words(&pair[1]), words(expected) + 1, "{pair:?}");
+            changed += 1;
+        }
+    }
+    assert!(
+        same > 0 && changed > 0,
+        "{same} the same, {changed} changed"
+    );
+}
+
+#[actix_web::test]
+async fn an_unknown_id_holds_a_context_sentence_rewritten() {
+    let fake = erring(&[ModelError::UnknownId], 1.0).await;
+    let all = story();
+    // The story's last sentence is the context after the seven asked.
+    let request = ask(1, "", &all[..7], 1, &all[7]);
+    let got = answered(&fake, &request).await;
+    let expected = expected_answer(&request, &Settings::default());
+    let context = local_pieces(&all[7], &Settings::default());
+    assert_eq!(ids(&got), [1, 8, 2, 9, 3, 10, 4, 11, 5, 12, 6, 13, 7, 14]);
+    for (pair, expected) in got.chunks(2).zip(&expected) {
+        assert_eq!(&pair[0], expected);
+        assert_eq!(pair[1].sentences, context);
+    }
+    assert_eq!(fake.state.model_errors(ModelError::UnknownId), 7);
+    // Context before only: its last sentence is the one rewritten.
+    let request = ask(1, &format!("{} {}", all[0], all[1]), &all[2..4], 5, "");
+    let got = answered(&fake, &request).await;
+    assert_eq!(ids(&got), [5, 7, 6, 8]);
+    assert_eq!(
+        got[1].sentences,
+        local_pieces(&all[1], &Settings::default())
+    );
+    // Without context, the made-up id holds the sentence's own pieces.
+    let request = ask(1, "", &all[..2], 1, "");
+    let got = answered(&fake, &request).await;
+    assert_eq!(ids(&got), [1, 3, 2, 4]);
+    assert_eq!(got[0].sentences, got[1].sentences);
+    fake.stop().await;
 }
 
 #[actix_web::test]
@@ -1166,27 +1267,250 @@ async fn malformed_json_depends_on_the_whole_request() {
     // At a partial rate, some requests are damaged and others not, the same each time.
     let some = erring(&[ModelError::Malformed], 0.5).await;
     let mut damaged = 0;
-    for from in STORY.match_indices(". ").map(|(i, _)| i + 2) {
+    let count = story().len();
+    for from in 0..count {
         let request = story_request(from);
         let text = answer_text(&some, &request).await;
         assert_eq!(answer_text(&some, &request).await, text);
         damaged += usize::from(serde_json::from_str::<Value>(&text).is_err());
     }
-    assert!(damaged > 0 && damaged < 7, "{damaged} of 7 damaged");
+    assert!(
+        damaged > 0 && damaged < count,
+        "{damaged} of {count} damaged"
+    );
     fake.stop().await;
     some.stop().await;
 }
 
-// --- RECITATION --------------------------------------------------------------------------------
+#[actix_web::test]
+async fn mistakes_are_recorded_with_their_ids_and_sentences() {
+    let sentence_kinds: Vec<ModelError> = ModelError::ALL
+        .into_iter()
+        .filter(|&k| k != ModelError::Malformed)
+        .collect();
+    let fake = erring(&sentence_kinds, 0.6).await;
+    let request = story_ask(0);
+    let got = answered(&fake, &request).await;
+    let expected = expected_answer(&request, &Settings::default());
+    let mistakes = fake.state.mistakes();
+    assert!(mistakes.len() >= 2, "{mistakes:?}");
+    let position = |id: u32| ids(&got).iter().position(|&i| i == id);
+    let entry = |id: u32| got.iter().find(|e| e.id == id);
+    let right = |id: u32| expected.iter().find(|e| e.id == id);
+    for mistake in &mistakes {
+        let id = mistake.ids[0];
+        assert!(!mistake.reask && mistake.page.is_none());
+        let sentence = mistake.sentence.as_deref();
+        match mistake.kind {
+            ModelError::Drop => assert_eq!(position(id), None),
+            ModelError::Merge => {
+                assert_eq!(position(mistake.ids[1]), None);
+                let both: Vec<String> = [id, mistake.ids[1]]
+                    .iter()
+                    .flat_map(|&id| right(id).unwrap().sentences.clone())
+                    .collect();
+                assert_eq!(entry(id).unwrap().sentences, both);
+            }
+            ModelError::Reorder => assert!(position(mistake.ids[1]) < position(id)),
+            ModelError::DuplicateId => {
+                assert_eq!(got.iter().filter(|e| e.id == id).count(), 2);
+            }
+            ModelError::UnknownId => {
+                assert!(id > 8 && position(id).is_some());
+                // The sentence is the one answered before the made-up id.
+                let before = got[position(id).unwrap() - 1].id;
+                assert_eq!(sentence, Some(text_of(&request, before).as_str()));
+                continue;
+            }
+            ModelError::OverLimit | ModelError::Fragment | ModelError::Invent => {
+                assert_ne!(entry(id), right(id));
+            }
+            ModelError::Malformed => unreachable!("not enabled"),
+        }
+        assert_eq!(
+            sentence,
+            Some(text_of(&request, id).as_str()),
+            "{mistake:?}"
+        );
+    }
+    let counts = fake.state.model_error_counts();
+    assert!(counts.len() >= 3, "several kinds at 60%: {counts:?}");
+    assert_eq!(counts.values().sum::<u64>(), mistakes.len() as u64);
+    assert_eq!(fake.state.total_model_errors(), mistakes.len() as u64);
+    for (kind, count) in &counts {
+        let listed = mistakes.iter().filter(|m| m.kind == *kind).count();
+        assert_eq!(listed as u64, *count, "{kind}");
+    }
+    // A re-ask's mistakes say so; a damaged answer is one mistake without ids.
+    answered(&fake, &corrected(&request, &[1])).await;
+    let reasked: Vec<_> = fake.state.mistakes().split_off(mistakes.len());
+    assert!(!reasked.is_empty() && reasked.iter().all(|m| m.reask));
+    let malformed = erring(&[ModelError::Malformed], 1.0).await;
+    answer_text(&malformed, &request_for(&request, &Settings::default())).await;
+    assert_eq!(
+        malformed.state.mistakes(),
+        [Mistake {
+            kind: ModelError::Malformed,
+            ids: Vec::new(),
+            page: None,
+            sentence: None,
+            reask: false
+        }]
+    );
+    fake.stop().await;
+    malformed.stop().await;
+}
 
-const LONG_SENTENCE: &str = "Le lendemain matin, bien avant que le soleil ne se lève sur les \
-                             collines, le vieil homme reprit la route du village avec son chien \
-                             fidèle et un sac plein de pain frais.";
+// --- Re-asks -----------------------------------------------------------------------------------
+
+/// `request` asked again with corrections for `ids`.
+fn corrected(request: &Request, ids: &[u32]) -> Request {
+    Request {
+        corrections: ids
+            .iter()
+            .map(|&id| (id, format!("the answer to [{id}] failed a check")))
+            .collect(),
+        ..request.clone()
+    }
+}
 
 #[actix_web::test]
-async fn copying_a_long_passage_back_is_refused_as_recitation_every_time() {
+async fn a_reask_is_answered_from_another_seed_domain() {
+    // The kinds a sentence alone can get, so each request's answer is its sentence's.
+    let kinds = [
+        ModelError::OverLimit,
+        ModelError::Fragment,
+        ModelError::Drop,
+        ModelError::Invent,
+        ModelError::DuplicateId,
+        ModelError::UnknownId,
+    ];
+    let fake = erring(&kinds, 0.5).await;
+    let (mut wrong_first, mut wrong_again, mut mended) = (0, 0, 0);
+    for sentence in story() {
+        let first = ask(1, "", std::slice::from_ref(&sentence), 1, "");
+        let right = expected_answer(&first, &Settings::default());
+        let first_answer = answered(&fake, &first).await;
+        let again = corrected(&first, &[1]);
+        let reasked = answered(&fake, &again).await;
+        assert_eq!(
+            answered(&fake, &again).await,
+            reasked,
+            "a re-ask is repeatable"
+        );
+        wrong_first += usize::from(first_answer != right);
+        wrong_again += usize::from(reasked != right);
+        mended += usize::from(first_answer != right && reasked == right);
+    }
+    // Each sentence is drawn afresh: some mistakes are mended, and the re-asks still err.
+    assert!(
+        wrong_first > 0 && wrong_again > 0,
+        "{wrong_first}, {wrong_again}"
+    );
+    assert!(mended > 0, "{mended} of {wrong_first} mended");
+    assert_eq!(fake.state.correction_requests(), 16);
+    assert_eq!(fake.state.paraphrase_requests(), 0);
+
+    // A model that always errs still errs when corrected.
+    let always = erring(&kinds, 1.0).await;
+    let again = corrected(&story_ask(0), &[1, 2]);
+    assert_ne!(
+        answered(&always, &again).await,
+        expected_answer(&again, &Settings::default())
+    );
+    assert!(total_errors(&always) > 0);
+    fake.stop().await;
+    always.stop().await;
+}
+
+#[actix_web::test]
+async fn a_paraphrase_never_copies_a_sentence_whole() {
+    let fake = start(FakeGeminiArgs {
+        model_error_rate: 1.0,
+        model_errors: vec![ModelError::OverLimit],
+        ..args()
+    })
+    .await;
+    // Copied whole, the long sentence is recited; told to paraphrase, the model cuts it.
+    let first = long_sentence_ask();
+    let (_, body) = generate(&fake, &request_for(&first, &Settings::default())).await;
+    assert_eq!(parse(&body)["candidates"][0]["finishReason"], "RECITATION");
+    let paraphrase = Request {
+        paraphrase: true,
+        ..first
+    };
+    assert_eq!(
+        answered(&fake, &paraphrase).await,
+        expected_answer(&paraphrase, &Settings::default())
+    );
+    // Nor any other sentence, though over-limit is the only mistake this model makes.
+    let story = Request {
+        paraphrase: true,
+        ..story_ask(0)
+    };
+    assert_eq!(
+        answered(&fake, &story).await,
+        expected_answer(&story, &Settings::default())
+    );
+    assert_eq!(fake.state.model_errors(ModelError::OverLimit), 0);
+    assert_eq!(fake.state.paraphrase_requests(), 2);
+    assert_eq!(fake.state.correction_requests(), 0);
+    fake.stop().await;
+}
+
+#[actix_web::test]
+async fn reasks_and_their_corrections_are_counted() {
     let fake = start(args()).await;
-    let request = request_for(&chunk_of(LONG_SENTENCE, 0), &Settings::default());
+    fake.state.script([Fault::Unavailable]);
+    let again = corrected(&chunk(3), &[2]);
+    // Counted whatever becomes of the request.
+    assert_eq!(
+        generate(&fake, &request_for(&again, &Settings::default()))
+            .await
+            .0,
+        503
+    );
+    let both = Request {
+        paraphrase: true,
+        ..corrected(&chunk(3), &[1, 2])
+    };
+    assert_eq!(
+        generate(&fake, &request_for(&both, &Settings::default()))
+            .await
+            .0,
+        200
+    );
+    generate(&fake, &request_for(&chunk(3), &Settings::default())).await;
+    assert_eq!(fake.state.correction_requests(), 2);
+    assert_eq!(fake.state.paraphrase_requests(), 1);
+    let reason = |id: u32| format!("the answer to [{id}] failed a check");
+    assert_eq!(
+        fake.state.corrections(),
+        [(2, reason(2)), (1, reason(1)), (2, reason(2))]
+    );
+    fake.stop().await;
+}
+
+// --- RECITATION --------------------------------------------------------------------------------
+
+/// 35 words, which the local engine cuts into three pieces of at most 12.
+const LONG_SENTENCE: &str = "Le vieil homme marchait lentement vers la gare, et il pensait à sa \
+                             fille qui vivait à Paris depuis des années, et il se demandait si \
+                             elle viendrait le voir avant la fin de l'hiver.";
+
+fn long_sentence_ask() -> Request {
+    ask(1, "", &[LONG_SENTENCE.to_owned()], 1, "")
+}
+
+#[actix_web::test]
+async fn copying_a_long_sentence_back_is_refused_as_recitation_every_time() {
+    let fake = start(FakeGeminiArgs {
+        model_error_rate: 1.0,
+        model_errors: vec![ModelError::OverLimit],
+        ..args()
+    })
+    .await;
+    let request = request_for(&long_sentence_ask(), &Settings::default());
     for _ in 0..2 {
         let (status, body) = generate(&fake, &request).await;
         assert_eq!(status, 200);
@@ -1202,7 +1526,7 @@ async fn copying_a_long_passage_back_is_refused_as_recitation_every_time() {
         assert_eq!(
             end - start,
             LONG_SENTENCE.len(),
-            "the cited span is the copied original"
+            "the cited span is the sentence copied whole"
         );
         assert!(raw["usageMetadata"].get("candidatesTokenCount").is_none());
         assert_eq!(
@@ -1215,16 +1539,34 @@ async fn copying_a_long_passage_back_is_refused_as_recitation_every_time() {
     assert_eq!(fake.state.recitations(), 2);
     assert_eq!(fake.state.rewrites(), 0);
     assert_eq!(fake.state.total_faults(), 0, "a verdict, not a drawn fault");
-    // Short sentences are not recited, and the check can be turned off.
-    assert!(pairs(&answer_text(&fake, &story_request(0)).await).is_some());
+    assert_eq!(
+        fake.state.model_errors(ModelError::OverLimit),
+        0,
+        "a refused answer makes no mistake"
+    );
+    // Rewritten in short pieces, the same sentence is not recited, and the check can be
+    // turned off.
+    let faultless = start(args()).await;
+    assert_eq!(
+        answered(&faultless, &long_sentence_ask()).await,
+        expected_answer(&long_sentence_ask(), &Settings::default())
+    );
     let lenient = start(FakeGeminiArgs {
+        model_error_rate: 1.0,
+        model_errors: vec![ModelError::OverLimit],
         recitation_words: 0,
         ..args()
     })
     .await;
-    let pieces = pairs(&answer_text(&lenient, &request).await).unwrap();
-    assert!(pieces.iter().all(|(_, o)| o == LONG_SENTENCE));
+    assert_eq!(
+        answered(&lenient, &long_sentence_ask()).await,
+        [Answered {
+            id: 1,
+            sentences: vec![LONG_SENTENCE.to_owned()]
+        }]
+    );
     fake.stop().await;
+    faultless.stop().await;
     lenient.stop().await;
 }
 
@@ -1240,6 +1582,260 @@ async fn recitation_can_be_scripted() {
     );
     assert_eq!(fake.state.recitations(), 1);
     fake.stop().await;
+}
+
+// --- PDF input ---------------------------------------------------------------------------------
+
+/// The first two chapters of the test novel, typeset.
+fn book() -> crate::testkit::pdf::Fixture {
+    crate::testkit::pdf::book_pdf(
+        &crate::testkit::novel::chapters()[..2],
+        &crate::testkit::pdf::FixtureOptions::default(),
+    )
+}
+
+fn pages_ask(pdf_first_page: u32, first_page: u32, last_page: u32) -> Request {
+    Request {
+        first_page,
+        last_page,
+        what: Asked::Pages { pdf_first_page },
+        corrections: Vec::new(),
+        paraphrase: false,
+    }
+}
+
+fn pdf_request(pdf: &[u8], request: &Request) -> GenerateContentRequest {
+    let prompt = protocol::prompt(request, &Settings::default());
+    GenerateContentRequest::text_json(
+        &prompt.system,
+        vec![Part::pdf(pdf), Part::text(prompt.user)],
+        protocol::response_schema_for_pages(),
+        65_536,
+        0.2,
+    )
+}
+
+/// The pages the fake answers, read strictly.
+async fn pages_answered(fake: &FakeGemini, pdf: &[u8], request: &Request) -> Vec<PageAnswer> {
+    let text = answer_text(fake, &pdf_request(pdf, request)).await;
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"))
+}
+
+/// What the local engine reads on book pages `first..=last` of `pdf`, per page: each source
+/// sentence that starts there, with its pieces.
+fn local_pages(pdf: &[u8], pdf_first_page: u32, first: u32, last: u32) -> Vec<PageAnswer> {
+    let options = crate::pdf::clean::CleanOptions {
+        fix_hyphenation: Settings::default().fix_hyphenation,
+    };
+    let (book, _) = crate::pdf::read_book(pdf, options).unwrap();
+    let input = crate::pdf::plan::book_chunk(&book, pdf_first_page, 0, first..=last);
+    let output = rewrite_chunk(&input, &Settings::default());
+    let groups = crate::engine::source_groups(&output.sentences);
+    (first..=last)
+        .map(|page| protocol::PageAnswer {
+            page,
+            sources: groups
+                .iter()
+                .map(|g| &output.sentences[g.clone()])
+                .filter(|pieces| pieces[0].page == page)
+                .map(|pieces| protocol::PageSource {
+                    original: pieces[0].original.to_string(),
+                    sentences: pieces.iter().map(|s| s.normalized.clone()).collect(),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+#[actix_web::test]
+async fn pdf_pages_are_answered_page_by_page() {
+    let fake = start(FakeGeminiArgs {
+        recitation_words: 0,
+        ..args()
+    })
+    .await;
+    let book = book();
+    assert!(book.page_count >= 4, "{book:?}");
+    // The PDF starts at book page 10; 11 and 12 are asked, the others are context.
+    let got = pages_answered(&fake, &book.pdf, &pages_ask(10, 11, 12)).await;
+    assert_eq!(got.iter().map(|p| p.page).collect::<Vec<_>>(), [11, 12]);
+    assert_eq!(got, local_pages(&book.pdf, 10, 11, 12));
+    assert!(got.iter().all(|p| !p.sources.is_empty()), "{got:?}");
+    let asked: Vec<&str> = got
+        .iter()
+        .flat_map(|p| &p.sources)
+        .map(|s| s.original.as_str())
+        .collect();
+    for context in local_pages(&book.pdf, 10, 10, 10)[0].sources.iter() {
+        assert!(!asked.contains(&context.original.as_str()), "{context:?}");
+    }
+    assert_eq!(fake.state.pdf_requests(), 1);
+
+    // A scan without text: every page of the range answered, without sources.
+    let scan = crate::testkit::pdf::image_only_pdf(3);
+    assert_eq!(
+        pages_answered(&fake, &scan, &pages_ask(5, 5, 7)).await,
+        (5..=7)
+            .map(|page| PageAnswer {
+                page,
+                sources: Vec::new()
+            })
+            .collect::<Vec<_>>()
+    );
+
+    // Pages named without a PDF attached.
+    let mut no_pdf = pdf_request(&book.pdf, &pages_ask(1, 1, 1));
+    no_pdf.contents[0].parts.remove(0);
+    let (status, body) = generate(&fake, &no_pdf).await;
+    assert_eq!(status, 400);
+    assert!(String::from_utf8_lossy(&body).contains("no application/pdf part"));
+    fake.stop().await;
+}
+
+#[actix_web::test]
+async fn pdf_answers_are_refused_for_the_originals_they_transcribe() {
+    let fake = start(FakeGeminiArgs {
+        recitation_words: 12,
+        ..args()
+    })
+    .await;
+    let book = book();
+    let (status, body) = generate(&fake, &pdf_request(&book.pdf, &pages_ask(1, 1, 2))).await;
+    assert_eq!(status, 200);
+    let candidate = &parse(&body)["candidates"][0];
+    assert_eq!(candidate["finishReason"], "RECITATION");
+    // The span cited is an original as the answer transcribes it (escaped, without quotes).
+    let expected = local_pages(&book.pdf, 1, 1, 2);
+    let full = serde_json::to_string(&expected).unwrap();
+    let source = &candidate["citationMetadata"]["citationSources"][0];
+    let span = &full[source["startIndex"].as_u64().unwrap() as usize
+        ..source["endIndex"].as_u64().unwrap() as usize];
+    assert!(
+        expected
+            .iter()
+            .flat_map(|p| &p.sources)
+            .any(|s| serde_json::to_string(&s.original).unwrap() == format!("\"{span}\"")),
+        "{span}"
+    );
+    assert_eq!(fake.state.recitations(), 1);
+    fake.stop().await;
+}
+
+fn pages_of(answer: &[PageAnswer]) -> Vec<u32> {
+    answer.iter().map(|p| p.page).collect()
+}
+
+#[actix_web::test]
+async fn pdf_sentence_mistakes_stay_within_their_page() {
+    let book = book();
+    let request = pages_ask(10, 11, 12);
+    let expected = local_pages(&book.pdf, 10, 11, 12);
+    let limit = Settings::default().sentence_length_limit as usize;
+    let fake = erring(&[ModelError::OverLimit], 1.0).await;
+    let got = pages_answered(&fake, &book.pdf, &request).await;
+    assert_eq!(pages_of(&got), [11, 12]);
+    let mut long = 0;
+    for (page, expected) in got.iter().zip(&expected) {
+        assert_eq!(page.sources.len(), expected.sources.len());
+        for (source, expected) in page.sources.iter().zip(&expected.sources) {
+            assert_eq!(source.original, expected.original);
+            if crate::engine::local::words::word_count(&source.original) > limit {
+                let whole = source.original.split_whitespace().collect::<Vec<_>>();
+                assert_eq!(source.sentences, [whole.join(" ")]);
+                long += 1;
+            } else {
+                assert_eq!(source, expected);
+            }
+        }
+    }
+    assert!(long > 0);
+    let mistakes = fake.state.mistakes();
+    assert_eq!(mistakes.len(), long);
+    assert!(
+        mistakes
+            .iter()
+            .all(|m| m.ids.is_empty() && m.sentence.is_some() && matches!(m.page, Some(11 | 12)))
+    );
+
+    // A merge joins two sources of a page, never two pages.
+    let merging = erring(&[ModelError::Merge], 1.0).await;
+    let got = pages_answered(&merging, &book.pdf, &request).await;
+    assert_eq!(pages_of(&got), [11, 12]);
+    for (page, expected) in got.iter().zip(&expected) {
+        assert_eq!(page.sources.len(), expected.sources.len().div_ceil(2));
+        assert_eq!(
+            page.sources[0].original,
+            format!(
+                "{} {}",
+                expected.sources[0].original, expected.sources[1].original
+            )
+        );
+    }
+    fake.stop().await;
+    merging.stop().await;
+}
+
+#[actix_web::test]
+async fn pdf_pages_go_missing_come_twice_or_bring_a_context_page() {
+    let book = book();
+    let request = pages_ask(10, 11, 12);
+    let expected = local_pages(&book.pdf, 10, 11, 12);
+
+    let dropping = erring(&[ModelError::Drop], 1.0).await;
+    assert!(
+        pages_answered(&dropping, &book.pdf, &request)
+            .await
+            .is_empty()
+    );
+    let dropped: Vec<_> = dropping
+        .state
+        .mistakes()
+        .iter()
+        .map(|m| (m.kind, m.page, m.sentence.is_none()))
+        .collect();
+    assert_eq!(
+        dropped,
+        [
+            (ModelError::Drop, Some(11), true),
+            (ModelError::Drop, Some(12), true)
+        ]
+    );
+
+    let twice = erring(&[ModelError::DuplicateId], 1.0).await;
+    let got = pages_answered(&twice, &book.pdf, &request).await;
+    assert_eq!(pages_of(&got), [11, 11, 12, 12]);
+    assert_eq!(
+        got,
+        [&expected[0], &expected[0], &expected[1], &expected[1]].map(Clone::clone)
+    );
+    assert_eq!(twice.state.model_errors(ModelError::DuplicateId), 2);
+
+    let beyond = erring(&[ModelError::UnknownId], 1.0).await;
+    let got = pages_answered(&beyond, &book.pdf, &request).await;
+    assert_eq!(pages_of(&got), [10, 11, 12]);
+    assert_eq!(got[0], local_pages(&book.pdf, 10, 10, 10)[0]);
+    assert_eq!(&got[1..], expected.as_slice());
+    assert_eq!(beyond.state.mistakes()[0].page, Some(10));
+    // Without a page before the range in the PDF, there is none to answer.
+    let got = pages_answered(&beyond, &book.pdf, &pages_ask(10, 10, 11)).await;
+    assert_eq!(pages_of(&got), [10, 11]);
+    assert_eq!(beyond.state.model_errors(ModelError::UnknownId), 1);
+
+    // A page re-asked draws afresh: at 50%, some page's fate changes.
+    let half = erring(&[ModelError::Drop], 0.5).await;
+    let all_pages = pages_ask(1, 1, book.page_count);
+    let first = pages_answered(&half, &book.pdf, &all_pages).await;
+    let again = Request {
+        corrections: vec![(1, "page 1 was missing".to_owned())],
+        ..all_pages.clone()
+    };
+    let reasked = pages_answered(&half, &book.pdf, &again).await;
+    assert_ne!(first, reasked);
+    assert_eq!(pages_answered(&half, &book.pdf, &again).await, reasked);
+    dropping.stop().await;
+    twice.stop().await;
+    beyond.stop().await;
+    half.stop().await;
 }
 
 // --- Thinking ----------------------------------------------------------------------------------
@@ -1259,9 +1855,9 @@ fn usage_of(body: &[u8]) -> wire::UsageMetadata {
 #[actix_web::test]
 async fn thinking_follows_the_level_and_the_answer_size() {
     let fake = start(args()).await;
-    let level = |name: &str, body_from: usize| {
+    let level = |name: &str, from: usize| {
         with_thinking(
-            story_request(body_from),
+            story_request(from),
             ThinkingConfig {
                 thinking_level: Some(name.into()),
                 ..ThinkingConfig::default()
@@ -1275,7 +1871,7 @@ async fn thinking_follows_the_level_and_the_answer_size() {
         thoughts.push(usage_of(&body).thoughts_token_count);
     }
     assert!(thoughts.windows(2).all(|w| w[0] < w[1]), "{thoughts:?}");
-    let (_, short) = generate(&fake, &level("high", STORY.find("Le train").unwrap())).await;
+    let (_, short) = generate(&fake, &level("high", story_from("Le train"))).await;
     assert!(
         usage_of(&short).thoughts_token_count < thoughts[3],
         "less to write, less to think"
@@ -1367,7 +1963,7 @@ async fn replies_take_time_in_proportion_to_their_tokens() {
     assert!(waited < expected * 4 + Duration::from_secs(1), "{waited:?}");
     // An answer half as long comes sooner.
     let started = Instant::now();
-    generate(&fake, &story_request(STORY.find("Le train").unwrap())).await;
+    generate(&fake, &story_request(story_from("Le train"))).await;
     assert!(started.elapsed() < waited);
     fake.stop().await;
 }
@@ -1751,7 +2347,7 @@ fn the_new_flags_parse() {
         "--model-error-rate",
         "0.2",
         "--model-errors",
-        "drop,merge",
+        "drop,merge,duplicate-id,unknown-id",
         "--recitation-words",
         "30",
         "--tokens-per-sec",
@@ -1766,7 +2362,15 @@ fn the_new_flags_parse() {
     .unwrap()
     .args;
     assert_eq!(cli.model_error_rate, 0.2);
-    assert_eq!(cli.model_errors, [ModelError::Drop, ModelError::Merge]);
+    assert_eq!(
+        cli.model_errors,
+        [
+            ModelError::Drop,
+            ModelError::Merge,
+            ModelError::DuplicateId,
+            ModelError::UnknownId
+        ]
+    );
     assert_eq!(
         (cli.recitation_words, cli.tokens_per_sec, cli.burst_ms),
         (30, 0.0, 250)
