@@ -12,7 +12,6 @@ pub mod client;
 pub mod generation;
 mod models;
 mod pages;
-pub mod prompt;
 pub mod protocol;
 pub mod sources;
 mod text;
