@@ -13,8 +13,9 @@ use crate::engine::gemini::wire::{
     GenerateContentResponse, ModalityTokenCount, PromptFeedback, SafetyRating, UsageMetadata,
 };
 use crate::engine::local::segment::{SegmentOptions, segment};
+use crate::engine::local::shorten::within_limit;
 use crate::engine::local::{rewrite_chunk, segment_options};
-use crate::engine::{ChunkInput, ChunkOutput, PageStart, source_groups};
+use crate::engine::{ChunkInput, PageStart, Sentence, source_groups};
 use crate::settings::Settings;
 
 /// Sent as a thought part when the request asks for thoughts, so clients prove they skip it.
@@ -157,8 +158,8 @@ fn pieces_of(sentence: &str, page: u32, settings: &Settings) -> Vec<String> {
         chapters: Vec::new(),
         pdf: None,
     };
-    let pieces: Vec<String> = rewrite_chunk(&input, settings)
-        .sentences
+    // A model shortens what the local engine could not cut within the limit.
+    let pieces: Vec<String> = within_limit(rewrite_chunk(&input, settings).sentences, settings)
         .into_iter()
         .map(|s| s.normalized)
         .collect();
@@ -191,7 +192,8 @@ fn read_pages(
         });
     let sources_per_page = |pages: RangeInclusive<u32>| {
         let input = crate::pdf::plan::book_chunk(&book, pdf_first_page, 0, pages.clone());
-        let sources = sources_of(&rewrite_chunk(&input, settings));
+        let written = within_limit(rewrite_chunk(&input, settings).sentences, settings);
+        let sources = sources_of(&written);
         let per_page = pages
             .map(|page| {
                 let on_page = sources.iter().filter(|s| s.page == page).cloned().collect();
@@ -213,11 +215,11 @@ fn read_pages(
 }
 
 /// A chunk's output as source sentences, each with its pieces.
-fn sources_of(output: &ChunkOutput) -> Vec<Source> {
-    source_groups(&output.sentences)
+fn sources_of(sentences: &[Sentence]) -> Vec<Source> {
+    source_groups(sentences)
         .into_iter()
         .filter_map(|group| {
-            let pieces = output.sentences.get(group)?;
+            let pieces = sentences.get(group)?;
             let first = pieces.first()?;
             Some(Source {
                 id: 0,

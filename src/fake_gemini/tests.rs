@@ -14,6 +14,7 @@ use crate::engine::gemini::wire::{
     ThinkingConfig,
 };
 use crate::engine::local::segment::segment;
+use crate::engine::local::shorten::within_limit;
 use crate::engine::local::{rewrite_chunk, segment_options};
 use crate::engine::{ChunkInput, PageStart};
 use crate::settings::Settings;
@@ -77,7 +78,8 @@ fn numbered(request: &Request) -> &[Numbered] {
     }
 }
 
-/// The local engine's pieces for `sentence` alone.
+/// The local engine's pieces for `sentence` alone, shortened to the limit as a model writes
+/// them.
 fn local_pieces(sentence: &str, settings: &Settings) -> Vec<String> {
     let input = ChunkInput {
         index: 0,
@@ -90,8 +92,7 @@ fn local_pieces(sentence: &str, settings: &Settings) -> Vec<String> {
         chapters: Vec::new(),
         pdf: None,
     };
-    rewrite_chunk(&input, settings)
-        .sentences
+    within_limit(rewrite_chunk(&input, settings).sentences, settings)
         .into_iter()
         .map(|s| s.normalized)
         .collect()
@@ -1629,14 +1630,15 @@ fn local_pages(pdf: &[u8], pdf_first_page: u32, first: u32, last: u32) -> Vec<Pa
     };
     let (book, _) = crate::pdf::read_book(pdf, options).unwrap();
     let input = crate::pdf::plan::book_chunk(&book, pdf_first_page, 0, first..=last);
-    let output = rewrite_chunk(&input, &Settings::default());
-    let groups = crate::engine::source_groups(&output.sentences);
+    let settings = Settings::default();
+    let written = within_limit(rewrite_chunk(&input, &settings).sentences, &settings);
+    let groups = crate::engine::source_groups(&written);
     (first..=last)
         .map(|page| protocol::PageAnswer {
             page,
             sources: groups
                 .iter()
-                .map(|g| &output.sentences[g.clone()])
+                .map(|g| &written[g.clone()])
                 .filter(|pieces| pieces[0].page == page)
                 .map(|pieces| protocol::PageSource {
                     original: pieces[0].original.to_string(),

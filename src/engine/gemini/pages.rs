@@ -18,10 +18,12 @@ use super::protocol::{self, Asked, PageAnswer, Request};
 use super::sources;
 use super::{Ask, Rewrite};
 use crate::engine::local::check;
+use crate::engine::local::shorten::within_limit;
 use crate::engine::local::{rewrite_chunk, strip_formatting};
 use crate::engine::{
     ChunkInput, EngineError, LOCAL, PageStart, PdfPages, PieceKind, RepairAction, Sentence,
 };
+use crate::settings::Settings;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Stage {
@@ -331,7 +333,10 @@ impl Rewrite<'_> {
             chapters: Vec::new(),
             pdf: None,
         };
-        as_local(rewrite_chunk(&input, self.settings).sentences)
+        as_local(
+            rewrite_chunk(&input, self.settings).sentences,
+            self.settings,
+        )
     }
 
     /// The page's own text layer through the local engine; nothing for a page without one.
@@ -350,7 +355,10 @@ impl Rewrite<'_> {
         };
         let input =
             crate::pdf::plan::book_chunk(&book, pdf.first_page, self.input.index, page..=page);
-        as_local(rewrite_chunk(&input, self.settings).sentences)
+        as_local(
+            rewrite_chunk(&input, self.settings).sentences,
+            self.settings,
+        )
     }
 }
 
@@ -359,14 +367,16 @@ enum PageVerdict {
     Missing(&'static str),
 }
 
-fn as_local(sentences: Vec<Sentence>) -> Vec<Sentence> {
-    sentences
+/// Marked as the local engine's, and shortened where they pass the limit.
+fn as_local(sentences: Vec<Sentence>, settings: &Settings) -> Vec<Sentence> {
+    let marked = sentences
         .into_iter()
         .map(|s| Sentence {
             engine: Some(LOCAL.to_owned()),
             ..s
         })
-        .collect()
+        .collect();
+    within_limit(marked, settings)
 }
 
 fn keep_pages(written: &[PageWritten]) -> Result<String, serde_json::Error> {

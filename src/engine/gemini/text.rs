@@ -19,8 +19,10 @@ use super::protocol::{self, Asked, Request};
 use super::sources::{self, Source};
 use super::{Ask, Rewrite};
 use crate::engine::local::check::{self, Rules};
+use crate::engine::local::shorten::within_limit;
 use crate::engine::local::strip_formatting;
 use crate::engine::{EngineError, LOCAL, PieceKind, RepairAction, Sentence};
+use crate::settings::Settings;
 
 /// A refused request is asked again in groups this small, so that what the model will not
 /// write stays near the sentences it is about.
@@ -85,7 +87,7 @@ impl Rewrite<'_> {
             let tokens = source.expected_tokens(self.limit());
             if tokens + thinking_allowance(tokens) > cap {
                 self.repair(RepairAction::Local, "too_long", 1);
-                written[i] = Some(local(source));
+                written[i] = Some(local(source, self.settings));
                 continue;
             }
             sendable.push(i);
@@ -186,7 +188,7 @@ impl Rewrite<'_> {
             if stage != Stage::First {
                 for (i, failure) in failing {
                     self.repair(RepairAction::Local, failure.reason, 1);
-                    written[i] = local(sources[i]);
+                    written[i] = local(sources[i], self.settings);
                 }
                 return Ok(written);
             }
@@ -234,7 +236,7 @@ impl Rewrite<'_> {
             Stage::Paraphrase { alone: false } if sources.len() > 1 => 1,
             Stage::Paraphrase { .. } => {
                 self.repair(RepairAction::Local, reason, sources.len());
-                return Ok(sources.iter().map(|s| local(s)).collect());
+                return Ok(sources.iter().map(|s| local(s, self.settings)).collect());
             }
         };
         let groups: Vec<&[&Source]> = sources.chunks(group).collect();
@@ -391,16 +393,18 @@ fn sentence(
     }
 }
 
-/// The local engine's pieces for `source`, marked as its.
-fn local(source: &Source) -> Vec<Sentence> {
-    source
+/// The local engine's pieces for `source`, marked as its, shortened where they pass the
+/// limit: the result of a Gemini job holds only pieces within it.
+fn local(source: &Source, settings: &Settings) -> Vec<Sentence> {
+    let marked = source
         .local
         .iter()
         .map(|s| Sentence {
             engine: Some(LOCAL.to_owned()),
             ..s.clone()
         })
-        .collect()
+        .collect();
+    within_limit(marked, settings)
 }
 
 fn keep(written: &[Vec<Sentence>]) -> Result<String, serde_json::Error> {
@@ -446,7 +450,6 @@ mod tests {
     use super::super::{Used, offline_engine};
     use super::*;
     use crate::engine::{ChunkInput, Meter, PageStart};
-    use crate::settings::Settings;
 
     const TEXT: &str = "Le vieil homme marchait lentement vers la gare, et il pensait à sa fille \
                         qui vivait à Paris. Il pleuvait. Elle attendait le train de huit heures.";
@@ -568,7 +571,7 @@ mod tests {
             .enumerate()
             .map(|(i, s)| {
                 if i == 1 {
-                    local(s)
+                    local(s, &settings)
                 } else {
                     vec![sentence(s, format!("Phrase {i}."), None, None)]
                 }

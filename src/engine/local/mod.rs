@@ -7,6 +7,7 @@ mod clause;
 #[cfg(test)]
 mod golden;
 pub mod segment;
+pub mod shorten;
 pub mod split;
 pub(crate) mod tag;
 pub mod words;
