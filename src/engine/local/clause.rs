@@ -623,6 +623,11 @@ mod tests {
             "C'était lui.",
             "Mais il ne vint pas.",
             "La lettre de mon frère arriva hier.",
+            // An indefinite "des" or partitive "du" opening the sentence is its subject's
+            // determiner, not "de" + "les".
+            "Des gens passaient sous la pluie.",
+            "Du pain restait sur la table.",
+            "Dehors, des gens passaient.",
             "M. Stepark entra.",
             "Elle me parvint de la manière habituelle.",
         ] {

@@ -723,6 +723,18 @@ fn class_of(
     if f.finite && after_subject {
         return Class::Finite;
     }
+    // "Des gens passaient", "Du pain restait": opening a clause, the contracted article is the
+    // indefinite or partitive determiner, not "de" + "les".
+    if matches!(l, "des" | "du")
+        && f.determiner
+        && (prev.is_none()
+            || matches!(
+                prev_class,
+                Some(Class::Coordinator | Class::Subordinator | Class::Relative)
+            ))
+    {
+        return Class::Determiner;
+    }
     if f.preposition && !(f.finite && after_subject) {
         return Class::Preposition;
     }
