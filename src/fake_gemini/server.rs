@@ -401,7 +401,13 @@ async fn answer_with(
     // A recitation verdict is the content's, like Google's: every retry gets it again. A
     // scripted outcome other than a normal answer takes precedence, so tests get what they ask.
     if fault == Fault::Recitation || (fault == Fault::None && recited.is_some()) {
-        state.count_recitation();
+        state.count_recitation(
+            prompt
+                .sentences
+                .iter()
+                .map(|(_, text)| (*text).to_owned())
+                .collect(),
+        );
         return paced(state, turn.recitation(&json, recited)).await;
     }
     match fault {

@@ -36,6 +36,8 @@ pub struct FakeState {
     model_errors: [AtomicU64; ModelError::ALL.len()],
     mistakes: Mutex<VecDeque<Mistake>>,
     recitations: AtomicU64,
+    /// The numbered sentences of each request refused for recitation (none with PDF input).
+    recited: Mutex<VecDeque<Vec<String>>>,
     retry_delay: Duration,
     hang: Duration,
     mix: Vec<Fault>,
@@ -115,6 +117,7 @@ impl FakeState {
             model_errors: std::array::from_fn(|_| AtomicU64::new(0)),
             mistakes: Mutex::default(),
             recitations: AtomicU64::new(0),
+            recited: Mutex::default(),
             retry_delay: Duration::try_from_secs_f64(args.retry_delay_secs)
                 .unwrap_or(Duration::from_secs(1)),
             hang: Duration::from_millis(args.hang_ms),
@@ -307,6 +310,12 @@ impl FakeState {
         self.recitations.load(Ordering::Relaxed)
     }
 
+    /// For each request refused with RECITATION (the latest 10,000), the sentences it asked
+    /// for: which sentences a refusal was about.
+    pub fn recited_requests(&self) -> Vec<Vec<String>> {
+        lock(&self.recited).iter().cloned().collect()
+    }
+
     /// The ids served now, in listing order.
     pub fn models(&self) -> Vec<String> {
         lock(&self.models).iter().map(|m| m.id.clone()).collect()
@@ -361,8 +370,9 @@ impl FakeState {
         }
     }
 
-    pub(crate) fn count_recitation(&self) {
+    pub(crate) fn count_recitation(&self, sentences: Vec<String>) {
         self.recitations.fetch_add(1, Ordering::Relaxed);
+        push_capped(&mut lock(&self.recited), sentences);
     }
 
     /// How long a reply of `output_tokens` takes to generate, on the fake's clock's terms.

@@ -1538,6 +1538,11 @@ async fn copying_a_long_sentence_back_is_refused_as_recitation_every_time() {
         );
     }
     assert_eq!(fake.state.recitations(), 2);
+    assert_eq!(
+        fake.state.recited_requests(),
+        vec![vec![LONG_SENTENCE.to_owned()]; 2],
+        "each refusal names the sentences it was about"
+    );
     assert_eq!(fake.state.rewrites(), 0);
     assert_eq!(fake.state.total_faults(), 0, "a verdict, not a drawn fault");
     assert_eq!(
