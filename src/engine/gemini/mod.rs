@@ -39,6 +39,18 @@ use wire::{ApiFailure, ContentFailure, GenerateContentRequest, Part};
 
 pub const GEMINI: &str = "gemini";
 
+/// Tries of one call before an outage is handed to the chunk's retries.
+const CALL_TRIES: u32 = 5;
+const CALL_RETRY_BASE: Duration = Duration::from_millis(500);
+const CALL_RETRY_CAP: Duration = Duration::from_secs(20);
+
+/// A random wait up to `ceiling` (full jitter: calls that failed together come back apart).
+fn jitter(ceiling: Duration) -> Duration {
+    use rand::Rng;
+    let millis = u64::try_from(ceiling.as_millis()).unwrap_or(u64::MAX);
+    Duration::from_millis(rand::rng().random_range(0..=millis))
+}
+
 #[derive(Debug, Clone)]
 pub struct GeminiConfig {
     pub base_url: String,
@@ -105,6 +117,38 @@ struct Rewrite<'a> {
 }
 
 impl Rewrite<'_> {
+    /// One call, tried again a few times on an outage (5xx, a dropped connection, a
+    /// per-minute quota): a request's re-asks and refusal groups make a chain of calls, and
+    /// one outage anywhere in it would otherwise throw the whole chunk attempt away. What
+    /// outlasts these tries goes to the chunk's own retries and their time budget.
+    async fn call_with_retries(
+        &self,
+        model: &str,
+        call: &GenerateContentRequest,
+        estimate: u64,
+    ) -> Result<String, Ask> {
+        let mut tries = 1;
+        loop {
+            let answer = self.engine.call(model, call, estimate, self.meter).await;
+            let wait = match &answer {
+                Err(Ask::Fail(EngineError::RateLimited { retry_after })) => {
+                    (*retry_after).min(CALL_RETRY_CAP) + jitter(CALL_RETRY_BASE)
+                }
+                Err(Ask::Fail(EngineError::Unavailable(_) | EngineError::Malformed(_))) => jitter(
+                    CALL_RETRY_BASE
+                        .saturating_mul(1 << tries.min(5))
+                        .min(CALL_RETRY_CAP),
+                ),
+                _ => return answer,
+            };
+            if tries >= CALL_TRIES {
+                return answer;
+            }
+            tries += 1;
+            self.engine.config.clock.sleep(wait).await;
+        }
+    }
+
     fn repair(&self, action: RepairAction, reason: &'static str, sentences: usize) {
         self.meter
             .repair(GEMINI, Repair { action, reason }, sentences);
@@ -219,7 +263,7 @@ impl Rewrite<'_> {
                 config.temperature = generation.temperature;
                 config.thinking_config = generation.thinking;
             }
-            match engine.call(&model, &call, estimate, self.meter).await {
+            match self.call_with_retries(&model, &call, estimate).await {
                 Err(Ask::ModelGone(_)) => {
                     report_moves(engine.models.not_found(&model), "not_found", self.meter);
                 }

@@ -100,9 +100,9 @@ impl Source {
         if words > rules.limit && !(rules.keep_dialogue_whole && self.speech) {
             return Some(Fault::OverLimit { words });
         }
-        // A source without a main clause ("Quelle nuit !") cannot give one; given back
-        // whole, a short source is already what the learner should read.
-        if self.complete && !whole && !is_complete(piece) {
+        // A source without a main clause ("Quelle nuit !") cannot give one: given back whole,
+        // it is the author's sentence. Any other piece must stand alone.
+        if !is_complete(piece) && !(whole && !self.complete) {
             return Some(Fault::Incomplete);
         }
         let tagged = tag(piece);
@@ -223,6 +223,12 @@ mod tests {
     fn a_short_source_without_a_verb_may_come_back_whole() {
         let source = Source::new("« Quelle nuit ! »");
         assert_eq!(source.check("Quelle nuit !", RULES), None);
+        // Only whole: a part of a source that is not a clause is a fragment all the same.
+        let odd = Source::new("Et lui, souriant, tendant la main vers la fenêtre.");
+        assert_eq!(
+            odd.check("Et lui, souriant.", RULES),
+            Some(Fault::Incomplete)
+        );
         // Speech kept whole on request may pass the limit.
         let reply = "— Je ne sais pas, répondit-elle, mais je reviendrai demain avant le jour.";
         let speech = Source::new(reply);

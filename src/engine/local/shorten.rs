@@ -1,9 +1,12 @@
 //! Shortening, the last resort after cutting: complete sentences within the limit made of a
-//! long piece's own words, in their order, at the cost of its details. Asides between commas
-//! go first ("Jeanne, ayant fini ses malles, s'approcha de la fenêtre." → "Jeanne s'approcha
-//! de la fenêtre."), then what follows the longest complete beginning. The local engine itself
-//! never drops a word; this is for a writer that must stay within the limit (Gemini's
-//! fallback, and the fake model's answers).
+//! long piece's own words, in their order, at the cost of its details. A clause loses its
+//! opening "et", then its details one at a time, the longest first, as long as it stays a
+//! complete sentence: asides between commas ("Jeanne, ayant fini ses malles, s'approcha de la
+//! fenêtre." → "Jeanne s'approcha de la fenêtre.") and prepositional phrases ("Le ronflement
+//! des ruisseaux débordés emplissait les rues." → "Le ronflement emplissait les rues."); what is
+//! still too long keeps its longest complete beginning. The local engine itself never drops a
+//! word; this is for a writer that must stay within the limit (Gemini's fallback, and the fake
+//! model's answers).
 
 use super::clause::is_complete;
 use super::tag::{Class, Tok, tag};
@@ -11,9 +14,12 @@ use super::words::word_count;
 use crate::engine::Sentence;
 use crate::settings::Settings;
 
-/// Most comma-separated asides tried for removal in one clause: past that, the clause is cut
-/// to its complete beginning instead.
-const MAX_ASIDES: usize = 24;
+/// Most details taken out of one clause: past that, the clause is cut to its complete
+/// beginning instead (each removal re-reads the clause).
+const MAX_REMOVALS: usize = 16;
+/// A clause longer than this is cut to its beginning at once: trying every detail of a
+/// sentence of pages would cost the square of its length.
+const MAX_CLAUSE_WORDS: usize = 80;
 
 /// Complete sentences of at most `limit` words from `piece`, each in the piece's order; empty
 /// when no part of it can stand alone within the limit.
@@ -95,17 +101,57 @@ fn clauses(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// One clause within the limit: as it is, without its asides, or its complete beginning.
+/// One clause within the limit: as it is, without details, or its complete beginning.
 fn fit(clause: &str, limit: usize) -> Option<String> {
+    // "et" opening a clause ties it to the one before; alone it goes, as the cuts drop it.
+    let clause = match clause.split_once(' ') {
+        Some((first, rest)) if first.eq_ignore_ascii_case("et") => rest,
+        _ => clause,
+    };
     let sentence = closed(clause);
     if word_count(&sentence) <= limit && is_complete(&sentence) {
         return Some(sentence);
     }
-    let without = without_asides(&sentence, limit);
-    if word_count(&without) <= limit && is_complete(&without) {
+    if word_count(&sentence) > MAX_CLAUSE_WORDS {
+        return complete_beginning(&sentence, limit);
+    }
+    let without = without_details(&sentence, limit);
+    if word_count(&without) <= limit && stands(&without) {
         return Some(without);
     }
     complete_beginning(&without, limit).or_else(|| complete_beginning(&sentence, limit))
+}
+
+/// A shortened sentence that is complete and whose relative clauses still follow a word they
+/// can refer to: taking out a detail must not leave "qui ne vendait plus" hanging on a verb.
+fn stands(text: &str) -> bool {
+    if !is_complete(text) {
+        return false;
+    }
+    let tagged = tag(text);
+    let mut previous: Option<Class> = None;
+    for tok in &tagged.toks {
+        let Tok::Word(word) = tok else {
+            continue;
+        };
+        if word.class == Class::Relative
+            && !previous.is_some_and(|class| {
+                matches!(
+                    class,
+                    Class::Noun
+                        | Class::ProperNoun
+                        | Class::Pronoun
+                        | Class::Adjective
+                        | Class::Participle
+                        | Class::Ce
+                )
+            })
+        {
+            return false;
+        }
+        previous = Some(word.class);
+    }
+    true
 }
 
 /// A capital first letter and a closing mark.
@@ -122,50 +168,120 @@ fn closed(text: &str) -> String {
     out
 }
 
-/// The sentence with comma-separated asides taken out, longest first, while it stays complete
-/// and is over the limit. An aside between two commas leaves its neighbours joined by a space
-/// ("Jeanne, ayant fini ses malles, s'approcha" → "Jeanne s'approcha").
-fn without_asides(sentence: &str, limit: usize) -> String {
-    let parts: Vec<&str> = sentence.split(", ").collect();
-    let mut kept = vec![true; parts.len()];
-    let render = |kept: &[bool]| {
-        let mut out = String::new();
-        let mut last: Option<usize> = None;
-        for (i, part) in parts.iter().enumerate().filter(|(i, _)| kept[*i]) {
-            if let Some(last) = last {
-                out.push_str(if last + 1 == i { ", " } else { " " });
-            }
-            out.push_str(part);
-            last = Some(i);
-        }
-        closed(&out)
-    };
-    for _ in 0..MAX_ASIDES {
-        let current = render(&kept);
+/// The sentence with details taken out, the last first, while it is over the limit and stays
+/// complete.
+fn without_details(sentence: &str, limit: usize) -> String {
+    let mut tokens: Vec<String> = sentence.split_whitespace().map(str::to_owned).collect();
+    for _ in 0..MAX_REMOVALS {
+        let current = closed(&tokens.join(" "));
         if word_count(&current) <= limit {
             return current;
         }
-        let mut order: Vec<usize> = (0..parts.len()).filter(|&i| kept[i]).collect();
-        if order.len() < 2 {
+        let mut spans = details(&tokens);
+        // Asides first, then the last details: a sentence says its main thing early.
+        spans.sort_by_key(|(span, aside)| (!aside, std::cmp::Reverse((span.start, span.len()))));
+        let Some(next) = spans
+            .into_iter()
+            .map(|(span, _)| removed(&tokens, span))
+            .find(|rest| stands(&closed(&rest.join(" "))))
+        else {
             break;
-        }
-        order.sort_by_key(|&i| std::cmp::Reverse(word_count(parts[i])));
-        let removable = order.into_iter().find(|&i| {
-            let mut trial = kept.clone();
-            trial[i] = false;
-            is_complete(&render(&trial))
-        });
-        match removable {
-            Some(i) => kept[i] = false,
-            None => break,
-        }
+        };
+        tokens = next;
     }
-    render(&kept)
+    closed(&tokens.join(" "))
 }
 
-/// The longest beginning of at most `limit` words that is a complete sentence and ends where
-/// a phrase ends: before a preposition, a conjunction or a relative, or at a comma, and never
-/// on a word that announces more ("…depuis la", "…sur l'établi sans").
+/// Token ranges that are details, each marked whether it is an aside: a run between two
+/// commas (or from the start to a comma), and a prepositional phrase (a preposition and what follows it up to the next verb,
+/// conjunction, relative, preposition or punctuation).
+fn details(tokens: &[String]) -> Vec<(std::ops::Range<usize>, bool)> {
+    let tagged = tag(&tokens.join(" "));
+    let mut first: Vec<Option<Class>> = vec![None; tokens.len()];
+    for (tok, &ws) in tagged.toks.iter().zip(&tagged.ws) {
+        if let (Tok::Word(word), Some(slot)) = (tok, first.get_mut(ws)) {
+            slot.get_or_insert(word.class);
+        }
+    }
+    let comma = |i: usize| tokens[i].ends_with(',');
+    let mut spans = Vec::new();
+    for start in 0..tokens.len() {
+        let opened = start == 0 || comma(start - 1);
+        if opened {
+            // Up to a later comma, never the whole rest.
+            for end in start..tokens.len().saturating_sub(1) {
+                if comma(end) {
+                    spans.push((start..end + 1, true));
+                }
+            }
+        }
+        let object_follows = first
+            .get(start + 1)
+            .copied()
+            .flatten()
+            .is_some_and(|class| {
+                matches!(
+                    class,
+                    Class::Determiner
+                        | Class::Noun
+                        | Class::ProperNoun
+                        | Class::Number
+                        | Class::Pronoun
+                        | Class::Infinitive
+                        | Class::Adjective
+                )
+            });
+        let opens_phrase =
+            first[start] == Some(Class::Preposition) || tokens[start].eq_ignore_ascii_case("comme");
+        if start > 0 && opens_phrase && object_follows {
+            let mut end = start + 1;
+            while end < tokens.len() && !tokens[end - 1].ends_with([',', ';', ':']) {
+                let goes_on = match first[end] {
+                    // "entre une mercerie et une boulangerie": the phrase goes on.
+                    Some(Class::Coordinator) => {
+                        first.get(end + 1).copied().flatten().is_some_and(|next| {
+                            matches!(next, Class::Determiner | Class::Noun | Class::ProperNoun)
+                        })
+                    }
+                    Some(
+                        Class::Finite
+                        | Class::Relative
+                        | Class::Subordinator
+                        | Class::Preposition
+                        | Class::Subject
+                        | Class::Negation
+                        | Class::Clitic,
+                    ) => false,
+                    _ => true,
+                };
+                if !goes_on {
+                    break;
+                }
+                end += 1;
+            }
+            spans.push((start..end, false));
+        }
+    }
+    spans
+}
+
+/// `tokens` without `span`; a comma left dangling before the gap goes too, unless the span
+/// ended on one of its own (an aside closes where it opened).
+fn removed(tokens: &[String], span: std::ops::Range<usize>) -> Vec<String> {
+    let mut out: Vec<String> = tokens[..span.start].to_vec();
+    let span_closed = tokens[span.end - 1].ends_with(',');
+    if let Some(last) = out.last_mut()
+        && span_closed
+        && last.ends_with(',')
+    {
+        last.pop();
+    }
+    out.extend_from_slice(&tokens[span.end..]);
+    out
+}
+
+/// The longest beginning of at most `limit` words that is a complete sentence and does not
+/// end on a word that announces more ("…depuis la", "…sur l'établi sans").
 fn complete_beginning(sentence: &str, limit: usize) -> Option<String> {
     let tokens: Vec<&str> = sentence.split_whitespace().collect();
     let tagged = tag(sentence);
@@ -173,22 +289,17 @@ fn complete_beginning(sentence: &str, limit: usize) -> Option<String> {
     let mut first: Vec<Option<Class>> = vec![None; tokens.len()];
     let mut last: Vec<Option<Class>> = vec![None; tokens.len()];
     for (tok, &ws) in tagged.toks.iter().zip(&tagged.ws) {
-        if let (Tok::Word(word), Some(slot)) = (tok, first.get_mut(ws)) {
-            slot.get_or_insert(word.class);
-            if let Some(end) = last.get_mut(ws) {
-                *end = Some(word.class);
+        if let (Tok::Word(word), Some(end)) = (tok, last.get_mut(ws)) {
+            *end = Some(word.class);
+            if let Some(slot) = first.get_mut(ws) {
+                slot.get_or_insert(word.class);
             }
         }
     }
+    // A beginning may not end on a word that announces more, nor inside a noun phrase
+    // ("…comme deux | firmaments").
     let phrase_ends_after = |n: usize| {
-        let closes = tokens[n - 1].ends_with([',', ';', ':']);
-        let next_opens = first.get(n).copied().flatten().is_some_and(|class| {
-            matches!(
-                class,
-                Class::Preposition | Class::Relative | Class::Subordinator | Class::Coordinator
-            )
-        });
-        let ends_open = last[n - 1].is_some_and(|class| {
+        let announces = last[n - 1].is_some_and(|class| {
             matches!(
                 class,
                 Class::Determiner
@@ -202,13 +313,16 @@ fn complete_beginning(sentence: &str, limit: usize) -> Option<String> {
                     | Class::Ce
             )
         });
-        (closes || next_opens || n == tokens.len()) && !ends_open
+        let inside_noun_phrase = !tokens[n - 1].ends_with([',', ';', ':'])
+            && matches!(last[n - 1], Some(Class::Number | Class::Adjective))
+            && matches!(first.get(n).copied().flatten(), Some(Class::Noun));
+        !announces && !inside_noun_phrase
     };
     (1..=tokens.len().min(limit + 1))
         .rev()
         .filter(|&n| phrase_ends_after(n))
         .map(|n| closed(&tokens[..n].join(" ")))
-        .find(|candidate| word_count(candidate) <= limit && is_complete(candidate))
+        .find(|candidate| word_count(candidate) <= limit && stands(candidate))
 }
 
 #[cfg(test)]
@@ -248,6 +362,27 @@ mod tests {
         assert!(
             got[0].starts_with("La boutique de M. Lambert se trouvait"),
             "{got:?}"
+        );
+    }
+
+    #[test]
+    fn prepositional_phrases_and_an_opening_et_go_before_the_end_is_cut() {
+        let got = shorten(
+            "Le couvre-pied et la tenture du ciel de lit scintillaient comme deux firmaments.",
+            8,
+        );
+        within(&got, 8);
+        assert_eq!(got, ["Le couvre-pied et la tenture du ciel scintillaient."]);
+        assert_eq!(
+            shorten("Et elle se précipita vers la chambre de la baronne.", 8),
+            ["Elle se précipita vers la chambre."]
+        );
+        assert_eq!(
+            shorten(
+                "Le ronflement des ruisseaux débordés emplissait les rues désertes de la ville.",
+                8
+            ),
+            ["Le ronflement emplissait les rues désertes."]
         );
     }
 
