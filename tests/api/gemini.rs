@@ -750,3 +750,71 @@ async fn a_book_without_a_text_layer_is_accepted_only_for_pdf_input_with_gemini(
     assert_eq!(job["error"]["code"], "no_sentences", "{job}");
     assert!(fake.state.requests() >= 1);
 }
+
+#[actix_web::test]
+async fn a_chunk_tried_again_redoes_only_the_requests_that_had_not_finished() {
+    // A small output cap makes each chunk several requests (protocol v2 sizes them by tokens).
+    let small = |c: &mut Config| c.gemini_max_output_tokens = 2_048;
+    let clean_fake = fake(|a| a.model_error_rate = 0.0).await;
+    let clean = gemini_app(&clean_fake, small).await;
+    let pdf = novel_pdf(3);
+    let clean_id = clean.submit(&pdf, &[]).await;
+    assert_eq!(
+        clean.wait_until_finished(&clean_id).await["status"],
+        "completed"
+    );
+    let requests = clean_fake.state.requests() - clean_fake.state.list_calls();
+    assert!(
+        requests >= 3,
+        "{requests} requests: the chunk was not split by size"
+    );
+
+    // The requests that start on the last page meet an outage longer than their own tries:
+    // the attempt fails, and the chunk's next attempt finds the other requests' results kept.
+    let fake = fake(|a| a.model_error_rate = 0.0).await;
+    // A 500, not a 503: three overloaded answers in a row would move the preference to
+    // another model, whose results are kept under other keys.
+    fake.state.fault_for_first_page(3, Fault::Internal);
+    let app = gemini_app(&fake, small).await;
+    let id = app.submit(&pdf, &[]).await;
+    let started = std::time::Instant::now();
+    // Until the chunk's first attempt has given up.
+    while app
+        .core
+        .db
+        .chunks(&id)
+        .await
+        .unwrap()
+        .iter()
+        .all(|c| c.attempts < 2)
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the first attempt never gave up"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    fake.state.clear_first_page_faults();
+    let job = app.wait_until_finished(&id).await;
+
+    assert_eq!(job["status"], "completed", "{job}");
+    let chunks = app.core.db.chunks(&id).await.unwrap();
+    assert!(
+        chunks.iter().any(|c| c.attempts >= 2),
+        "the outage outlasted the request's tries"
+    );
+    // Every call beyond the clean run's is one that met the outage: nothing that had been
+    // answered was asked again.
+    assert_eq!(
+        fake.state.requests() - fake.state.list_calls(),
+        requests + fake.state.faults(Fault::Internal),
+        "only the unfinished requests were sent again: {:?} against {:?}",
+        (1..=3)
+            .map(|p| fake.state.attempts_for_first_page(p))
+            .collect::<Vec<_>>(),
+        (1..=3)
+            .map(|p| clean_fake.state.attempts_for_first_page(p))
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(app.sentences(&id).await, clean.sentences(&clean_id).await);
+}
