@@ -234,10 +234,13 @@ impl Rewrite<'_> {
         for entry in entries {
             if !pages.contains(&entry.page) {
                 context += 1;
-            } else if by_page.contains_key(&entry.page) {
-                duplicate += 1;
-            } else {
-                by_page.insert(entry.page, entry);
+                continue;
+            }
+            match by_page.entry(entry.page) {
+                std::collections::hash_map::Entry::Occupied(_) => duplicate += 1,
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(entry);
+                }
             }
         }
         self.repair(RepairAction::Dropped, "context_page", context);

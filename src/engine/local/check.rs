@@ -102,7 +102,8 @@ impl Source {
         }
         // A source without a main clause ("Quelle nuit !") cannot give one: given back whole,
         // it is the author's sentence. Any other piece must stand alone.
-        if !is_complete(piece) && !(whole && !self.complete) {
+        let author_s_own = whole && !self.complete;
+        if !is_complete(piece) && !author_s_own {
             return Some(Fault::Incomplete);
         }
         let tagged = tag(piece);
