@@ -126,7 +126,8 @@ fn assert_whole(book: &BookResult, clauses: usize, what: &str) {
 }
 
 /// The fake as a model that never errs, never refuses and answers at once: what these tests
-/// compare is where chunks end, so the answers must be the local engine's.
+/// compare is where chunks end. Its pieces are the local engine's, shortened where those
+/// pass the limit, so the two engines agree on the source sentences, not on every piece.
 fn perfect_model() -> FakeGeminiArgs {
     FakeGeminiArgs {
         model_error_rate: 0.0,
@@ -164,15 +165,17 @@ async fn a_sentence_running_pages_past_its_chunk_comes_whole_from_both_engines()
         .await;
         assert_eq!(chunked, whole, "{what}");
         assert_eq!(
-            chunked, local,
-            "{what}: the fake rewrites as the local engine does"
+            chunked.originals, local.originals,
+            "{what}: both engines rewrite the same source sentences"
         );
     }
     fake.stop().await;
 }
 
 /// A hundred pages without a full stop or a paragraph break: one sentence, which the chunk
-/// where it starts takes whole. Both engines give every clause once, in chunks as in one.
+/// where it starts takes whole. The local engine gives every clause once, in chunks as in
+/// one; Gemini's path (too long for any answer, the local engine writes it and shortens what
+/// passes the limit) has the same single source.
 #[actix_web::test]
 async fn a_hundred_pages_without_a_full_stop_lose_nothing_with_either_engine() {
     let mut sentence = long_sentence(1, 100.0);
@@ -199,7 +202,7 @@ async fn a_hundred_pages_without_a_full_stop_lose_nothing_with_either_engine() {
         c.gemini_rpm = 100_000;
     };
     let chunked = sentences_of(&pdf, gemini).await;
-    assert_eq!(chunked, local, "gemini");
+    assert_eq!(chunked.originals, local.originals, "gemini");
     fake.stop().await;
 }
 
