@@ -16,13 +16,12 @@ use serde::{Deserialize, Serialize};
 
 use super::protocol::{self, Asked, PageAnswer, Request};
 use super::sources;
+use super::text::KeptPiece;
 use super::{Ask, Rewrite};
 use crate::engine::local::check;
 use crate::engine::local::shorten::within_limit;
 use crate::engine::local::{rewrite_chunk, strip_formatting};
-use crate::engine::{
-    ChunkInput, EngineError, LOCAL, PageStart, PdfPages, PieceKind, RepairAction, Sentence,
-};
+use crate::engine::{ChunkInput, EngineError, LOCAL, PageStart, PdfPages, RepairAction, Sentence};
 use crate::settings::Settings;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,15 +44,6 @@ struct KeptPage {
 struct KeptSource {
     original: String,
     pieces: Vec<KeptPiece>,
-}
-
-#[derive(Serialize, Deserialize)]
-struct KeptPiece {
-    text: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    engine: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    kind: Option<PieceKind>,
 }
 
 impl Rewrite<'_> {

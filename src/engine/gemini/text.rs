@@ -52,13 +52,14 @@ struct Kept {
     sources: Vec<Vec<KeptPiece>>,
 }
 
+/// One piece as the cache keeps it (text and PDF input alike).
 #[derive(Serialize, Deserialize)]
-struct KeptPiece {
-    text: String,
+pub(super) struct KeptPiece {
+    pub(super) text: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    engine: Option<String>,
+    pub(super) engine: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    kind: Option<PieceKind>,
+    pub(super) kind: Option<PieceKind>,
 }
 
 impl Rewrite<'_> {
