@@ -155,10 +155,16 @@ impl Rewrite<'_> {
     }
 
     /// The output tokens one request may be expected to take: the protocol's target, or half
-    /// the configured cap if that is lower (thinking shares it).
+    /// the configured cap or of the model's listed limit if lower (an estimate is no promise).
     fn budget(&self) -> u64 {
         let cap = u64::try_from(self.engine.config.max_output_tokens.max(0)).unwrap_or(0);
-        sources::REQUEST_OUTPUT_TOKENS.min(cap / 2)
+        let listed = self
+            .engine
+            .model_for(self.settings)
+            .and_then(|model| self.engine.models.output_limit(&model))
+            .and_then(|limit| u64::try_from(limit).ok())
+            .unwrap_or(u64::MAX);
+        sources::REQUEST_OUTPUT_TOKENS.min(cap / 2).min(listed / 2)
     }
 
     /// The cache key of a request's answer: the model that writes it, the prompt version,
