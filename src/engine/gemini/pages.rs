@@ -16,11 +16,11 @@ use serde::{Deserialize, Serialize};
 
 use super::protocol::{self, Asked, PageAnswer, Request};
 use super::sources;
-use super::text::KeptPiece;
+use super::text::{KeptPiece, tidy};
 use super::{Ask, Rewrite};
 use crate::engine::local::check;
+use crate::engine::local::rewrite_chunk;
 use crate::engine::local::shorten::within_limit;
-use crate::engine::local::{rewrite_chunk, strip_formatting};
 use crate::engine::{ChunkInput, EngineError, LOCAL, PageStart, PdfPages, RepairAction, Sentence};
 use crate::settings::Settings;
 
@@ -266,18 +266,7 @@ impl Rewrite<'_> {
             }
             let shared: Arc<str> = original.as_str().into();
             let checked = check::Source::new(&original);
-            let texts: Vec<String> = source
-                .sentences
-                .iter()
-                .map(|piece| {
-                    if self.settings.preserve_formatting {
-                        piece.split_whitespace().collect::<Vec<_>>().join(" ")
-                    } else {
-                        strip_formatting(piece)
-                    }
-                })
-                .filter(|piece| piece.chars().any(char::is_alphanumeric))
-                .collect();
+            let texts = tidy(&source.sentences, self.settings);
             let fault = if texts.is_empty() {
                 Some((
                     "missing",

@@ -340,17 +340,7 @@ impl Rewrite<'_> {
         answer: Vec<String>,
         rules: Rules,
     ) -> Result<Vec<Sentence>, Failure> {
-        let pieces: Vec<String> = answer
-            .iter()
-            .map(|piece| {
-                if self.settings.preserve_formatting {
-                    piece.split_whitespace().collect::<Vec<_>>().join(" ")
-                } else {
-                    strip_formatting(piece)
-                }
-            })
-            .filter(|piece| piece.chars().any(char::is_alphanumeric))
-            .collect();
+        let pieces = tidy(&answer, self.settings);
         if pieces.is_empty() {
             return Err(Failure {
                 reason: "missing",
@@ -371,6 +361,22 @@ impl Rewrite<'_> {
             .map(|piece| sentence(source, piece, None, None))
             .collect())
     }
+}
+
+/// A model's sentences as the learner gets them: on one line, without quotation marks and
+/// dashes unless the settings keep them, and none without a word.
+pub(super) fn tidy(answer: &[String], settings: &Settings) -> Vec<String> {
+    answer
+        .iter()
+        .map(|piece| {
+            if settings.preserve_formatting {
+                piece.split_whitespace().collect::<Vec<_>>().join(" ")
+            } else {
+                strip_formatting(piece)
+            }
+        })
+        .filter(|piece| piece.chars().any(char::is_alphanumeric))
+        .collect()
 }
 
 /// A piece of `source`, on its page and in its chapter.
