@@ -8,10 +8,14 @@ use std::time::Duration;
 use crate::db::DatabaseUrl;
 use crate::engine::gemini::GeminiConfig;
 use crate::engine::rate_gate::RateLimits;
-use crate::estimate::Price;
 use crate::export::sheets::GoogleConfig;
 use crate::pdf::plan::PlanConfig;
+use crate::price::Price;
 use crate::settings::ModelPreference;
+
+// Defined where they are used; re-exported here, where the command line builds them.
+pub use crate::auth::{AuthOptions, Limits};
+pub use crate::secret::Secret;
 
 mod defaults {
     pub const BIND: &str = "127.0.0.1:8080";
@@ -30,6 +34,13 @@ mod defaults {
     pub const MAX_JOB_CLAIMS: u32 = 5;
     pub const SHUTDOWN_GRACE_SECS: u64 = 25;
     pub const UPLOAD_RETENTION_SECS: u64 = 24 * 3600;
+    // A 500-page novel is read in a few seconds and a few hundred megabytes (a 45 MB file
+    // loaded whole by lopdf, under a gigabyte): these leave it an order of magnitude.
+    pub const SANDBOX_MEMORY_MB: u64 = 2048;
+    pub const SANDBOX_CPU_SECS: u64 = 60;
+    pub const SANDBOX_WALL_SECS: u64 = 120;
+    pub const SANDBOX_PROCESSES: u16 = 2;
+    pub const UPLOAD_MEMORY_MB: u64 = 160;
     pub const SOCKET_STALL_TIMEOUT_SECS: u64 = 60;
     pub const ACCESS_TOKEN_SECS: u64 = 900;
     pub const REFRESH_TOKEN_DAYS: u64 = 30;
@@ -124,6 +135,27 @@ pub struct Config {
     /// inputs (so retry still works) and history stay.
     #[arg(long, env = "FNT_UPLOAD_RETENTION_SECS", value_parser = clap::value_parser!(u64).range(1..), default_value_t = defaults::UPLOAD_RETENTION_SECS)]
     pub upload_retention_secs: u64,
+    /// The program that reads PDFs in a child process under the limits below (`fnt
+    /// sandbox`); defaults to this executable.
+    #[arg(long, env = "FNT_SANDBOX_PROGRAM", hide = true)]
+    pub sandbox_program: Option<PathBuf>,
+    /// Address space of one PDF-reading child, in MiB; a PDF that needs more is refused as
+    /// too complex.
+    #[arg(long, env = "FNT_SANDBOX_MEMORY_MB", value_parser = clap::value_parser!(u64).range(64..), default_value_t = defaults::SANDBOX_MEMORY_MB)]
+    pub sandbox_memory_mb: u64,
+    /// CPU seconds of one PDF-reading child.
+    #[arg(long, env = "FNT_SANDBOX_CPU_SECS", value_parser = clap::value_parser!(u64).range(1..), default_value_t = defaults::SANDBOX_CPU_SECS)]
+    pub sandbox_cpu_secs: u64,
+    /// Seconds one PDF-reading child may take, however it spends them.
+    #[arg(long, env = "FNT_SANDBOX_WALL_SECS", value_parser = clap::value_parser!(u64).range(1..), default_value_t = defaults::SANDBOX_WALL_SECS)]
+    pub sandbox_wall_secs: u64,
+    /// PDF-reading children this process runs at once; more wait their turn.
+    #[arg(long, env = "FNT_SANDBOX_PROCESSES", value_parser = clap::value_parser!(u16).range(1..), default_value_t = defaults::SANDBOX_PROCESSES)]
+    pub sandbox_processes: u16,
+    /// MiB of uploaded bytes held in memory at once while uploads are checked and stored;
+    /// more uploads wait their turn. An upload holds twice its size.
+    #[arg(long, env = "FNT_UPLOAD_MEMORY_MB", value_parser = clap::value_parser!(u64).range(1..), default_value_t = defaults::UPLOAD_MEMORY_MB)]
+    pub upload_memory_mb: u64,
     /// `none`: no sign-in, every request acts as the built-in local user (the default on a
     /// loopback address, refused on any other). `accounts`: sign-in, ownership and limits.
     #[arg(long, env = "FNT_AUTH", value_enum)]
@@ -135,17 +167,20 @@ pub struct Config {
     #[arg(long, env = "FNT_REFRESH_TOKEN_DAYS", value_parser = clap::value_parser!(u64).range(1..), default_value_t = defaults::REFRESH_TOKEN_DAYS)]
     pub refresh_token_days: u64,
     /// Uploads per user per hour [with accounts: 10; without: no limit].
-    #[arg(long, env = "FNT_UPLOADS_PER_HOUR")]
+    // A limit of 0 would refuse everyone (for uploads, as a 500): refused at start instead.
+    #[arg(long, env = "FNT_UPLOADS_PER_HOUR", value_parser = clap::value_parser!(u32).range(1..))]
     pub uploads_per_hour: Option<u32>,
     /// Queued and running jobs per user at once [with accounts: 3; without: no limit].
-    #[arg(long, env = "FNT_JOBS_PER_USER")]
+    // A limit of 0 would refuse everyone (for uploads, as a 500): refused at start instead.
+    #[arg(long, env = "FNT_JOBS_PER_USER", value_parser = clap::value_parser!(u32).range(1..))]
     pub jobs_per_user: Option<u32>,
     /// Take the client's address from `Fly-Client-IP` or `X-Forwarded-For` (only behind a
     /// proxy that sets them, such as Fly's; anyone can send them otherwise).
     #[arg(long, env = "FNT_TRUST_PROXY")]
     pub trust_proxy: bool,
     /// Requests to the sign-in endpoints per client IP per minute [with accounts: 20].
-    #[arg(long, env = "FNT_AUTH_REQUESTS_PER_MINUTE")]
+    // A limit of 0 would refuse everyone (for uploads, as a 500): refused at start instead.
+    #[arg(long, env = "FNT_AUTH_REQUESTS_PER_MINUTE", value_parser = clap::value_parser!(u32).range(1..))]
     pub auth_requests_per_minute: Option<u32>,
     /// On SIGTERM/SIGINT, how long chunks in flight may take to finish before their jobs are
     /// handed back, in seconds.
@@ -198,7 +233,7 @@ pub struct Config {
     /// Gemini API key; when set, `gemini` is available and becomes the default engine.
     #[arg(long, env = "GEMINI_API_KEY", hide_env_values = true)]
     pub gemini_api_key: Option<Secret>,
-    /// Gemini REST base URL (point it at `fnt fake-gemini` to test without Google).
+    /// Gemini REST base URL (point it at `fnt-fake-gemini` to test without Google).
     #[arg(long, env = "FNT_GEMINI_BASE_URL", default_value = defaults::GEMINI_BASE_URL)]
     pub gemini_base_url: String,
     /// Models for `model_preference=speed`, in order of preference: a model Google no longer
@@ -249,6 +284,11 @@ pub struct Config {
     /// (midnight Pacific).
     #[arg(long, env = "FNT_GEMINI_QUOTA_PARK_SECS")]
     pub gemini_quota_park_secs: Option<u64>,
+    /// With accounts and without `--metrics-bind`, `/metrics` on the public port answers only
+    /// requests bearing this token (`Authorization: Bearer …`); without it, it is not served
+    /// there at all.
+    #[arg(long, env = "FNT_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<Secret>,
     /// OAuth client id for the Google Sheets export (from the Google Cloud console); the export
     /// is off unless the id, the secret and the redirect URI are all set.
     #[arg(long, env = "FNT_GOOGLE_CLIENT_ID")]
@@ -258,7 +298,7 @@ pub struct Config {
     /// This server's `/api/v1/google/callback` as browsers reach it, registered with the client.
     #[arg(long, env = "FNT_GOOGLE_REDIRECT_URI")]
     pub google_redirect_uri: Option<String>,
-    /// Google's OAuth and Sheets endpoints on one base URL (point it at `fnt fake-google` to
+    /// Google's OAuth and Sheets endpoints on one base URL (point it at `fnt-fake-google` to
     /// test without Google).
     #[arg(long, env = "FNT_GOOGLE_BASE_URL")]
     pub google_base_url: Option<String>,
@@ -273,45 +313,25 @@ pub struct Config {
     pub gemini_price_quality: Price,
 }
 
-/// A secret from the command line or the environment: never printed, never logged.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret(***)")
+impl Config {
+    /// The sandbox PDFs are read in, with this configuration's limits.
+    pub fn sandbox(&self) -> crate::sandbox::Sandbox {
+        crate::sandbox::Sandbox::new(
+            crate::sandbox::Sandbox::default_program(self.sandbox_program.as_deref()),
+            crate::sandbox::Limits {
+                memory_bytes: self.sandbox_memory_mb.saturating_mul(1 << 20),
+                cpu_secs: self.sandbox_cpu_secs,
+                wall: std::time::Duration::from_secs(self.sandbox_wall_secs),
+                file_bytes: ANSWER_FILE_BYTES,
+            },
+            usize::from(self.sandbox_processes),
+        )
     }
 }
 
-impl std::str::FromStr for Secret {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        if s.trim().is_empty() {
-            Err("must not be empty".into())
-        } else {
-            Ok(Self(s.trim().to_owned()))
-        }
-    }
-}
-
-/// Per-user and per-client limits; `None` is no limit.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Limits {
-    pub uploads_per_hour: Option<u32>,
-    pub jobs_per_user: Option<u32>,
-    pub auth_requests_per_minute: Option<u32>,
-}
+/// Largest answer a PDF-reading child may write: a job's plan, whose chunks carry their
+/// pages as base64 PDFs in PDF mode, is about a third larger than the upload.
+const ANSWER_FILE_BYTES: u64 = 512 << 20;
 
 impl Default for Config {
     fn default() -> Self {
@@ -335,6 +355,12 @@ impl Default for Config {
             max_job_claims: defaults::MAX_JOB_CLAIMS,
             shutdown_grace_secs: defaults::SHUTDOWN_GRACE_SECS,
             upload_retention_secs: defaults::UPLOAD_RETENTION_SECS,
+            sandbox_program: None,
+            sandbox_memory_mb: defaults::SANDBOX_MEMORY_MB,
+            sandbox_cpu_secs: defaults::SANDBOX_CPU_SECS,
+            sandbox_wall_secs: defaults::SANDBOX_WALL_SECS,
+            sandbox_processes: defaults::SANDBOX_PROCESSES,
+            upload_memory_mb: defaults::UPLOAD_MEMORY_MB,
             auth: None,
             access_token_secs: defaults::ACCESS_TOKEN_SECS,
             refresh_token_days: defaults::REFRESH_TOKEN_DAYS,
@@ -369,6 +395,7 @@ impl Default for Config {
             gemini_quota_park_secs: None,
             google_client_id: None,
             google_client_secret: None,
+            metrics_token: None,
             google_redirect_uri: None,
             google_base_url: None,
             gemini_price_speed: price(defaults::PRICE_SPEED),
@@ -388,6 +415,15 @@ impl Config {
 
     /// The limits in force in `mode`: with accounts every limit has a default; without, only
     /// what is configured applies.
+    /// What sign-in runs with in `mode`.
+    pub fn auth_options(&self, mode: crate::auth::AuthMode) -> AuthOptions {
+        AuthOptions {
+            access_token_secs: self.access_token_secs,
+            refresh_token_days: self.refresh_token_days,
+            limits: self.limits(mode),
+        }
+    }
+
     pub fn limits(&self, mode: crate::auth::AuthMode) -> Limits {
         let accounts = mode == crate::auth::AuthMode::Accounts;
         let default = |set: Option<u32>, value: u32| set.or(accounts.then_some(value));
@@ -544,6 +580,21 @@ fn price(text: &str) -> Price {
         input_per_million: 0.0,
         output_per_million: 0.0,
     })
+}
+
+impl crate::engine::Engines {
+    /// The built-in engines plus those the configuration enables (Gemini, with a key). Here
+    /// rather than in `engine`, so that the engines take their own options and never read the
+    /// configuration.
+    pub fn from_config(config: &Config) -> Result<Self, String> {
+        let mut engines = Self::builtin();
+        if let Some(gemini) = config.gemini() {
+            engines.insert(std::sync::Arc::new(
+                crate::engine::gemini::GeminiEngine::new(gemini)?,
+            ));
+        }
+        Ok(engines)
+    }
 }
 
 #[cfg(test)]

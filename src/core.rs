@@ -22,6 +22,10 @@ pub struct Core {
     /// Routes committed job events to the WebSocket sessions and SSE streams following them.
     pub hub: Addr<ProgressHub>,
     pub metrics: Arc<Metrics>,
+    /// Where uploads are checked, books read and estimates measured, one child process each.
+    pub sandbox: crate::sandbox::Sandbox,
+    /// The uploads' bytes held in memory at once.
+    pub(crate) upload_memory: crate::upload_memory::UploadMemory,
     supervisor: Addr<JobSupervisor>,
     arbiter: actix::ArbiterHandle,
 }
@@ -36,13 +40,17 @@ impl Core {
         remove_stale_parts(&uploads).await;
         let db = Db::connect(&config.database()?, config.db_max_connections).await?;
         let metrics = Arc::new(Metrics::new(config.model_prices())?);
+        let counted = Arc::clone(&metrics);
+        db.count_transitions_with(move |metric, took| counted.count(metric, took));
         check_engines(&engines, config.clock).await?;
-        let engines = engines.with_cache(&db, &metrics);
+        let engines = engines.with_cache(Arc::new(db.clone()), &metrics);
+        let sandbox = config.sandbox();
         let deps = Deps::new(
             db.clone(),
             engines.clone(),
             Arc::clone(&config),
             Arc::clone(&metrics),
+            sandbox.clone(),
         );
         let (supervisor, arbiter): (_, Arbiter) = JobSupervisor::start_on_own_arbiter(deps);
         // On an arbiter of its own: listeners keep their progress when the workers halt.
@@ -50,12 +58,15 @@ impl Core {
         let hub_db = db.clone();
         let hub =
             ProgressHub::start_in_arbiter(&hub_arbiter.handle(), move |_| ProgressHub::new(hub_db));
+        let upload_memory = crate::upload_memory::UploadMemory::new(config.upload_memory_mb);
         Ok(Self {
             config,
             db,
             engines,
             hub,
             metrics,
+            sandbox,
+            upload_memory,
             supervisor,
             arbiter: arbiter.handle(),
         })
@@ -76,15 +87,12 @@ impl Core {
         user: &str,
     ) -> Result<crate::settings::Settings, crate::db::DbError> {
         let defaults = self.default_settings();
-        let Some(json) = self.db.saved_settings(user).await? else {
+        let Some(stored) = self.db.saved_settings(user).await? else {
             return Ok(defaults);
         };
-        let mut saved: crate::settings::Settings = match serde_json::from_str(&json) {
-            Ok(saved) => saved,
-            Err(e) => {
-                tracing::warn!(user, error = %e, "saved settings unreadable; using the defaults");
-                return Ok(defaults);
-            }
+        let Some(mut saved) = stored.into_settings() else {
+            tracing::warn!(user, "saved settings unreadable; using the defaults");
+            return Ok(defaults);
         };
         if !self.engines.names().contains(&saved.engine.as_str()) {
             saved.engine = defaults.engine;

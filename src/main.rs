@@ -1,10 +1,11 @@
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
-use fnt::app::Application;
+use fnt::app::{Application, describe_database};
 use fnt::config::{Config, LogFormat, ServeConfig};
 use fnt::db::Db;
 use fnt::engine::Engines;
@@ -33,12 +34,6 @@ enum Command {
         #[command(flatten)]
         config: Config,
     },
-    /// Run a local server that speaks Gemini's `generateContent` wire format, with injected
-    /// latency and faults, to test against without Google.
-    FakeGemini(fnt::fake_gemini::FakeGeminiArgs),
-    /// Serve a local stand-in for Google's OAuth and Sheets APIs, to try the Sheets export
-    /// offline (point --google-base-url at it).
-    FakeGoogle(fnt::fake_google::FakeGoogleArgs),
     /// Ask a running `fnt serve` on this machine whether it is healthy (exit status 0 or 1),
     /// for container health checks: the runtime image has no curl.
     Healthcheck {
@@ -46,6 +41,10 @@ enum Command {
         #[arg(long, env = "FNT_BIND", default_value = "127.0.0.1:8080")]
         bind: std::net::SocketAddr,
     },
+    /// Reads one PDF for the server, in a child process under its limits (see
+    /// `fnt::sandbox`): a task on standard input, the answer in the working directory.
+    #[command(name = "sandbox", hide = true)]
+    Sandbox,
     /// Print the text the service reads from a PDF, chapter by chapter, one paragraph a line:
     /// what every engine is given.
     Text {
@@ -55,26 +54,33 @@ enum Command {
         #[arg(long)]
         lines: bool,
     },
-    /// Write a sample French novel as a PDF, to try the service with.
-    SamplePdf {
-        /// Where to write the PDF.
-        #[arg(default_value = "book.pdf")]
-        output: PathBuf,
-        /// Roughly how many pages it should have.
-        #[arg(long, default_value_t = 40)]
-        pages: usize,
-    },
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
     let cli = Cli::parse();
+    if matches!(cli.command, Command::Sandbox) {
+        // Nothing else to set up: the child logs nothing and speaks only its protocol.
+        return fnt::sandbox::child_main();
+    }
     let log_format = match &cli.command {
         Command::Serve(c) => c.core.log_format,
         Command::Migrate(c) => c.log_format,
         _ => LogFormat::Human,
     };
     init_logging(log_format, matches!(cli.command, Command::Process(_)));
-    match cli.command {
+    match run(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        // One line, the causes after the cause's context, whatever RUST_BACKTRACE says: a
+        // mistake in a path or a port is not a crash (a panic still prints its backtrace).
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(command: Command) -> anyhow::Result<()> {
+    match command {
         Command::Serve(config) => actix_web::rt::System::new().block_on(serve(config)),
         Command::Process(args) => actix_web::rt::System::new().block_on(async move {
             let count = fnt::process::run(&args).await?;
@@ -82,12 +88,12 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }),
         Command::Migrate(config) => actix_web::rt::System::new().block_on(async move {
-            Db::connect(&config.database()?, 1).await?;
-            println!("database is up to date");
+            open_database(&config).await?;
+            println!("database {} is up to date", describe_database(&config));
             Ok(())
         }),
         Command::MakeAdmin { email, config } => actix_web::rt::System::new().block_on(async move {
-            let db = Db::connect(&config.database()?, 1).await?;
+            let db = open_database(&config).await?;
             let email = email.trim().to_lowercase();
             anyhow::ensure!(
                 db.set_role(&email, fnt::auth::Role::Admin.as_str()).await?,
@@ -96,17 +102,12 @@ fn main() -> anyhow::Result<()> {
             println!("{email} is an admin");
             Ok(())
         }),
-        Command::FakeGemini(args) => actix_web::rt::System::new().block_on(async move {
-            tracing::info!(bind = %args.bind, "fake Gemini is listening");
-            fnt::fake_gemini::run(args).await?;
-            Ok(())
-        }),
-        Command::FakeGoogle(args) => actix_web::rt::System::new().block_on(async move {
-            fnt::fake_google::run(args).await?;
-            Ok(())
-        }),
-        Command::Healthcheck { bind } => fnt::healthcheck::check(bind),
+        Command::Healthcheck { bind } => fnt::healthcheck::check(bind)
+            .with_context(|| format!("no healthy fnt on {bind} (set FNT_BIND or --bind)")),
+        // `main` runs the child before logging is set up, and never gets here with it.
+        Command::Sandbox => Ok(()),
         Command::Text { pdf, lines } => {
+            fnt::process::check_input(&pdf)?;
             let bytes =
                 std::fs::read(&pdf).with_context(|| format!("cannot read {}", pdf.display()))?;
             let text = if lines {
@@ -142,24 +143,14 @@ fn main() -> anyhow::Result<()> {
                 _ => Ok(()),
             }
         }
-        Command::SamplePdf { output, pages } => {
-            let chapters = fnt::testkit::novel::novel(pages);
-            let fixture = fnt::testkit::pdf::book_pdf(&chapters, &Default::default());
-            std::fs::write(&output, &fixture.pdf)
-                .with_context(|| format!("cannot write {}", output.display()))?;
-            println!("wrote {} ({} pages)", output.display(), fixture.page_count);
-            Ok(())
-        }
     }
 }
 
 async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let engines = Engines::from_config(&config.core).map_err(anyhow::Error::msg)?;
+    let log_format = config.core.log_format;
     let app = Application::build(config, engines).await?;
-    match app.metrics_addr() {
-        Some(metrics) => tracing::info!(addr = %app.addr(), %metrics, "fnt is listening"),
-        None => tracing::info!(addr = %app.addr(), "fnt is listening"),
-    }
+    announce(&app, log_format);
     let (core, handle) = (app.core.clone(), app.handle());
     let mut server = actix_web::rt::spawn(app.run_until_stopped());
     let signal = tokio::select! {
@@ -173,6 +164,39 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     server.await??;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Says where to point a browser: on stdout with human logs, whatever the log level, so that
+/// the first run shows it; as a log line (`url`) with JSON logs, which stdout is made of.
+fn announce(app: &Application, log_format: LogFormat) {
+    let (addr, url) = (app.addr(), app.url());
+    let metrics = app
+        .metrics_addr()
+        .map(|m| format!("{}metrics", fnt::app::browser_url(m)));
+    match log_format {
+        LogFormat::Human => {
+            let on = if addr.ip().is_unspecified() {
+                format!(" on {addr}")
+            } else {
+                String::new()
+            };
+            let metrics = metrics
+                .map(|m| format!("; metrics at {m}"))
+                .unwrap_or_default();
+            println!("fnt is listening{on}: open {url} in a browser{metrics}");
+        }
+        LogFormat::Json => match metrics {
+            Some(metrics) => tracing::info!(%addr, url, metrics, "fnt is listening"),
+            None => tracing::info!(%addr, url, "fnt is listening"),
+        },
+    }
+}
+
+/// Opens (creating or upgrading) the configured database; an error names it.
+async fn open_database(config: &Config) -> anyhow::Result<Db> {
+    let name = || format!("cannot open the database {}", describe_database(config));
+    let url = config.database().with_context(name)?;
+    Db::connect(&url, 1).await.with_context(name)
 }
 
 async fn shutdown_signal() -> anyhow::Result<&'static str> {

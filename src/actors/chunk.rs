@@ -55,6 +55,35 @@ impl AttemptFailure {
             Self::Panicked(_) | Self::TimedOut(_) => true,
         }
     }
+
+    /// What the learner is told about this attempt: its kind in a few words, never a panic's
+    /// text or an upstream body (the log keeps those).
+    pub fn public_message(&self) -> String {
+        match self {
+            Self::Engine(EngineError::RateLimited { .. }) => {
+                "the model service asked us to slow down".to_owned()
+            }
+            Self::Engine(EngineError::QuotaExhausted { until }) => {
+                format!("the daily quota is used up until {}", until.to_rfc3339())
+            }
+            Self::Engine(EngineError::Unavailable(_)) => {
+                "the model service is unavailable".to_owned()
+            }
+            Self::Engine(EngineError::Malformed(_)) => {
+                "the model's answer could not be used".to_owned()
+            }
+            Self::Engine(EngineError::InvalidKey(_)) => "the API key was refused".to_owned(),
+            Self::Engine(EngineError::NoModel(_)) => "no model is available".to_owned(),
+            Self::Engine(EngineError::Permanent(_)) => {
+                "the engine could not rewrite this chunk".to_owned()
+            }
+            Self::Panicked(_) => "the engine panicked (the server log has the details)".to_owned(),
+            Self::TimedOut(limit) => format!(
+                "the attempt exceeded its time limit of {} s",
+                limit.as_secs_f64()
+            ),
+        }
+    }
 }
 
 pub struct ChunkActor {
@@ -124,6 +153,10 @@ impl ChunkActor {
         self.report(ChunkEvent::Started {
             attempt: self.attempts,
         });
+        if self.keep_alive.is_none() {
+            ctx.stop();
+            return;
+        }
         let engine = Arc::clone(&self.engine);
         let input = Arc::clone(&self.input);
         let settings = Arc::clone(&self.settings);
@@ -183,13 +216,15 @@ impl ChunkActor {
 
     fn fail(&mut self, failure: AttemptFailure, ctx: &mut Context<Self>) {
         self.task = None;
-        let error = failure.to_string();
+        // Events and the stored chunk say what kind of failure it was; the log says all.
+        let detail = failure.to_string();
+        let error = failure.public_message();
         if let AttemptFailure::Engine(engine_error) = &failure {
             if let EngineError::QuotaExhausted { .. } = engine_error
                 && let Some(wait) = engine_error.snooze()
             {
                 // The daily quota is not an outage: it parks the chunk, budget untouched.
-                tracing::info!(job_id = %self.job_id, chunk = self.index, ?wait, %error, "chunk parked until the quota resets");
+                tracing::info!(job_id = %self.job_id, chunk = self.index, ?wait, error = %detail, "chunk parked until the quota resets");
                 self.metrics.retry(RetryReason::QuotaExhausted);
                 self.restart_after(wait, ctx, |attempt, delay, next_attempt_at, usage| {
                     ChunkEvent::Snoozed {
@@ -204,9 +239,10 @@ impl ChunkActor {
             }
             if engine_error.fails_job() {
                 self.metrics.chunk_settled(ChunkOutcome::Fatal);
+                // Our own words (a refused key, no model left): the job's error, told whole.
                 self.report(ChunkEvent::Fatal {
                     attempts: self.attempts,
-                    error,
+                    error: detail,
                     usage: self.meter.total(),
                 });
                 self.finish(ctx);
@@ -215,7 +251,7 @@ impl ChunkActor {
         }
         match self.retry_delay(&failure) {
             Some(delay) => {
-                tracing::warn!(job_id = %self.job_id, chunk = self.index, attempt = self.attempts, ?delay, %error, "chunk attempt failed; retrying");
+                tracing::warn!(job_id = %self.job_id, chunk = self.index, attempt = self.attempts, ?delay, error = %detail, "chunk attempt failed; retrying");
                 if let Some(reason) = failure.retry_reason() {
                     self.metrics.retry(reason);
                 }
@@ -230,7 +266,7 @@ impl ChunkActor {
                 });
             }
             None => {
-                tracing::warn!(job_id = %self.job_id, chunk = self.index, attempts = self.attempts, %error, "chunk failed");
+                tracing::warn!(job_id = %self.job_id, chunk = self.index, attempts = self.attempts, error = %detail, "chunk failed");
                 self.metrics.chunk_settled(ChunkOutcome::Failed);
                 self.report(ChunkEvent::Failed {
                     attempts: self.attempts,
@@ -301,7 +337,15 @@ impl ChunkActor {
         ctx.stop();
     }
 
-    fn report(&self, event: ChunkEvent) {
+    /// Tells the job actor. If it is gone (it died without stopping us), nobody would store
+    /// this chunk's work: we stop for good, and the job's next run does the chunk again.
+    fn report(&mut self, event: ChunkEvent) {
+        if !self.report_to.connected() {
+            if self.keep_alive.take().is_some() {
+                tracing::warn!(job_id = %self.job_id, chunk = self.index, "the job actor is gone; chunk stops");
+            }
+            return;
+        }
         self.report_to.do_send(ChunkReport {
             index: self.index,
             event,

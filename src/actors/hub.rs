@@ -221,24 +221,9 @@ impl Drop for Membership {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::events::JobProgress;
 
     fn event(job: &str, seq: i64) -> JobEvent {
-        JobEvent {
-            seq,
-            job_id: job.to_owned(),
-            progress: JobProgress {
-                status: "running".to_owned(),
-                progress_percent: 0,
-                current_step: String::new(),
-                processed_chunks: 0,
-                total_chunks: 0,
-                failed_chunks: 0,
-            },
-            chunk: None,
-            eta_seconds: None,
-            at: chrono::DateTime::UNIX_EPOCH,
-        }
+        crate::events::bare_event(job, seq, crate::lifecycle::JobStatus::Running)
     }
 
     #[test]

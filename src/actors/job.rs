@@ -14,20 +14,20 @@ use super::Deps;
 use super::chunk::{ChunkActor, ChunkSpec};
 use super::messages::{Cancel, ChunkEvent, ChunkReport, DrainJob, Halt, JobEnded, StopChunk};
 use super::retry::RetryPolicy;
+use crate::book_plan;
 use crate::db::chunks::ChunkChange;
-use crate::db::jobs::{Ending, Progress};
+use crate::db::jobs::Book;
 use crate::db::models::{ChapterRow, ChunkRow, HistoryRow, JobRow, NewChunk, PieceRow, SourceRow};
 use crate::db::{DbError, now_ms};
 use crate::engine::{
     ChapterStart, ChunkInput, ChunkOutput, Engine, Kinds, Sentence, Usage, source_groups,
 };
-use crate::pdf::{self, PdfError, clean::CleanOptions, plan};
-use crate::settings::{InputMode, Settings};
-use crate::status::{ChunkStatus, JobStatus};
-
-/// Shares of the progress bar: extraction first, then the chunks, then the merge.
-const EXTRACTED_PERCENT: i32 = 5;
-const CHUNKS_PERCENT: i32 = 90;
+use crate::lifecycle::ChunkStatus;
+use crate::lifecycle::outcome::{self, Outcome, Tally};
+use crate::lifecycle::progress::{self, EXTRACTED_PERCENT, Progress};
+use crate::pdf::PdfError;
+use crate::sandbox::{Input, Planned, SandboxError, Task};
+use crate::settings::Settings;
 
 struct ChunkState {
     status: ChunkStatus,
@@ -65,7 +65,7 @@ pub struct JobActor {
 /// What storing a batch of chunk changes led to.
 enum Stored {
     Continue,
-    Finished(JobStatus),
+    Finished,
     Lost,
 }
 
@@ -119,44 +119,32 @@ impl JobActor {
         settings: Arc<Settings>,
     ) -> Result<Result<(Vec<ChunkRow>, usize), PdfError>, Interruption> {
         let plan_cfg = deps.config.plan();
-        let parallelism = |pages: i32| {
-            plan::plan(u32::try_from(pages).unwrap_or(1), &plan_cfg).parallelism as usize
-        };
         let stored = deps.db.chunks(&job.id).await?;
         if !stored.is_empty() {
-            return Ok(Ok((stored, parallelism(job.page_count))));
+            let parallelism = book_plan::parallelism(job.page_count, &plan_cfg);
+            return Ok(Ok((stored, parallelism)));
         }
         let Some(bytes) = deps.db.upload(&job.id).await? else {
             return Ok(Err(PdfError::Malformed {
                 detail: "the upload is no longer stored".into(),
             }));
         };
-        let options = CleanOptions {
-            fix_hyphenation: settings.fix_hyphenation,
+        // The book is read in the sandbox: a hostile file costs a child process, not this one.
+        let task = Task::Plan {
+            settings: Box::new(Settings::clone(&settings)),
+            plan: plan_cfg,
+            max_pages: deps.config.max_pages,
         };
-        let pdf_input = settings.input_mode == InputMode::Pdf;
-        let segments = crate::engine::local::segment_options(&settings);
-        let planned = tokio::task::spawn_blocking(move || {
-            if pdf_input {
-                let pages = pdf::page_count(&bytes)?;
-                let chunk_plan = plan::plan(pages, &plan_cfg);
-                let inputs =
-                    pdf::pages::pdf_chunk_inputs(&bytes, &chunk_plan, plan_cfg.overlap_pages)?;
-                Ok((chunk_plan, inputs))
-            } else {
-                let (book, pages) = pdf::read_book(&bytes, options)?;
-                let chunk_plan = plan::plan(pages, &plan_cfg);
-                let inputs =
-                    plan::chunk_inputs(&book, &chunk_plan, plan_cfg.overlap_pages, segments);
-                Ok((chunk_plan, inputs))
-            }
-        })
-        .await
-        .map_err(|e| DbError::Task(e.to_string()))?;
-        let (chunk_plan, inputs) = match planned {
+        let planned: Planned = match deps.sandbox.run(&task, Input::Bytes(&bytes)).await {
             Ok(planned) => planned,
-            Err(e) => return Ok(Err(e)),
+            Err(SandboxError::Refused(e)) => return Ok(Err(e)),
+            // Nothing was decided about the PDF: the job is resumed, here or elsewhere.
+            Err(e @ SandboxError::Unavailable(_)) => {
+                return Err(DbError::Task(e.to_string()).into());
+            }
         };
+        drop(bytes);
+        let (parallelism, inputs) = (planned.parallelism, planned.inputs);
         let mut rows = Vec::with_capacity(inputs.len());
         for input in &inputs {
             rows.push(NewChunk {
@@ -164,7 +152,7 @@ impl JobActor {
                 idx: i32::try_from(input.index).unwrap_or(i32::MAX),
                 first_page: i32::try_from(input.first_page).unwrap_or(i32::MAX),
                 last_page: i32::try_from(input.last_page).unwrap_or(i32::MAX),
-                status: ChunkStatus::Pending.as_str().to_owned(),
+                status: ChunkStatus::Pending,
                 input: serde_json::to_string(input).map_err(|e| DbError::Decode(e.to_string()))?,
             });
         }
@@ -177,7 +165,7 @@ impl JobActor {
             return Err(Interruption::Lost);
         }
         let stored = deps.db.chunks(&job.id).await?;
-        Ok(Ok((stored, chunk_plan.parallelism as usize)))
+        Ok(Ok((stored, parallelism as usize)))
     }
 
     fn adopt_plan(&mut self, rows: Vec<ChunkRow>, parallelism: usize) {
@@ -185,7 +173,7 @@ impl JobActor {
         self.chunks = rows
             .into_iter()
             .map(|row| {
-                let status = ChunkStatus::parse(&row.status).unwrap_or(ChunkStatus::Pending);
+                let status = row.status;
                 ChunkState {
                     // A chunk that was running when the previous worker stopped runs again.
                     status: if status == ChunkStatus::Running {
@@ -213,11 +201,8 @@ impl JobActor {
             self.count(ChunkStatus::Done),
             self.count(ChunkStatus::Failed),
         );
-        let total = self.chunks.len().max(1);
-        let chunk_share = i32::try_from((done + failed) * CHUNKS_PERCENT as usize / total)
-            .unwrap_or(CHUNKS_PERCENT);
         Progress {
-            percent: (EXTRACTED_PERCENT + chunk_share).max(self.percent),
+            percent: progress::percent(done + failed, self.chunks.len()).max(self.percent),
             step: if self.waiting_for_quota.is_empty() {
                 format!(
                     "processing chunks ({}/{})",
@@ -321,25 +306,21 @@ impl JobActor {
                 return Ok(Stored::Continue);
             }
             let rows = deps.db.chunks(&job.id).await?;
-            let ending = ending_for(&job, &rows, &engine, elapsed_ms);
-            let status = match &ending {
-                Ending::WithResult { status, .. } => *status,
-                Ending::Failed { .. } => JobStatus::Failed,
-            };
-            Ok(
-                if deps.db.finish_job(&job.id, &deps.worker_id, ending).await? {
-                    Stored::Finished(status)
-                } else {
-                    Stored::Lost
-                },
-            )
+            let (outcome, book) = ending_for(&job, &rows, &engine, elapsed_ms);
+            let finished = (deps.db)
+                .finish_job(&job.id, &deps.worker_id, outcome, book)
+                .await?;
+            Ok(if finished {
+                Stored::Finished
+            } else {
+                Stored::Lost
+            })
         };
         ctx.wait(work.instrument(self.span.clone()).into_actor(self).map(
             |stored: Result<Stored, DbError>, act, ctx| match stored {
                 Ok(Stored::Continue) => act.stop_if_drained(ctx),
-                Ok(Stored::Finished(status)) => {
+                Ok(Stored::Finished) => {
                     act.settled = true;
-                    act.count_finished(status);
                     ctx.stop();
                 }
                 Ok(Stored::Lost) => act.interrupt(Interruption::Lost, ctx),
@@ -351,29 +332,20 @@ impl JobActor {
     fn fail_job(&mut self, code: &str, message: String, ctx: &mut Context<Self>) {
         let db = self.deps.db.clone();
         let (job_id, worker) = (self.job.id.clone(), self.worker().to_owned());
-        let ending = Ending::Failed {
-            code: code.to_owned(),
-            message,
-        };
+        let outcome = Outcome::failed(code, message);
         ctx.wait(
-            async move { db.finish_job(&job_id, &worker, ending).await }
+            async move { db.finish_job(&job_id, &worker, outcome, None).await }
                 .instrument(self.span.clone())
                 .into_actor(self)
                 .map(|finished, act, ctx| match finished {
                     Ok(true) => {
                         act.settled = true;
-                        act.count_finished(JobStatus::Failed);
                         ctx.stop();
                     }
                     Ok(false) => act.interrupt(Interruption::Lost, ctx),
                     Err(e) => act.interrupt(Interruption::Db(e), ctx),
                 }),
         );
-    }
-
-    /// Job duration runs from the upload to the end: what the reader waited.
-    fn count_finished(&self, status: JobStatus) {
-        self.deps.metrics.job_finished(status, self.job.age());
     }
 
     fn interrupt(&mut self, why: Interruption, ctx: &mut Context<Self>) {
@@ -506,20 +478,18 @@ fn book_rows(
     (sources, pieces)
 }
 
-/// How the job ends, from its stored chunks.
-fn ending_for(job: &JobRow, rows: &[ChunkRow], engine: &Writer, elapsed_ms: i64) -> Ending {
-    let failed: Vec<&ChunkRow> = rows
-        .iter()
-        .filter(|r| r.status == ChunkStatus::Failed.as_str())
-        .collect();
+/// How the job ends, from its stored chunks, with the book when there is one.
+fn ending_for(
+    job: &JobRow,
+    rows: &[ChunkRow],
+    engine: &Writer,
+    elapsed_ms: i64,
+) -> (Outcome, Option<Book>) {
     let mut sentences: Vec<Sentence> = Vec::new();
     // The model that wrote each sentence, when its chunk says (a fallback model may have).
     let mut models: Vec<Option<Arc<str>>> = Vec::new();
     let mut unreadable = 0;
-    for row in rows
-        .iter()
-        .filter(|r| r.status == ChunkStatus::Done.as_str())
-    {
+    for row in rows.iter().filter(|r| r.status == ChunkStatus::Done) {
         match row
             .result
             .as_deref()
@@ -533,48 +503,31 @@ fn ending_for(job: &JobRow, rows: &[ChunkRow], engine: &Writer, elapsed_ms: i64)
             _ => unreadable += 1,
         }
     }
-    if unreadable > 0 {
-        return Ending::Failed {
-            code: "internal".into(),
-            message: "stored chunk results could not be read".into(),
-        };
-    }
-    // A chunk inside a sentence begun earlier has no text and always succeeds: when the
-    // chunks that had text all failed, that is the job's failure, not an empty book.
-    if failed.len() == rows.len() || (!failed.is_empty() && sentences.is_empty()) {
-        let last = failed
-            .iter()
-            .rev()
-            .find_map(|r| r.last_error.clone())
-            .unwrap_or_default();
-        return Ending::Failed {
-            code: "all_chunks_failed".into(),
-            message: format!("every chunk failed after its retries (last error: {last})"),
-        };
-    }
-    if sentences.is_empty() {
-        return Ending::Failed {
-            code: "no_sentences".into(),
-            message: "no sentences were found in this PDF".into(),
-        };
-    }
-    let status = if failed.is_empty() {
-        JobStatus::Completed
-    } else {
-        JobStatus::Partial
+    let failed: Vec<&ChunkRow> = rows
+        .iter()
+        .filter(|r| r.status == ChunkStatus::Failed)
+        .collect();
+    let outcome = outcome::decide(Tally {
+        chunks: rows.len(),
+        failed: failed.len(),
+        unreadable,
+        sentences: sentences.len(),
+        last_error: failed.iter().rev().find_map(|r| r.last_error.as_deref()),
+    });
+    let Outcome::Finished(status) = outcome else {
+        return (outcome, None);
     };
     let history_id = uuid::Uuid::new_v4().to_string();
     let (sources, pieces) = book_rows(&sentences, &models, engine);
     drop(sentences);
-    Ending::WithResult {
-        status,
+    let book = Book {
         chapters: chapters_of(rows, &history_id),
-        history: Box::new(HistoryRow {
+        history: HistoryRow {
             id: history_id,
             job_id: job.id.clone(),
             owner_id: job.owner_id.clone(),
             file_name: job.file_name.clone(),
-            status: status.as_str().to_owned(),
+            status,
             page_count: job.page_count,
             sentence_count: i32::try_from(pieces.len()).unwrap_or(i32::MAX),
             settings: job.settings.clone(),
@@ -582,10 +535,11 @@ fn ending_for(job: &JobRow, rows: &[ChunkRow], engine: &Writer, elapsed_ms: i64)
             processing_ms: elapsed_ms,
             created_at: now_ms(),
             search_key: crate::db::history::search_key(&job.file_name),
-        }),
+        },
         sources,
         pieces,
-    }
+    };
+    (outcome, Some(book))
 }
 
 impl Actor for JobActor {
@@ -628,7 +582,25 @@ impl Actor for JobActor {
             }
             Ok(Err(pdf_error)) => {
                 tracing::warn!(job_id = %act.job.id, error = ?pdf_error, "the PDF could not be read");
-                act.fail_job(pdf_error.code(), pdf_error.to_string(), ctx);
+                // A refused PDF rejects the job: the learner hears why, and nothing of the
+                // file is kept to retry or run again.
+                let db = act.deps.db.clone();
+                let job_id = act.job.id.clone();
+                let (code, message) = (pdf_error.code(), pdf_error.to_string());
+                ctx.wait(
+                    async move { db.reject_job(&job_id, code, &message).await }
+                        .instrument(act.span.clone())
+                        .into_actor(act)
+                        .map(|rejected, act, ctx| match rejected {
+                            Ok(true) => {
+                                act.settled = true;
+                                ctx.stop();
+                            }
+                            // Ended meanwhile (a cancel): someone else settled it.
+                            Ok(false) => act.interrupt(Interruption::Lost, ctx),
+                            Err(e) => act.interrupt(Interruption::Db(e), ctx),
+                        }),
+                );
             }
             Err(why) => act.interrupt(why, ctx),
         }));

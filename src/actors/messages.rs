@@ -27,6 +27,17 @@ pub struct JobEnded {
     pub settled: bool,
 }
 
+/// A job actor's task ended, however the actor ended (a panic in one of its handlers
+/// included). `run` tells which start of an actor for the job it was.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct JobGone {
+    pub job_id: String,
+    pub run: u64,
+    /// The panic's message, if the actor died of one.
+    pub panic: Option<String>,
+}
+
 /// Stop claiming; let the running jobs finish the chunks in flight for at most `grace`, then
 /// stop them and give their leases back. Answered once this process holds no job.
 #[derive(Message)]

@@ -4,12 +4,13 @@
 pub mod chunk;
 pub mod hub;
 pub mod job;
-pub mod messages;
-pub mod outbox;
-pub mod retry;
-pub mod supervisor;
-pub mod ws_protocol;
-pub mod ws_session;
+pub(crate) mod messages;
+pub(crate) mod outbox;
+pub(crate) mod retry;
+pub(crate) mod subscription;
+pub(crate) mod supervisor;
+pub(crate) mod ws_protocol;
+pub(crate) mod ws_session;
 
 use std::sync::Arc;
 
@@ -30,10 +31,18 @@ pub struct Deps {
     /// The global cap on chunks being rewritten at once, across all jobs.
     pub chunk_permits: Arc<Semaphore>,
     pub metrics: Arc<Metrics>,
+    /// Where jobs read their books (shared with the upload's checks).
+    pub sandbox: crate::sandbox::Sandbox,
 }
 
 impl Deps {
-    pub fn new(db: Db, engines: Engines, config: Arc<Config>, metrics: Arc<Metrics>) -> Arc<Self> {
+    pub fn new(
+        db: Db,
+        engines: Engines,
+        config: Arc<Config>,
+        metrics: Arc<Metrics>,
+        sandbox: crate::sandbox::Sandbox,
+    ) -> Arc<Self> {
         Arc::new(Self {
             chunk_permits: Arc::new(Semaphore::new(config.max_parallel_chunks.max(1))),
             worker_id: format!("worker-{}", uuid::Uuid::new_v4()),
@@ -41,6 +50,7 @@ impl Deps {
             engines,
             config,
             metrics,
+            sandbox,
         })
     }
 }

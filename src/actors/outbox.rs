@@ -94,13 +94,8 @@ impl Outbox {
         self.lock().remove(job_id).unwrap_or_default()
     }
 
-    /// Drops what waits for jobs the listener no longer follows (events the hub pushed
-    /// before it handled the listener's leave).
-    pub fn keep_only(&self, follows: impl Fn(&str) -> bool) {
-        self.lock().retain(|job_id, _| follows(job_id));
-    }
-
     /// Whether anything waits for `job_id`.
+    #[cfg(test)]
     pub fn has(&self, job_id: &str) -> bool {
         self.lock().contains_key(job_id)
     }
@@ -122,24 +117,13 @@ impl Outbox {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::events::JobProgress;
 
     fn event(job: &str, seq: i64, status: &str) -> Arc<LiveEvent> {
-        LiveEvent::new(JobEvent {
+        LiveEvent::new(crate::events::bare_event(
+            job,
             seq,
-            job_id: job.to_owned(),
-            progress: JobProgress {
-                status: status.to_owned(),
-                progress_percent: 0,
-                current_step: String::new(),
-                processed_chunks: 0,
-                total_chunks: 0,
-                failed_chunks: 0,
-            },
-            chunk: None,
-            eta_seconds: None,
-            at: chrono::DateTime::UNIX_EPOCH,
-        })
+            crate::lifecycle::JobStatus::parse(status).unwrap(),
+        ))
     }
 
     #[test]
@@ -187,9 +171,6 @@ mod tests {
         outbox.push(event("a", 4, "running"));
         assert!(outbox.take("a").continues(2));
         assert!(Pending::default().continues(i64::MAX), "no overflow");
-        outbox.push(event("b", 1, "queued"));
-        outbox.keep_only(|job| job == "a");
-        assert!(!outbox.has("b"));
     }
 
     #[test]

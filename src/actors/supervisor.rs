@@ -2,6 +2,12 @@
 //! running ones whose worker stopped renewing the lease), keeps at most `max_running_jobs`
 //! running here, starts a `JobActor` for each, and gives back the lease of a job actor that
 //! stopped before its job ended, so that the job is resumed from its stored chunks.
+//!
+//! A job actor's end is watched on its task, not taken from what it says as it stops. After
+//! a panic in a handler, actix happens to poll the dead actor once more and run `stopped`;
+//! a panic in `stopped` itself ends the task without a word. A job this supervisor still
+//! counted as running here would never be resumed by this instance (it ignores its own
+//! reclaims, and a single SQLite instance has no other).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -12,15 +18,32 @@ use tokio::sync::broadcast::error::RecvError;
 
 use super::Deps;
 use super::job::JobActor;
-use super::messages::{Cancel, CancelJob, Drain, DrainJob, Halt, JobEnded, Wake};
-use crate::db::jobs::Ending;
+use super::messages::{Cancel, CancelJob, Drain, DrainJob, Halt, JobEnded, JobGone, Wake};
+use crate::db::events::EventFeed;
 use crate::db::models::JobRow;
-use crate::settings::Settings;
-use crate::status::JobStatus;
+use crate::lifecycle::JobStatus;
+use crate::lifecycle::outcome::Outcome;
+use crate::lifecycle::transition::Release;
+
+/// How long a drain whose grace ran out waits for the halted jobs to be given back.
+const HALT_GRACE: Duration = Duration::from_secs(5);
+
+/// A job actor running here.
+struct Running {
+    addr: Addr<JobActor>,
+    /// Which start of a job actor this is, to tell its end from a later one's.
+    run: u64,
+    /// What the actor said as it stopped: `Some(true)` when its job reached an end state or is
+    /// no longer ours. `None` until then, and for good if it died without saying.
+    settled: Option<bool>,
+    /// Its end has been seen: the job is being given back or forgotten.
+    gone: bool,
+}
 
 pub struct JobSupervisor {
     deps: Arc<Deps>,
-    running: HashMap<String, Addr<JobActor>>,
+    running: HashMap<String, Running>,
+    runs: u64,
     claiming: bool,
     /// Shutting down: claim nothing more.
     draining: bool,
@@ -37,6 +60,7 @@ impl JobSupervisor {
         Self {
             deps,
             running: HashMap::new(),
+            runs: 0,
             claiming: false,
             draining: false,
             drained: Vec::new(),
@@ -53,14 +77,14 @@ impl JobSupervisor {
     }
 
     /// Gives a job back (its lease expires at once) and then forgets it.
-    fn release(&mut self, job_id: String, ctx: &mut Context<Self>) {
+    fn release(&mut self, job_id: String, release: Release, ctx: &mut Context<Self>) {
         let deps = Arc::clone(&self.deps);
         let id = job_id.clone();
         // Counted as running until released, so that a drain waits for the release.
         self.pending_releases += 1;
         ctx.spawn(
             async move {
-                if let Err(e) = deps.db.release_lease(&id, &deps.worker_id).await {
+                if let Err(e) = deps.db.release_lease(&id, &deps.worker_id, release).await {
                     tracing::error!(job_id = %id, error = %e, "could not release the lease");
                 }
             }
@@ -79,6 +103,34 @@ impl JobSupervisor {
                 let _ = done.send(());
             }
         }
+    }
+
+    /// Starts a job actor on this arbiter as a task of its own, and watches that task: however
+    /// the actor ends (stopped, or a panic in a handler), `JobGone` follows. It is sent
+    /// through our mailbox, behind the `JobEnded` the actor sent as it stopped, if it did.
+    fn watch(&mut self, job_id: String, actor: JobActor, ctx: &mut Context<Self>) {
+        self.runs += 1;
+        let run = self.runs;
+        let job_ctx = Context::<JobActor>::new();
+        let addr = job_ctx.address();
+        let task = actix_rt::spawn(job_ctx.into_future(actor));
+        self.running.insert(
+            job_id.clone(),
+            Running {
+                addr,
+                run,
+                settled: None,
+                gone: false,
+            },
+        );
+        ctx.spawn(task.into_actor(self).map(move |joined, _, ctx| {
+            let panic = joined
+                .err()
+                .filter(tokio::task::JoinError::is_panic)
+                .map(|e| crate::util::panic_message(&*e.into_panic()));
+            // Not `notify`: that would skip the mailbox, where the actor's `JobEnded` waits.
+            ctx.address().do_send(JobGone { job_id, run, panic });
+        }));
     }
 
     /// Starts the supervisor on an arbiter of its own, where its job and chunk actors run too,
@@ -112,7 +164,9 @@ impl JobSupervisor {
                     act.claiming = false;
                     match claimed {
                         // Claimed while a drain began: hand it straight back.
-                        Ok(Some(job)) if act.draining => act.release(job.id, ctx),
+                        Ok(Some(job)) if act.draining => {
+                            act.release(job.id, Release::HandedBack, ctx)
+                        }
                         Ok(Some(job)) => {
                             act.start_job(job, ctx);
                             act.claim(ctx);
@@ -140,7 +194,7 @@ impl JobSupervisor {
             } else {
                 None
             };
-        let settings = serde_json::from_str::<Settings>(&job.settings);
+        let settings = job.settings.settings().cloned().ok_or(());
         let engine = settings
             .as_ref()
             .ok()
@@ -155,7 +209,7 @@ impl JobSupervisor {
                     engine,
                     ctx.address().recipient(),
                 );
-                self.running.insert(id, actor.start());
+                self.watch(id, actor, ctx);
             }
             (refusal, settings, _) => {
                 let (code, message) = refusal.unwrap_or_else(|| match settings {
@@ -170,20 +224,14 @@ impl JobSupervisor {
                 });
                 tracing::warn!(job_id = %job.id, code, "job refused");
                 let deps = Arc::clone(&self.deps);
-                let ending = Ending::Failed {
-                    code: code.to_owned(),
-                    message,
-                };
+                let outcome = Outcome::failed(code, message);
                 ctx.spawn(
                     async move {
-                        match deps.db.finish_job(&job.id, &deps.worker_id, ending).await {
-                            Ok(true) => {
-                                (deps.metrics).job_finished(JobStatus::Failed, job.age());
-                            }
-                            Ok(false) => {}
-                            Err(e) => {
-                                tracing::error!(job_id = %job.id, error = %e, "could not fail the job")
-                            }
+                        let failed = (deps.db)
+                            .finish_job(&job.id, &deps.worker_id, outcome, None)
+                            .await;
+                        if let Err(e) = failed {
+                            tracing::error!(job_id = %job.id, error = %e, "could not fail the job");
                         }
                     }
                     .into_actor(self),
@@ -222,8 +270,42 @@ impl Actor for JobSupervisor {
                 Err(RecvError::Closed) => None,
             }
         }));
+        // A cancel is an event like any other: on PostgreSQL it reaches every instance through
+        // the event relay at once, so the one running the job stops it without waiting for
+        // its next heartbeat to see the row. A rejection too: its PDF was refused and its
+        // chunks deleted, so whatever still runs of it would only spend engine calls.
+        let events = self.deps.db.subscribe_events();
+        ctx.add_stream(futures_util::stream::unfold(events, |mut rx| async move {
+            loop {
+                match rx.recv().await {
+                    Ok(EventFeed::Event(event))
+                        if matches!(
+                            event.progress.status,
+                            JobStatus::Cancelled | JobStatus::Rejected
+                        ) =>
+                    {
+                        return Some((
+                            CancelJob {
+                                job_id: event.job_id,
+                            },
+                            rx,
+                        ));
+                    }
+                    Ok(_) | Err(RecvError::Lagged(_)) => {}
+                    Err(RecvError::Closed) => return None,
+                }
+            }
+        }));
         self.claim(ctx);
     }
+}
+
+impl StreamHandler<CancelJob> for JobSupervisor {
+    fn handle(&mut self, cancel: CancelJob, ctx: &mut Self::Context) {
+        <Self as Handler<CancelJob>>::handle(self, cancel, ctx);
+    }
+
+    fn finished(&mut self, _: &mut Self::Context) {}
 }
 
 impl StreamHandler<Wake> for JobSupervisor {
@@ -243,7 +325,7 @@ impl Handler<Drain> for JobSupervisor {
         let (done, drained) = tokio::sync::oneshot::channel();
         self.drained.push(done);
         for job in self.running.values() {
-            job.do_send(DrainJob);
+            job.addr.do_send(DrainJob);
         }
         self.check_drained();
         Box::pin(
@@ -252,25 +334,25 @@ impl Handler<Drain> for JobSupervisor {
             }
             .into_actor(self)
             .then(|(), act, _| {
-                // Out of time: stop what still runs and give its jobs back now, so another
-                // instance resumes them without waiting for the leases to expire.
-                let left: Vec<String> = act.running.keys().cloned().collect();
-                for job in act.running.values() {
-                    job.do_send(Halt);
-                }
-                if !left.is_empty() {
+                // Out of time: stop what still runs. Each halted actor's end gives its job
+                // back (once: a second hand-back would take back a claim twice), so another
+                // instance resumes it without waiting for the lease to expire.
+                let (done, released) = tokio::sync::oneshot::channel();
+                act.drained.push(done);
+                if !act.running.is_empty() {
                     tracing::warn!(
-                        jobs = left.len(),
+                        jobs = act.running.len(),
                         "grace period over: releasing running jobs"
                     );
                 }
-                let deps = Arc::clone(&act.deps);
+                for job in act.running.values() {
+                    job.addr.do_send(Halt);
+                }
+                act.check_drained();
                 async move {
-                    for id in left {
-                        if let Err(e) = deps.db.release_lease(&id, &deps.worker_id).await {
-                            tracing::error!(job_id = %id, error = %e, "could not release the lease");
-                        }
-                    }
+                    // A halted actor stops at its next turn; this bounds a database that
+                    // no longer answers the releases.
+                    let _ = tokio::time::timeout(HALT_GRACE, released).await;
                 }
                 .into_actor(act)
             }),
@@ -291,7 +373,7 @@ impl Handler<CancelJob> for JobSupervisor {
 
     fn handle(&mut self, msg: CancelJob, _: &mut Self::Context) {
         if let Some(job) = self.running.get(&msg.job_id) {
-            job.do_send(Cancel);
+            job.addr.do_send(Cancel);
         }
     }
 }
@@ -299,13 +381,50 @@ impl Handler<CancelJob> for JobSupervisor {
 impl Handler<JobEnded> for JobSupervisor {
     type Result = ();
 
-    fn handle(&mut self, msg: JobEnded, ctx: &mut Self::Context) {
-        if msg.settled {
-            self.forget(&msg.job_id, ctx);
-        } else {
-            // The job actor stopped before its job ended (it died, or drained): give the job
-            // back before forgetting it, so that a drain ends only once its leases are released.
-            self.release(msg.job_id, ctx);
+    /// Noted only: the `JobGone` that follows from the actor's task acts on it.
+    fn handle(&mut self, msg: JobEnded, _: &mut Self::Context) {
+        if let Some(job) = self.running.get_mut(&msg.job_id)
+            && !job.gone
+        {
+            job.settled = Some(msg.settled);
         }
+    }
+}
+
+impl Handler<JobGone> for JobSupervisor {
+    type Result = ();
+
+    fn handle(&mut self, msg: JobGone, ctx: &mut Self::Context) {
+        let Some(job) = self.running.get_mut(&msg.job_id) else {
+            return;
+        };
+        if job.run != msg.run || job.gone {
+            return;
+        }
+        job.gone = true;
+        let settled = job.settled;
+        if settled == Some(true) && msg.panic.is_none() {
+            self.forget(&msg.job_id, ctx);
+            return;
+        }
+        // The job actor stopped before its job ended (it drained, or it died): give the job
+        // back before forgetting it, so that a drain ends only once its leases are released.
+        // Only a death counts as a claim that went wrong. A job that ended before its actor
+        // panicked is no longer held by us, and its release changes nothing.
+        let died = msg.panic.is_some() || settled.is_none();
+        if died {
+            self.deps.metrics.actor_restarted("job");
+            tracing::error!(
+                job_id = %msg.job_id,
+                panic = msg.panic.as_deref().unwrap_or("none"),
+                "job actor died; its job will be resumed"
+            );
+        }
+        let release = if self.draining && !died {
+            Release::HandedBack
+        } else {
+            Release::Died
+        };
+        self.release(msg.job_id, release, ctx);
     }
 }

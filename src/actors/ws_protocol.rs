@@ -2,12 +2,14 @@
 //!
 //! Client → server: `{"type":"subscribe","job_id":…,"after_seq":n}` (after_seq optional) and
 //! `{"type":"unsubscribe","job_id":…}`. Server → client: a `snapshot` of the job on subscribe,
-//! then its `event`s; `unsubscribed`; and `error`, whose `error` member is the API's one error
-//! shape.
+//! then its `event`s; `unsubscribed`; and `error`, whose `error` member has the shape of the
+//! HTTP API's errors (`code`, `message`), from a [`WsError`].
+
+use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::api::error::ApiError;
+use crate::db::DbError;
 use crate::events::JobEvent;
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
@@ -46,8 +48,57 @@ pub struct ErrorBody {
     pub message: String,
 }
 
+/// Why the socket refuses a message or ends a subscription. The codes are the HTTP API's for
+/// the same refusal, so a client reads both alike; there is no status, the socket stays open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WsError {
+    code: &'static str,
+    message: String,
+}
+
+impl WsError {
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        Self::bad_request("not_found", format!("{what} not found"))
+    }
+
+    pub fn too_many(code: &'static str, message: impl Into<String>) -> Self {
+        Self::bad_request(code, message)
+    }
+
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        Self::bad_request(code, message)
+    }
+
+    /// Logs the cause and tells the client only that something went wrong on our side.
+    pub fn internal(cause: impl fmt::Display) -> Self {
+        tracing::error!(error = %cause, "internal error");
+        Self::bad_request("internal", "an internal error occurred; please try again")
+    }
+
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl From<DbError> for WsError {
+    fn from(e: DbError) -> Self {
+        Self::internal(e)
+    }
+}
+
 impl ServerMessage {
-    pub fn error(job_id: Option<&str>, error: &ApiError) -> Self {
+    pub fn error(job_id: Option<&str>, error: &WsError) -> Self {
         Self::Error {
             job_id: job_id.map(str::to_owned),
             error: ErrorBody {
@@ -101,7 +152,7 @@ mod tests {
 
     #[test]
     fn errors_carry_the_api_error_shape() {
-        let msg = ServerMessage::error(Some("j"), &ApiError::not_found("job"));
+        let msg = ServerMessage::error(Some("j"), &WsError::not_found("job"));
         let value: serde_json::Value = serde_json::from_str(&msg.to_json()).unwrap();
         assert_eq!(
             value,

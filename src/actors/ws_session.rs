@@ -1,29 +1,28 @@
 //! `WsSession`: one actor per open WebSocket. It speaks the protocol of [`super::ws_protocol`],
-//! joins the hub's rooms of the jobs its client follows, and pings the client, closing the
-//! socket when the client stays silent.
+//! follows each job its client subscribes to through a [`Subscription`], pings the client
+//! (closing the socket when the client stays silent), and closes the socket when the sign-in
+//! session that opened it ends.
 //!
-//! The session runs only when its socket can take more bytes (actix-web-actors polls the actor
-//! from the response stream), so a client that stops reading stalls its own session and nothing
-//! else: the hub only ever pushes into the session's bounded [`Outbox`].
+//! The session runs only when its socket can take more bytes (actix-web-actors polls the actor,
+//! and the futures it spawned, from the response stream), so a client that stops reading stalls
+//! its own session and nothing else: the hub only ever pushes into its subscriptions' bounded
+//! outboxes.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use actix_web_actors::ws;
-use futures_util::stream;
 
-use super::hub::{Membership, ProgressHub};
-use super::outbox::{LiveEvent, Outbox};
-use super::ws_protocol::{ClientMessage, ServerMessage};
-use crate::api::error::ApiError;
+use super::hub::ProgressHub;
+use super::subscription::{Next, Options, Overflow, Room, Subscription};
+use super::ws_protocol::{ClientMessage, ServerMessage, WsError};
+use crate::auth::session_watch::{self, SESSION_ENDED, SessionNews};
 use crate::db::{Db, DbError};
 use crate::events::JobEvent;
+use crate::lifecycle::JobStatus;
 use crate::metrics::Open;
 
-/// Stored events read per round while a subscription catches up.
-const REPLAY_BATCH: i64 = 200;
 /// Jobs one socket may follow at once.
 pub const MAX_SUBSCRIPTIONS: usize = 64;
 /// Subscribes being answered at once: each costs a database read.
@@ -35,8 +34,10 @@ pub struct WsSession {
     db: Db,
     hub: Addr<ProgressHub>,
     owner: String,
-    outbox: Arc<Outbox>,
-    subscriptions: HashMap<String, Subscription>,
+    /// The sign-in session that opened the socket; `None` without accounts.
+    sign_in: Option<String>,
+    buffer_events: usize,
+    follows: HashMap<String, Follow>,
     /// Tells a stale answer (for a subscription since replaced) from the current one.
     generation: u64,
     /// Subscribes whose room and job are still being looked up.
@@ -48,13 +49,13 @@ pub struct WsSession {
     _open: Open,
 }
 
-struct Subscription {
+/// One job the client follows.
+struct Follow {
     generation: u64,
-    /// The last seq the client has (or said it has).
-    last: i64,
-    /// Caught up with the stored log: new events come from the outbox alone.
-    live: bool,
-    room: Option<Membership>,
+    /// The future answering the subscribe, then the one waiting for the job's next events.
+    /// Cancelling it drops the subscription, which leaves the job's room.
+    task: Option<SpawnHandle>,
+    joining: bool,
 }
 
 pub struct SessionConfig {
@@ -63,20 +64,40 @@ pub struct SessionConfig {
     pub buffer_events: usize,
 }
 
+/// Who opened the socket.
+pub struct SessionOwner {
+    pub user_id: String,
+    pub session_id: Option<String>,
+}
+
+/// Why a subscribe is not served.
+enum Refusal {
+    Api(WsError),
+    /// The sign-in session ended: the socket closes.
+    SignedOut,
+}
+
+impl From<DbError> for Refusal {
+    fn from(e: DbError) -> Self {
+        Self::Api(WsError::from(e))
+    }
+}
+
 impl WsSession {
     pub fn new(
         db: Db,
         hub: Addr<ProgressHub>,
-        owner: String,
+        owner: SessionOwner,
         config: SessionConfig,
         open: Open,
     ) -> Self {
         Self {
             db,
             hub,
-            owner,
-            outbox: Arc::new(Outbox::new(config.buffer_events)),
-            subscriptions: HashMap::new(),
+            owner: owner.user_id,
+            sign_in: owner.session_id,
+            buffer_events: config.buffer_events,
+            follows: HashMap::new(),
             generation: 0,
             joining: 0,
             last_heard: Instant::now(),
@@ -90,7 +111,7 @@ impl WsSession {
         ctx.text(message.to_json());
     }
 
-    fn refuse(ctx: &mut ws::WebsocketContext<Self>, job_id: Option<&str>, error: &ApiError) {
+    fn refuse(ctx: &mut ws::WebsocketContext<Self>, job_id: Option<&str>, error: &WsError) {
         Self::send(ctx, &ServerMessage::error(job_id, error));
     }
 
@@ -100,14 +121,13 @@ impl WsSession {
                 self.subscribe(job_id, after_seq, ctx)
             }
             Ok(ClientMessage::Unsubscribe { job_id }) => {
-                self.subscriptions.remove(&job_id);
-                self.outbox.take(&job_id);
+                self.forget(&job_id, ctx);
                 Self::send(ctx, &ServerMessage::Unsubscribed { job_id });
             }
             Err(e) => Self::refuse(
                 ctx,
                 None,
-                &ApiError::bad_request("invalid_message", format!("unreadable message: {e}")),
+                &WsError::bad_request("invalid_message", format!("unreadable message: {e}")),
             ),
         }
     }
@@ -119,22 +139,19 @@ impl WsSession {
         ctx: &mut ws::WebsocketContext<Self>,
     ) {
         let refusal = if job_id.is_empty() || job_id.len() > MAX_JOB_ID {
-            Some(ApiError::not_found("job"))
+            Some(WsError::not_found("job"))
         } else if after_seq.is_some_and(|seq| seq < 0) {
-            Some(ApiError::bad_request(
+            Some(WsError::bad_request(
                 "invalid_request",
                 "after_seq must be an event seq (0 or more)",
             ))
         } else if self.joining >= MAX_JOINING {
-            Some(ApiError::too_many(
+            Some(WsError::too_many(
                 "too_many_requests",
                 "wait for the answers to your earlier subscribes",
-                1,
             ))
-        } else if !self.subscriptions.contains_key(&job_id)
-            && self.subscriptions.len() >= MAX_SUBSCRIPTIONS
-        {
-            Some(ApiError::conflict(
+        } else if !self.follows.contains_key(&job_id) && self.follows.len() >= MAX_SUBSCRIPTIONS {
+            Some(WsError::conflict(
                 "too_many_subscriptions",
                 format!("one socket follows at most {MAX_SUBSCRIPTIONS} jobs"),
             ))
@@ -144,150 +161,164 @@ impl WsSession {
         if let Some(error) = refusal {
             return Self::refuse(ctx, Some(&job_id), &error);
         }
+        // Replacing an earlier subscription to the job drops it, and what waited for it.
+        self.forget(&job_id, ctx);
         self.generation += 1;
         let generation = self.generation;
-        // Replacing an earlier subscription to the job leaves its room and drops what waited.
-        self.subscriptions.insert(
-            job_id.clone(),
-            Subscription {
-                generation,
-                last: 0,
-                live: false,
-                room: None,
-            },
-        );
-        self.outbox.take(&job_id);
 
-        let (db, hub, outbox, owner) = (
+        let (db, hub, owner, sign_in, buffer) = (
             self.db.clone(),
             self.hub.clone(),
-            Arc::clone(&self.outbox),
             self.owner.clone(),
+            self.sign_in.clone(),
+            self.buffer_events,
         );
         let job = job_id.clone();
         // Join the room before reading the job: whatever is committed after the read then
-        // reaches the outbox, and what came before is in the snapshot or the stored log.
+        // reaches the room, and what came before is in the snapshot or the stored log.
         let joined = async move {
-            let room = Membership::join(&hub, &job, &outbox)
+            let room = Room::join(&hub, &job, buffer)
                 .await
-                .map_err(|e| ApiError::internal(format!("progress hub: {e}")))?;
-            let row = db.job(&job, &owner).await.map_err(ApiError::from)?;
-            Ok::<_, ApiError>((room, row))
+                .map_err(|e| Refusal::Api(WsError::internal(format!("progress hub: {e}"))))?;
+            // The socket may not have heard yet that its session ended on another instance.
+            if let Some(session) = &sign_in
+                && !session_watch::signed_in(&db, session, &owner).await?
+            {
+                return Err(Refusal::SignedOut);
+            }
+            let row = db.job(&job, &owner).await?;
+            let timings = match &row {
+                Some(r) if r.status == JobStatus::Running => db.chunk_timings(&job).await?,
+                _ => Vec::new(),
+            };
+            Ok::<_, Refusal>((room, row.map(|row| (row, timings))))
         };
         self.joining += 1;
-        ctx.spawn(joined.into_actor(self).map(move |joined, act, ctx| {
-            act.joining -= 1;
+        let key = job_id.clone();
+        let task = ctx.spawn(joined.into_actor(self).map(move |joined, act, ctx| {
             if !act.is_current(&job_id, generation) {
                 return;
             }
-            let (room, row) = match joined {
-                Ok((room, Some(row))) => (room, row),
+            act.joining -= 1;
+            if let Some(follow) = act.follows.get_mut(&job_id) {
+                follow.joining = false;
+            }
+            let (room, (row, timings)) = match joined {
+                Ok((room, Some(found))) => (room, found),
                 Ok((_, None)) => {
-                    return act.drop_subscription(&job_id, &ApiError::not_found("job"), ctx);
+                    return act.drop_subscription(&job_id, &WsError::not_found("job"), ctx);
                 }
-                Err(e) => return act.drop_subscription(&job_id, &e, ctx),
+                Err(Refusal::Api(e)) => return act.drop_subscription(&job_id, &e, ctx),
+                Err(Refusal::SignedOut) => return Self::sign_out(ctx),
             };
             if after_seq.is_some_and(|seq| seq > row.event_seq) {
-                let error = ApiError::bad_request(
+                let error = WsError::bad_request(
                     "invalid_request",
                     format!("after_seq is past the job's last event ({})", row.event_seq),
                 );
                 return act.drop_subscription(&job_id, &error, ctx);
             }
-            let snapshot = JobEvent::from_row(&row, None, chrono::Utc::now());
+            let snapshot = JobEvent::from_row(&row, None, &timings, chrono::Utc::now());
             Self::send(ctx, &ServerMessage::Snapshot(snapshot));
-            if let Some(sub) = act.subscriptions.get_mut(&job_id) {
-                sub.room = Some(room);
-                sub.last = after_seq.unwrap_or(row.event_seq);
-            }
-            act.catch_up(job_id, ctx);
+            let subscription = room.follow(
+                act.db.clone(),
+                after_seq.unwrap_or(row.event_seq),
+                Options {
+                    overflow: Overflow::Skip,
+                    until_final: false,
+                    keep_alive: None,
+                },
+            );
+            act.pump(subscription, generation, ctx);
         }));
+        self.follows.insert(
+            key,
+            Follow {
+                generation,
+                task: Some(task),
+                joining: true,
+            },
+        );
     }
 
     fn is_current(&self, job_id: &str, generation: u64) -> bool {
-        self.subscriptions
+        self.follows
             .get(job_id)
-            .is_some_and(|s| s.generation == generation)
+            .is_some_and(|f| f.generation == generation)
+    }
+
+    /// Stops following `job_id`, if the client did.
+    fn forget(&mut self, job_id: &str, ctx: &mut ws::WebsocketContext<Self>) {
+        let Some(follow) = self.follows.remove(job_id) else {
+            return;
+        };
+        if follow.joining {
+            self.joining -= 1;
+        }
+        if let Some(task) = follow.task {
+            ctx.cancel_future(task);
+        }
     }
 
     fn drop_subscription(
         &mut self,
         job_id: &str,
-        error: &ApiError,
+        error: &WsError,
         ctx: &mut ws::WebsocketContext<Self>,
     ) {
-        self.subscriptions.remove(job_id);
-        self.outbox.take(job_id);
+        self.forget(job_id, ctx);
         Self::refuse(ctx, Some(job_id), error);
     }
 
-    /// Sends the stored events after the subscription's `last`, a batch per round, then goes
-    /// live. One batch at a time: the next is read only once the socket took this one.
-    fn catch_up(&mut self, job_id: String, ctx: &mut ws::WebsocketContext<Self>) {
-        let Some(sub) = self.subscriptions.get_mut(&job_id) else {
-            return;
-        };
-        sub.live = false;
-        let (generation, after) = (sub.generation, sub.last);
-        let db = self.db.clone();
-        let job = job_id.clone();
-        let read = async move { db.events_after(&job, after, REPLAY_BATCH).await };
-        ctx.spawn(read.into_actor(self).map(
-            move |read: Result<Vec<JobEvent>, DbError>, act, ctx| {
-                if !act.is_current(&job_id, generation) {
-                    return;
-                }
-                let events = match read {
-                    Ok(events) => events,
-                    Err(e) => return act.drop_subscription(&job_id, &ApiError::from(e), ctx),
-                };
-                let full = events.len() as i64 == REPLAY_BATCH;
-                act.forward(&job_id, events.into_iter().map(LiveEvent::new), ctx);
-                if full {
-                    act.catch_up(job_id, ctx);
-                } else if let Some(sub) = act.subscriptions.get_mut(&job_id) {
-                    sub.live = true;
-                    act.drain(&job_id, true, ctx);
-                }
-            },
-        ));
-    }
-
-    /// Sends what the hub left for `job_id`. Once live, events the outbox coalesced go out as
-    /// they are: a client that cannot keep up gets the latest state, and a jump in `seq` tells
-    /// it that it skipped some.
-    fn drain(&mut self, job_id: &str, just_caught_up: bool, ctx: &mut ws::WebsocketContext<Self>) {
-        let Some(sub) = self.subscriptions.get(job_id) else {
-            return;
-        };
-        if !sub.live {
-            return;
-        }
-        let pending = self.outbox.take(job_id);
-        // A gap the outbox did not make (a relay that reconnected, events out of order) is
-        // filled from the stored log; so is any gap while the stored log is being caught up.
-        let gap = !pending.continues(sub.last);
-        if pending.lagged || (gap && (just_caught_up || !pending.coalesced)) {
-            return self.catch_up(job_id.to_owned(), ctx);
-        }
-        self.forward(job_id, pending.events, ctx);
-    }
-
-    fn forward(
+    /// Sends the subscription's next events, then waits for more. One batch at a time: the
+    /// next is looked for only once the socket took this one.
+    fn pump(
         &mut self,
-        job_id: &str,
-        events: impl IntoIterator<Item = Arc<LiveEvent>>,
+        mut subscription: Subscription,
+        generation: u64,
         ctx: &mut ws::WebsocketContext<Self>,
     ) {
-        let Some(sub) = self.subscriptions.get_mut(job_id) else {
-            return;
+        let job_id = subscription.job_id().to_owned();
+        let next = async move {
+            let next = subscription.next().await;
+            (subscription, next)
         };
-        for live in events {
-            if live.event.seq > sub.last {
-                sub.last = live.event.seq;
-                ctx.text(live.ws_text.clone());
-            }
+        let task = ctx.spawn(
+            next.into_actor(self)
+                .map(move |(subscription, next), act, ctx| {
+                    let job_id = subscription.job_id().to_owned();
+                    if !act.is_current(&job_id, generation) {
+                        return;
+                    }
+                    match next {
+                        Ok(Next::Events(events)) => {
+                            for live in events {
+                                ctx.text(live.ws_text.clone());
+                            }
+                            act.pump(subscription, generation, ctx);
+                        }
+                        Ok(Next::Idle) => act.pump(subscription, generation, ctx),
+                        Ok(Next::Ended) => {
+                            if let Some(follow) = act.follows.get_mut(&job_id) {
+                                follow.task = None;
+                            }
+                        }
+                        Err(e) => act.drop_subscription(&job_id, &WsError::from(e), ctx),
+                    }
+                }),
+        );
+        if let Some(follow) = self.follows.get_mut(&job_id) {
+            follow.task = Some(task);
         }
+    }
+
+    /// Closes the socket: the sign-in session that opened it has ended.
+    fn sign_out(ctx: &mut ws::WebsocketContext<Self>) {
+        ctx.close(Some(ws::CloseReason {
+            code: ws::CloseCode::Policy,
+            description: Some(SESSION_ENDED.to_owned()),
+        }));
+        ctx.stop();
     }
 
     fn heartbeat(&mut self, ctx: &mut ws::WebsocketContext<Self>) {
@@ -304,41 +335,39 @@ impl WsSession {
     }
 }
 
-/// The outbox has something: the hub pushed an event.
-struct OutboxReady;
-
 impl Actor for WsSession {
     type Context = ws::WebsocketContext<Self>;
 
     fn started(&mut self, ctx: &mut Self::Context) {
         ctx.run_interval(self.ping_every, Self::heartbeat);
-        let outbox = Arc::clone(&self.outbox);
-        ctx.add_stream(stream::unfold(outbox, |outbox| async move {
-            outbox.ready().await;
-            Some((OutboxReady, outbox))
-        }));
-    }
-
-    fn stopped(&mut self, _: &mut Self::Context) {
-        // Leaving every room now rather than when the hub next finds the outbox gone.
-        self.subscriptions.clear();
+        if let Some(session) = &self.sign_in {
+            ctx.add_stream(session_watch::watch(&self.db, session.clone()));
+        }
     }
 }
 
-impl StreamHandler<OutboxReady> for WsSession {
-    fn handle(&mut self, _: OutboxReady, ctx: &mut Self::Context) {
-        self.outbox
-            .keep_only(|job_id| self.subscriptions.contains_key(job_id));
-        let live: Vec<String> = self
-            .subscriptions
-            .iter()
-            .filter(|(job_id, sub)| sub.live && self.outbox.has(job_id))
-            .map(|(job_id, _)| job_id.clone())
-            .collect();
-        for job_id in live {
-            self.drain(&job_id, false, ctx);
+impl StreamHandler<SessionNews> for WsSession {
+    fn handle(&mut self, news: SessionNews, ctx: &mut Self::Context) {
+        let Some(session) = self.sign_in.clone() else {
+            return;
+        };
+        match news {
+            SessionNews::Ended => Self::sign_out(ctx),
+            SessionNews::Unsure => {
+                let (db, owner) = (self.db.clone(), self.owner.clone());
+                let check = async move { session_watch::signed_in(&db, &session, &owner).await };
+                ctx.spawn(check.into_actor(self).map(|live, _, ctx| match live {
+                    Ok(true) => {}
+                    Ok(false) => Self::sign_out(ctx),
+                    // Checked again at the next subscribe, and at the next news.
+                    Err(e) => tracing::warn!(error = %e, "could not check a socket's session"),
+                }));
+            }
         }
     }
+
+    /// The feed ends only with the database.
+    fn finished(&mut self, _: &mut Self::Context) {}
 }
 
 impl StreamHandler<Result<ws::Message, ws::ProtocolError>> for WsSession {
@@ -351,7 +380,7 @@ impl StreamHandler<Result<ws::Message, ws::ProtocolError>> for WsSession {
             Ok(ws::Message::Binary(_)) | Ok(ws::Message::Continuation(_)) => Self::refuse(
                 ctx,
                 None,
-                &ApiError::bad_request("invalid_message", "messages are JSON text frames"),
+                &WsError::bad_request("invalid_message", "messages are JSON text frames"),
             ),
             Ok(ws::Message::Close(reason)) => {
                 ctx.close(reason);

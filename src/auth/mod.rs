@@ -2,19 +2,19 @@
 //! refresh tokens backed by revocable sessions), or, in `--auth none` mode, the built-in local
 //! user for every request.
 
-pub mod caller;
-pub mod passwords;
-pub mod rate_limit;
-pub mod tokens;
+pub(crate) mod caller;
+pub(crate) mod passwords;
+pub(crate) mod rate_limit;
+pub(crate) mod session_watch;
+pub(crate) mod tokens;
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
 pub use caller::{Admin, Caller};
 
-use crate::config::{Config, Limits};
-use crate::db::jobs::Quota;
 use crate::db::{Db, DbError};
+use crate::lifecycle::admission::{InFlight, Quota};
 use rate_limit::RateLimiter;
 use tokens::Keys;
 
@@ -30,6 +30,24 @@ pub struct AuthState {
     /// Per user, on the estimate: it reads a whole upload without making a job, so the
     /// upload limit does not cover it.
     pub estimate_limiter: Option<RateLimiter>,
+    /// Uploads being received, per user: they count against the job limits before the body.
+    pub in_flight: InFlight,
+}
+
+/// Per-user and per-client limits; `None` is no limit.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Limits {
+    pub uploads_per_hour: Option<u32>,
+    pub jobs_per_user: Option<u32>,
+    pub auth_requests_per_minute: Option<u32>,
+}
+
+/// What sign-in runs with; the configuration builds it (`Config::auth_options`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuthOptions {
+    pub access_token_secs: u64,
+    pub refresh_token_days: u64,
+    pub limits: Limits,
 }
 
 /// Estimates allowed per upload of the hourly limit: a reader compares a few settings per book.
@@ -39,14 +57,14 @@ const ESTIMATES_PER_UPLOAD: u32 = 6;
 const SIGNING_KEY: &str = "jwt_hs256";
 
 impl AuthState {
-    pub async fn new(mode: AuthMode, config: &Config, db: &Db) -> Result<Self, DbError> {
+    pub async fn new(mode: AuthMode, options: &AuthOptions, db: &Db) -> Result<Self, DbError> {
         let secret = db.server_key(SIGNING_KEY, &Keys::new_secret()).await?;
-        let limits = config.limits(mode);
+        let limits = options.limits;
         Ok(Self {
             mode,
             keys: Keys::from_secret(secret.as_bytes()),
-            access_ttl_secs: i64::try_from(config.access_token_secs).unwrap_or(i64::MAX),
-            session_ttl_ms: i64::try_from(config.refresh_token_days)
+            access_ttl_secs: i64::try_from(options.access_token_secs).unwrap_or(i64::MAX),
+            session_ttl_ms: i64::try_from(options.refresh_token_days)
                 .unwrap_or(i64::MAX)
                 .saturating_mul(86_400_000),
             auth_limiter: limits
@@ -59,6 +77,7 @@ impl AuthState {
                 )
             }),
             limits,
+            in_flight: InFlight::default(),
         })
     }
 

@@ -3,8 +3,34 @@
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
+use futures_util::future::BoxFuture;
+
 use super::schema::llm_cache;
 use super::{Db, DbError, now_ms};
+use crate::engine::cache::CacheStore;
+
+impl CacheStore for Db {
+    fn cached_output<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<String>, String>> {
+        Box::pin(async move {
+            Db::cached_output(self, key)
+                .await
+                .map_err(|e| e.to_string())
+        })
+    }
+
+    fn store_output<'a>(
+        &'a self,
+        key: &'a str,
+        engine: &'a str,
+        output: String,
+    ) -> BoxFuture<'a, Result<(), String>> {
+        Box::pin(async move {
+            Db::store_output(self, key, engine, output)
+                .await
+                .map_err(|e| e.to_string())
+        })
+    }
+}
 
 impl Db {
     pub async fn cached_output(&self, key: &str) -> Result<Option<String>, DbError> {

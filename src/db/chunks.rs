@@ -4,13 +4,14 @@
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use super::jobs::{Progress, held_by};
+use super::jobs::held_by;
 use super::models::{ChunkRow, NewChunk};
 use super::schema::{job_chunks, jobs};
 use super::{Db, DbError, Dialect, now_ms};
 use crate::engine::Usage;
 use crate::events::ChunkNote;
-use crate::status::ChunkStatus;
+use crate::lifecycle::ChunkStatus;
+use crate::lifecycle::progress::Progress;
 
 /// A change to one chunk, as the chunk's supervisor reports it.
 #[derive(Debug, Clone)]
@@ -202,16 +203,24 @@ impl Db {
                                 job_chunks::status.eq(ChunkStatus::Running.as_str()),
                                 job_chunks::attempts.eq(attempt),
                                 job_chunks::started_at.eq(now),
+                                job_chunks::next_attempt_at.eq(None::<i64>),
                             ))
                             .execute(conn)
                             .await?
                     }
-                    ChunkChange::Retrying { attempt, error, .. } => {
+                    ChunkChange::Retrying {
+                        attempt,
+                        error,
+                        next_attempt_at,
+                        ..
+                    } => {
                         diesel::update(target)
                             .set((
                                 job_chunks::status.eq(ChunkStatus::Pending.as_str()),
                                 job_chunks::attempts.eq(attempt),
                                 job_chunks::last_error.eq(error),
+                                job_chunks::next_attempt_at
+                                    .eq(Some(next_attempt_at.timestamp_millis())),
                             ))
                             .execute(conn)
                             .await?
@@ -260,9 +269,9 @@ impl Db {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::jobs::Quota;
     use crate::db::models::NewJob;
     use crate::db::{DatabaseUrl, LOCAL_USER_ID};
+    use crate::lifecycle::admission::Quota;
 
     const WORKER: &str = "worker-1";
 
@@ -299,12 +308,12 @@ mod tests {
         let job = NewJob {
             id: "7d1c2b1e-0000-4000-8000-0000000000a1".into(),
             owner_id: LOCAL_USER_ID.into(),
-            status: crate::status::JobStatus::Queued.as_str().into(),
+            status: crate::lifecycle::JobStatus::Queued,
             file_name: "livre.pdf".into(),
             input_hash: "abc".into(),
             file_size: 3,
             page_count: 2,
-            settings: "{}".into(),
+            settings: crate::settings::Settings::default().into(),
             engine: "local".into(),
             current_step: "queued".into(),
             created_at: now_ms(),
@@ -320,7 +329,7 @@ mod tests {
                 idx,
                 first_page: idx + 1,
                 last_page: idx + 1,
-                status: ChunkStatus::Pending.as_str().into(),
+                status: ChunkStatus::Pending,
                 input: "{}".into(),
             })
             .collect();

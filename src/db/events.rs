@@ -6,7 +6,11 @@ use tokio::sync::broadcast;
 
 use super::schema::job_events;
 use super::{Db, DbError};
-use crate::events::JobEvent;
+use chrono::{DateTime, Utc};
+
+use super::models::JobRow;
+use crate::events::{ChunkNote, ChunkTiming, JobEvent, JobProgress, eta_seconds};
+use crate::lifecycle::transition::JobError;
 
 /// What live listeners receive: committed events, or word that some were missed.
 #[derive(Debug, Clone)]
@@ -59,6 +63,45 @@ impl Db {
         }
         for event in events {
             let _ = self.events.send(EventFeed::Event(event));
+        }
+    }
+}
+
+// Built here, where the rows are: the event types themselves know nothing of storage.
+impl JobProgress {
+    pub fn of(row: &JobRow) -> Self {
+        Self {
+            status: row.status,
+            progress_percent: row.progress_percent,
+            current_step: row.current_step.clone(),
+            processed_chunks: row.processed_chunks,
+            total_chunks: row.total_chunks,
+            failed_chunks: row.failed_chunks,
+        }
+    }
+}
+
+impl JobEvent {
+    /// The event for `row` as it stands after the change (its `event_seq` already bumped).
+    pub fn from_row(
+        row: &JobRow,
+        chunk: Option<ChunkNote>,
+        chunks: &[ChunkTiming],
+        at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            seq: row.event_seq,
+            job_id: row.id.clone(),
+            progress: JobProgress::of(row),
+            chunk,
+            eta_seconds: eta_seconds(row.status, chunks, at.timestamp_millis()),
+            error: row.error_code.as_ref().map(|code| {
+                Box::new(JobError {
+                    code: code.clone(),
+                    message: row.error_message.clone().unwrap_or_default(),
+                })
+            }),
+            at,
         }
     }
 }

@@ -9,7 +9,8 @@ use super::models::{
 };
 use super::schema::{chapters, history, jobs, pieces, source_sentences};
 use super::{Db, DbError, now_ms};
-use crate::status::JobStatus;
+use crate::engine::PieceKind;
+use crate::lifecycle::JobStatus;
 
 /// One page of an owner's history, newest first.
 #[derive(Debug, Clone)]
@@ -364,6 +365,7 @@ impl Db {
         owner: &str,
         position: i32,
         text: &str,
+        limit: usize,
     ) -> Result<SentenceEdit, DbError> {
         let (history_id, owner, text) = (history_id.to_owned(), owner.to_owned(), text.to_owned());
         in_transaction!(self, |conn| {
@@ -392,6 +394,15 @@ impl Db {
                 .clone()
                 .unwrap_or_else(|| current.normalized.clone());
             let reverted = text == engine_text;
+            let source: SourceRow = source_sentences::table
+                .filter(source_sentences::history_id.eq(&history_id))
+                .filter(source_sentences::idx.eq(current.source_idx))
+                .select(SourceRow::as_select())
+                .first(conn)
+                .await?;
+            // The learner's text is judged like the engine's: shortened to the limit, it is no
+            // longer `over_limit`; written back, it is what it was.
+            let kind = PieceKind::of(&text, &source.text, limit).as_str();
             let (kept, edited, edited_at) = if reverted {
                 (None, false, None)
             } else {
@@ -403,6 +414,7 @@ impl Db {
                     pieces::engine_text.eq(kept),
                     pieces::edited.eq(edited),
                     pieces::edited_at.eq(edited_at),
+                    pieces::kind.eq(kind),
                 ))
                 .returning(PieceEntry::as_returning())
                 .get_result(conn)
@@ -412,12 +424,6 @@ impl Db {
             let Some(updated) = updated else {
                 return Ok(SentenceEdit::NoSuchSentence);
             };
-            let source: SourceRow = source_sentences::table
-                .filter(source_sentences::history_id.eq(&history_id))
-                .filter(source_sentences::idx.eq(updated.source_idx))
-                .select(SourceRow::as_select())
-                .first(conn)
-                .await?;
             let text: std::sync::Arc<str> = source.text.as_str().into();
             Ok(SentenceEdit::Edited(Box::new(SentenceEntry::new(
                 updated, &source, &text,

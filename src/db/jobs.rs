@@ -7,124 +7,211 @@
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
+use super::history::Deletion;
 use super::models::{ChapterRow, HistoryRow, JobRow, NewJob, PieceRow, SourceRow};
 use super::schema::{chapters, history, job_chunks, jobs, pieces, source_sentences, uploads};
 use super::{Db, DbError, Dialect, now_ms};
-use crate::status::{ChunkStatus, JobStatus};
+use crate::events::{ChunkTiming, JobEvent};
+use crate::lifecycle::admission::{self, Admission, Quota};
+use crate::lifecycle::outcome::Outcome;
+use crate::lifecycle::transition::{
+    self, CancelOutcome, Claims, Guard, JobError, Lease, Metric, Release, RetryOutcome, RowChange,
+    Transition,
+};
+use crate::lifecycle::{ChunkStatus, JobStatus};
+use diesel::expression::SqlLiteral;
+use diesel::sql_types::{BigInt, Integer, Nullable};
 
-/// How many jobs one owner may start; `None` is no limit.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Quota {
-    pub uploads_per_hour: Option<u32>,
-    pub active_jobs: Option<u32>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Admission {
-    Admitted,
-    TooManyUploads { retry_after_secs: u64 },
-    TooManyJobs,
-}
-
-const HOUR_MS: i64 = 3_600_000;
-
-/// Inside `on_conn!`/`in_transaction!`: the owner's admission under `quota`.
+/// Inside `on_conn!`/`in_transaction!`: the owner's admission under `quota`, decided by
+/// `lifecycle::admission` from what the owner has running and uploaded this hour.
 macro_rules! admission {
-    ($conn:expr, $owner:expr, $quota:expr) => {{
+    ($conn:expr, $owner:expr, $quota:expr, $pending:expr) => {{
         let quota: Quota = $quota;
-        let now = now_ms();
+        // Uploads of the owner still being received: jobs (and uploads) in a moment.
+        let pending: usize = $pending;
         let mut admission = Admission::Admitted;
-        if let Some(limit) = quota.active_jobs {
+        if quota.active_jobs.is_some() {
             let active: i64 = jobs::table
                 .filter(jobs::owner_id.eq($owner))
-                .filter(
-                    jobs::status.eq_any([JobStatus::Queued.as_str(), JobStatus::Running.as_str()]),
-                )
+                .filter(jobs::status.eq_any([JobStatus::Queued, JobStatus::Running]))
                 .count()
                 .get_result($conn)
                 .await?;
-            if active >= i64::from(limit) {
-                admission = Admission::TooManyJobs;
-            }
+            let pending_jobs = i64::try_from(pending).unwrap_or(i64::MAX);
+            admission = admission::by_active_jobs(quota, active.saturating_add(pending_jobs));
         }
-        if let (Admission::Admitted, Some(limit)) = (admission, quota.uploads_per_hour) {
-            let recent: Vec<i64> = jobs::table
+        if admission == Admission::Admitted && quota.uploads_per_hour.is_some() {
+            let now = now_ms();
+            let mut recent: Vec<i64> = jobs::table
                 .filter(jobs::owner_id.eq($owner))
-                .filter(jobs::created_at.gt(now - HOUR_MS))
+                .filter(jobs::created_at.gt(now - admission::HOUR_MS))
                 .order(jobs::created_at.asc())
                 .select(jobs::created_at)
                 .load($conn)
                 .await?;
-            let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-            if recent.len() >= limit {
-                // The upload that must leave the window before one more fits.
-                let frees_at = recent[recent.len() - limit.max(1)] + HOUR_MS;
-                admission = Admission::TooManyUploads {
-                    retry_after_secs: u64::try_from((frees_at - now).max(0) / 1000 + 1)
-                        .unwrap_or(1),
-                };
-            }
+            recent.extend(std::iter::repeat_n(now, pending));
+            admission = admission::by_recent_uploads(quota, &recent, now);
         }
         admission
     }};
 }
 
-/// What `cancel` found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CancelOutcome {
-    Cancelled,
-    NotFound,
-    AlreadyFinished(String),
+/// The columns a transition sets; `None` leaves a column as it is.
+#[derive(AsChangeset)]
+#[diesel(table_name = jobs)]
+struct JobChangeset<'a> {
+    status: Option<JobStatus>,
+    current_step: Option<&'a str>,
+    progress_percent: Option<i32>,
+    failed_chunks: Option<i32>,
+    error_code: Option<Option<&'a str>>,
+    error_message: Option<Option<&'a str>>,
+    finished_at: Option<Option<i64>>,
+    lease_owner: Option<Option<&'a str>>,
+    lease_expires_at: Option<Option<i64>>,
 }
 
-/// What `retry_failed_chunks` found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RetryOutcome {
-    /// The failed chunks are pending again and the job is queued.
-    Requeued {
-        chunks: usize,
-    },
-    NotFound,
-    /// Only a finished job with failed chunks can be retried.
-    NothingToRetry(String),
+type ClaimsSet = diesel::dsl::Eq<jobs::claims, SqlLiteral<Integer>>;
+type StartedSet = diesel::dsl::Eq<jobs::started_at, SqlLiteral<Nullable<BigInt>>>;
+
+/// A transition's row change as diesel sets it. The claim count and the first start are
+/// computed from the row itself, so they are SQL; everything else is a value.
+fn changeset(change: &RowChange) -> (JobChangeset<'_>, ClaimsSet, StartedSet) {
+    let (lease_owner, lease_expires_at) = match &change.lease {
+        Lease::Keep => (None, None),
+        Lease::Take { worker, until } => (Some(Some(worker.as_str())), Some(Some(*until))),
+        Lease::Expire => (None, Some(Some(0))),
+        Lease::Drop => (Some(None), Some(None)),
+    };
+    let error = change.error.as_ref();
+    let claims = match change.claims {
+        Claims::Keep => "claims",
+        Claims::Add => "claims + 1",
+        Claims::GiveBack => "CASE WHEN claims > 0 THEN claims - 1 ELSE 0 END",
+        Claims::Reset => "0",
+    };
+    let started = match change.started_at {
+        Some(now) => format!("COALESCE(started_at, {now})"),
+        None => "started_at".to_owned(),
+    };
+    (
+        JobChangeset {
+            status: change.status,
+            current_step: change.step.as_deref(),
+            progress_percent: change.percent,
+            failed_chunks: change.failed_chunks,
+            error_code: error.map(|e| e.as_ref().map(|e| e.code.as_str())),
+            error_message: error.map(|e| e.as_ref().map(|e| e.message.as_str())),
+            finished_at: change.finished_at,
+            lease_owner,
+            lease_expires_at,
+        },
+        jobs::claims.eq(diesel::dsl::sql::<Integer>(claims)),
+        jobs::started_at.eq(diesel::dsl::sql::<Nullable<BigInt>>(&started)),
+    )
+}
+
+/// Inside a transaction: makes transition `$t` on job `$id` if the row is in one of the
+/// states it starts from and `$guard` allows it, stores its event and reads what its metric
+/// needs. Evaluates to an [`Applied`] for `Db::made_known` once the transaction commits.
+macro_rules! apply_transition {
+    ($conn:expr, $id:expr, $guard:expr, $t:expr) => {{
+        let t: &Transition = $t;
+        let id: &str = $id;
+        let target = jobs::table
+            .filter(jobs::id.eq(id))
+            .filter(jobs::status.eq_any(t.from));
+        let set = changeset(&t.change);
+        let moved = match $guard {
+            Guard::Owner(owner) => {
+                diesel::update(target.filter(jobs::owner_id.eq(owner)))
+                    .set(set)
+                    .execute($conn)
+                    .await?
+            }
+            Guard::Holder(worker) => {
+                diesel::update(target.filter(jobs::lease_owner.eq(worker)))
+                    .set(set)
+                    .execute($conn)
+                    .await?
+            }
+            Guard::Claimer | Guard::Checker => {
+                diesel::update(target).set(set).execute($conn).await?
+            }
+        } == 1;
+        if moved && t.wakes_workers {
+            announce_job_ready!($conn);
+        }
+        let event = if moved && t.announce {
+            Some(append_event!($conn, id, None))
+        } else {
+            None
+        };
+        let metric = match (moved, t.metric) {
+            (true, Some(metric)) => {
+                let created_at: i64 = jobs::table
+                    .filter(jobs::id.eq(id))
+                    .select(jobs::created_at)
+                    .first($conn)
+                    .await?;
+                Some((metric, created_at))
+            }
+            _ => None,
+        };
+        Applied {
+            moved,
+            event,
+            metric,
+            wakes_workers: moved && t.wakes_workers,
+        }
+    }};
+}
+
+/// What executing a transition did, to make known once the transaction commits.
+#[must_use]
+struct Applied {
+    moved: bool,
+    event: Option<JobEvent>,
+    /// With the job's creation time: a finished job counts how long its reader waited.
+    metric: Option<(Metric, i64)>,
+    wakes_workers: bool,
+}
+
+impl Applied {
+    const NOTHING: Self = Self {
+        moved: false,
+        event: None,
+        metric: None,
+        wakes_workers: false,
+    };
 }
 
 /// A learner's edit as a retry carries it over: (position, text, engine's text, edited at,
 /// source sentence's text).
 type Edit = (i32, String, Option<String>, Option<i64>, String);
 
-/// How a job ends, with what it leaves behind.
+/// What a job that ends with a result leaves behind: its history entry with the book.
 #[derive(Debug, Clone)]
-pub enum Ending {
-    /// `completed` or `partial`: a history entry with its source sentences and their pieces.
-    WithResult {
-        status: JobStatus,
-        history: Box<HistoryRow>,
-        sources: Vec<SourceRow>,
-        pieces: Vec<PieceRow>,
-        chapters: Vec<ChapterRow>,
-    },
-    Failed {
-        code: String,
-        message: String,
-    },
-}
-
-/// Progress a worker reports; applied only while the worker still holds the job.
-#[derive(Debug, Clone)]
-pub struct Progress {
-    pub percent: i32,
-    pub step: String,
-    pub processed_chunks: i32,
-    pub failed_chunks: i32,
+pub struct Book {
+    pub history: HistoryRow,
+    pub sources: Vec<SourceRow>,
+    pub pieces: Vec<PieceRow>,
+    pub chapters: Vec<ChapterRow>,
 }
 
 impl Db {
-    /// Whether `owner` may start a job now (a cheap check before an upload is read; the
-    /// insert checks again, atomically).
-    pub async fn admission(&self, owner: &str, quota: Quota) -> Result<Admission, DbError> {
+    /// Whether `owner` may start a job now, with `pending` more of theirs on the way (a cheap
+    /// check before an upload is read; the insert checks again, atomically).
+    pub async fn admission(
+        &self,
+        owner: &str,
+        quota: Quota,
+        pending: usize,
+    ) -> Result<Admission, DbError> {
         let owner = owner.to_owned();
-        on_conn!(self, |conn| { Ok(admission!(conn, &owner, quota)) })
+        on_conn!(self, |conn| {
+            Ok(admission!(conn, &owner, quota, pending))
+        })
     }
 
     /// Stores a queued job together with its PDF, so that any instance can run it, if the
@@ -141,7 +228,7 @@ impl Db {
         self.detach(async move {
             let event = in_transaction!(db, |conn| {
                 conn.lock_owner(&job.owner_id).await?;
-                let admission = admission!(conn, &job.owner_id, quota);
+                let admission = admission!(conn, &job.owner_id, quota, 0);
                 if admission != Admission::Admitted {
                     return Ok(Err(admission));
                 }
@@ -185,6 +272,12 @@ impl Db {
         })
     }
 
+    /// How each chunk of job `id` stands (for an ETA outside an event).
+    pub async fn chunk_timings(&self, id: &str) -> Result<Vec<ChunkTiming>, DbError> {
+        let id = id.to_owned();
+        on_conn!(self, |conn| { Ok(chunk_timings!(conn, &id)) })
+    }
+
     /// Every user's jobs, counted by status.
     pub async fn job_counts(&self) -> Result<Vec<(String, i64)>, DbError> {
         on_conn!(self, |conn| {
@@ -217,36 +310,20 @@ impl Db {
         })
     }
 
+    /// The owner's cancel: the database decides, so once the row says cancelled no worker can
+    /// move it again.
     pub async fn cancel_job(&self, id: &str, owner: &str) -> Result<CancelOutcome, DbError> {
         let (id, owner) = (id.to_owned(), owner.to_owned());
         // Once committed, its events go out even if the caller is dropped meanwhile.
         let db = self.clone();
         self.detach(async move {
-            let (outcome, event) = in_transaction!(db, |conn| {
-                let now = now_ms();
-                let changed = diesel::update(
-                    jobs::table
-                        .filter(jobs::id.eq(&id))
-                        .filter(jobs::owner_id.eq(&owner))
-                        .filter(
-                            jobs::status
-                                .eq_any([JobStatus::Queued.as_str(), JobStatus::Running.as_str()]),
-                        ),
-                )
-                .set((
-                    jobs::status.eq(JobStatus::Cancelled.as_str()),
-                    jobs::current_step.eq("cancelled"),
-                    jobs::finished_at.eq(now),
-                    jobs::lease_owner.eq(None::<String>),
-                    jobs::lease_expires_at.eq(None::<i64>),
-                ))
-                .execute(conn)
-                .await?;
-                if changed == 1 {
-                    let event = append_event!(conn, &id, None);
-                    return Ok((CancelOutcome::Cancelled, Some(event)));
+            let (outcome, applied) = in_transaction!(db, |conn| {
+                let cancel = transition::cancel(now_ms());
+                let applied = apply_transition!(conn, &id, Guard::Owner(&owner), &cancel);
+                if applied.moved {
+                    return Ok((CancelOutcome::Cancelled, applied));
                 }
-                let status: Option<String> = owned_by(&id, &owner)
+                let status: Option<JobStatus> = owned_by(&id, &owner)
                     .select(jobs::status)
                     .first(conn)
                     .await
@@ -255,12 +332,109 @@ impl Db {
                     None => CancelOutcome::NotFound,
                     Some(s) => CancelOutcome::AlreadyFinished(s),
                 };
-                Ok((outcome, None))
+                Ok((outcome, applied))
             })?;
-            db.publish(event);
+            db.made_known(applied);
             Ok(outcome)
         })
         .await
+    }
+
+    /// Ends a queued or running job whose PDF was refused after its upload was answered (the
+    /// sandboxed check): `rejected`, with the refusal's `code` and `message`, whoever holds it.
+    /// What was made of the PDF goes in the same transaction (the stored upload, the chunks,
+    /// any book model), so only the job row and its events are left and no history entry
+    /// exists. `false` when the job had already ended or does not exist: nothing changes then.
+    pub async fn reject_job(&self, id: &str, code: &str, message: &str) -> Result<bool, DbError> {
+        let id = id.to_owned();
+        let error = JobError {
+            code: code.to_owned(),
+            message: message.to_owned(),
+        };
+        // Once committed, its events go out even if the caller is dropped meanwhile.
+        let db = self.clone();
+        self.detach(async move {
+            let applied = in_transaction!(db, |conn| {
+                let reject = transition::reject(error, now_ms());
+                let applied = apply_transition!(conn, &id, Guard::Checker, &reject);
+                if applied.moved {
+                    // Explicit rather than left to the cascades: nothing of a refused file may
+                    // stay behind, whatever the schema's foreign keys do.
+                    let entries = history::table
+                        .filter(history::job_id.eq(&id))
+                        .select(history::id);
+                    diesel::delete(pieces::table.filter(pieces::history_id.eq_any(entries)))
+                        .execute(conn)
+                        .await?;
+                    diesel::delete(
+                        source_sentences::table
+                            .filter(source_sentences::history_id.eq_any(entries)),
+                    )
+                    .execute(conn)
+                    .await?;
+                    diesel::delete(chapters::table.filter(chapters::history_id.eq_any(entries)))
+                        .execute(conn)
+                        .await?;
+                    diesel::delete(history::table.filter(history::job_id.eq(&id)))
+                        .execute(conn)
+                        .await?;
+                    diesel::delete(job_chunks::table.filter(job_chunks::job_id.eq(&id)))
+                        .execute(conn)
+                        .await?;
+                    diesel::delete(uploads::table.filter(uploads::job_id.eq(&id)))
+                        .execute(conn)
+                        .await?;
+                }
+                Ok(applied)
+            })?;
+            Ok(db.made_known(applied))
+        })
+        .await
+    }
+
+    /// Records the page count the sandboxed check read after the upload was answered (the
+    /// upload's cheap look may have guessed it). A job that has ended keeps what it had.
+    pub async fn set_page_count(&self, id: &str, pages: u32) -> Result<(), DbError> {
+        let id = id.to_owned();
+        let pages = i32::try_from(pages).unwrap_or(i32::MAX);
+        in_transaction!(self, |conn| {
+            let active = [JobStatus::Queued, JobStatus::Running];
+            diesel::update(
+                jobs::table
+                    .filter(jobs::id.eq(&id))
+                    .filter(jobs::status.eq_any(active)),
+            )
+            .set(jobs::page_count.eq(pages))
+            .execute(conn)
+            .await?;
+            Ok(())
+        })
+    }
+
+    /// Deletes a job that has ended, however it ended (rejected included), with everything
+    /// made of it: chunks, events, stored PDF and history entry (the schema cascades). A queued
+    /// or running job stays: it must be cancelled first.
+    pub async fn delete_job(&self, id: &str, owner: &str) -> Result<Deletion, DbError> {
+        let (id, owner) = (id.to_owned(), owner.to_owned());
+        in_transaction!(self, |conn| {
+            let active = [JobStatus::Queued, JobStatus::Running];
+            let deleted = diesel::delete(owned_by(&id, &owner).filter(jobs::status.ne_all(active)))
+                .execute(conn)
+                .await?;
+            if deleted == 1 {
+                return Ok(Deletion::Deleted);
+            }
+            let exists: Option<String> = owned_by(&id, &owner)
+                .select(jobs::id)
+                .first(conn)
+                .await
+                .optional()?;
+            Ok(if exists.is_some() {
+                Deletion::JobRunning
+            } else {
+                Deletion::NotFound
+            })
+        })
     }
 
     /// Queues a partial (or failed) job again with only its failed chunks pending: chunks that
@@ -275,25 +449,24 @@ impl Db {
         // Once committed, its events go out even if the caller is dropped meanwhile.
         let db = self.clone();
         self.detach(async move {
-            let (outcome, event) = in_transaction!(db, |conn| {
-                let status: Option<String> = owned_by(&id, &owner)
+            let (outcome, applied) = in_transaction!(db, |conn| {
+                let status: Option<JobStatus> = owned_by(&id, &owner)
                     .select(jobs::status)
                     .first(conn)
                     .await
                     .optional()?;
                 let Some(status) = status else {
-                    return Ok((RetryOutcome::NotFound, None));
+                    return Ok((RetryOutcome::NotFound, Applied::NOTHING));
                 };
-                let retryable = [JobStatus::Partial.as_str(), JobStatus::Failed.as_str()];
-                if !retryable.contains(&status.as_str()) {
-                    return Ok((RetryOutcome::NothingToRetry(status), None));
+                if !transition::RETRYABLE.contains(&status) {
+                    return Ok((RetryOutcome::NothingToRetry(status), Applied::NOTHING));
                 }
                 let failed = job_chunks::table
                     .filter(job_chunks::job_id.eq(&id))
-                    .filter(job_chunks::status.eq(ChunkStatus::Failed.as_str()));
+                    .filter(job_chunks::status.eq(ChunkStatus::Failed));
                 let chunks = diesel::update(failed)
                     .set((
-                        job_chunks::status.eq(ChunkStatus::Pending.as_str()),
+                        job_chunks::status.eq(ChunkStatus::Pending),
                         job_chunks::attempts.eq(0),
                         job_chunks::last_error.eq(None::<String>),
                         job_chunks::finished_at.eq(None::<i64>),
@@ -301,7 +474,7 @@ impl Db {
                     .execute(conn)
                     .await?;
                 if chunks == 0 {
-                    return Ok((RetryOutcome::NothingToRetry(status), None));
+                    return Ok((RetryOutcome::NothingToRetry(status), Applied::NOTHING));
                 }
                 let (total, done): (i32, i64) = (
                     jobs::table
@@ -311,35 +484,20 @@ impl Db {
                         .await?,
                     job_chunks::table
                         .filter(job_chunks::job_id.eq(&id))
-                        .filter(job_chunks::status.eq(ChunkStatus::Done.as_str()))
+                        .filter(job_chunks::status.eq(ChunkStatus::Done))
                         .count()
                         .get_result(conn)
                         .await?,
                 );
                 // The entry stays (with the learner's edits) until the run replaces it.
-                // A retry is a new run: its progress starts from what is already done.
-                let percent = 5 + i32::try_from(done * 90 / i64::from(total.max(1))).unwrap_or(90);
-                diesel::update(jobs::table.filter(jobs::id.eq(&id)))
-                    .set((
-                        jobs::status.eq(JobStatus::Queued.as_str()),
-                        jobs::current_step.eq("queued for retry"),
-                        jobs::progress_percent.eq(percent),
-                        jobs::failed_chunks.eq(0),
-                        jobs::error_code.eq(None::<String>),
-                        jobs::error_message.eq(None::<String>),
-                        jobs::finished_at.eq(None::<i64>),
-                        jobs::claims.eq(0),
-                        jobs::lease_owner.eq(None::<String>),
-                        jobs::lease_expires_at.eq(None::<i64>),
-                    ))
-                    .execute(conn)
-                    .await?;
-                announce_job_ready!(conn);
-                let event = append_event!(conn, &id, None);
-                Ok((RetryOutcome::Requeued { chunks }, Some(event)))
+                let retry = transition::retry(
+                    usize::try_from(done).unwrap_or(0),
+                    usize::try_from(total).unwrap_or(0),
+                );
+                let applied = apply_transition!(conn, &id, Guard::Owner(&owner), &retry);
+                Ok((RetryOutcome::Requeued { chunks }, applied))
             })?;
-            db.publish(event);
-            db.jobs_ready();
+            db.made_known(applied);
             Ok(outcome)
         })
         .await
@@ -360,26 +518,17 @@ impl Db {
                 let Some(id) = conn.claimable_job(now).await? else {
                     return Ok(None);
                 };
-                let row = diesel::update(jobs::table.filter(jobs::id.eq(&id)))
-                    .set((
-                        jobs::status.eq(JobStatus::Running.as_str()),
-                        jobs::lease_owner.eq(&worker),
-                        jobs::lease_expires_at.eq(now + lease_ms),
-                        jobs::claims.eq(jobs::claims + 1),
-                        jobs::started_at.eq(diesel::dsl::sql::<
-                            diesel::sql_types::Nullable<diesel::sql_types::BigInt>,
-                        >(&format!(
-                            "COALESCE(started_at, {now})"
-                        ))),
-                    ))
-                    .returning(JobRow::as_returning())
-                    .get_result(conn)
+                let claim = transition::claim(&worker, now, lease_ms);
+                let applied = apply_transition!(conn, &id, Guard::Claimer, &claim);
+                let row = jobs::table
+                    .filter(jobs::id.eq(&id))
+                    .select(JobRow::as_select())
+                    .first(conn)
                     .await?;
-                let event = append_event!(conn, &id, None);
-                Ok(Some((row, event)))
+                Ok(applied.moved.then_some((row, applied)))
             })?;
-            Ok(claimed.map(|(row, event)| {
-                db.publish([event]);
+            Ok(claimed.map(|(row, applied)| {
+                db.made_known(applied);
                 row
             }))
         })
@@ -403,18 +552,25 @@ impl Db {
         })
     }
 
-    /// Gives the job back so that any worker (this one included) claims it again at once.
-    pub async fn release_lease(&self, id: &str, worker: &str) -> Result<(), DbError> {
+    /// Gives the job back so that any worker (this one included) claims it again at once; see
+    /// `transition::release` for how each reason counts toward `--max-job-claims`.
+    pub async fn release_lease(
+        &self,
+        id: &str,
+        worker: &str,
+        release: Release,
+    ) -> Result<(), DbError> {
         let (id, worker) = (id.to_owned(), worker.to_owned());
-        in_transaction!(self, |conn| {
-            diesel::update(held_by(&id, &worker))
-                .set(jobs::lease_expires_at.eq(0_i64))
-                .execute(conn)
-                .await?;
-            announce_job_ready!(conn);
-            Ok(())
+        let applied = in_transaction!(self, |conn| {
+            let release = transition::release(release);
+            Ok(apply_transition!(
+                conn,
+                &id,
+                Guard::Holder(&worker),
+                &release
+            ))
         })?;
-        self.jobs_ready();
+        self.made_known(applied);
         Ok(())
     }
 
@@ -424,48 +580,34 @@ impl Db {
         &self,
         id: &str,
         worker: &str,
-        ending: Ending,
+        outcome: Outcome,
+        book: Option<Book>,
     ) -> Result<bool, DbError> {
         let (id, worker) = (id.to_owned(), worker.to_owned());
         // Once committed, its events go out even if the caller is dropped meanwhile.
         let db = self.clone();
         self.detach(async move {
-            let event = in_transaction!(db, |conn| {
-                let now = now_ms();
-                let (status, code, message) = match &ending {
-                    Ending::WithResult { status, .. } => (*status, None, None),
-                    Ending::Failed { code, message } => {
-                        (JobStatus::Failed, Some(code.clone()), Some(message.clone()))
-                    }
-                };
-                let changed = diesel::update(held_by(&id, &worker))
-                    .set((
-                        jobs::status.eq(status.as_str()),
-                        jobs::current_step.eq(status.as_str()),
-                        jobs::progress_percent.eq(100),
-                        jobs::error_code.eq(code),
-                        jobs::error_message.eq(message),
-                        jobs::finished_at.eq(now),
-                        jobs::lease_owner.eq(None::<String>),
-                        jobs::lease_expires_at.eq(None::<i64>),
-                    ))
-                    .execute(conn)
-                    .await?;
-                if changed != 1 {
-                    return Ok(None);
+            let applied = in_transaction!(db, |conn| {
+                let finish = transition::finish(&outcome, now_ms());
+                let applied = apply_transition!(conn, &id, Guard::Holder(&worker), &finish);
+                if !applied.moved {
+                    return Ok(applied);
                 }
-                if let Ending::WithResult {
-                    status,
-                    history: entry,
-                    sources,
-                    pieces: piece_rows,
-                    chapters: chapter_rows,
-                } = &ending
+                let status = outcome.status();
+                if let (
+                    Outcome::Finished(_),
+                    Some(Book {
+                        history: entry,
+                        sources,
+                        pieces: piece_rows,
+                        chapters: chapter_rows,
+                    }),
+                ) = (&outcome, &book)
                 {
                     // A completed job is never run again (a retry takes only partial or failed
                     // ones): its entry holds the book now, and the chunks' copies of the text
                     // would only double what it keeps.
-                    if *status == JobStatus::Completed {
+                    if status == JobStatus::Completed {
                         diesel::update(job_chunks::table.filter(job_chunks::job_id.eq(&id)))
                             .set((
                                 job_chunks::input.eq(""),
@@ -485,7 +627,7 @@ impl Db {
                     let (entry_id, edits) = match earlier {
                         None => {
                             diesel::insert_into(history::table)
-                                .values(&**entry)
+                                .values(entry)
                                 .execute(conn)
                                 .await?;
                             (entry.id.clone(), Vec::new())
@@ -624,13 +766,27 @@ impl Db {
                         .await?;
                     }
                 }
-                Ok(Some(append_event!(conn, &id, None)))
+                Ok(applied)
             })?;
-            let finished = event.is_some();
-            db.publish(event);
-            Ok(finished)
+            Ok(db.made_known(applied))
         })
         .await
+    }
+}
+
+impl Db {
+    /// After the commit: the transition's event goes to listeners, its metric is counted,
+    /// idle workers hear of a claimable job. Returns whether the job moved.
+    fn made_known(&self, applied: Applied) -> bool {
+        self.publish(applied.event);
+        if let Some((metric, created_at)) = applied.metric {
+            let waited = u64::try_from((now_ms() - created_at).max(0)).unwrap_or(0);
+            self.count(metric, std::time::Duration::from_millis(waited));
+        }
+        if applied.wakes_workers {
+            self.jobs_ready();
+        }
+        applied.moved
     }
 }
 
@@ -674,4 +830,82 @@ pub(super) fn held_by<'a>(id: &'a str, worker: &'a str) -> HeldBy<'a> {
         .filter(jobs::id.eq(id))
         .filter(jobs::status.eq(JobStatus::Running.as_str()))
         .filter(jobs::lease_owner.eq(worker))
+}
+
+#[cfg(test)]
+mod tests {
+    /// Through the database: rows written before versions, by a later version, or broken, all
+    /// load; only the broken one has no settings.
+    #[tokio::test]
+    async fn stored_rows_of_every_age_load_through_the_database() {
+        use diesel::prelude::*;
+        use diesel_async::RunQueryDsl;
+
+        use crate::db::models::NewJob;
+        use crate::db::schema::jobs;
+        use crate::db::{DatabaseUrl, Db, LOCAL_USER_ID, now_ms};
+        use crate::lifecycle::JobStatus;
+        use crate::lifecycle::admission::Quota;
+        use crate::settings::Settings;
+
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::connect(&DatabaseUrl::sqlite_in(dir.path()), 2)
+            .await
+            .unwrap();
+        let id = "5f0c2b1e-0000-4000-8000-00000000beef".to_owned();
+        let job = NewJob {
+            id: id.clone(),
+            owner_id: LOCAL_USER_ID.into(),
+            status: JobStatus::Queued,
+            file_name: "livre.pdf".into(),
+            input_hash: "abc".into(),
+            file_size: 3,
+            page_count: 2,
+            settings: Settings::default().into(),
+            engine: "local".into(),
+            current_step: "queued".into(),
+            created_at: now_ms(),
+        };
+        db.insert_job(job, b"pdf".to_vec(), Quota::default())
+            .await
+            .unwrap();
+        let stored: String = {
+            let id = id.clone();
+            on_conn!(db, |conn| {
+                Ok(jobs::table
+                    .filter(jobs::id.eq(&id))
+                    .select(jobs::settings)
+                    .first(conn)
+                    .await?)
+            })
+            .unwrap()
+        };
+        assert!(stored.starts_with(r#"{"version":1,"#), "{stored}");
+
+        let rows = [
+            (r#"{"sentence_length_limit":5,"engine":"local"}"#, Some(5)),
+            (
+                r#"{"version":9,"sentence_length_limit":7,"gone":true}"#,
+                Some(7),
+            ),
+            ("{broken", None),
+        ];
+        for (json, limit) in rows {
+            let (target, text) = (id.clone(), json.to_owned());
+            on_conn!(db, |conn| {
+                diesel::update(jobs::table.filter(jobs::id.eq(&target)))
+                    .set(jobs::settings.eq(&text))
+                    .execute(conn)
+                    .await?;
+                Ok(())
+            })
+            .unwrap();
+            let row = db.job(&id, LOCAL_USER_ID).await.unwrap().unwrap();
+            assert_eq!(
+                row.settings.settings().map(|s| s.sentence_length_limit),
+                limit,
+                "{json}"
+            );
+        }
+    }
 }

@@ -67,6 +67,33 @@ macro_rules! in_transaction {
 
 /// Inside a transaction: bumps the job's event sequence and stores the event describing the
 /// job as it now stands. Evaluates to the event, to broadcast once the transaction commits.
+/// Inside `on_conn!`/`in_transaction!`: how each chunk of job `$job_id` stands, for its ETA.
+macro_rules! chunk_timings {
+    ($conn:expr, $job_id:expr) => {{
+        use $crate::db::schema::job_chunks;
+        job_chunks::table
+            .filter(job_chunks::job_id.eq($job_id))
+            .select((
+                job_chunks::status,
+                job_chunks::started_at,
+                job_chunks::duration_ms,
+                job_chunks::next_attempt_at,
+            ))
+            .load::<(String, Option<i64>, i64, Option<i64>)>($conn)
+            .await?
+            .into_iter()
+            .map(
+                |(status, started_at, duration_ms, next_attempt_at)| $crate::events::ChunkTiming {
+                    status,
+                    started_at,
+                    duration_ms,
+                    next_attempt_at,
+                },
+            )
+            .collect::<Vec<_>>()
+    }};
+}
+
 macro_rules! append_event {
     ($conn:expr, $job_id:expr, $chunk:expr) => {{
         let row: $crate::db::models::JobRow = diesel::update(
@@ -78,7 +105,13 @@ macro_rules! append_event {
         .await?;
         let at = chrono::Utc::now();
         let now = at.timestamp_millis();
-        let event = $crate::events::JobEvent::from_row(&row, $chunk, at);
+        // Only a running job has an ETA, and only it needs its chunks' times.
+        let timings = if row.status == $crate::lifecycle::JobStatus::Running {
+            chunk_timings!($conn, &row.id)
+        } else {
+            Vec::new()
+        };
+        let event = $crate::events::JobEvent::from_row(&row, $chunk, &timings, at);
         let payload = serde_json::to_string(&event)
             .map_err(|e| $crate::db::DbError::Decode(e.to_string()))?;
         diesel::insert_into($crate::db::schema::job_events::table)
@@ -107,20 +140,20 @@ macro_rules! announce_job_ready {
     };
 }
 
-pub mod cache;
-pub mod chunks;
-pub mod events;
-pub mod google;
-pub mod history;
+pub(crate) mod cache;
+pub(crate) mod chunks;
+pub(crate) mod events;
+pub(crate) mod google;
+pub(crate) mod history;
 pub mod jobs;
 pub mod models;
 mod notify;
-pub mod schema;
-pub mod sessions;
+pub(crate) mod schema;
+pub(crate) mod sessions;
 pub mod stats;
-pub mod uploads;
-pub mod user_settings;
-pub mod users;
+pub(crate) mod uploads;
+pub(crate) mod user_settings;
+pub(crate) mod users;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -137,6 +170,7 @@ use futures_util::FutureExt;
 use tokio::sync::broadcast;
 
 use events::EventFeed;
+use sessions::SessionFeed;
 
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -184,11 +218,18 @@ pub struct Db {
     events: broadcast::Sender<EventFeed>,
     /// A job became claimable (queued, re-queued or released), here or on another instance.
     jobs_ready: broadcast::Sender<()>,
+    /// Sign-in sessions that ended (logout, revocation), here or on another instance.
+    sessions_ended: broadcast::Sender<SessionFeed>,
     /// SQLite writes one transaction at a time. Writers of this process wait their turn here,
     /// in order, and are woken the moment the previous one commits; left to SQLite's busy
     /// handler they would sleep and poll, for up to 100 ms a round under load.
     writers: Arc<tokio::sync::Mutex<()>>,
+    /// Counts the metric of each transition this process makes (see `lifecycle::transition`).
+    /// Set once by whoever owns the metrics, which themselves read the database.
+    counter: Arc<std::sync::OnceLock<Counter>>,
 }
+
+type Counter = Box<dyn Fn(crate::lifecycle::transition::Metric, std::time::Duration) + Send + Sync>;
 
 /// Live events buffered per listener; one that falls further behind replays from the table.
 const EVENT_BUFFER: usize = 1024;
@@ -250,8 +291,16 @@ impl Db {
             .enable_all()
             .build()
             .map_err(|e| DbError::Task(e.to_string()))?;
+        // Owned by the guard from here: a failure below drops it inside async code, where a
+        // plain runtime's drop would panic and hide the error.
+        let guard = DbRuntime(Some(runtime));
+        let runtime = guard
+            .0
+            .as_ref()
+            .ok_or_else(|| DbError::Task("no runtime".into()))?;
         let (events, _) = broadcast::channel(EVENT_BUFFER);
         let (jobs_ready, _) = broadcast::channel(16);
+        let (sessions_ended, _) = broadcast::channel(64);
         let pool = match url {
             DatabaseUrl::Sqlite(path) => {
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -307,6 +356,7 @@ impl Db {
                     url.clone(),
                     events.clone(),
                     jobs_ready.clone(),
+                    sessions_ended.clone(),
                     listening,
                 ));
                 // Serving before the relay listens would miss the first events live.
@@ -325,10 +375,12 @@ impl Db {
         };
         let db = Self {
             pool,
-            runtime: Arc::new(DbRuntime(Some(runtime))),
+            runtime: Arc::new(guard),
             events,
             jobs_ready,
+            sessions_ended,
             writers: Arc::new(tokio::sync::Mutex::new(())),
+            counter: Arc::new(std::sync::OnceLock::new()),
         };
         db.ping().await?;
         Ok(db)
@@ -363,6 +415,28 @@ impl Db {
     /// Wakes up when a job may be waiting to be claimed.
     pub fn subscribe_job_wakeups(&self) -> broadcast::Receiver<()> {
         self.jobs_ready.subscribe()
+    }
+
+    /// Has `count` told of each transition's metric from now on (the first call wins: one
+    /// process has one set of metrics).
+    pub fn count_transitions_with(
+        &self,
+        count: impl Fn(crate::lifecycle::transition::Metric, std::time::Duration)
+        + Send
+        + Sync
+        + 'static,
+    ) {
+        let _ = self.counter.set(Box::new(count));
+    }
+
+    pub(crate) fn count(
+        &self,
+        metric: crate::lifecycle::transition::Metric,
+        took: std::time::Duration,
+    ) {
+        if let Some(count) = self.counter.get() {
+            count(metric, took);
+        }
     }
 
     /// After a commit that made a job claimable. On PostgreSQL the commit's NOTIFY also reaches

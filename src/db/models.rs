@@ -2,6 +2,8 @@
 
 use diesel::prelude::*;
 
+use crate::lifecycle::{ChunkStatus, JobStatus, StoredSettings};
+
 use super::schema::{
     chapters, google_accounts, history, job_chunks, jobs, pieces, sessions, source_sentences, users,
 };
@@ -11,12 +13,12 @@ use super::schema::{
 pub struct JobRow {
     pub id: String,
     pub owner_id: String,
-    pub status: String,
+    pub status: JobStatus,
     pub file_name: String,
     pub input_hash: String,
     pub file_size: i64,
     pub page_count: i32,
-    pub settings: String,
+    pub settings: StoredSettings,
     pub engine: String,
     pub progress_percent: i32,
     pub current_step: String,
@@ -85,12 +87,12 @@ pub struct NewUser {
 pub struct NewJob {
     pub id: String,
     pub owner_id: String,
-    pub status: String,
+    pub status: JobStatus,
     pub file_name: String,
     pub input_hash: String,
     pub file_size: i64,
     pub page_count: i32,
-    pub settings: String,
+    pub settings: StoredSettings,
     pub engine: String,
     pub current_step: String,
     pub created_at: i64,
@@ -103,7 +105,7 @@ pub struct ChunkRow {
     pub idx: i32,
     pub first_page: i32,
     pub last_page: i32,
-    pub status: String,
+    pub status: ChunkStatus,
     pub attempts: i32,
     pub last_error: Option<String>,
     pub input: String,
@@ -127,7 +129,7 @@ pub struct NewChunk {
     pub idx: i32,
     pub first_page: i32,
     pub last_page: i32,
-    pub status: String,
+    pub status: ChunkStatus,
     pub input: String,
 }
 
@@ -138,10 +140,10 @@ pub struct HistoryRow {
     pub job_id: String,
     pub owner_id: String,
     pub file_name: String,
-    pub status: String,
+    pub status: JobStatus,
     pub page_count: i32,
     pub sentence_count: i32,
-    pub settings: String,
+    pub settings: StoredSettings,
     pub engine: String,
     pub processing_ms: i64,
     pub created_at: i64,
@@ -229,10 +231,10 @@ pub struct HistoryEntry {
     pub job_id: String,
     pub owner_id: String,
     pub file_name: String,
-    pub status: String,
+    pub status: JobStatus,
     pub page_count: i32,
     pub sentence_count: i32,
-    pub settings: String,
+    pub settings: StoredSettings,
     pub engine: String,
     pub processing_ms: i64,
     pub created_at: i64,

@@ -3,7 +3,8 @@
 //! Every job event is NOTIFYed in the transaction that stores it, so it is delivered at commit,
 //! in commit order, to every instance, this one included: the relay is the only source of live
 //! events on PostgreSQL, which keeps one order for everyone. A job that becomes claimable is
-//! NOTIFYed too, waking idle instances before their next poll.
+//! NOTIFYed too, waking idle instances before their next poll, and so is a sign-in session that
+//! ends, closing its WebSockets wherever they are open.
 
 use std::time::Duration;
 
@@ -13,10 +14,13 @@ use serde::Deserialize;
 use tokio::sync::broadcast::Sender;
 
 use super::events::EventFeed;
+use super::sessions::SessionFeed;
 use crate::events::JobEvent;
 
 pub(crate) const EVENTS_CHANNEL: &str = "fnt_events";
 pub(crate) const JOBS_CHANNEL: &str = "fnt_jobs";
+/// Payload: the id of a sign-in session that ended.
+pub(crate) const SESSIONS_CHANNEL: &str = "fnt_sessions";
 
 /// NOTIFY payloads must stay under 8000 bytes; a bigger event goes as its job id alone and
 /// listeners read it from the table.
@@ -52,12 +56,13 @@ fn relay(payload: &str, events: &Sender<EventFeed>) {
 }
 
 /// Listens for as long as the process runs, reconnecting with backoff. After a reconnect the
-/// events notified meanwhile are lost, so listeners are told to re-read the stored log, and
-/// the workers look for jobs.
+/// events notified meanwhile are lost, so listeners are told to re-read the stored log, the
+/// workers look for jobs, and open sockets check that their sessions still live.
 pub(crate) async fn listen(
     url: String,
     events: Sender<EventFeed>,
     jobs: Sender<()>,
+    sessions: Sender<SessionFeed>,
     listening: tokio::sync::oneshot::Sender<()>,
 ) {
     let mut listening = Some(listening);
@@ -66,7 +71,9 @@ pub(crate) async fn listen(
     loop {
         match AsyncPgConnection::establish(&url).await {
             Ok(mut conn) => match conn
-                .batch_execute(&format!("LISTEN {EVENTS_CHANNEL}; LISTEN {JOBS_CHANNEL}"))
+                .batch_execute(&format!(
+                    "LISTEN {EVENTS_CHANNEL}; LISTEN {JOBS_CHANNEL}; LISTEN {SESSIONS_CHANNEL}"
+                ))
                 .await
             {
                 Ok(()) => {
@@ -74,6 +81,7 @@ pub(crate) async fn listen(
                     if connected_before {
                         let _ = events.send(EventFeed::Gap);
                         let _ = jobs.send(());
+                        let _ = sessions.send(SessionFeed::Gap);
                     }
                     connected_before = true;
                     if let Some(listening) = listening.take() {
@@ -83,6 +91,11 @@ pub(crate) async fn listen(
                     while let Some(notification) = notifications.next().await {
                         match notification {
                             Ok(n) if n.channel == EVENTS_CHANNEL => relay(&n.payload, &events),
+                            Ok(n) if n.channel == SESSIONS_CHANNEL => {
+                                let _ = sessions.send(SessionFeed::Ended {
+                                    session_id: n.payload,
+                                });
+                            }
                             Ok(_) => {
                                 let _ = jobs.send(());
                             }

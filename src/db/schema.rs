@@ -74,6 +74,7 @@ diesel::table! {
         reasks -> BigInt,
         local_fallbacks -> BigInt,
         refusals -> BigInt,
+        next_attempt_at -> Nullable<BigInt>,
     }
 }
 

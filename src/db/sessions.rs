@@ -2,10 +2,21 @@
 
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
+use tokio::sync::broadcast;
 
 use super::models::SessionRow;
+use super::notify::SESSIONS_CHANNEL;
 use super::schema::{server_keys, sessions};
-use super::{Db, DbError, now_ms};
+use super::{Db, DbError, Dialect, now_ms};
+
+/// What the sockets a sign-in opened hear about sessions ending.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionFeed {
+    /// The session was revoked (logout, a reused refresh token).
+    Ended { session_id: String },
+    /// Some news may have been missed (the relay reconnected): check the sessions again.
+    Gap,
+}
 
 /// What a refresh did.
 #[derive(Debug, PartialEq, Eq)]
@@ -53,7 +64,8 @@ impl Db {
         next: &str,
     ) -> Result<Rotation, DbError> {
         let (id, presented, next) = (id.to_owned(), presented.to_owned(), next.to_owned());
-        in_transaction!(self, |conn| {
+        let session_id = id.clone();
+        let rotation = in_transaction!(self, |conn| {
             let now = now_ms();
             let session: Option<SessionRow> = sessions::table
                 .filter(sessions::id.eq(&id))
@@ -72,6 +84,7 @@ impl Db {
                     .set(sessions::revoked_at.eq(now))
                     .execute(conn)
                     .await?;
+                Dialect::announce(conn, SESSIONS_CHANNEL, &id).await?;
                 return Ok(Rotation::Reused);
             }
             diesel::update(sessions::table.filter(sessions::id.eq(&id)))
@@ -81,13 +94,18 @@ impl Db {
             Ok(Rotation::Rotated {
                 user_id: session.user_id,
             })
-        })
+        })?;
+        if rotation == Rotation::Reused {
+            self.session_ended(session_id);
+        }
+        Ok(rotation)
     }
 
     pub async fn revoke_session(&self, id: &str) -> Result<(), DbError> {
         let id = id.to_owned();
-        in_transaction!(self, |conn| {
-            diesel::update(
+        let session_id = id.clone();
+        let revoked = in_transaction!(self, |conn| {
+            let revoked = diesel::update(
                 sessions::table
                     .filter(sessions::id.eq(&id))
                     .filter(sessions::revoked_at.is_null()),
@@ -95,8 +113,28 @@ impl Db {
             .set(sessions::revoked_at.eq(now_ms()))
             .execute(conn)
             .await?;
-            Ok(())
-        })
+            if revoked > 0 {
+                Dialect::announce(conn, SESSIONS_CHANNEL, &id).await?;
+            }
+            Ok(revoked > 0)
+        })?;
+        if revoked {
+            self.session_ended(session_id);
+        }
+        Ok(())
+    }
+
+    /// Sessions as they end, from now on, on this instance and (PostgreSQL) every other.
+    pub fn subscribe_session_ends(&self) -> broadcast::Receiver<SessionFeed> {
+        self.sessions_ended.subscribe()
+    }
+
+    /// After the commit that revoked a session. On PostgreSQL the commit's NOTIFY tells every
+    /// instance, this one included.
+    fn session_ended(&self, session_id: String) {
+        if !self.is_postgres() {
+            let _ = self.sessions_ended.send(SessionFeed::Ended { session_id });
+        }
     }
 
     /// The stored value of a shared secret, storing `fresh` first if there is none yet (the

@@ -7,20 +7,10 @@ use diesel_async::RunQueryDsl;
 
 use super::schema::{history, job_chunks, job_events, jobs, pieces, source_sentences};
 use super::{Db, DbError, Pool, now_ms};
-use crate::status::{ChunkStatus, JobStatus};
+use crate::lifecycle::{ChunkStatus, JobStatus};
 
-/// The shared queue at one moment.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct QueueSnapshot {
-    /// Jobs by status, every status present (zero when none).
-    pub jobs: Vec<(JobStatus, i64)>,
-    /// How long the oldest queued job has waited, in milliseconds (0 when none waits).
-    pub oldest_queued_ms: i64,
-    /// Chunks of queued or running jobs that still have to be rewritten.
-    pub chunks_queued: i64,
-    /// The longest time a running job has gone without progress, in milliseconds.
-    pub stalled_ms: i64,
-}
+// The readings are the metrics' own types: the database fills them, the metrics render them.
+pub(crate) use crate::metrics::{Pool as PoolUsage, Queue as QueueSnapshot};
 
 /// What a job may store ([`Db::stored_bytes`]) per byte of its book's extracted text. A
 /// running or partial job keeps its chunks' inputs (the text plus overlap pages of context)
@@ -34,14 +24,6 @@ pub const STORED_OVERHEAD: usize = 64 * 1024;
 diesel::define_sql_function! {
     /// Bytes of a text (`octet_length`: PostgreSQL, and SQLite since 3.43).
     fn octet_length(text: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Integer>;
-}
-
-/// The connection pool of this process.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PoolUsage {
-    pub in_use: usize,
-    pub idle: usize,
-    pub max: usize,
 }
 
 /// How long the running job that has waited longest for progress has waited: since its last

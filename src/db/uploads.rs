@@ -5,7 +5,7 @@ use diesel_async::RunQueryDsl;
 
 use super::schema::{jobs, uploads};
 use super::{Db, DbError, now_ms};
-use crate::status::JobStatus;
+use crate::lifecycle::JobStatus;
 
 impl Db {
     /// The PDF uploaded for `job_id`, if it is still stored.
@@ -41,6 +41,8 @@ impl Db {
             JobStatus::Partial.as_str(),
             JobStatus::Failed.as_str(),
             JobStatus::Cancelled.as_str(),
+            // Its upload went when it was rejected; listed so that no ended state is missed.
+            JobStatus::Rejected.as_str(),
         ];
         in_transaction!(self, |conn| {
             let cutoff = now_ms().saturating_sub(retention_ms);

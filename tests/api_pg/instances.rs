@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 use fnt::config::{Config, Secret};
 use fnt::db::LOCAL_USER_ID;
 use fnt::engine::Engines;
-use fnt::fake_gemini::{FakeGemini, FakeGeminiArgs, Latency};
+use fnt::lifecycle::{ChunkStatus, JobStatus};
+use fnt_fake_gemini::{FakeGemini, FakeGeminiArgs, Latency};
 
 use crate::helpers::{Act, ScriptedEngine, TestApp, TestDir, novel_pdf, spawn_app_in};
 use crate::ws_client::WsClient;
@@ -151,11 +152,26 @@ impl Drop for ChildServer {
 }
 
 /// Waits until the stored job has at least `chunks` chunks done.
+/// An instance that serves requests and runs no jobs.
+async fn web_instance(dir: &Arc<TestDir>) -> TestApp {
+    spawn_app_in(
+        Arc::clone(dir),
+        |c| c.max_running_jobs = 0,
+        Engines::builtin(),
+    )
+    .await
+}
+
 async fn wait_for_done_chunks(app: &TestApp, id: &str, chunks: usize) {
     let start = Instant::now();
     loop {
         let rows = app.core.db.chunks(id).await.unwrap();
-        if rows.iter().filter(|c| c.status == "done").count() >= chunks {
+        if rows
+            .iter()
+            .filter(|c| c.status == ChunkStatus::Done)
+            .count()
+            >= chunks
+        {
             return;
         }
         assert!(start.elapsed() < Duration::from_secs(30), "no progress");
@@ -241,7 +257,7 @@ async fn a_job_of_a_killed_instance_is_finished_by_another_with_the_same_sentenc
         .await
         .unwrap()
         .iter()
-        .filter(|c| c.status == "done")
+        .filter(|c| c.status == ChunkStatus::Done)
         .map(|c| {
             (
                 c.first_page,
@@ -281,12 +297,7 @@ async fn a_websocket_on_one_instance_follows_a_job_running_on_another() {
     let dir = TestDir::new().await;
     // The web instance runs no jobs; the worker polls so rarely that only a NOTIFY can
     // start the job within the test's time.
-    let web = spawn_app_in(
-        Arc::clone(&dir),
-        |c| c.max_running_jobs = 0,
-        Engines::builtin(),
-    )
-    .await;
+    let web = web_instance(&dir).await;
     let engine = ScriptedEngine::new().always(Act::Delay(Duration::from_millis(50)));
     let worker = spawn_app_in(
         Arc::clone(&dir),
@@ -344,7 +355,11 @@ async fn sigterm_drains_the_chunks_in_flight_releases_the_job_and_exits_0() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(job.status, "running", "the job is handed back, not ended");
+    assert_eq!(
+        job.status,
+        JobStatus::Running,
+        "the job is handed back, not ended"
+    );
     assert_eq!(
         job.lease_expires_at,
         Some(0),
@@ -354,12 +369,12 @@ async fn sigterm_drains_the_chunks_in_flight_releases_the_job_and_exits_0() {
     assert!(
         chunks
             .iter()
-            .all(|c| c.status == "done" || c.status == "pending"),
+            .all(|c| c.status == ChunkStatus::Done || c.status == ChunkStatus::Pending),
         "no chunk left half-done: {:?}",
         chunks.iter().map(|c| c.status.as_str()).collect::<Vec<_>>()
     );
     assert!(
-        chunks.iter().any(|c| c.status == "pending"),
+        chunks.iter().any(|c| c.status == ChunkStatus::Pending),
         "stopped before the end"
     );
 
@@ -369,4 +384,64 @@ async fn sigterm_drains_the_chunks_in_flight_releases_the_job_and_exits_0() {
         "completed"
     );
     assert_eq!(survivor.sentences(&id).await, expected);
+}
+
+#[actix_web::test]
+async fn a_cancel_on_one_instance_stops_the_chunks_running_on_another_at_once() {
+    let dir = TestDir::new().await;
+    // The web instance runs no jobs. The worker's lease is long, so its heartbeat (a third of
+    // it) would see the cancelled row only after minutes: only the event relay can stop it
+    // within the test's time.
+    let web = web_instance(&dir).await;
+    let engine = ScriptedEngine::new().always(Act::Hang);
+    let worker = spawn_app_in(
+        Arc::clone(&dir),
+        |c| {
+            c.lease_secs = 600;
+            c.chunk_timeout_secs = 600;
+        },
+        engine.engines(),
+    )
+    .await;
+    let id = web.submit(&novel_pdf(12), &[]).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while engine.in_flight.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+        assert!(Instant::now() < deadline, "no chunk started");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    let (status, body) = web.post(&format!("/api/v1/jobs/{id}/cancel")).await;
+    assert_eq!(status, actix_web::http::StatusCode::OK, "{body}");
+
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while engine.in_flight.load(std::sync::atomic::Ordering::SeqCst) != 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the worker's chunks kept running after the cancel"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(worker.job(&id).await["status"], "cancelled");
+}
+
+#[actix_web::test]
+async fn a_logout_on_one_instance_closes_the_sessions_websockets_on_another() {
+    let dir = TestDir::new().await;
+    let accounts = |c: &mut Config| c.auth = Some(fnt::auth::AuthMode::Accounts);
+    let web = spawn_app_in(Arc::clone(&dir), accounts, Engines::builtin()).await;
+    let other = spawn_app_in(Arc::clone(&dir), accounts, Engines::builtin()).await;
+    let access = web.register("reader@example.com").await;
+    web.act_as(Some(&access));
+    let id = web.submit(&novel_pdf(3), &[]).await;
+    web.wait_until_finished(&id).await;
+    let mut ws = WsClient::connect_as(&other.base, Some(&access)).await;
+    assert_eq!(ws.subscribe(&id, Some(0)).await["type"], "snapshot");
+    ws.events_until_final(&id).await;
+
+    // Nothing is sent on the socket: only the relay can tell its instance.
+    assert_eq!(
+        web.post("/api/v1/auth/logout").await.0,
+        actix_web::http::StatusCode::NO_CONTENT
+    );
+    crate::ws_client::assert_closed_for_ended_session(&mut ws).await;
 }

@@ -1,0 +1,1 @@
+ALTER TABLE job_chunks DROP COLUMN next_attempt_at;
