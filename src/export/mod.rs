@@ -11,7 +11,7 @@ mod anki;
 mod csv;
 mod json;
 mod names;
-pub mod stored;
+pub(crate) mod stored;
 mod xlsx;
 
 use std::borrow::Cow;

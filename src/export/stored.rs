@@ -3,7 +3,7 @@
 
 use super::{ExportChapter, ExportSentence};
 use crate::db::models::{ChapterRow, SentenceEntry};
-use crate::settings::Settings;
+use crate::lifecycle::StoredSettings;
 
 pub fn sentence(s: SentenceEntry) -> ExportSentence {
     ExportSentence {
@@ -26,8 +26,6 @@ pub fn chapter(c: ChapterRow) -> ExportChapter {
 }
 
 /// The longest sentence the job asked for, from its stored settings.
-pub fn sentence_length_limit(settings: &str) -> Option<u32> {
-    serde_json::from_str::<Settings>(settings)
-        .ok()
-        .map(|s| s.sentence_length_limit)
+pub fn sentence_length_limit(settings: &StoredSettings) -> Option<u32> {
+    settings.settings().map(|s| s.sentence_length_limit)
 }

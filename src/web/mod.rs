@@ -1,11 +1,9 @@
 //! The web UI: plain HTML, CSS and ES modules compiled into the binary, so a fresh clone needs
-//! no build step and the UI works offline. Served only at `/` and `/assets/{name}`; every other
-//! unknown path stays a JSON 404 like the rest of the API.
+//! no build step and the UI works offline. The API serves them (`api::ui`) only at `/` and
+//! `/assets/{name}`; every other unknown path stays a JSON 404 like the rest of the API.
 
+use actix_web::HttpResponse;
 use actix_web::http::header;
-use actix_web::{HttpResponse, web};
-
-use crate::api::error::ApiError;
 
 /// Scripts and styles come only from this origin, so an injected string can never run;
 /// the WebSocket needs `ws:`/`wss:` because browsers do not count it as 'self' everywhere.
@@ -51,11 +49,6 @@ static ASSETS: &[Asset] = &[
 
 const INDEX: &str = include_str!("assets/index.html");
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/").route(web::get().to(index)))
-        .service(web::resource("/assets/{name}").route(web::get().to(asset)));
-}
-
 fn respond(content_type: &'static str, body: &'static str) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, content_type))
@@ -67,16 +60,17 @@ fn respond(content_type: &'static str, body: &'static str) -> HttpResponse {
         .body(body)
 }
 
-async fn index() -> HttpResponse {
+/// The page that loads the UI.
+pub(crate) fn index() -> HttpResponse {
     respond("text/html; charset=utf-8", INDEX)
 }
 
-async fn asset(name: web::Path<String>) -> Result<HttpResponse, ApiError> {
+/// The embedded asset of that name, `None` if there is none.
+pub(crate) fn asset(name: &str) -> Option<HttpResponse> {
     ASSETS
         .iter()
-        .find(|a| a.name == name.as_str())
+        .find(|a| a.name == name)
         .map(|a| respond(a.content_type, a.body))
-        .ok_or_else(|| ApiError::not_found("asset"))
 }
 
 /// The embedded asset names (for tests that check each one is served).

@@ -1,13 +1,18 @@
 //! The web UI end to end, in a real headless Chromium driven over WebDriver (chromedriver):
 //! sign in, upload a generated PDF, follow the progress to 100 %, edit a sentence, export a CSV,
-//! cancel a running job, and fail to open someone else's job. Screenshots of the main screens
-//! land in `target/screenshots/`.
+//! cancel a running job, run it again, delete it, and fail to open someone else's job. The
+//! results screen has its own file (`browser_results.rs`), the upload and job screens too
+//! (`browser_screens.rs`). Every main screen passes axe-core's accessibility checks (no
+//! serious or critical violation). Screenshots of the main screens land in
+//! `target/screenshots/`.
 //!
 //! Without Chromium and chromedriver these tests say so and pass, unless
-//! `FNT_REQUIRE_BROWSER=1` (set by `.ci/run`) makes that a failure.
+//! `FNT_REQUIRE_BROWSER=1` (set by `.ci/run`) makes that a failure; the same goes for npm,
+//! which installs axe-core (pinned in `tests/browser/package-lock.json`) on first use.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use actix_web::http::StatusCode;
@@ -21,7 +26,7 @@ use fnt::engine::Engines;
 use crate::helpers::{Act, ScriptedEngine, TestApp, novel_pdf, spawn_app, spawn_app_with};
 
 /// How long any one thing may take to show up in the page.
-const WAIT: Duration = Duration::from_secs(30);
+pub(crate) const WAIT: Duration = Duration::from_secs(30);
 
 fn chromium_path() -> PathBuf {
     std::env::var_os("FNT_CHROMIUM").map_or_else(|| "/usr/bin/chromium".into(), PathBuf::from)
@@ -32,8 +37,12 @@ fn chromedriver_path() -> PathBuf {
         .map_or_else(|| "/usr/bin/chromedriver".into(), PathBuf::from)
 }
 
+fn browser_required() -> bool {
+    std::env::var("FNT_REQUIRE_BROWSER").as_deref() == Ok("1")
+}
+
 /// Whether the browser tests can run here; panics when they must and cannot.
-fn browser_available() -> bool {
+pub(crate) fn browser_available() -> bool {
     let missing: Vec<String> = [chromium_path(), chromedriver_path()]
         .into_iter()
         .filter(|p| !p.exists())
@@ -47,26 +56,68 @@ fn browser_available() -> bool {
         missing.join(" and ")
     );
     assert!(
-        std::env::var("FNT_REQUIRE_BROWSER").as_deref() != Ok("1"),
+        !browser_required(),
         "FNT_REQUIRE_BROWSER=1 but the browser tests cannot run: {missing}"
     );
     eprintln!("browser tests skipped: {missing}");
     false
 }
 
-fn screenshot_dir() -> PathBuf {
-    // CARGO_TARGET_TMPDIR is `<target>/tmp`, wherever CARGO_TARGET_DIR points.
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+/// `<target>`, wherever CARGO_TARGET_DIR points (CARGO_TARGET_TMPDIR is `<target>/tmp`).
+pub(crate) fn target_dir() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR"))
         .parent()
         .expect("target dir")
-        .join("screenshots");
+        .to_owned()
+}
+
+pub(crate) fn screenshot_dir() -> PathBuf {
+    let dir = target_dir().join("screenshots");
     std::fs::create_dir_all(&dir).expect("screenshot dir");
     dir
 }
 
+/// axe-core's script, installed by npm from `tests/browser/package-lock.json` on first use;
+/// `None` (the checks are skipped, with a message) where npm cannot install it, unless
+/// `FNT_REQUIRE_BROWSER=1` makes that a failure.
+fn axe_source() -> Option<&'static str> {
+    static AXE: OnceLock<Option<String>> = OnceLock::new();
+    AXE.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
+        let script = dir.join("node_modules/axe-core/axe.min.js");
+        if !script.exists() {
+            let outcome = Command::new("npm")
+                .arg("ci")
+                .arg("--prefix")
+                .arg(&dir)
+                .args(["--no-audit", "--no-fund"])
+                .stdout(Stdio::null())
+                .status();
+            let failure = match outcome {
+                Ok(status) if status.success() => None,
+                Ok(status) => Some(format!(
+                    "`npm ci --prefix {}` failed: {status}",
+                    dir.display()
+                )),
+                Err(e) => Some(format!("npm cannot run ({e}); apt-get install npm")),
+            };
+            if let Some(failure) = failure {
+                assert!(
+                    !browser_required(),
+                    "FNT_REQUIRE_BROWSER=1 but axe-core cannot be installed: {failure}"
+                );
+                eprintln!("accessibility checks skipped: {failure}");
+                return None;
+            }
+        }
+        Some(std::fs::read_to_string(&script).expect("axe-core's script"))
+    })
+    .as_deref()
+}
+
 /// A chromedriver process and one headless Chromium session; both end on drop.
-struct Browser {
-    client: Client,
+pub(crate) struct Browser {
+    pub(crate) client: Client,
     driver: Child,
     downloads: tempfile::TempDir,
 }
@@ -87,8 +138,12 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// The window sizes the tests look at the UI in.
+pub(crate) const DESKTOP: (u32, u32) = (1280, 900);
+pub(crate) const PHONE: (u32, u32) = (390, 844);
+
 impl Browser {
-    async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         let port = free_port();
         let driver = Command::new(chromedriver_path())
             .arg(format!("--port={port}"))
@@ -141,16 +196,16 @@ impl Browser {
         }
     }
 
-    async fn goto(&self, url: &str) {
+    pub(crate) async fn goto(&self, url: &str) {
         self.client.goto(url).await.expect("navigate");
     }
 
-    async fn find(&self, css: &str) -> fantoccini::elements::Element {
+    pub(crate) async fn find(&self, css: &str) -> fantoccini::elements::Element {
         self.wait_displayed(css).await
     }
 
     /// Waits until an element matching `css` exists and is displayed.
-    async fn wait_displayed(&self, css: &str) -> fantoccini::elements::Element {
+    pub(crate) async fn wait_displayed(&self, css: &str) -> fantoccini::elements::Element {
         let start = Instant::now();
         loop {
             if let Ok(element) = self.client.find(Locator::Css(css)).await
@@ -163,8 +218,21 @@ impl Browser {
         }
     }
 
+    /// Whether an element matching `css` is on screen now.
+    pub(crate) async fn displayed(&self, css: &str) -> bool {
+        match self.client.find(Locator::Css(css)).await {
+            Ok(element) => element.is_displayed().await.unwrap_or(false),
+            Err(_) => false,
+        }
+    }
+
     /// Waits until the text of `css` satisfies `done`; returns it.
-    async fn wait_text(&self, css: &str, what: &str, done: impl Fn(&str) -> bool) -> String {
+    pub(crate) async fn wait_text(
+        &self,
+        css: &str,
+        what: &str,
+        done: impl Fn(&str) -> bool,
+    ) -> String {
         let start = Instant::now();
         let mut last = String::new();
         loop {
@@ -184,21 +252,140 @@ impl Browser {
         }
     }
 
-    async fn click(&self, css: &str) {
+    /// The text of `css` now ("" when it is not there).
+    pub(crate) async fn text(&self, css: &str) -> String {
+        match self.client.find(Locator::Css(css)).await {
+            Ok(element) => element.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        }
+    }
+
+    pub(crate) async fn click(&self, css: &str) {
         self.find(css).await.click().await.expect("click");
     }
 
-    async fn url(&self) -> String {
+    /// Types `text` into the displayed field `css`, key by key.
+    pub(crate) async fn type_into(&self, css: &str, text: &str) {
+        self.find(css)
+            .await
+            .send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("type into {css}: {e}"));
+    }
+
+    /// Empties a field the way a person would, with an `input` event the page hears.
+    pub(crate) async fn clear_field(&self, css: &str) {
+        self.run(
+            "const field = document.querySelector(arguments[0]);
+             field.value = '';
+             field.dispatchEvent(new Event('input', { bubbles: true }));",
+            vec![json!(css)],
+        )
+        .await;
+    }
+
+    pub(crate) async fn url(&self) -> String {
         self.client.current_url().await.expect("url").to_string()
     }
 
-    async fn screenshot(&self, name: &str) {
+    /// Waits until the address satisfies `done`; returns it.
+    pub(crate) async fn wait_url(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let url = self.url().await;
+            if done(&url) {
+                return url;
+            }
+            assert!(
+                start.elapsed() < WAIT,
+                "the address never became {what}: {url}"
+            );
+            actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Runs `script` (a function body; `arguments` are `args`) and returns what it returns.
+    pub(crate) async fn run(&self, script: &str, args: Vec<Value>) -> Value {
+        self.client
+            .execute(script, args)
+            .await
+            .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+    }
+
+    /// Runs `script`, whose last argument is the callback that ends it with a value.
+    pub(crate) async fn run_async(&self, script: &str, args: Vec<Value>) -> Value {
+        self.client
+            .execute_async(script, args)
+            .await
+            .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+    }
+
+    /// What `script` returns as an array of strings (a missing one reads as "").
+    async fn strings(&self, script: &str, args: Vec<Value>) -> Vec<String> {
+        self.run(script, args)
+            .await
+            .as_array()
+            .expect("an array")
+            .iter()
+            .map(|v| v.as_str().unwrap_or_default().to_owned())
+            .collect()
+    }
+
+    /// The attribute `attr` of every element matching `css`, in document order.
+    pub(crate) async fn attrs(&self, css: &str, attr: &str) -> Vec<String> {
+        self.strings(
+            "return [...document.querySelectorAll(arguments[0])]
+                .map((e) => e.getAttribute(arguments[1]));",
+            vec![json!(css), json!(attr)],
+        )
+        .await
+    }
+
+    /// The text of every element matching `css`, in document order.
+    pub(crate) async fn texts(&self, css: &str) -> Vec<String> {
+        self.strings(
+            "return [...document.querySelectorAll(arguments[0])].map((e) => e.innerText);",
+            vec![json!(css)],
+        )
+        .await
+    }
+
+    /// The id of the focused element.
+    pub(crate) async fn focused_id(&self) -> String {
+        self.run(
+            "return document.activeElement && document.activeElement.id;",
+            vec![],
+        )
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+    }
+
+    pub(crate) async fn resize(&self, (width, height): (u32, u32)) {
+        self.client
+            .set_window_size(width, height)
+            .await
+            .expect("resize");
+    }
+
+    pub(crate) async fn screenshot(&self, name: &str) {
         let png = self.client.screenshot().await.expect("screenshot");
         std::fs::write(screenshot_dir().join(format!("{name}.png")), png).expect("save screenshot");
     }
 
+    /// Forgets earlier downloads, so that the next one is the only file there.
+    pub(crate) fn clear_downloads(&self) {
+        for entry in std::fs::read_dir(self.downloads.path())
+            .expect("download dir")
+            .filter_map(Result::ok)
+        {
+            std::fs::remove_file(entry.path()).expect("remove download");
+        }
+    }
+
     /// The one finished download whose name ends with `suffix`.
-    async fn downloaded(&self, suffix: &str) -> (String, Vec<u8>) {
+    pub(crate) async fn downloaded(&self, suffix: &str) -> (String, Vec<u8>) {
         let start = Instant::now();
         loop {
             let found = std::fs::read_dir(self.downloads.path())
@@ -218,11 +405,164 @@ impl Browser {
             actix_web::rt::time::sleep(Duration::from_millis(50)).await;
         }
     }
+
+    /// Runs axe-core on the page as it is and fails on any serious or critical violation,
+    /// listing them. `view` names the screen in the message.
+    pub(crate) async fn axe(&self, view: &str) {
+        let Some(source) = axe_source() else {
+            return;
+        };
+        // WebDriver's script runs outside the page's content security policy, so axe goes
+        // in that way (a <script> element would be blocked). Once per document.
+        let loaded = self
+            .run("return typeof window.axe === 'object';", vec![])
+            .await;
+        if loaded != json!(true) {
+            self.run(&format!("{source}\n;return typeof window.axe;"), vec![])
+                .await;
+        }
+        let answer = self
+            .run_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document, { resultTypes: ['violations'] })
+                   .then((r) => done({ checked: r.passes.length + r.incomplete.length
+                       + r.violations.length, violations: r.violations.map((v) => ({
+                     id: v.id, impact: v.impact, help: v.help,
+                     nodes: v.nodes.map((n) => ({ target: n.target.join(' '), html: n.html,
+                       summary: n.failureSummary })) })) }))
+                   .catch((e) => done({ error: String(e) }));",
+                vec![],
+            )
+            .await;
+        assert!(answer["error"].is_null(), "axe failed on {view}: {answer}");
+        let violations = answer["violations"].as_array().expect("violations");
+        let serious: Vec<&Value> = violations
+            .iter()
+            .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
+            .collect();
+        eprintln!(
+            "axe {view}: {} rules apply, {} violated",
+            answer["checked"],
+            violations.len()
+        );
+        for v in violations {
+            eprintln!(
+                "axe {view}: {} ({}) {} on {} element(s)",
+                v["id"],
+                v["impact"],
+                v["help"],
+                v["nodes"].as_array().map_or(0, Vec::len)
+            );
+        }
+        assert!(
+            serious.is_empty(),
+            "accessibility violations on {view}:\n{}",
+            serious
+                .iter()
+                .map(|v| serde_json::to_string_pretty(v).expect("json"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+    }
+
+    /// No "null", "undefined" or "NaN" shows as a word anywhere in the page.
+    pub(crate) async fn assert_no_junk_text(&self, view: &str) {
+        let text = self
+            .run("return document.body.innerText;", vec![])
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        for junk in ["null", "undefined", "NaN"] {
+            assert!(
+                !text
+                    .split(|c: char| !c.is_alphanumeric())
+                    .any(|word| word == junk),
+                "{view} shows {junk:?}:\n{text}"
+            );
+        }
+    }
+
+    /// Nothing on the page is wider than the window: no sideways scrolling.
+    pub(crate) async fn assert_fits(&self, view: &str) {
+        let answer = self
+            .run(
+                "const width = window.innerWidth;
+                 // Boxes past the edge, and boxes whose text spills out of them.
+                 const wide = [...document.querySelectorAll('body *')]
+                   .filter((e) => e.getBoundingClientRect().right > width + 0.5
+                     || (e.scrollWidth > e.clientWidth + 1 && e.clientWidth > 0
+                       && getComputedStyle(e).overflowX === 'visible'))
+                   .slice(0, 8)
+                   .map((e) => `${e.tagName.toLowerCase()}#${e.id}.${[...e.classList].join('.')}`
+                     + ` right=${Math.round(e.getBoundingClientRect().right)}`);
+                 return { scroll: document.documentElement.scrollWidth, width, wide };",
+                vec![],
+            )
+            .await;
+        let scroll = answer["scroll"].as_i64().expect("scrollWidth");
+        let width = answer["width"].as_i64().expect("innerWidth");
+        assert!(
+            scroll <= width,
+            "{view} scrolls sideways: scrollWidth {scroll} > innerWidth {width}; too wide: {}",
+            answer["wide"]
+        );
+    }
 }
 
 /// The job id in a `…/#job/<id>` address.
-fn job_id_of(url: &str) -> Option<String> {
+pub(crate) fn job_id_of(url: &str) -> Option<String> {
     url.split_once("#job/").map(|(_, id)| id.to_owned())
+}
+
+/// A count as the page writes it in en-US ("9,682").
+pub(crate) fn thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
+/// Records, from the moment it is called, any moment the job screen shows its status twice
+/// ("completed completed"), a step beside a status word, a step once the job is over, or an
+/// ETA at 100 % or after the end. Read them with [`job_screen_oddities`].
+pub(crate) async fn watch_job_screen(browser: &Browser) {
+    browser
+        .run(
+            "window.fntOddities = [];
+             const final = ['completed', 'partial', 'failed', 'cancelled', 'rejected'];
+             const statuses = ['queued', 'running', ...final];
+             const look = () => {
+               const text = (css) => document.querySelector(css).textContent.trim();
+               const status = text('#job-status');
+               const step = text('#job-step');
+               const percent = text('#job-percent');
+               const eta = text('#job-eta');
+               const seen = `status=${status} step=${step} percent=${percent} eta=${eta}`;
+               if (step && statuses.includes(step.toLowerCase())) window.fntOddities.push(seen);
+               if (step && final.includes(status)) window.fntOddities.push(seen);
+               if (/left/.test(eta) && (percent === '100 %' || final.includes(status)))
+                 window.fntOddities.push(seen);
+             };
+             new MutationObserver(look).observe(document.querySelector('#job-body'),
+               { subtree: true, childList: true, characterData: true, attributes: true });",
+            vec![],
+        )
+        .await;
+}
+
+pub(crate) async fn job_screen_oddities(browser: &Browser) -> Vec<String> {
+    serde_json::from_value(
+        browser
+            .run("return window.fntOddities || [];", vec![])
+            .await,
+    )
+    .expect("strings")
 }
 
 async fn register(app: &TestApp, email: &str, password: &str) -> String {
@@ -396,6 +736,9 @@ async fn sign_in_upload_follow_progress_edit_export_and_not_see_other_users_jobs
         .wait_text("#estimate", "an estimate", |t| t.contains("Chunks"))
         .await;
     browser.screenshot("upload").await;
+    browser.assert_no_junk_text("upload").await;
+    browser.axe("upload").await;
+    watch_job_screen(&browser).await;
     browser.click("#upload-button").await;
 
     // The progress screen follows the job to 100 %.
@@ -440,10 +783,14 @@ async fn sign_in_upload_follow_progress_edit_export_and_not_see_other_users_jobs
         "every chunk shows as done"
     );
     browser.screenshot("progress-done").await;
+    let oddities = job_screen_oddities(&browser).await;
+    assert!(oddities.is_empty(), "the job screen showed {oddities:?}");
+    browser.assert_no_junk_text("job").await;
+    browser.axe("job").await;
 
     // Results: edit sentence 1 inline, and the API has the new text.
     browser.click("#open-results").await;
-    browser.find("#sentences tbody tr").await;
+    browser.find("#sentences li.source").await;
     let entry_id = browser
         .url()
         .await
@@ -451,10 +798,10 @@ async fn sign_in_upload_follow_progress_edit_export_and_not_see_other_users_jobs
         .map(|(_, id)| id.to_owned())
         .expect("entry address");
     browser
-        .click(r#"#sentences tr[data-position="1"] button"#)
+        .click(r#"#sentences li[data-position="1"] button.edit"#)
         .await;
     let editor = browser
-        .find(r#"#sentences tr[data-position="1"] textarea"#)
+        .find(r#"#sentences li[data-position="1"] textarea"#)
         .await;
     editor.clear().await.expect("clear");
     editor
@@ -471,10 +818,15 @@ async fn sign_in_upload_follow_progress_edit_export_and_not_see_other_users_jobs
         .await;
     browser
         .wait_text(
-            r#"#sentences tr[data-position="1"] td.normalized"#,
+            r#"#sentences li[data-position="1"] .piece-text"#,
             "the new text",
             |t| t == "Le train arrive enfin.",
         )
+        .await;
+    browser
+        .wait_text(r#"#sentences li[data-position="1"] .mark"#, "edited", |t| {
+            t == "edited"
+        })
         .await;
     let detail = app.history_detail(&entry_id).await;
     let first = &detail["sentences"][0];
@@ -515,16 +867,17 @@ async fn sign_in_upload_follow_progress_edit_export_and_not_see_other_users_jobs
         assert_eq!(Some(&row[3]), sentence["original"].as_str());
     }
 
-    // The filter narrows the table.
+    // The search, on the server, finds the edited sentence by its new words.
+    browser.type_into("#entry-search", "arrive enfin").await;
     browser
-        .find("#entry-filter")
-        .await
-        .send_keys("arrive enfin")
-        .await
-        .expect("type filter");
-    browser
-        .wait_text("#entry-count", "one match", |t| t.starts_with("1 of "))
+        .wait_text("#entry-count", "one match", |t| {
+            t.starts_with("1 source sentence matches")
+        })
         .await;
+    assert_eq!(
+        browser.attrs("#sentences li.piece", "data-position").await,
+        vec!["1"]
+    );
 
     // History lists the book.
     browser.goto(&format!("{}/#history", app.base)).await;
@@ -532,9 +885,16 @@ async fn sign_in_upload_follow_progress_edit_export_and_not_see_other_users_jobs
         .wait_text("#history-list", "the book", |t| t.contains("Le Roman.pdf"))
         .await;
     browser.screenshot("history").await;
+    browser.assert_no_junk_text("history").await;
+    browser.axe("history").await;
     browser.goto(&format!("{}/#settings", app.base)).await;
     browser.find("#settings-sentence_length_limit").await;
+    browser
+        .wait_text("#google-status", "the Google status", |t| t != "…")
+        .await;
     browser.screenshot("settings").await;
+    browser.assert_no_junk_text("settings").await;
+    browser.axe("settings").await;
 
     // The dark theme, by the header's toggle, and the results on a phone-sized screen.
     browser.click("#theme-toggle").await;
@@ -558,26 +918,12 @@ async fn sign_in_upload_follow_progress_edit_export_and_not_see_other_users_jobs
         Some("true")
     );
     browser.screenshot("settings-dark").await;
-    browser
-        .client
-        .set_window_size(390, 844)
-        .await
-        .expect("resize");
-    browser
-        .goto(&format!("{}/#history/{entry_id}", app.base))
-        .await;
-    browser.find("#sentences tbody tr").await;
-    browser.screenshot("results-phone-dark").await;
+    browser.axe("settings, dark theme").await;
     browser.click("#theme-toggle").await;
     assert_eq!(
         root.attr("data-theme").await.expect("attr").as_deref(),
         Some("light")
     );
-    browser
-        .client
-        .set_window_size(1280, 900)
-        .await
-        .expect("resize");
 
     // Someone else's job is "not found", exactly like a job that does not exist.
     let other = register(&app, "other@example.com", password).await;
@@ -609,7 +955,7 @@ async fn sign_in_upload_follow_progress_edit_export_and_not_see_other_users_jobs
 }
 
 #[actix_web::test]
-async fn a_running_job_is_cancelled_from_the_ui_after_confirmation() {
+async fn a_cancelled_job_can_be_run_again_or_deleted_and_leaves_the_recent_jobs() {
     if !browser_available() {
         return;
     }
@@ -625,10 +971,12 @@ async fn a_running_job_is_cancelled_from_the_ui_after_confirmation() {
     browser
         .wait_text("#job-status", "running", |t| t == "running")
         .await;
+    watch_job_screen(&browser).await;
     browser
         .wait_text("#chunk-grid", "running chunks", |t| !t.is_empty())
         .await;
     browser.screenshot("progress-running").await;
+    assert!(!browser.displayed("#job-actions").await);
 
     // Keep it first: the job goes on.
     browser.click("#cancel-job").await;
@@ -653,15 +1001,105 @@ async fn a_running_job_is_cancelled_from_the_ui_after_confirmation() {
     browser
         .wait_text("#job-status", "cancelled", |t| t == "cancelled")
         .await;
-    let cancel = browser
-        .client
-        .find(Locator::Css("#cancel-job"))
-        .await
-        .expect("cancel button");
-    assert!(!cancel.is_displayed().await.expect("displayed"));
+    assert!(!browser.displayed("#cancel-job").await);
     let job: Value = app.job(&id).await;
     assert_eq!(job["status"], "cancelled");
+    assert_eq!(job["processed_chunks"], 0);
+
+    // Not a dead end: it says what happened and offers a way on.
+    browser
+        .wait_text("#job-eta", "what happened", |t| {
+            t == "Cancelled before any chunk finished."
+        })
+        .await;
+    assert_eq!(browser.text("#job-step").await, "");
+    for button in ["#rerun-job", "#delete-job", "#job-back"] {
+        browser.find(button).await;
+    }
+    assert_eq!(
+        browser
+            .find("#job-back")
+            .await
+            .attr("href")
+            .await
+            .expect("href")
+            .as_deref(),
+        Some("#upload")
+    );
     browser.screenshot("cancelled").await;
+    browser.assert_no_junk_text("cancelled job").await;
+    browser.axe("cancelled job").await;
+    let oddities = job_screen_oddities(&browser).await;
+    assert!(oddities.is_empty(), "the job screen showed {oddities:?}");
+
+    // Run again: a new job with the same book and settings, followed on its own screen.
+    browser.click("#rerun-job").await;
+    let url = browser
+        .wait_url("another job", |u| job_id_of(u).is_some_and(|j| j != id))
+        .await;
+    let second = job_id_of(&url).expect("job id");
+    browser
+        .wait_text("#job-status", "running", |t| t == "running")
+        .await;
+    assert_eq!(app.job(&second).await["file_name"], job["file_name"]);
+
+    // Recent jobs: a finished job has a Delete button, a running one has none.
+    browser.goto(&format!("{}/#upload", app.base)).await;
+    browser
+        .find(&format!(r#"#recent-jobs li[data-job="{id}"] button"#))
+        .await;
+    browser
+        .find(&format!(r#"#recent-jobs li[data-job="{second}"]"#))
+        .await;
+    assert!(
+        browser
+            .client
+            .find_all(Locator::Css(&format!(
+                r#"#recent-jobs li[data-job="{second}"] button"#
+            )))
+            .await
+            .expect("find")
+            .is_empty(),
+        "a running job cannot be deleted"
+    );
+
+    // Delete the cancelled job from its own screen: back to Upload, gone from Recent jobs.
+    browser.goto(&format!("{}/#job/{id}", app.base)).await;
+    browser.click("#delete-job").await;
+    browser.click("#confirm-yes").await;
+    browser
+        .wait_url("the upload screen", |u| u.ends_with("#upload"))
+        .await;
+    browser
+        .wait_text("#notice", "deleted", |t| t.contains("deleted"))
+        .await;
+    browser
+        .find(&format!(r#"#recent-jobs li[data-job="{second}"]"#))
+        .await;
+    assert!(
+        browser
+            .attrs("#recent-jobs li", "data-job")
+            .await
+            .iter()
+            .all(|j| *j != id)
+    );
+    let (status, _) = app.get(&format!("/api/v1/jobs/{id}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // The second job, cancelled, goes by the small Delete button in Recent jobs.
+    let (status, body) = app.post(&format!("/api/v1/jobs/{second}/cancel")).await;
+    assert!(status.is_success(), "{status} {body}");
+    browser.goto(&format!("{}/#history", app.base)).await;
+    browser.goto(&format!("{}/#upload", app.base)).await;
+    browser
+        .click(&format!(r#"#recent-jobs li[data-job="{second}"] button"#))
+        .await;
+    browser.click("#confirm-yes").await;
+    browser
+        .wait_text("#recent-jobs", "no job left", |t| t == "No jobs yet.")
+        .await;
+    let (status, _) = app.get(&format!("/api/v1/jobs/{second}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
     eprintln!("browser cancel took {:?}", started.elapsed());
 }
 
@@ -709,6 +1147,12 @@ async fn failed_chunks_are_retried_then_the_book_is_reprocessed_and_deleted_from
     browser.click("#open-results").await;
     let entry_url = browser.url().await;
     browser.click("#reprocess-entry").await;
+    // The dialog starts from this book's own settings, and says so.
+    browser
+        .wait_text("#reprocess-hint", "where the settings come from", |t| {
+            t.contains("book.pdf was processed with") && t.contains("saved settings do not apply")
+        })
+        .await;
     let limit = browser.find("#reprocess-sentence_length_limit").await;
     limit.clear().await.expect("clear");
     limit.send_keys("5").await.expect("type");

@@ -1,10 +1,10 @@
 //! `/api/v1/auth`: accounts and sign-in sessions, one handler per file.
 
-pub mod login;
-pub mod logout;
-pub mod me;
-pub mod refresh;
-pub mod register;
+pub(crate) mod login;
+pub(crate) mod logout;
+pub(crate) mod me;
+pub(crate) mod refresh;
+pub(crate) mod register;
 
 use actix_web::HttpRequest;
 use serde::{Deserialize, Serialize};

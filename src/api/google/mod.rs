@@ -1,10 +1,10 @@
 //! `/api/v1/google`: connecting the caller's Google account for the Sheets export. One handler
 //! per file.
 
-pub mod callback;
-pub mod connect;
-pub mod disconnect;
-pub mod status;
+pub(crate) mod callback;
+pub(crate) mod connect;
+pub(crate) mod disconnect;
+pub(crate) mod status;
 
 use actix_web::http::StatusCode;
 
@@ -17,11 +17,13 @@ pub const CONSENT_COOKIE_PATH: &str = "/api/v1/google/callback";
 use super::error::ApiError;
 use crate::google::{Google, GoogleError};
 
-/// The export's Google client, or 503 when this server has no Google OAuth client configured.
+/// The export's Google client, or 409 when this server has no Google OAuth client configured.
+/// Not a 5xx: nothing is failing, the feature is off here (`GET /google` says so), and an
+/// error-rate alert must not fire because a learner pressed a button.
 pub(crate) fn configured(google: Option<&Google>) -> Result<&Google, ApiError> {
     google.ok_or_else(|| {
         ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
+            StatusCode::CONFLICT,
             "google_not_configured",
             "this server is not set up to export to Google Sheets",
         )

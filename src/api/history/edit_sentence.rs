@@ -50,10 +50,12 @@ pub async fn edit_sentence(
         .ok()
         .filter(|i| *i >= 0)
         .ok_or_else(|| ApiError::not_found("sentence"))?;
+    let limit = crate::export::stored::sentence_length_limit(&entry.settings)
+        .map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
     match state
         .core
         .db
-        .edit_sentence(&entry.id, &caller.user_id, index, text)
+        .edit_sentence(&entry.id, &caller.user_id, index, text, limit)
         .await?
     {
         SentenceEdit::Edited(row) => Ok(HttpResponse::Ok().json(SentenceView::from(*row))),

@@ -1,6 +1,7 @@
 //! `GET /api/v1/history/{id}/export?format=csv|xlsx|json|anki&positions=1-20,25&chapters=2-4`:
-//! the entry, or the selected sentences of it (by position, by chapter, or both), as a file
-//! to download.
+//! the entry, or the selected sentences of it, as a file to download. A selection is by
+//! position, by chapter, and by what the results view shows (`q`, `complete_only`,
+//! `hide_over_limit`, `hide_duplicates`, `edited_only`; see [`super::study`]), all at once.
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
@@ -8,10 +9,11 @@ use serde::Deserialize;
 
 use super::owned_entry;
 use super::selection::Selection;
+use super::study::{Study, StudyQuery};
 use crate::api::AppState;
 use crate::api::error::ApiError;
 use crate::auth::Caller;
-use crate::db::models::HistoryEntry;
+use crate::db::models::{HistoryEntry, SentenceEntry};
 use crate::db::now_ms;
 use crate::export::{self, ExportChapter, ExportDoc, ExportSentence, Format};
 
@@ -21,28 +23,38 @@ pub struct Query {
     format: String,
     positions: Option<String>,
     chapters: Option<String>,
+    q: Option<String>,
+    #[serde(default)]
+    complete_only: bool,
+    #[serde(default)]
+    hide_over_limit: bool,
+    #[serde(default)]
+    hide_duplicates: bool,
+    #[serde(default)]
+    edited_only: bool,
 }
 
-/// What an export takes: everything, or the sentences both selections name.
+/// What an export takes: everything, or the sentences every selection keeps.
 #[derive(Debug, Default)]
 pub(super) struct Picked {
     pub(super) positions: Option<Selection>,
     pub(super) chapters: Option<Selection>,
+    pub(super) study: Study,
 }
 
 impl Picked {
     fn any(&self) -> bool {
-        self.positions.is_some() || self.chapters.is_some()
+        self.positions.is_some() || self.chapters.is_some() || self.study.is_active()
     }
 
-    fn takes(&self, s: &ExportSentence) -> bool {
+    fn takes(&self, row: &SentenceEntry) -> bool {
         self.positions
             .as_ref()
-            .is_none_or(|sel| sel.contains(s.position))
+            .is_none_or(|sel| sel.contains(row.position + 1))
             && self
                 .chapters
                 .as_ref()
-                .is_none_or(|sel| s.chapter.is_some_and(|c| sel.contains(c)))
+                .is_none_or(|sel| row.chapter.is_some_and(|c| sel.contains(c)))
     }
 }
 
@@ -57,12 +69,14 @@ pub async fn export_history(
     })?;
     let picked = Picked {
         positions: parse_selection(query.positions.as_deref())?,
-        chapters: query
-            .chapters
-            .as_deref()
-            .map(Selection::parse_chapters)
-            .transpose()
-            .map_err(|e| ApiError::bad_request("invalid_selection", e.to_string()))?,
+        chapters: parse_chapters(query.chapters.as_deref())?,
+        study: Study::parse(&StudyQuery {
+            q: query.q.as_deref(),
+            complete_only: query.complete_only,
+            hide_over_limit: query.hide_over_limit,
+            hide_duplicates: query.hide_duplicates,
+            edited_only: query.edited_only,
+        })?,
     };
     let entry = owned_entry(&state, &id, &caller.user_id).await?;
     let sentences = selected_sentences(&state, &entry, &picked).await?;
@@ -92,6 +106,13 @@ pub(super) fn parse_selection(positions: Option<&str>) -> Result<Option<Selectio
         .map_err(|e| ApiError::bad_request("invalid_selection", e.to_string()))
 }
 
+pub(super) fn parse_chapters(chapters: Option<&str>) -> Result<Option<Selection>, ApiError> {
+    chapters
+        .map(Selection::parse_chapters)
+        .transpose()
+        .map_err(|e| ApiError::bad_request("invalid_selection", e.to_string()))
+}
+
 /// The entry's sentences in book order, only the picked ones when something is picked.
 pub(super) async fn selected_sentences(
     state: &AppState,
@@ -99,14 +120,22 @@ pub(super) async fn selected_sentences(
     picked: &Picked,
 ) -> Result<Vec<ExportSentence>, ApiError> {
     let rows = state.core.db.sentence_entries(&entry.id).await?;
-    let sentences: Vec<ExportSentence> = rows
-        .into_iter()
-        .map(export::stored::sentence)
-        .filter(|s| picked.takes(s))
-        .collect();
+    let in_range: Vec<SentenceEntry> = rows.into_iter().filter(|r| picked.takes(r)).collect();
+    let sentences: Vec<ExportSentence> = if picked.study.is_active() {
+        let study = picked.study.clone();
+        web::block(move || study.apply(in_range))
+            .await
+            .map_err(ApiError::internal)?
+    } else {
+        in_range
+    }
+    .into_iter()
+    .map(export::stored::sentence)
+    .collect();
     if sentences.is_empty() && picked.any() {
-        return Err(ApiError::bad_request(
-            "invalid_selection",
+        let message = if picked.study.is_active() {
+            "nothing matches this search and these filters; loosen them to export".to_owned()
+        } else {
             format!(
                 "none of the selected sentences exists; this entry has sentences 1 to {}{}",
                 entry.sentence_count,
@@ -115,8 +144,9 @@ pub(super) async fn selected_sentences(
                 } else {
                     ""
                 }
-            ),
-        ));
+            )
+        };
+        return Err(ApiError::bad_request("invalid_selection", message));
     }
     Ok(sentences)
 }

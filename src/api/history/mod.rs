@@ -1,19 +1,22 @@
 //! `/api/v1/history`: what finished jobs left for their owner. One handler per file.
 
-pub mod chapters;
-pub mod delete;
-pub mod edit_sentence;
-pub mod export;
-pub mod get;
-pub mod list;
-pub mod reprocess;
-pub mod selection;
-pub mod sentences;
-pub mod sheets;
+pub(crate) mod chapters;
+pub(crate) mod delete;
+pub(crate) mod edit_sentence;
+pub(crate) mod export;
+pub(crate) mod get;
+pub(crate) mod list;
+pub(crate) mod reprocess;
+pub(crate) mod selection;
+pub(crate) mod sentences;
+pub(crate) mod sheets;
+pub(crate) mod study;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
+
+use crate::lifecycle::JobStatus;
 
 use super::AppState;
 use super::error::ApiError;
@@ -25,7 +28,7 @@ pub struct HistoryView {
     pub job_id: String,
     pub file_name: String,
     /// `completed`, or `partial` when some chunks failed after their retries.
-    pub status: String,
+    pub status: JobStatus,
     pub page_count: i32,
     pub sentence_count: i32,
     pub settings: Value,
@@ -47,7 +50,11 @@ pub struct HistoryView {
 impl From<HistoryEntry> for HistoryView {
     fn from(e: HistoryEntry) -> Self {
         Self {
-            settings: serde_json::from_str(&e.settings).unwrap_or(Value::Null),
+            settings: e
+                .settings
+                .settings()
+                .and_then(|s| serde_json::to_value(s).ok())
+                .unwrap_or(Value::Null),
             id: e.id,
             job_id: e.job_id,
             file_name: e.file_name,
@@ -93,11 +100,14 @@ pub struct SentenceView {
     pub chapter: Option<i32>,
     /// The `index` of its source sentence in the book's pages.
     pub source: i32,
+    /// Whether it reads as a complete sentence, as it stands now.
+    pub complete: bool,
 }
 
 impl From<SentenceEntry> for SentenceView {
     fn from(s: SentenceEntry) -> Self {
         Self {
+            complete: crate::engine::local::reads_as_sentence(&s.normalized),
             position: s.position + 1,
             normalized: s.normalized,
             original: s.original.to_string(),

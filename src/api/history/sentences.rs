@@ -1,21 +1,19 @@
-//! `GET /api/v1/history/{id}/sentences?offset=0&limit=100&chapter=3&q=chien`: a page of the
-//! book's source sentences, each with the pieces made of it, in book order; by chapter, and
-//! searched by whole words whatever their accents and case.
+//! `GET /api/v1/history/{id}/sentences?offset=0&limit=100&chapter=3&q=chien&complete_only=true`:
+//! a page of the book's source sentences, each with the pieces made of it, in book order; by
+//! chapter, searched by whole words whatever their accents and case, and narrowed by the study
+//! filters (`complete_only`, `hide_over_limit`, `hide_duplicates`, `edited_only`; see
+//! [`super::study`]).
 
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
-use unicode_normalization::UnicodeNormalization;
 
 use super::owned_entry;
+use super::study::{Study, StudyQuery};
 use crate::api::AppState;
 use crate::api::book::{self, PageView, PieceView, SourceView, Window};
 use crate::api::error::ApiError;
 use crate::auth::Caller;
 use crate::db::models::SentenceEntry;
-use crate::engine::local::words::words;
-
-/// Longer than any phrase a learner looks for; bounds the work a query string can ask.
-const MAX_QUERY_CHARS: usize = 200;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -24,6 +22,26 @@ pub struct Query {
     limit: Option<i64>,
     chapter: Option<i32>,
     q: Option<String>,
+    #[serde(default)]
+    complete_only: bool,
+    #[serde(default)]
+    hide_over_limit: bool,
+    #[serde(default)]
+    hide_duplicates: bool,
+    #[serde(default)]
+    edited_only: bool,
+}
+
+impl Query {
+    fn study(&self) -> StudyQuery<'_> {
+        StudyQuery {
+            q: self.q.as_deref(),
+            complete_only: self.complete_only,
+            hide_over_limit: self.hide_over_limit,
+            hide_duplicates: self.hide_duplicates,
+            edited_only: self.edited_only,
+        }
+    }
 }
 
 /// The pieces (in book order) gathered under their source sentences.
@@ -45,39 +63,6 @@ fn source_views(rows: Vec<SentenceEntry>) -> Vec<SourceView> {
     out
 }
 
-/// Words folded for search: lower case, accents dropped, `œ` and `æ` spelled out.
-fn folded_words(text: &str) -> Vec<String> {
-    words(text)
-        .into_iter()
-        .map(|w| {
-            w.nfd()
-                .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
-                .flat_map(char::to_lowercase)
-                .map(|c| match c {
-                    'œ' => "oe".to_owned(),
-                    'æ' => "ae".to_owned(),
-                    '’' => "'".to_owned(),
-                    c => c.to_string(),
-                })
-                .collect()
-        })
-        .collect()
-}
-
-/// Whether every word of the query is a whole word of the sentence or of one of its pieces.
-fn matches(sentence: &SourceView, query: &[String]) -> bool {
-    let mut haystack = folded_words(&sentence.original);
-    for piece in &sentence.pieces {
-        haystack.extend(folded_words(&piece.normalized));
-    }
-    // "l'homme" is searched as a word of its own and as "homme".
-    let expanded: Vec<&str> = haystack
-        .iter()
-        .flat_map(|w| std::iter::once(w.as_str()).chain(w.rsplit_once('\'').map(|(_, b)| b)))
-        .collect();
-    query.iter().all(|q| expanded.contains(&q.as_str()))
-}
-
 pub async fn list_sentences(
     state: web::Data<AppState>,
     caller: Caller,
@@ -85,46 +70,27 @@ pub async fn list_sentences(
     query: web::Query<Query>,
 ) -> Result<HttpResponse, ApiError> {
     let window = book::window(query.offset, query.limit, query.chapter)?;
-    let terms = match query.q.as_deref().map(str::trim) {
-        Some(q) if q.chars().count() > MAX_QUERY_CHARS => {
-            return Err(ApiError::bad_request(
-                "invalid_request",
-                format!("q: at most {MAX_QUERY_CHARS} characters"),
-            ));
-        }
-        Some(q) if !q.is_empty() => {
-            let terms = folded_words(q);
-            if terms.is_empty() {
-                return Err(ApiError::bad_request(
-                    "invalid_request",
-                    "q: name at least one word",
-                ));
-            }
-            Some(terms)
-        }
-        _ => None,
-    };
+    let study = Study::parse(&query.study())?;
     let entry = owned_entry(&state, &id, &caller.user_id).await?;
     let db = &state.core.db;
-    let page = match terms {
-        None => book::page(db, &entry.id, window).await?,
-        Some(terms) => {
-            let rows = db.sentence_entries(&entry.id).await?;
-            web::block(move || search(rows, &terms, window))
-                .await
-                .map_err(ApiError::internal)?
-        }
+    let page = if study.is_active() {
+        let rows = db.sentence_entries(&entry.id).await?;
+        web::block(move || studied_page(rows, &study, window))
+            .await
+            .map_err(ApiError::internal)?
+    } else {
+        book::page(db, &entry.id, window).await?
     };
     Ok(HttpResponse::Ok().json(page))
 }
 
-/// The page `window` of the source sentences holding every word of `terms`.
-fn search(rows: Vec<SentenceEntry>, terms: &[String], window: Window) -> PageView {
-    let wanted: Vec<SourceView> = source_views(rows)
+/// The page `window` of what `study` keeps of the book.
+fn studied_page(rows: Vec<SentenceEntry>, study: &Study, window: Window) -> PageView {
+    let in_chapter: Vec<SentenceEntry> = rows
         .into_iter()
-        .filter(|s| window.chapter.is_none_or(|c| s.chapter == Some(c)))
-        .filter(|s| matches(s, terms))
+        .filter(|row| window.chapter.is_none_or(|c| row.chapter == Some(c)))
         .collect();
+    let wanted = source_views(study.apply(in_chapter));
     let total = i64::try_from(wanted.len()).unwrap_or(i64::MAX);
     let skip = usize::try_from(window.offset).unwrap_or(usize::MAX);
     let take = usize::try_from(window.limit).unwrap_or(0);
@@ -139,24 +105,7 @@ fn search(rows: Vec<SentenceEntry>, terms: &[String], window: Window) -> PageVie
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn row(position: i32, source_idx: i32, normalized: &str, original: &str) -> SentenceEntry {
-        SentenceEntry {
-            position,
-            normalized: normalized.into(),
-            original: original.into(),
-            page: 1,
-            engine: "local".into(),
-            edited: false,
-            engine_text: None,
-            edited_at: None,
-            chapter: Some(1),
-            source_idx,
-            piece_idx: 0,
-            kind: None,
-            model: None,
-        }
-    }
+    use crate::api::history::study::tests::row;
 
     #[test]
     fn pieces_are_gathered_under_their_source_sentence() {
@@ -187,22 +136,5 @@ mod tests {
                 (3, b.to_owned(), vec![4])
             ]
         );
-    }
-
-    #[test]
-    fn search_takes_whole_words_whatever_their_accents_and_case() {
-        let s = source_views(vec![row(
-            0,
-            0,
-            "Les autrichiennes passèrent.",
-            "Les Autrichiennes passèrent devant l'Église et le cœur battait.",
-        )])
-        .remove(0);
-        let q = |text: &str| matches(&s, &folded_words(text));
-        assert!(q("eglise"));
-        assert!(q("ÉGLISE coeur"));
-        assert!(q("passerent"));
-        assert!(!q("chien"), "a piece of a word is not the word");
-        assert!(!q("eglise chien"), "every word must be there");
     }
 }

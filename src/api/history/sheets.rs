@@ -1,13 +1,17 @@
-//! `POST /api/v1/history/{id}/sheets` with `{"spreadsheet_id"?, "positions"?}`: exports the
-//! entry (or the selected sentences) to Google Sheets, into a new spreadsheet with a formatted
+//! `POST /api/v1/history/{id}/sheets` with `{"spreadsheet_id"?, "positions"?, "chapters"?, "q"?,
+//! "complete_only"?, "hide_over_limit"?, "hide_duplicates"?, "edited_only"?}`: exports the
+//! entry (or the selected sentences, picked as for a file export) to Google Sheets, into a new spreadsheet with a formatted
 //! header, or below the last row of an existing one. The entry records where it went.
 
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::export::{Picked, entry_chapters, export_doc, parse_selection, selected_sentences};
+use super::export::{
+    Picked, entry_chapters, export_doc, parse_chapters, parse_selection, selected_sentences,
+};
 use super::owned_entry;
+use super::study::{Study, StudyQuery};
 use crate::api::AppState;
 use crate::api::error::ApiError;
 use crate::api::google::configured;
@@ -20,6 +24,16 @@ pub struct Target {
     /// An existing spreadsheet (its id or its URL) to append to; absent creates a new one.
     spreadsheet_id: Option<String>,
     positions: Option<String>,
+    chapters: Option<String>,
+    q: Option<String>,
+    #[serde(default)]
+    complete_only: bool,
+    #[serde(default)]
+    hide_over_limit: bool,
+    #[serde(default)]
+    hide_duplicates: bool,
+    #[serde(default)]
+    edited_only: bool,
 }
 
 pub async fn export_to_sheets(
@@ -36,7 +50,14 @@ pub async fn export_to_sheets(
         .transpose()?;
     let picked = Picked {
         positions: parse_selection(target.positions.as_deref())?,
-        chapters: None,
+        chapters: parse_chapters(target.chapters.as_deref())?,
+        study: Study::parse(&StudyQuery {
+            q: target.q.as_deref(),
+            complete_only: target.complete_only,
+            hide_over_limit: target.hide_over_limit,
+            hide_duplicates: target.hide_duplicates,
+            edited_only: target.edited_only,
+        })?,
     };
     let entry = owned_entry(&state, &id, &caller.user_id).await?;
     let sentences = selected_sentences(&state, &entry, &picked).await?;

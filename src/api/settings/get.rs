@@ -15,5 +15,6 @@ pub async fn get_settings(
     Ok(HttpResponse::Ok().json(SettingsView {
         settings: &settings,
         engines: state.core.engines.names(),
+        defaults: state.core.default_settings(),
     }))
 }

@@ -7,7 +7,6 @@ use super::SettingsView;
 use crate::api::AppState;
 use crate::api::error::ApiError;
 use crate::auth::Caller;
-use crate::db::DbError;
 use crate::settings::SettingsPatch;
 use crate::submit::check_settings;
 
@@ -20,10 +19,10 @@ pub async fn update_settings(
     let mut settings = core.settings_for(&caller.user_id).await?;
     patch.into_inner().apply_to(&mut settings);
     check_settings(core, &settings)?;
-    let json = serde_json::to_string(&settings).map_err(|e| DbError::Decode(e.to_string()))?;
-    core.db.save_settings(&caller.user_id, &json).await?;
+    core.db.save_settings(&caller.user_id, &settings).await?;
     Ok(HttpResponse::Ok().json(SettingsView {
         settings: &settings,
         engines: core.engines.names(),
+        defaults: core.default_settings(),
     }))
 }

@@ -1,7 +1,7 @@
 //! Export to Google Sheets: Google's OAuth 2.0 web-server flow (PKCE, offline access) and the
 //! Sheets v4 calls that create a formatted spreadsheet and append to it, over awc. The wire
-//! format follows shared/reference/google-sheets-oauth-rest.md; `crate::fake_google` serves the
-//! same format for tests.
+//! format follows shared/reference/google-sheets-oauth-rest.md; the `fnt-fake-google` crate
+//! serves the same format, and its tests drive this client against it.
 //!
 //! Nothing here stores tokens: the caller keeps the refresh token, and hands the Sheets client a
 //! [`TokenSource`] that refreshes when Google says the access token expired.
@@ -14,12 +14,9 @@ mod oauth;
 mod retry;
 pub mod wire;
 
-#[cfg(test)]
-mod tests;
-
 use std::time::Duration;
 
-use crate::config::Secret;
+use crate::secret::Secret;
 
 pub use client::{Appended, Created, FixedToken, Refreshing, SheetsClient, TokenSource};
 pub use error::{OAuthError, SheetsError};
@@ -49,7 +46,7 @@ pub const DEFAULT_SHEETS_BASE_URL: &str = "https://sheets.googleapis.com";
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The OAuth client registered in Google Cloud, and where Google is (overridable, so tests point
-/// at `fnt fake-google`).
+/// at `fnt-fake-google`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GoogleConfig {
     pub client_id: String,
@@ -77,7 +74,7 @@ impl GoogleConfig {
         }
     }
 
-    /// Every endpoint on one server laid out like Google's paths (what `fnt fake-google`
+    /// Every endpoint on one server laid out like Google's paths (what `fnt-fake-google`
     /// serves): `/o/oauth2/v2/auth`, `/token`, `/revoke`, `/v4/spreadsheets`.
     pub fn with_base_url(mut self, base_url: &str) -> Self {
         let base = base_url.trim_end_matches('/');

@@ -17,7 +17,7 @@ use super::{
     GoogleConfig, REQUEST_TIMEOUT, REQUESTED_SCOPES, SCOPE_DRIVE, SCOPE_DRIVE_FILE,
     SCOPE_SPREADSHEETS,
 };
-use crate::config::Secret;
+use crate::secret::Secret;
 
 /// Token replies are small; anything bigger is not Google.
 const MAX_TOKEN_REPLY_BYTES: usize = 64 * 1024;

@@ -62,7 +62,8 @@ async function refresh() {
   return refreshing;
 }
 
-export async function request(path, { method = "GET", json, form, raw = false } = {}) {
+// `signal` (an AbortSignal) drops a request the screen no longer wants (a stale search).
+export async function request(path, { method = "GET", json, form, raw = false, signal } = {}) {
   const send = () => {
     const headers = {};
     if (tokens.access) headers.authorization = "Bearer " + tokens.access;
@@ -73,7 +74,7 @@ export async function request(path, { method = "GET", json, form, raw = false } 
     } else if (form) {
       body = form;
     }
-    return fetch("/api/v1" + path, { method, headers, body });
+    return fetch("/api/v1" + path, { method, headers, body, signal });
   };
   let response = await send();
   if (response.status === 401 && tokens.refresh && path !== "/auth/refresh") {
@@ -92,7 +93,7 @@ export async function request(path, { method = "GET", json, form, raw = false } 
 }
 
 export const api = {
-  get: (path) => request(path),
+  get: (path, options = {}) => request(path, options),
   post: (path, json) => request(path, { method: "POST", json }),
   put: (path, json) => request(path, { method: "PUT", json }),
   patch: (path, json) => request(path, { method: "PATCH", json }),

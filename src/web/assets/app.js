@@ -1,12 +1,12 @@
 // Entry point: finds out who is signed in, then routes on the URL hash
-// (#upload, #job/<id>, #history, #history/<id>, #settings).
+// (#upload, #job/<id>, #history, #history/<id>[?chapter=3&page=2&q=…], #settings).
 
 import { whenSignedOut, tokens } from "./api.js";
 import { $, $$, alertError, focusHeading, notice } from "./ui.js";
 import { currentUser, setupSignIn, signOut } from "./auth.js";
 import { setupUpload, showUpload } from "./upload.js";
 import { setupProgress, showJob, leaveJob } from "./progress.js";
-import { setupResults, showEntry } from "./results.js";
+import { setupResults, showEntry, leaveEntry } from "./results.js";
 import { setupHistory, showHistory } from "./history.js";
 import { setupSettings, showSettings, googleResultMessage } from "./settings.js";
 
@@ -26,16 +26,20 @@ function showView(name) {
 async function route() {
   alertError(null);
   if (!user) return;
-  const [name, id] = location.hash.replace(/^#/, "").split("/");
+  const [path, query = ""] = location.hash.replace(/^#/, "").split("?");
+  const [name, id] = path.split("/");
   if (name !== "job") leaveJob();
+  if (!(name === "history" && id)) leaveEntry();
   let view;
+  let focus = null;
   try {
     if (name === "job" && id) {
       view = showView("job");
       await showJob(decodeURIComponent(id));
     } else if (name === "history" && id) {
       view = showView("entry");
-      await showEntry(decodeURIComponent(id));
+      // Only the page or the selection changed: focus goes to the list, not the title.
+      focus = await showEntry(decodeURIComponent(id), new URLSearchParams(query));
     } else if (name === "history") {
       view = showView("history");
       await showHistory();
@@ -49,7 +53,8 @@ async function route() {
   } catch (error) {
     alertError(error);
   }
-  if (view) focusHeading(view);
+  if (focus) focus.focus();
+  else if (view) focusHeading(view);
   document.title = `${$("h1", view || document).textContent} · French novel tool`;
 }
 
@@ -64,6 +69,7 @@ function signedIn(me) {
 function signedOut() {
   user = null;
   leaveJob();
+  leaveEntry();
   $("#nav").hidden = true;
   $("#who").textContent = "";
   $("#sign-out").hidden = true;

@@ -1,7 +1,7 @@
 // The history list: newest first, searchable by file name, paged.
 
 import { api } from "./api.js";
-import { $, el, formatDate } from "./ui.js";
+import { $, el, fill, plural, formatDate } from "./ui.js";
 
 const PAGE = 20;
 let offset = 0;
@@ -11,13 +11,13 @@ async function load() {
   const query = `limit=${PAGE}&offset=${offset}` + (search ? `&search=${encodeURIComponent(search)}` : "");
   const page = await api.get(`/history?${query}`);
   $("#history-count").textContent = page.total
-    ? `${page.total} ${page.total === 1 ? "entry" : "entries"}${search ? ` matching “${search}”` : ""}.`
+    ? `${plural(page.total, "entry", "entries")}${search ? ` matching “${search}”` : ""}.`
     : search ? `Nothing matches “${search}”.` : "No history yet: finished jobs appear here.";
-  $("#history-list").replaceChildren(...page.entries.map((e) =>
+  fill($("#history-list"), page.entries.map((e) =>
     el("li", {},
-      el("a", { href: `#history/${e.id}`, text: e.file_name }),
+      el("a", { href: `#history/${e.id}`, class: "file-name", text: e.file_name }),
       el("span", { class: `badge ${e.status}`, text: e.status }),
-      el("span", { class: "muted", text: `${e.sentence_count} sentences · ${e.page_count} pages · ${formatDate(e.created_at)}` }),
+      el("span", { class: "muted", text: `${plural(e.sentence_count, "sentence")} · ${plural(e.page_count, "page")} · ${formatDate(e.created_at)}` }),
       e.exported_to_sheets ? el("span", { class: "muted", text: "· in Sheets" }) : null)));
   $("#history-prev").disabled = offset === 0;
   $("#history-next").disabled = offset + PAGE >= page.total;

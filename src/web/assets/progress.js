@@ -2,9 +2,11 @@
 // reconnects with backoff and resumes after the last event it saw, so nothing is missed.
 
 import { api, socketUrl, ApiError } from "./api.js";
-import { $, el, notice, confirmDialog, formatDuration } from "./ui.js";
+import { $, el, fmt, plural, notice, confirmDialog, formatDuration } from "./ui.js";
 
-const FINAL = new Set(["completed", "partial", "failed", "cancelled"]);
+const FINAL = new Set(["completed", "partial", "failed", "cancelled", "rejected"]);
+// Words that name a status: a step that is one of them says nothing the badge does not.
+const STATUSES = new Set([...FINAL, "queued", "running"]);
 
 let current = null; // the job on screen: { id, socket, lastSeq, ... }
 
@@ -25,6 +27,8 @@ export async function showJob(id) {
   $("#job-body").hidden = true;
   $("#chunk-grid").replaceChildren();
   $("#open-results").hidden = true;
+  $("#job-actions").hidden = true;
+  $("#job-error").hidden = true;
   let row;
   try {
     row = await api.get(`/jobs/${encodeURIComponent(id)}`);
@@ -40,8 +44,8 @@ export async function showJob(id) {
   }
   if (current !== job) return;
   $("#job-title").textContent = row.file_name;
-  $("#job-file").textContent = `${row.page_count} pages · job ${row.id}`;
-  $("#job-error").hidden = true;
+  job.fileName = row.file_name;
+  $("#job-file").textContent = `${plural(row.page_count, "page")} · job ${row.id}`;
   render(job, row);
   $("#job-body").hidden = false;
   connect(job);
@@ -60,8 +64,7 @@ function connect(job) {
     let data;
     try { data = JSON.parse(message.data); } catch { return; }
     if (data.type === "error") {
-      $("#job-error").textContent = data.error.message;
-      $("#job-error").hidden = false;
+      showJobError(data.error.message);
       return;
     }
     if (data.type === "snapshot") {
@@ -96,6 +99,28 @@ function connect(job) {
   });
 }
 
+// What the job's chunks came to, in a sentence, once it has ended.
+function outcome(state) {
+  const done = state.processed_chunks ?? 0;
+  const total = state.total_chunks ?? 0;
+  const failed = state.failed_chunks ?? 0;
+  switch (state.status) {
+    case "completed":
+      return total > 1 ? `All ${plural(total, "chunk")} done.` : total ? "The only chunk is done." : "Done.";
+    case "cancelled":
+      return done ? `Cancelled after ${fmt(done)} of ${plural(total, "chunk")}.` : "Cancelled before any chunk finished.";
+    case "failed":
+      if (!total) return "Failed before the book was split into chunks.";
+      return `Failed: ${fmt(done)} of ${plural(total, "chunk")} done` + (failed ? `, ${fmt(failed)} failed.` : ".");
+    case "partial":
+      return `${fmt(done)} of ${plural(total, "chunk")} done, ${fmt(failed)} failed.`;
+    case "rejected":
+      return "This PDF cannot be processed, and it was not kept. Upload another file.";
+    default:
+      return "";
+  }
+}
+
 function render(job, state) {
   const percent = state.progress_percent ?? 0;
   const progress = $("#job-progress");
@@ -105,34 +130,61 @@ function render(job, state) {
   const badge = $("#job-status");
   badge.textContent = state.status;
   badge.className = `badge ${state.status}`;
-  $("#job-step").textContent = state.current_step || "";
+  const final = FINAL.has(state.status);
   const running = state.status === "running" || state.status === "queued";
-  $("#job-eta").textContent = running && state.eta_seconds != null
-    ? `About ${formatDuration(state.eta_seconds)} left`
-    : running ? "" : `${state.processed_chunks ?? 0} of ${state.total_chunks ?? 0} chunks done` +
-      (state.failed_chunks ? `, ${state.failed_chunks} failed` : "");
+  // The step only while it adds something: never a status word, never once the job is over.
+  const step = (state.current_step || "").trim();
+  $("#job-step").textContent = !final && step && !STATUSES.has(step.toLowerCase()) ? step : "";
+  const eta = running && percent < 100 && state.eta_seconds != null && state.eta_seconds > 0
+    ? `About ${formatDuration(state.eta_seconds)} left` : "";
+  $("#job-eta").textContent = final ? outcome(state) : eta;
+  const wasFinal = FINAL.has(job.status);
+  const statusChanged = state.status !== job.status;
+  job.status = state.status;
   if (state.chunk) job.chunks.set(state.chunk.index, state.chunk);
   job.total = state.total_chunks || 0;
   renderGrid(job, job.total);
   // Screen readers hear every tenth percent and each change of status, not every event.
-  const step = Math.floor(percent / 10);
-  if (step !== job.announced || state.status !== job.status) {
-    job.announced = step;
+  const tenth = Math.floor(percent / 10);
+  if (tenth !== job.announced || statusChanged) {
+    job.announced = tenth;
     $("#job-live").textContent = `${state.status}, ${percent} percent`;
   }
-  const wasFinal = FINAL.has(job.status);
-  job.status = state.status;
   $("#cancel-job").hidden = !running;
   $("#retry-job").hidden = !(state.status === "partial" || (state.status === "failed" && state.failed_chunks > 0));
+  // An ended job is never a dead end: delete it, run it again, or go back. A rejected one has
+  // no PDF left to run again: the way on is another file.
+  const rejected = state.status === "rejected";
+  $("#job-actions").hidden = !final;
+  $("#rerun-job").hidden = rejected;
+  // A refused PDF was never read: it has no progress and no chunks to show.
+  for (const part of [".progress-line", "#chunks-title", "#chunk-grid"]) $(part).hidden = rejected;
+  $("#job-back").textContent = rejected ? "Upload another file" : "Back to upload";
+  // The job's own words for why it ended without a result, from its view or its final event.
+  if (state.error && state.error.message && (state.status === "failed" || rejected)) {
+    showJobError(rejected ? `This PDF was refused: ${withStop(state.error.message)}` : state.error.message);
+  }
   if (!wasFinal && (state.status === "completed" || state.status === "partial")) linkResults(job);
+}
+
+// The server's messages are clauses ("the PDF has no pages"): one ends a sentence here.
+function withStop(message) {
+  return /[.!?…]$/.test(message) ? message : `${message}.`;
+}
+
+function showJobError(message) {
+  $("#job-error").textContent = message;
+  $("#job-error").hidden = false;
 }
 
 function renderGrid(job, total) {
   const grid = $("#chunk-grid");
-  while (grid.children.length < total) grid.append(el("li", { text: String(grid.children.length + 1) }));
+  while (grid.children.length < total) grid.append(el("li", { text: fmt(grid.children.length + 1) }));
   [...grid.children].forEach((cell, index) => {
     const chunk = job.chunks.get(index);
-    const status = chunk ? chunk.status : "pending";
+    // Once the job is over, a chunk still marked as under way never will be.
+    const raw = chunk ? chunk.status : "pending";
+    const status = FINAL.has(job.status) && raw !== "done" && raw !== "failed" ? "not done" : raw;
     cell.className = status.replaceAll(" ", "-");
     const attempts = chunk && chunk.attempts > 1 ? `, attempt ${chunk.attempts}` : "";
     const next = chunk && chunk.next_attempt_at ? `, next attempt at ${new Date(chunk.next_attempt_at).toLocaleTimeString()}` : "";
@@ -164,8 +216,36 @@ export function setupProgress() {
       await api.post(`/jobs/${encodeURIComponent(job.id)}/cancel`);
       notice("Job cancelled.");
     } catch (error) {
-      $("#job-error").textContent = error.message;
-      $("#job-error").hidden = false;
+      showJobError(error.message);
+    }
+  });
+  $("#delete-job").addEventListener("click", async () => {
+    if (!current) return;
+    const job = current;
+    const name = job.fileName || "This job";
+    if (!await confirmDialog("Delete this job?", `${name}: the job, its results and its PDF are deleted for good.`, "Delete")) return;
+    try {
+      await api.del(`/jobs/${encodeURIComponent(job.id)}`);
+      notice(`${name} deleted.`);
+      location.hash = "#upload";
+    } catch (error) {
+      showJobError(error.message);
+    }
+  });
+  $("#rerun-job").addEventListener("click", async () => {
+    if (!current) return;
+    const job = current;
+    const button = $("#rerun-job");
+    button.disabled = true;
+    try {
+      const { job_id } = await api.post(`/jobs/${encodeURIComponent(job.id)}/rerun`, {});
+      notice(`${job.fileName || "The book"} is processed again as a new job.`);
+      location.hash = `#job/${job_id}`;
+    } catch (error) {
+      // 410 upload_expired: the PDF is gone; its message says so, and Upload is one link away.
+      showJobError(error.message);
+    } finally {
+      button.disabled = false;
     }
   });
   $("#retry-job").addEventListener("click", async () => {
@@ -176,8 +256,7 @@ export function setupProgress() {
       notice("Retrying the failed chunks.");
       showJob(id);
     } catch (error) {
-      $("#job-error").textContent = error.message;
-      $("#job-error").hidden = false;
+      showJobError(error.message);
     }
   });
 }

@@ -1,7 +1,7 @@
 // The settings form (defaults of new jobs), reused per upload, and the Google connection.
 
 import { api } from "./api.js";
-import { $, el, notice, showError, formatDate } from "./ui.js";
+import { $, el, fill, notice, showError, formatDate } from "./ui.js";
 
 const FIELDS = [
   { name: "sentence_length_limit", label: "Longest sentence (words)", type: "number", min: 3, max: 50 },
@@ -20,9 +20,13 @@ export async function loadSettings(force = false) {
   return cached;
 }
 
-// Form controls for every setting, ids prefixed so two forms can live on one page.
+// Settings that only mean something for the Gemini engine.
+const GEMINI_ONLY = new Set(["model_preference", "input_mode"]);
+
+// Form controls for every setting, ids prefixed so two forms can live on one page. The model
+// and input fields show (and are sent) only when Gemini is available and chosen.
 export function settingsFields(prefix, settings, engines) {
-  return FIELDS.map((field) => {
+  const nodes = FIELDS.map((field) => {
     const id = `${prefix}-${field.name}`;
     const value = settings[field.name];
     if (field.type === "check") {
@@ -38,16 +42,71 @@ export function settingsFields(prefix, settings, engines) {
       control = el("select", { id, name: field.name },
         options.map(([v, text]) => el("option", { value: v, selected: v === value, text })));
     }
-    return el("div", {}, el("label", { for: id, text: field.label }), control);
+    return el("div", { "data-field": field.name }, el("label", { for: id, text: field.label }), control);
   });
+  const engine = nodes.find((n) => n.dataset.field === "engine");
+  const select = engine && engine.querySelector("select");
+  const sync = () => {
+    const gemini = engines.includes("gemini") && select && select.value === "gemini";
+    for (const node of nodes) {
+      if (!GEMINI_ONLY.has(node.dataset.field)) continue;
+      node.hidden = !gemini;
+      for (const control of node.querySelectorAll("input, select")) control.disabled = !gemini;
+    }
+  };
+  if (select) select.addEventListener("change", sync);
+  sync();
+  return nodes;
 }
 
-// The settings as the API wants them, read from a form built by settingsFields.
+// The engine a form built by settingsFields has selected.
+export function chosenEngine(form) {
+  const control = form.elements.engine;
+  return control ? control.value : null;
+}
+
+const ON_OFF = (v) => (v ? "on" : "off");
+const DESCRIBE = {
+  sentence_length_limit: (v) => `longest sentence ${v} words`,
+  min_sentence_length: (v) => `shortest piece ${v} words`,
+  engine: (v) => `engine ${v}`,
+  model_preference: (v) => `model ${v}`,
+  input_mode: (v) => `input ${v === "pdf" ? "PDF pages" : v}`,
+  ignore_dialogue: (v) => `keep dialogue whole ${ON_OFF(v)}`,
+  preserve_formatting: (v) => `keep quotation marks and dashes ${ON_OFF(v)}`,
+  fix_hyphenation: (v) => `re-join hyphenated words ${ON_OFF(v)}`,
+};
+const DESCRIBE_DEFAULT = {
+  sentence_length_limit: (v) => `default ${v}`,
+  min_sentence_length: (v) => `default ${v}`,
+  ignore_dialogue: (v) => `default ${ON_OFF(v)}`,
+  preserve_formatting: (v) => `default ${ON_OFF(v)}`,
+  fix_hyphenation: (v) => `default ${ON_OFF(v)}`,
+};
+
+// Each setting whose value differs from the server's defaults, in words:
+// ["longest sentence 5 words (default 8)", …]. Gemini-only settings count only when Gemini
+// is the engine. Empty without defaults (an older server).
+export function differences(settings, defaults) {
+  if (!settings || !defaults) return [];
+  const gemini = settings.engine === "gemini";
+  return FIELDS
+    .filter((f) => !(GEMINI_ONLY.has(f.name) && !gemini))
+    .filter((f) => settings[f.name] !== undefined && defaults[f.name] !== undefined)
+    .filter((f) => settings[f.name] !== defaults[f.name])
+    .map((f) => {
+      const said = (DESCRIBE_DEFAULT[f.name] || ((v) => `default ${v}`))(defaults[f.name]);
+      return `${DESCRIBE[f.name](settings[f.name])} (${said})`;
+    });
+}
+
+// The settings as the API wants them, read from a form built by settingsFields (fields that
+// do not apply to the chosen engine are left out).
 export function readFields(form) {
   const out = {};
   for (const field of FIELDS) {
     const control = form.elements[field.name];
-    if (!control) continue;
+    if (!control || control.disabled) continue;
     if (field.type === "check") out[field.name] = control.checked;
     else if (field.type === "number") out[field.name] = Number(control.value);
     else out[field.name] = control.value;
@@ -57,7 +116,7 @@ export function readFields(form) {
 
 export async function showSettings() {
   const { settings, engines } = await loadSettings(true);
-  $("#settings-fields").replaceChildren(...settingsFields("settings", settings, engines));
+  fill($("#settings-fields"), settingsFields("settings", settings, engines));
   await showGoogle();
 }
 

@@ -3,8 +3,32 @@
 export const $ = (selector, root = document) => root.querySelector(selector);
 export const $$ = (selector, root = document) => [...root.querySelectorAll(selector)];
 
+// Children worth adding: DOM `append`/`replaceChildren` would turn null or undefined into
+// the text "null"/"undefined", so those (and false, for `cond && node`) are dropped here.
+export function children(...nodes) {
+  return nodes.flat(Infinity).filter((n) => n !== null && n !== undefined && n !== false);
+}
+
+// `node.replaceChildren(...)` without the "null" text for missing children.
+export function fill(node, ...nodes) {
+  node.replaceChildren(...children(nodes));
+  return node;
+}
+
+// A count as the reader's locale writes it ("9,682"); anything not a number stays as it is.
+export function fmt(value) {
+  const n = Number(value);
+  return value === null || value === undefined || value === "" || !Number.isFinite(n)
+    ? String(value ?? "") : n.toLocaleString();
+}
+
+// "1 chunk", "3 chunks": a formatted count with its noun.
+export function plural(count, one, many = one + "s") {
+  return `${fmt(count)} ${Number(count) === 1 ? one : many}`;
+}
+
 // Builds an element; text goes through textContent only, so data is never parsed as HTML.
-export function el(tag, attrs = {}, ...children) {
+export function el(tag, attrs = {}, ...kids) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs)) {
     if (value === undefined || value === null || value === false) continue;
@@ -14,8 +38,7 @@ export function el(tag, attrs = {}, ...children) {
     else if (value === true) node.setAttribute(key, "");
     else node.setAttribute(key, value);
   }
-  for (const child of children.flat()) {
-    if (child === null || child === undefined) continue;
+  for (const child of children(kids)) {
     node.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
   return node;
@@ -64,7 +87,7 @@ export function formDialog(title, fields, okLabel = "OK") {
   $("#form-dialog-title").textContent = title;
   $("#form-dialog-ok").textContent = okLabel;
   const box = $("#form-dialog-fields");
-  box.replaceChildren(...fields);
+  fill(box, fields);
   const opener = document.activeElement;
   dialog.returnValue = "cancel";
   return new Promise((resolve) => {
