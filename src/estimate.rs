@@ -2,48 +2,19 @@
 //! dollars per Gemini model), computed from the same chunk plan and prompts the job would use,
 //! without running anything.
 
-use serde::Serialize;
+use std::ops::RangeInclusive;
 
+use serde::{Deserialize, Serialize};
+
+use crate::book_plan::BookPlan;
 use crate::engine::ChunkInput;
 use crate::engine::gemini::generation::thinking_allowance;
 use crate::engine::gemini::{protocol, sources};
-use crate::pdf::{self, PdfError, clean::CleanOptions, plan};
+#[cfg(test)]
+use crate::pdf::{self, clean::CleanOptions};
+use crate::pdf::{PdfError, plan};
+pub use crate::price::Price;
 use crate::settings::{InputMode, ModelPreference, Settings};
-
-/// Dollars per million tokens, input and output, as Google lists them for a model.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct Price {
-    pub input_per_million: f64,
-    pub output_per_million: f64,
-}
-
-impl std::str::FromStr for Price {
-    type Err = String;
-
-    /// `"0.30/2.50"`: input and output dollars per million tokens.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let (input, output) = s
-            .split_once('/')
-            .ok_or_else(|| format!("'{s}': expected INPUT/OUTPUT dollars per million tokens"))?;
-        let parse = |v: &str| {
-            v.trim()
-                .parse::<f64>()
-                .ok()
-                .filter(|p| p.is_finite() && *p >= 0.0)
-                .ok_or_else(|| format!("'{v}' is not a price"))
-        };
-        Ok(Self {
-            input_per_million: parse(input)?,
-            output_per_million: parse(output)?,
-        })
-    }
-}
-
-impl std::fmt::Display for Price {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}/{}", self.input_per_million, self.output_per_million)
-    }
-}
 
 /// A model the estimate prices.
 #[derive(Debug, Clone)]
@@ -83,84 +54,87 @@ const BYTES_PER_TOKEN: usize = 4;
 // Google's documented rate for a PDF page given as a document.
 const TOKENS_PER_PDF_PAGE: u64 = 258;
 
-/// Estimates a job on `bytes` with `settings`. Reads the text like the job would, and plans
-/// the requests the Gemini engine would send (the same numbering, sizing and prompts): as
-/// slow as the extraction step of a real job, and bounded the same way.
-pub fn estimate(
+/// What a job on a PDF would be and send, counted by the sandboxed reader
+/// ([`crate::sandbox`]), which reads and plans the book as the job would (the same
+/// [`BookPlan`]) and plans the requests the Gemini engine would send (the same numbering,
+/// sizing and prompts).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Measured {
+    pub pages: u32,
+    pub chunks: usize,
+    pub parallelism: u32,
+    pub input_mode: InputMode,
+    pub words: usize,
+    pub tokens_in: u64,
+    pub tokens_out: u64,
+}
+
+/// Measures a job on `bytes` with `settings`: as slow as the extraction step of a real job.
+pub fn measure(
     bytes: &[u8],
     settings: &Settings,
     plan_cfg: &plan::PlanConfig,
-    models: &[PricedModel],
-) -> Result<Estimate, PdfError> {
+) -> Result<Measured, PdfError> {
     let limit = settings.sentence_length_limit.max(1) as usize;
-    let (pages, chunk_plan, tokens, words) = match settings.input_mode {
-        InputMode::Text => {
-            let options = CleanOptions {
-                fix_hyphenation: settings.fix_hyphenation,
-            };
-            let (book, pages) = pdf::read_book(bytes, options)?;
-            let chunk_plan = plan::plan(pages, plan_cfg);
-            let inputs = plan::chunk_inputs(
-                &book,
-                &chunk_plan,
-                plan_cfg.overlap_pages,
-                crate::engine::local::segment_options(settings),
-            );
-            let mut tokens = Tokens::default();
-            for input in &inputs {
+    let planned = BookPlan::read(bytes, settings, plan_cfg)?;
+    let mut tokens = Tokens::default();
+    let words = match planned.book() {
+        Some(book) => {
+            for input in &planned.chunk_inputs(bytes, settings)? {
                 tokens += text_requests(input, settings, limit);
             }
-            (pages, chunk_plan, tokens, count_words(&book.text))
+            count_words(&book.text)
         }
-        InputMode::Pdf => {
-            let pages = pdf::page_count(bytes)?;
-            let chunk_plan = plan::plan(pages, plan_cfg);
-            let mut tokens = Tokens::default();
-            for range in &chunk_plan.ranges {
-                // Each request attaches the chunk's pages plus the context pages that exist.
-                let first = range.start().saturating_sub(plan_cfg.overlap_pages).max(1);
-                let last = (range.end() + plan_cfg.overlap_pages).min(pages);
-                let attached = u64::from(last - first + 1) * TOKENS_PER_PDF_PAGE;
-                let own = range.clone().map(|_| sources::SCANNED_PAGE_TOKENS);
-                for run in sources::plan_by_size(own, sources::REQUEST_OUTPUT_TOKENS) {
-                    let request = protocol::Request {
-                        first_page: *range.start() + run.start as u32,
-                        last_page: *range.start() + run.end.saturating_sub(1) as u32,
-                        what: protocol::Asked::Pages {
-                            pdf_first_page: first,
-                        },
-                        corrections: Vec::new(),
-                        paraphrase: false,
-                    };
-                    let answer = run.len() as u64 * sources::SCANNED_PAGE_TOKENS;
-                    tokens += Tokens {
-                        input: prompt_tokens(&request, settings) + attached,
-                        output: answer + thinking_allowance(answer),
-                    };
-                }
+        None => {
+            for (own, context) in planned.pages() {
+                tokens += pdf_requests(&own, &context, settings);
             }
-            (pages, chunk_plan, tokens, 0)
+            0
         }
     };
+    Ok(Measured {
+        pages: planned.pages,
+        chunks: planned.chunks.ranges.len(),
+        parallelism: planned.parallelism(),
+        input_mode: settings.input_mode,
+        words,
+        tokens_in: tokens.input,
+        tokens_out: tokens.output,
+    })
+}
+
+/// The estimate of a measured job: its cost with each model.
+pub fn price(measured: Measured, models: &[PricedModel]) -> Estimate {
     let models = models
         .iter()
         .map(|m| ModelCost {
             preference: m.preference,
             model: m.model.clone(),
             price: m.price,
-            estimated_cost_usd: cost(tokens.input, tokens.output, m.price),
+            estimated_cost_usd: cost(measured.tokens_in, measured.tokens_out, m.price),
         })
         .collect();
-    Ok(Estimate {
-        pages,
-        chunks: chunk_plan.ranges.len(),
-        parallelism: chunk_plan.parallelism,
-        input_mode: settings.input_mode,
-        words,
-        estimated_tokens_in: tokens.input,
-        estimated_tokens_out: tokens.output,
+    Estimate {
+        pages: measured.pages,
+        chunks: measured.chunks,
+        parallelism: measured.parallelism,
+        input_mode: measured.input_mode,
+        words: measured.words,
+        estimated_tokens_in: measured.tokens_in,
+        estimated_tokens_out: measured.tokens_out,
         models,
-    })
+    }
+}
+
+/// Measures and prices a job in this process, for the tests below.
+#[cfg(test)]
+fn estimate(
+    bytes: &[u8],
+    settings: &Settings,
+    plan_cfg: &plan::PlanConfig,
+    models: &[PricedModel],
+) -> Result<Estimate, PdfError> {
+    Ok(price(measure(bytes, settings, plan_cfg)?, models))
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -205,6 +179,35 @@ fn text_requests(input: &ChunkInput, settings: &Settings, limit: usize) -> Token
     tokens
 }
 
+/// The requests the engine would send for one chunk given as pages (`own`), each attaching
+/// the chunk's PDF (its `context` pages).
+fn pdf_requests(
+    own: &RangeInclusive<u32>,
+    context: &RangeInclusive<u32>,
+    settings: &Settings,
+) -> Tokens {
+    let attached = u64::from(context.end() - context.start() + 1) * TOKENS_PER_PDF_PAGE;
+    let own_tokens = own.clone().map(|_| sources::SCANNED_PAGE_TOKENS);
+    let mut tokens = Tokens::default();
+    for run in sources::plan_by_size(own_tokens, sources::REQUEST_OUTPUT_TOKENS) {
+        let request = protocol::Request {
+            first_page: *own.start() + run.start as u32,
+            last_page: *own.start() + run.end.saturating_sub(1) as u32,
+            what: protocol::Asked::Pages {
+                pdf_first_page: *context.start(),
+            },
+            corrections: Vec::new(),
+            paraphrase: false,
+        };
+        let answer = run.len() as u64 * sources::SCANNED_PAGE_TOKENS;
+        tokens += Tokens {
+            input: prompt_tokens(&request, settings) + attached,
+            output: answer + thinking_allowance(answer),
+        };
+    }
+    tokens
+}
+
 fn prompt_tokens(request: &protocol::Request, settings: &Settings) -> u64 {
     let prompt = protocol::prompt(request, settings);
     ((prompt.system.len() + prompt.user.len()) / BYTES_PER_TOKEN) as u64
@@ -226,7 +229,7 @@ fn count_words(text: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testkit::{novel, pdf as fixtures};
+    use fnt_testkit::{novel, pdf as fixtures};
 
     fn book(pages: usize) -> Vec<u8> {
         fixtures::book_pdf(&novel::novel(pages), &fixtures::FixtureOptions::default()).pdf

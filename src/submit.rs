@@ -1,15 +1,17 @@
 //! Turning a stored upload into a queued job: the one path shared by the HTTP API and
-//! `fnt process`. Nothing is half-stored: the job row and its PDF are written in one transaction.
+//! `fnt process`. Nothing is half-stored: the job row and its PDF are written in one
+//! transaction. Only the cheap checks run before the 202; the rest runs in the sandbox.
 
 use tempfile::TempPath;
 
 use crate::core::Core;
-use crate::db::jobs::{Admission, Quota};
 use crate::db::models::NewJob;
 use crate::db::{DbError, now_ms};
-use crate::pdf::{self, PdfError, Requirements};
+use crate::lifecycle::JobStatus;
+use crate::lifecycle::admission::{Admission, Quota};
+use crate::pdf::{self, PdfError, PdfInfo, Requirements};
+use crate::sandbox::{Input, SandboxError, Task};
 use crate::settings::{InputMode, SettingError, Settings};
-use crate::status::JobStatus;
 
 /// An uploaded file, staged under the uploads directory under a temporary name that is
 /// deleted when this is dropped (the job keeps its own copy in the database).
@@ -34,7 +36,9 @@ pub enum SubmitError {
     Limit(Admission),
 }
 
-/// Validates the settings and the PDF, then stores the job as queued and wakes the workers.
+/// Validates the settings and runs the cheap checks on the PDF, then stores the job as
+/// queued and wakes the workers. The expensive checks follow in the sandbox, after the
+/// caller has its job id (see [`check_after_the_202`]).
 pub async fn submit(
     core: &Core,
     owner: &str,
@@ -43,16 +47,12 @@ pub async fn submit(
     quota: Quota,
 ) -> Result<String, SubmitError> {
     check_settings(core, &settings)?;
-    let bytes = tokio::fs::read(&upload.temp).await?;
     let pdf = PdfFile {
         file_name: upload.file_name,
         sha256: upload.sha256,
         size: upload.size,
     };
-    let id = enqueue(core, owner, pdf, bytes, settings, quota).await?;
-    // The job keeps its own copy in the database.
-    drop(upload.temp);
-    Ok(id)
+    enqueue(core, owner, pdf, Staged::File(upload.temp), settings, quota).await
 }
 
 /// What a job records about its PDF besides the bytes.
@@ -62,50 +62,108 @@ pub struct PdfFile {
     pub size: u64,
 }
 
-/// Checks `bytes` like an upload and stores a queued job for them; the settings must have
-/// passed [`check_settings`].
+/// Where the PDF of a new job is.
+pub enum Staged {
+    /// An upload, staged under the uploads directory.
+    File(TempPath),
+    /// The stored PDF of an earlier job.
+    Bytes(Vec<u8>),
+}
+
+/// Runs the cheap checks on a PDF and stores a queued job for it; the settings must have
+/// passed [`check_settings`]. The bytes are held in memory only from here to the insert, and
+/// only as many at once as [`Core::upload_memory`] allows.
 pub async fn enqueue(
     core: &Core,
     owner: &str,
     pdf: PdfFile,
-    bytes: Vec<u8>,
+    staged: Staged,
     settings: Settings,
     quota: Quota,
 ) -> Result<String, SubmitError> {
-    // An engine that reads the pages themselves does not need a text layer.
-    let requirements = Requirements {
-        max_pages: core.config.max_pages,
-        text_layer: settings.input_mode != InputMode::Pdf,
+    let requirements = crate::book_plan::requirements(&settings, core.config.max_pages);
+    let (id, file) = {
+        let _held = core.upload_memory.hold(pdf.size).await;
+        let (bytes, file) = match staged {
+            Staged::File(path) => (tokio::fs::read(&path).await?, Some(path)),
+            Staged::Bytes(bytes) => (bytes, None),
+        };
+        let precheck = pdf::precheck(&bytes, requirements.max_pages)?;
+        let id = uuid::Uuid::new_v4().to_string();
+        let job = NewJob {
+            id: id.clone(),
+            owner_id: owner.to_owned(),
+            status: JobStatus::Queued,
+            file_name: pdf.file_name,
+            input_hash: pdf.sha256,
+            file_size: i64::try_from(pdf.size).unwrap_or(i64::MAX),
+            // Until the sandbox has counted them, when the cheap checks could not.
+            page_count: precheck
+                .pages
+                .map_or(0, |n| i32::try_from(n).unwrap_or(i32::MAX)),
+            engine: settings.engine.clone(),
+            settings: settings.into(),
+            current_step: "queued".to_owned(),
+            created_at: now_ms(),
+        };
+        // The sandbox reads a file: a stored PDF is staged again for it.
+        let file = match file {
+            Some(file) => file,
+            None => stage(core, &bytes).await?,
+        };
+        // The job and its PDF are stored in one transaction.
+        match core.db.insert_job(job, bytes, quota).await? {
+            Admission::Admitted => {}
+            refused => return Err(SubmitError::Limit(refused)),
+        }
+        (id, file)
     };
-    let (info, bytes) = tokio::task::spawn_blocking(move || {
-        pdf::inspect(&bytes, requirements).map(|info| (info, bytes))
-    })
-    .await
-    .map_err(|e| std::io::Error::other(e.to_string()))??;
-
-    let id = uuid::Uuid::new_v4().to_string();
-    let settings_json =
-        serde_json::to_string(&settings).map_err(|e| DbError::Decode(e.to_string()))?;
-    let job = NewJob {
-        id: id.clone(),
-        owner_id: owner.to_owned(),
-        status: JobStatus::Queued.as_str().to_owned(),
-        file_name: pdf.file_name,
-        input_hash: pdf.sha256,
-        file_size: i64::try_from(pdf.size).unwrap_or(i64::MAX),
-        page_count: i32::try_from(info.page_count).unwrap_or(i32::MAX),
-        settings: settings_json,
-        engine: settings.engine.clone(),
-        current_step: "queued".to_owned(),
-        created_at: now_ms(),
-    };
-    // The job and its PDF are stored in one transaction.
-    match core.db.insert_job(job, bytes, quota).await? {
-        Admission::Admitted => {}
-        refused => return Err(SubmitError::Limit(refused)),
-    }
     core.wake_workers();
+    let checked = check_after_the_202(core.clone(), id.clone(), file, requirements);
+    actix_web::rt::spawn(checked);
     Ok(id)
+}
+
+/// Writes `bytes` to a file of their own under the uploads directory.
+async fn stage(core: &Core, bytes: &[u8]) -> Result<TempPath, std::io::Error> {
+    let dir = core.config.uploads_dir();
+    let file = tempfile::Builder::new()
+        .prefix(".upload-")
+        .suffix(".part")
+        .tempfile_in(dir)?;
+    let (file, path) = file.into_parts();
+    let mut file = tokio::fs::File::from_std(file);
+    tokio::io::AsyncWriteExt::write_all(&mut file, bytes).await?;
+    Ok(path)
+}
+
+/// The expensive checks of a new job's PDF, in the sandbox: what they refuse moves the job to
+/// `rejected` with the error a 4xx would have carried; the pages they count replace those
+/// the cheap checks could not. The staged file is deleted once they are done.
+async fn check_after_the_202(core: Core, id: String, file: TempPath, requirements: Requirements) {
+    let task = Task::Check { requirements };
+    let checked = core.sandbox.run::<PdfInfo>(&task, Input::File(&file)).await;
+    match checked {
+        Ok(info) => {
+            if let Err(e) = core.db.set_page_count(&id, info.page_count).await {
+                tracing::warn!(job_id = %id, error = %e, "could not record the page count");
+            }
+        }
+        Err(SandboxError::Refused(e)) => {
+            tracing::info!(job_id = %id, error = ?e, "the PDF was rejected after its upload");
+            if let Err(db) = core.db.reject_job(&id, e.code(), &e.to_string()).await {
+                tracing::error!(job_id = %id, error = %db, "could not reject the job");
+            }
+        }
+        // Nothing is known about the PDF: the job reads it in the sandbox too, and fails
+        // there if the sandbox stays unavailable.
+        Err(e @ SandboxError::Unavailable(_)) => {
+            tracing::error!(job_id = %id, error = %e, "the PDF could not be checked");
+        }
+    }
+    // The job keeps its own copy in the database; the staged file goes once the check has
+    // had its say, which is how a caller can tell it has.
+    drop(file);
 }
 
 /// Whether this server can run a job with `settings`: values in range, an engine it has, and

@@ -1,33 +1,34 @@
-//! Arbitrary bytes through every public entry point that reads an uploaded PDF, the way the
-//! server runs them: `inspect` as the upload handler calls it in both input modes, then what
-//! a job does with a file `inspect` accepted (`read_book` and the text chunks in text mode,
-//! `page_count` and the page-range PDFs in PDF mode).
+//! Arbitrary bytes through the two paths an upload takes in the server:
 //!
-//! The text chunks' bodies must tile the book's text exactly (nothing lost or doubled at a
-//! chunk boundary).
+//! - the request's cheap checks (`pdf::precheck`), in this process, as the server runs them:
+//!   they have no operating-system limits to fall back on, so any crash, timeout or
+//!   out-of-memory there is a bug;
+//! - for what they accept, the sandboxed child (`fnt sandbox`, the binary named by
+//!   `FNT_SANDBOX_PROGRAM`, run with the server's limits): the upload's check in both input
+//!   modes, then a job's plan. The child may refuse the file, or die on its limits (the
+//!   designed answer to a bomb); it must never fail to answer otherwise, and, run strict, a
+//!   panic that starts in fnt's own code makes it exit with a status of its own, which is a
+//!   crash here.
 //!
-//! A crash is:
-//! - a panic that starts in fnt's own code, even one `pdf::guarded` would catch and turn
-//!   into an error: `guarded` is there for lopdf and pdf-extract, not to hide our bugs;
-//! - a panic that escapes the public API, wherever it starts;
-//! - an abort, a stack overflow, a timeout or running out of memory (libFuzzer's limits).
+//! In text mode, the plan's chunks must cover the book's pages in order.
 //!
-//! A panic inside lopdf or pdf-extract that the API turns into `Err` is the designed
-//! behaviour for a broken file and is not reported.
+//! A crash in this process is a panic that starts in fnt's code, a panic that escapes the
+//! public API, an abort, a stack overflow, a timeout or running out of memory (libFuzzer's
+//! limits). A panic inside lopdf that the API turns into `Err` is the designed behaviour for
+//! a broken file and is not reported.
 
 #![no_main]
 
 use std::backtrace::Backtrace;
 use std::panic::PanicHookInfo;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use fnt::config::Config;
-use fnt::engine::local::segment::SegmentOptions;
-use fnt::pdf::clean::CleanOptions;
-use fnt::pdf::pages::pdf_chunk_inputs;
-use fnt::pdf::plan::{PlanConfig, chunk_inputs, plan};
-use fnt::pdf::{Requirements, inspect, page_count, read_book};
+use fnt::pdf::plan::PlanConfig;
+use fnt::pdf::{PdfInfo, Requirements, precheck};
+use fnt::sandbox::{Input, Planned, Sandbox, SandboxError, Task};
+use fnt::settings::{InputMode, Settings};
 use libfuzzer_sys::fuzz_target;
 
 /// The stack of tokio's blocking-pool threads, where the server reads uploads
@@ -62,45 +63,99 @@ fuzz_target!(init: {
 
 fn ingest(data: &[u8]) {
     let config = Config::default();
+    if precheck(data, config.max_pages).is_err() {
+        return;
+    }
+    let outcome = RUNTIME.with(|runtime| runtime.block_on(in_the_sandbox(data, &config)));
+    if let Err(e) = outcome {
+        eprintln!("the sandboxed reader did not answer: {e}");
+        std::process::abort();
+    }
+}
+
+/// The child's tasks on `data`; an error only when the child failed to answer at all.
+async fn in_the_sandbox(data: &[u8], config: &Config) -> Result<(), SandboxError> {
+    let sandbox = sandbox(config);
     // Several chunks from a few pages, so that the page-range path runs more than once.
-    let chunks = PlanConfig {
+    let plan = PlanConfig {
         single_chunk_max_pages: 2,
         medium_chunk_pages: 3,
         large_chunk_pages: 3,
         ..PlanConfig::default()
     };
-    // Both clean-up settings are reachable: which one runs is decided by the input.
-    let options = CleanOptions {
-        fix_hyphenation: data.len() % 2 == 0,
-    };
-    for text_layer in [true, false] {
-        let req = Requirements {
+    for input_mode in [InputMode::Text, InputMode::Pdf] {
+        // Both clean-up settings are reachable: which one runs is decided by the input.
+        let settings = Settings {
+            input_mode,
+            fix_hyphenation: data.len() % 2 == 0,
+            ignore_dialogue: data.len() % 3 == 0,
+            ..Settings::default()
+        };
+        let requirements = Requirements {
             max_pages: config.max_pages,
-            text_layer,
+            text_layer: input_mode == InputMode::Text,
         };
-        let Ok(info) = inspect(data, req) else {
-            continue;
+        let checked: Result<PdfInfo, _> = sandbox
+            .run(&Task::Check { requirements }, Input::Bytes(data))
+            .await;
+        let info = match checked {
+            Ok(info) => info,
+            Err(SandboxError::Refused(_)) => continue,
+            Err(e) => return Err(e),
         };
-        if text_layer {
-            if let Ok((book, pages)) = read_book(data, options) {
-                assert_eq!(pages, info.page_count, "read_book and inspect disagree");
-                let chunk_plan = plan(pages, &chunks);
-                let segments = SegmentOptions {
-                    keep_dialogue_whole: data.len() % 3 == 0,
-                };
-                let inputs = chunk_inputs(&book, &chunk_plan, chunks.overlap_pages, segments);
-                let bodies: String = inputs
-                    .iter()
-                    .map(|c| c.text.get(c.body_start..c.body_end).unwrap_or("\u{0}"))
-                    .collect();
-                assert!(bodies == book.text, "chunk bodies do not tile the book");
-            }
-        } else if let Ok(pages) = page_count(data) {
-            assert_eq!(pages, info.page_count, "page_count and inspect disagree");
-            let chunk_plan = plan(pages, &chunks);
-            let _ = pdf_chunk_inputs(data, &chunk_plan, chunks.overlap_pages);
+        let task = Task::Plan {
+            settings: Box::new(settings),
+            plan,
+            max_pages: config.max_pages,
+        };
+        let planned: Planned = match sandbox.run(&task, Input::Bytes(data)).await {
+            Ok(planned) => planned,
+            Err(SandboxError::Refused(_)) => continue,
+            Err(e) => return Err(e),
+        };
+        assert_eq!(planned.pages, info.page_count, "the plan and the check disagree");
+        let mut next = 1;
+        for chunk in &planned.inputs {
+            assert_eq!(chunk.first_page, next, "chunks skip or repeat pages");
+            next = chunk.last_page + 1;
         }
+        assert!(
+            planned.inputs.is_empty() || next == planned.pages + 1,
+            "the chunks do not end on the last page"
+        );
     }
+    Ok(())
+}
+
+/// The server's sandbox, strict, run by the `fnt` the environment names, with limits tighter
+/// than the server's: what matters is whether the child answers, refuses or dies on a limit,
+/// and every unit must end well within libFuzzer's `-timeout` (four children at most, each
+/// stopped by [`CHILD_WALL_SECS`]).
+fn sandbox(config: &Config) -> Sandbox {
+    let program = std::env::var_os("FNT_SANDBOX_PROGRAM").map(PathBuf::from);
+    let Some(program) = program.filter(|p| p.is_file()) else {
+        panic!("set FNT_SANDBOX_PROGRAM to a built `fnt` (see fuzz/README.md)");
+    };
+    let mut config = config.clone();
+    config.sandbox_program = Some(program);
+    config.sandbox_cpu_secs = CHILD_CPU_SECS;
+    config.sandbox_wall_secs = CHILD_WALL_SECS;
+    config.sandbox_memory_mb = CHILD_MEMORY_MB;
+    config.sandbox().strict()
+}
+
+/// A child's CPU time, wall-clock time and address space. Every file of the committed corpus
+/// is read, or refused, well within them.
+const CHILD_CPU_SECS: u64 = 2;
+const CHILD_WALL_SECS: u64 = 5;
+const CHILD_MEMORY_MB: u64 = 1024;
+
+thread_local! {
+    /// The child's pipes need a runtime; one per fuzzing thread, made once.
+    static RUNTIME: tokio::runtime::Runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("cannot start a runtime: {e}"));
 }
 
 // ---------------------------------------------------------------------------------------------

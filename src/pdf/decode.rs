@@ -183,7 +183,7 @@ fn unascii85(input: &[u8], cap: usize) -> Result<Option<Vec<u8>>, TooBig> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testkit::hostile::{double_zlib_zeros, zlib_zeros};
+    use fnt_testkit::hostile::{double_zlib_zeros, zlib_zeros};
 
     fn flate_dict(filter: Object) -> Dictionary {
         let mut d = Dictionary::new();

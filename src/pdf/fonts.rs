@@ -11,11 +11,9 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::rc::Rc;
-use std::sync::Arc;
 
 use lopdf::{Dictionary, Document, Object, Stream};
 
-use super::budget::Budget;
 use super::cmap::{Mapped, ToUnicode};
 use super::decode::decode;
 use super::glyphs::{base_encoding_names, glyph_text};
@@ -91,21 +89,11 @@ impl Font {
 #[derive(Default)]
 pub(crate) struct FontCache {
     fonts: HashMap<*const Dictionary, Result<Rc<Font>, Unsupported>>,
-    /// What inflating font programs and maps costs is charged to the document.
-    budget: Arc<Budget>,
 }
 
 impl FontCache {
-    pub(crate) fn new(budget: Arc<Budget>) -> Self {
-        Self {
-            fonts: HashMap::new(),
-            budget,
-        }
-    }
-
-    /// The budget of the document these fonts belong to.
-    pub(crate) fn budget(&self) -> &Budget {
-        &self.budget
+    pub(crate) fn new() -> Self {
+        Self::default()
     }
 
     /// The font `dict` describes. The key is the dictionary's address in the document, which
@@ -115,10 +103,9 @@ impl FontCache {
         doc: &Document,
         dict: &Dictionary,
     ) -> Result<Rc<Font>, Unsupported> {
-        let budget = &self.budget;
         self.fonts
             .entry(std::ptr::from_ref(dict))
-            .or_insert_with(|| read_font(doc, dict, budget).map(Rc::new))
+            .or_insert_with(|| read_font(doc, dict).map(Rc::new))
             .clone()
     }
 }
@@ -162,13 +149,11 @@ pub(super) fn number(obj: &Object) -> Result<f64, Unsupported> {
     }
 }
 
-fn read_font(doc: &Document, font: &Dictionary, budget: &Budget) -> Result<Font, Unsupported> {
+fn read_font(doc: &Document, font: &Dictionary) -> Result<Font, Unsupported> {
     match name(doc, font, b"Subtype")?.ok_or(Unsupported)? {
-        b"Type1" | b"MMType1" => {
-            read_simple(doc, font, false, budget).map(|f| Font::Simple(Box::new(f)))
-        }
-        b"TrueType" => read_simple(doc, font, true, budget).map(|f| Font::Simple(Box::new(f))),
-        b"Type0" => read_composite(doc, font, budget).map(Font::Composite),
+        b"Type1" | b"MMType1" => read_simple(doc, font, false).map(|f| Font::Simple(Box::new(f))),
+        b"TrueType" => read_simple(doc, font, true).map(|f| Font::Simple(Box::new(f))),
+        b"Type0" => read_composite(doc, font).map(Font::Composite),
         _ => Err(Unsupported),
     }
 }
@@ -177,13 +162,12 @@ fn read_font(doc: &Document, font: &Dictionary, budget: &Budget) -> Result<Font,
 fn font_program<'d>(
     doc: &'d Document,
     descriptor: Option<&'d Dictionary>,
-    budget: &Budget,
 ) -> Option<(u8, Cow<'d, [u8]>)> {
     let descriptor = descriptor?;
     [(1, &b"FontFile"[..]), (2, b"FontFile2"), (3, b"FontFile3")]
         .into_iter()
         .find_map(|(kind, key)| match entry(doc, descriptor, key) {
-            Ok(Some(Object::Stream(stream))) => Some((kind, contents(stream, budget).ok()?)),
+            Ok(Some(Object::Stream(stream))) => Some((kind, contents(stream).ok()?)),
             _ => None,
         })
 }
@@ -199,12 +183,7 @@ fn descriptor<'a>(
     }
 }
 
-fn read_simple(
-    doc: &Document,
-    font: &Dictionary,
-    true_type: bool,
-    budget: &Budget,
-) -> Result<Simple, Unsupported> {
+fn read_simple(doc: &Document, font: &Dictionary, true_type: bool) -> Result<Simple, Unsupported> {
     let descriptor = descriptor(doc, font)?;
     let has_program = descriptor.is_some_and(|d| {
         [&b"FontFile"[..], b"FontFile2", b"FontFile3"]
@@ -231,7 +210,7 @@ fn read_simple(
     match base.and_then(base_encoding_names) {
         Some(table) => fill_names(&mut names, table),
         // The program is inflated only when its own encoding is what counts.
-        None => match builtin_encoding(font_program(doc, descriptor, budget).as_ref()) {
+        None => match builtin_encoding(font_program(doc, descriptor).as_ref()) {
             Some(table) => names = table,
             // Without a program to ask, a non-symbolic font uses the standard encoding
             // (TrueType ones WinAnsi, as readers do).
@@ -258,7 +237,7 @@ fn read_simple(
         )?;
     }
 
-    let unicode = to_unicode(doc, font, budget)?;
+    let unicode = to_unicode(doc, font)?;
     if unicode.is_none() && names.iter().all(Option::is_none) {
         return Err(Unsupported);
     }
@@ -407,11 +386,7 @@ fn listed_widths(
     Ok(Some(widths))
 }
 
-fn read_composite(
-    doc: &Document,
-    font: &Dictionary,
-    budget: &Budget,
-) -> Result<Composite, Unsupported> {
+fn read_composite(doc: &Document, font: &Dictionary) -> Result<Composite, Unsupported> {
     // Other CMaps (vertical writing, CJK encodings) are not what a French novel uses.
     if name(doc, font, b"Encoding")? != Some(b"Identity-H") {
         return Err(Unsupported);
@@ -430,9 +405,9 @@ fn read_composite(
         None => HashMap::new(),
         Some(_) => return Err(Unsupported),
     };
-    let texts = match to_unicode(doc, font, budget)? {
+    let texts = match to_unicode(doc, font)? {
         Some(map) => map,
-        None => cid_texts_from_program(doc, descendant, budget).ok_or(Unsupported)?,
+        None => cid_texts_from_program(doc, descendant).ok_or(Unsupported)?,
     };
     Ok(Composite {
         widths,
@@ -477,16 +452,12 @@ fn cid_widths(doc: &Document, list: &[Object]) -> Result<HashMap<u16, f64>, Unsu
 
 /// Without a ToUnicode map, a TrueType descendant whose CIDs are its glyph ids can still be
 /// read through the program's own character map.
-fn cid_texts_from_program(
-    doc: &Document,
-    descendant: &Dictionary,
-    budget: &Budget,
-) -> Option<ToUnicode> {
+fn cid_texts_from_program(doc: &Document, descendant: &Dictionary) -> Option<ToUnicode> {
     let identity = match descendant.get(b"CIDToGIDMap").ok() {
         None => true,
         Some(obj) => matches!(deref(doc, obj).ok()?, Object::Name(n) if n == b"Identity"),
     };
-    let (kind, program) = font_program(doc, descriptor(doc, descendant).ok()?, budget)?;
+    let (kind, program) = font_program(doc, descriptor(doc, descendant).ok()?)?;
     if kind != 2 || !identity {
         return None;
     }
@@ -509,27 +480,17 @@ fn cid_texts_from_program(
 }
 
 /// The /ToUnicode CMap as text by code.
-fn to_unicode(
-    doc: &Document,
-    font: &Dictionary,
-    budget: &Budget,
-) -> Result<Option<ToUnicode>, Unsupported> {
+fn to_unicode(doc: &Document, font: &Dictionary) -> Result<Option<ToUnicode>, Unsupported> {
     match entry(doc, font, b"ToUnicode")? {
-        Some(Object::Stream(stream)) => Ok(parse_cmap(&contents(stream, budget)?)),
+        Some(Object::Stream(stream)) => Ok(parse_cmap(&contents(stream)?)),
         _ => Ok(None),
     }
 }
 
-/// A stream's data as lopdf would inflate it, within the ceilings of one stream and of the
-/// document; past them the page is not ours to read.
-fn contents<'d>(stream: &'d Stream, budget: &Budget) -> Result<Cow<'d, [u8]>, Unsupported> {
-    let data = decode(&stream.dict, &stream.content, MAX_STREAM_BYTES).map_err(|_| Unsupported)?;
-    if let Cow::Owned(inflated) = &data {
-        budget
-            .inflate(inflated.len() as u64)
-            .map_err(|_| Unsupported)?;
-    }
-    Ok(data)
+/// A stream's data as lopdf would inflate it, within the ceiling of one stream; past it the
+/// page is not ours to read.
+fn contents(stream: &Stream) -> Result<Cow<'_, [u8]>, Unsupported> {
+    decode(&stream.dict, &stream.content, MAX_STREAM_BYTES).map_err(|_| Unsupported)
 }
 
 /// A map that cannot be parsed counts as absent: the encoding may still explain the codes.

@@ -67,14 +67,7 @@ pub(crate) fn read_page(
         forms: HashMap::new(),
         spans: Vec::new(),
     };
-    let read = reader.read(page_number, page_id, &media_box, resources);
-    // Whatever the page cost counts against the book, read to the end or not.
-    let budget = reader.fonts.budget();
-    let charged = budget
-        .operate(MAX_PAGE_OPERATIONS - reader.operations_left)
-        .and_then(|()| budget.inflate(reader.inflated));
-    read?;
-    charged.map_err(|_| Unsupported)
+    reader.read(page_number, page_id, &media_box, resources)
 }
 
 /// A page attribute, looked up the page tree and resolved.
@@ -475,8 +468,8 @@ mod tests {
     use super::*;
     use crate::pdf::extract::tests::one_page;
     use crate::pdf::extract::{RawPage, extract_page, with_pdf_extract};
-    use crate::testkit::novel;
-    use crate::testkit::pdf::{FixtureOptions, FontKind, book_pdf};
+    use fnt_testkit::novel;
+    use fnt_testkit::pdf::{FixtureOptions, FontKind, book_pdf};
 
     /// Every page read by both readers; they must agree exactly, geometry included.
     fn assert_same_as_pdf_extract(doc: &Document) -> Vec<RawPage> {

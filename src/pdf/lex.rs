@@ -1,13 +1,9 @@
-//! A reader for PDF objects that follows lopdf 0.42's grammar (`lopdf::parser`, which is
-//! private) closely enough to know, before lopdf runs, where an object lopdf would parse at
-//! some offset ends and how many values it would allocate for it.
-//!
-//! The point is measurement, not a second PDF parser: [`super::scan`] uses it to bound the
-//! work lopdf is about to do on an upload. Values are only built (`build = true`) for the few
-//! dictionaries the scan must read (stream dictionaries, trailers, the encryption
-//! dictionary); otherwise nothing is allocated and only the extent and the number of values
-//! are kept. Where this reader and lopdf could disagree, this one errs on the side of more
-//! work (a longer object, more values), which can only make the scan refuse more.
+//! A small reader of PDF objects for the upload's cheap checks ([`super::precheck`]): the
+//! trailer, the catalog and the page tree, read where the cross-references say they are.
+//! It follows lopdf's grammar, so that what the checks read is what lopdf would read, and
+//! nests no deeper than lopdf does; it is not the reader of pages (lopdf and our content
+//! reader are, in the sandbox). Values are only built (`build = true`) where they are needed;
+//! otherwise only their extent is found.
 
 use lopdf::{Dictionary, Object, ObjectId, StringFormat};
 
@@ -43,13 +39,8 @@ pub(crate) enum Body {
 pub(crate) struct Lexer<'a> {
     b: &'a [u8],
     pub(crate) pos: usize,
-    /// Values read so far (each number, name, string, reference, array and dictionary).
-    pub(crate) values: u64,
     /// Whether a value failed because it is nested deeper than lopdf reads.
     pub(crate) too_deep: bool,
-    /// The furthest position a failed attempt got to before backing off: what reading cost,
-    /// which can be far more than what it consumed (an unclosed string is read to the end).
-    reach: usize,
     /// Just past the last end of line in `b`: a comment that starts here or later has
     /// none, so it is not space, and that is known without reading it again each time.
     eol_free_from: usize,
@@ -62,9 +53,7 @@ impl<'a> Lexer<'a> {
         Self {
             b,
             pos,
-            values: 0,
             too_deep: false,
-            reach: pos,
             eol_free_from: memchr::memrchr2(b'\r', b'\n', b).map_or(0, |at| at + 1),
         }
     }
@@ -73,21 +62,9 @@ impl<'a> Lexer<'a> {
     pub(crate) fn at(&self, pos: usize) -> Self {
         Self {
             pos,
-            values: 0,
             too_deep: false,
-            reach: pos,
             ..self.clone()
         }
-    }
-
-    /// Bytes read from `start`, whether they were consumed or not.
-    pub(crate) fn examined_since(&self, start: usize) -> usize {
-        self.reach.max(self.pos).saturating_sub(start)
-    }
-
-    /// Forgets what was read before `pos`, to measure from there.
-    pub(crate) fn restart_measure(&mut self) {
-        self.reach = self.pos;
     }
 
     fn peek(&self) -> Option<u8> {
@@ -109,12 +86,10 @@ impl<'a> Lexer<'a> {
 
     /// Runs `f`, putting the position back if it fails.
     fn attempt<T>(&mut self, f: impl FnOnce(&mut Self) -> Option<T>) -> Option<T> {
-        let (pos, values) = (self.pos, self.values);
+        let pos = self.pos;
         let out = f(self);
         if out.is_none() {
-            self.reach = self.reach.max(self.pos);
             self.pos = pos;
-            self.values = values;
         }
         out
     }
@@ -315,7 +290,6 @@ impl<'a> Lexer<'a> {
                             out.push(b')');
                         }
                     } else {
-                        self.reach = self.reach.max(self.pos);
                         self.pos = save;
                         out.truncate(mark);
                         return;
@@ -410,7 +384,6 @@ impl<'a> Lexer<'a> {
         } else {
             return None;
         };
-        self.values += 1;
         Some(if build { object } else { Object::Null })
     }
 
@@ -505,7 +478,6 @@ impl<'a> Lexer<'a> {
             })
         });
         if stream.is_some() {
-            self.values += 1;
             return stream;
         }
         // `_direct_objects(MAX_NESTING)`, i.e. one level more than a nested value gets.
@@ -518,10 +490,10 @@ impl<'a> Lexer<'a> {
 mod tests {
     use super::*;
 
-    fn one(src: &[u8]) -> (Option<Object>, usize, u64) {
+    fn one(src: &[u8]) -> (Option<Object>, usize) {
         let mut l = Lexer::new(src, 0);
         let o = l.direct_object(MAX_NESTING, true);
-        (o, l.pos, l.values)
+        (o, l.pos)
     }
 
     #[test]
@@ -539,7 +511,7 @@ mod tests {
             one(b"<4 1 4>").0,
             Some(Object::String(b"A@".to_vec(), StringFormat::Hexadecimal))
         );
-        let (dict, end, values) = one(b"<< /Type /Page /Kids [1 0 R 2 0 R] /N null >> rest");
+        let (dict, end) = one(b"<< /Type /Page /Kids [1 0 R 2 0 R] /N null >> rest");
         let dict = dict.unwrap();
         assert_eq!(
             dict.as_dict()
@@ -552,8 +524,6 @@ mod tests {
             2
         );
         assert_eq!(end, 46);
-        // The dictionary, /Page, the array, two references, null.
-        assert_eq!(values, 6);
         assert_eq!(one(b"% c\n").0, None);
     }
 
@@ -570,30 +540,11 @@ mod tests {
     }
 
     #[test]
-    fn what_failed_attempts_read_is_measured() {
-        let mut l = Lexer::new(b"(never closed", 0);
-        assert!(l.direct_object(MAX_NESTING, false).is_none());
-        assert_eq!((l.pos, l.examined_since(0)), (0, 13));
-        let mut l = Lexer::new(b"1 0 % c\n7", 0);
-        assert_eq!(l.direct_object(MAX_NESTING, true), Some(Object::Integer(1)));
-        // Looking for `R` after `1 0` read the comment too.
-        assert_eq!((l.pos, l.examined_since(0)), (2, 8));
-        let mut next = l.at(l.pos);
-        assert_eq!(next.examined_since(2), 0);
-        assert_eq!(
-            next.direct_object(MAX_NESTING, true),
-            Some(Object::Integer(0))
-        );
-    }
-
-    #[test]
     fn a_comment_is_space_only_with_its_end_of_line() {
         let src = b"% one\r\n% two\n% three";
         let mut l = Lexer::new(src, 0);
         l.skip_space();
         assert_eq!(l.pos, 13);
-        // Nothing after the last end of line: known without reading to the end.
-        assert_eq!(l.examined_since(0), 13);
         let mut l = Lexer::new(b"%%%%", 2);
         l.skip_space();
         assert_eq!(l.pos, 2);

@@ -1,34 +1,39 @@
-//! PDF input: validation, per-page text extraction, clean-up and the chunk plan.
+//! PDF input: the upload's cheap checks ([`precheck`]), then, in the sandboxed child
+//! ([`crate::sandbox`]), the whole file's checks, per-page text extraction, clean-up and the
+//! chunk plan.
 
-mod budget;
 pub mod clean;
 mod cmap;
 mod content;
 mod decode;
 pub mod extract;
 mod fonts;
-pub(crate) mod glyphs;
-#[cfg(test)]
-mod hostile_tests;
+// Public for fnt-testkit's PDF writer, which must encode text the way this reader decodes it.
+pub mod glyphs;
 mod interpret;
-mod lazy;
 mod lex;
-pub mod limits;
+pub(crate) mod limits;
 pub mod pages;
 pub mod plan;
-mod scan;
+mod precheck;
+#[cfg(test)]
+mod quality;
 mod std14;
-mod structure;
+mod tree;
+mod xref;
 
-use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use serde::{Deserialize, Serialize};
 
 use lopdf::Document;
 
 use clean::{Book, CleanOptions};
+pub use precheck::{Precheck, precheck};
 
 /// Why a PDF cannot be used. The messages are written for the reader who uploaded it.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum PdfError {
     #[error("the file is empty")]
     Empty,
@@ -71,14 +76,14 @@ impl PdfError {
 }
 
 /// What an upload is checked for before a job is created.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 pub struct Requirements {
     pub max_pages: u32,
     /// The engine reads text, so the PDF must have a text layer.
     pub text_layer: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PdfInfo {
     pub page_count: u32,
 }
@@ -87,92 +92,42 @@ pub struct PdfInfo {
 const TEXT_SAMPLE_PAGES: usize = 12;
 const MIN_SAMPLE_LETTERS: usize = 40;
 
-/// Checks an upload cheaply enough to answer the request: it reads the page tree and the
-/// text of a sample of pages, not the whole book (see [`lazy`]). The sample is read whether
-/// or not a text layer is required, so that a page built to hurt its reader is most often
-/// refused here; what the sample misses is refused when the job reads the whole book.
+/// The expensive checks on an upload: the whole file parsed, its page tree checked and
+/// counted, pages spread over the book read until they show a text layer. Runs in the
+/// sandboxed child ([`crate::sandbox`]): what it costs on a hostile file is bounded there.
 pub fn inspect(bytes: &[u8], req: Requirements) -> Result<PdfInfo, PdfError> {
-    check_header(bytes)?;
-    if let Some(mut partial) = guarded(|| lazy::Partial::open(bytes))?? {
-        guarded(|| structure::check_page_tree(&mut partial.doc))??;
-        let pages = guarded(|| partial.doc.get_pages())?;
-        let outcome = check_sample(&pages, req, |number, id| {
-            guarded(|| partial.read_page(id))??;
-            if partial.damaged() {
-                return Err(Sampling::Damaged);
-            }
-            Ok(read_sampled(&partial.doc, number)?)
-        });
-        match outcome {
-            Err(Sampling::Damaged) => {}
-            Err(Sampling::Refused(e)) => return Err(e),
-            Ok(info) => return Ok(info),
-        }
-    }
     let doc = load(bytes)?;
-    let pages = doc.get_pages();
-    check_sample(&pages, req, |number, _| Ok(read_sampled(&doc, number)?)).map_err(|e| match e {
-        Sampling::Refused(e) => e,
-        Sampling::Damaged => PdfError::Malformed {
-            detail: "a whole document cannot be damaged".into(),
-        },
-    })
-}
-
-/// Why the sample was not read to its end.
-enum Sampling {
-    Refused(PdfError),
-    /// The partial view found the file's cross-references wrong: it is read whole instead.
-    Damaged,
-}
-
-impl From<PdfError> for Sampling {
-    fn from(e: PdfError) -> Self {
-        Self::Refused(e)
-    }
-}
-
-/// One sampled page: `None` when it cannot be read (a page lopdf or pdf-extract trips on is
-/// one unreadable page of the sample, not the end of it), an error when it is refused.
-fn read_sampled(doc: &lopdf::Document, number: u32) -> Result<Option<extract::RawPage>, PdfError> {
-    match guarded(|| extract::extract_page(doc, number)) {
-        Ok(Ok(page)) => Ok(Some(page)),
-        Ok(Err(extract::ExtractError::Refused(e))) => Err(e),
-        Ok(Err(_)) | Err(_) => Ok(None),
-    }
-}
-
-/// The page count against the limit, then pages spread over the book read until enough
-/// letters show that it has a text layer.
-fn check_sample(
-    pages: &BTreeMap<u32, lopdf::ObjectId>,
-    req: Requirements,
-    mut read: impl FnMut(u32, lopdf::ObjectId) -> Result<Option<extract::RawPage>, Sampling>,
-) -> Result<PdfInfo, Sampling> {
+    let pages = guarded(|| doc.get_pages())?;
     let page_count = u32::try_from(pages.len()).unwrap_or(u32::MAX);
     if page_count == 0 {
-        return Err(PdfError::NoPages.into());
+        return Err(PdfError::NoPages);
     }
     if page_count > req.max_pages {
         return Err(PdfError::TooManyPages {
             pages: page_count,
             max: req.max_pages,
-        }
-        .into());
+        });
     }
+    // The sample is read whether or not a text layer is needed: a page built to hurt its
+    // reader is then refused before the job starts, in either input mode.
     let step = pages.len().div_ceil(TEXT_SAMPLE_PAGES).max(1);
     let mut letters = 0;
     let mut readable = 0;
-    for (&number, &id) in pages.iter().step_by(step) {
-        if let Some(page) = read(number, id)? {
-            readable += 1;
-            letters += page
-                .lines
-                .iter()
-                .flat_map(|l| l.text.chars())
-                .filter(|c| c.is_alphabetic())
-                .count();
-        }
+    for &number in pages.keys().step_by(step) {
+        // A page lopdf or pdf-extract trips on is one unreadable page of the sample, not the
+        // end of it; a page refused outright refuses the book.
+        let page = match guarded(|| extract::extract_page(&doc, number)) {
+            Ok(Ok(page)) => page,
+            Ok(Err(extract::ExtractError::Refused(e))) => return Err(e),
+            Ok(Err(_)) | Err(_) => continue,
+        };
+        readable += 1;
+        letters += page
+            .lines
+            .iter()
+            .flat_map(|l| l.text.chars())
+            .filter(|c| c.is_alphabetic())
+            .count();
         if letters >= MIN_SAMPLE_LETTERS {
             break;
         }
@@ -183,11 +138,10 @@ fn check_sample(
     if readable == 0 {
         return Err(PdfError::Malformed {
             detail: "no sampled page could be read".into(),
-        }
-        .into());
+        });
     }
     if letters < MIN_SAMPLE_LETTERS {
-        return Err(PdfError::NoTextLayer.into());
+        return Err(PdfError::NoTextLayer);
     }
     Ok(PdfInfo { page_count })
 }
@@ -217,13 +171,12 @@ pub fn read_lines(bytes: &[u8]) -> Result<Vec<extract::RawPage>, PdfError> {
     Ok(guarded(|| extract::extract_pages(&doc))??)
 }
 
-/// Parses an upload, refusing what would make lopdf or pdf-extract use unbounded memory,
-/// time or stack (see [`limits`]). Every path that reads an uploaded PDF starts here.
+/// Parses a PDF whole. lopdf has no limits of its own: on an upload, this runs in the
+/// sandboxed child, whose operating-system limits bound it.
 pub(crate) fn load(bytes: &[u8]) -> Result<Document, PdfError> {
     check_header(bytes)?;
-    // lopdf loads without limits, so what it would do is measured first.
-    guarded(|| scan::prescan(bytes))??;
-    let mut doc = match guarded(|| Document::load_mem(bytes))? {
+    precheck::check_every_object(bytes)?;
+    let doc = match guarded(|| Document::load_mem(bytes))? {
         Ok(doc) => doc,
         Err(lopdf::Error::Decryption(_) | lopdf::Error::InvalidPassword) => {
             return Err(PdfError::Encrypted);
@@ -239,11 +192,12 @@ pub(crate) fn load(bytes: &[u8]) -> Result<Document, PdfError> {
     if doc.trailer.get(b"Encrypt").is_ok() {
         return Err(PdfError::Encrypted);
     }
-    guarded(|| structure::check_page_tree(&mut doc))??;
+    tree::check_page_tree(&doc)?;
+    tree::check_object_streams(&doc)?;
     Ok(doc)
 }
 
-fn check_header(bytes: &[u8]) -> Result<(), PdfError> {
+pub(crate) fn check_header(bytes: &[u8]) -> Result<(), PdfError> {
     if bytes.is_empty() {
         return Err(PdfError::Empty);
     }

@@ -70,8 +70,8 @@ pub fn pdf_chunk_inputs(
         .zip(0u32..)
         .map(|(range, index)| {
             let (first, last) = (*range.start(), *range.end());
-            let ctx_first = first.saturating_sub(overlap_pages).max(1);
-            let ctx_last = last.saturating_add(overlap_pages).min(page_count);
+            let context = super::plan::context_pages(range, overlap_pages, page_count);
+            let (ctx_first, ctx_last) = (*context.start(), *context.end());
             let pdf = super::guarded(|| page_range_pdf(&doc, ctx_first, ctx_last))??;
             Ok(ChunkInput {
                 pdf: Some(PdfPages {
@@ -89,8 +89,8 @@ mod tests {
     use super::*;
     use crate::pdf::clean::CleanOptions;
     use crate::pdf::plan::{PlanConfig, plan};
-    use crate::testkit::novel;
-    use crate::testkit::pdf::{FixtureOptions, book_pdf};
+    use fnt_testkit::novel;
+    use fnt_testkit::pdf::{FixtureOptions, book_pdf};
 
     #[test]
     fn a_page_range_holds_exactly_those_pages() {

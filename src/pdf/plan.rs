@@ -9,7 +9,7 @@ use crate::engine::local::segment::{SegmentOptions, segment};
 use crate::engine::{ChapterStart, ChunkInput, PageStart};
 
 /// Defaults from the spec; every value is configurable.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PlanConfig {
     /// Books up to this many pages are one chunk.
     pub single_chunk_max_pages: u32,
@@ -67,6 +67,22 @@ pub fn plan(page_count: u32, cfg: &PlanConfig) -> ChunkPlan {
     }
 }
 
+/// The pages chunk `own` is given: its own, and `overlap_pages` of context on each side that
+/// the book has. Text chunks, PDF chunks and the estimate all take their context from here.
+pub fn context_pages(
+    own: &RangeInclusive<u32>,
+    overlap_pages: u32,
+    page_count: u32,
+) -> RangeInclusive<u32> {
+    let last_page = page_count.max(1);
+    let first = own.start().saturating_sub(overlap_pages).max(1);
+    let last = (*own.end())
+        .min(last_page)
+        .saturating_add(overlap_pages)
+        .min(last_page);
+    first..=last
+}
+
 /// Cuts the book's text into the plan's chunk inputs.
 ///
 /// A sentence belongs to the chunk in whose pages it starts, however far it runs: a chunk's
@@ -100,8 +116,8 @@ pub fn chunk_inputs(
         .zip(0u32..)
         .map(|(range, index)| {
             let (first, last) = (*range.start(), (*range.end()).min(page_count.max(1)));
-            let ctx_first = first.saturating_sub(overlap_pages).max(1);
-            let ctx_last = last.saturating_add(overlap_pages).min(page_count.max(1));
+            let context = context_pages(range, overlap_pages, page_count);
+            let (ctx_first, ctx_last) = (*context.start(), *context.end());
             let body_start = cut_after(start_of(first));
             let body_end = cut_after(start_of(last + 1));
             if body_start >= body_end {

@@ -6,23 +6,19 @@ use super::{JobView, owned_job};
 use crate::api::AppState;
 use crate::api::error::ApiError;
 use crate::auth::Caller;
-use crate::db::jobs::CancelOutcome;
-use crate::status::JobStatus;
+use crate::lifecycle::JobStatus;
+use crate::lifecycle::transition::CancelOutcome;
 
 pub async fn cancel_job(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let before = owned_job(&state, &id, &caller.user_id).await?;
     // The database decides: once the row says cancelled, no worker can move it again.
     match state.core.db.cancel_job(&id, &caller.user_id).await? {
-        CancelOutcome::Cancelled => {
-            state.core.cancel_running(&id);
-            (state.core.metrics).job_finished(JobStatus::Cancelled, before.age());
-        }
+        CancelOutcome::Cancelled => state.core.cancel_running(&id),
         CancelOutcome::NotFound => return Err(ApiError::not_found("job")),
-        CancelOutcome::AlreadyFinished(status) if status == "cancelled" => {}
+        CancelOutcome::AlreadyFinished(JobStatus::Cancelled) => {}
         CancelOutcome::AlreadyFinished(status) => {
             return Err(ApiError::conflict(
                 "job_finished",

@@ -1,7 +1,7 @@
 //! `POST /api/v1/jobs`: upload a PDF (multipart field `file`, settings as other fields) and get
 //! a job id at once; the work happens in the background.
 
-use crate::db::jobs::Admission;
+use crate::lifecycle::admission::Admission;
 use actix_multipart::Multipart;
 use actix_web::{HttpResponse, web};
 use serde_json::json;
@@ -19,8 +19,14 @@ pub async fn create_job(
 ) -> Result<HttpResponse, ApiError> {
     let core = &state.core;
     let quota = state.auth.quota();
-    // Refuse before reading a 50 MB body; the insert checks again, atomically.
-    match core.db.admission(&caller.user_id, quota).await? {
+    // Refuse before reading a 50 MB body, counting the caller's other uploads still being
+    // received; the insert checks again, atomically.
+    let upload = state.auth.in_flight.reserve(&caller.user_id);
+    match core
+        .db
+        .admission(&caller.user_id, quota, upload.others())
+        .await?
+    {
         Admission::Admitted => {}
         refused => return Err(refused.into()),
     }
@@ -32,6 +38,7 @@ pub async fn create_job(
     )
     .await?;
     let job_id = submit(core, &caller.user_id, form.upload, form.settings, quota).await?;
+    drop(upload);
     Ok(HttpResponse::Accepted()
         .insert_header(("Location", format!("/api/v1/jobs/{job_id}")))
         .json(json!({ "job_id": job_id })))

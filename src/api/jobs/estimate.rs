@@ -10,9 +10,8 @@ use crate::api::error::ApiError;
 use crate::api::upload::read_job_form;
 use crate::auth::Caller;
 use crate::core::Core;
-use crate::estimate::{PricedModel, estimate};
-use crate::pdf::{self, Requirements};
-use crate::settings::InputMode;
+use crate::estimate::{Measured, PricedModel, price};
+use crate::sandbox::{Input, Task};
 use crate::submit::check_settings;
 
 pub async fn estimate_job(
@@ -41,25 +40,18 @@ pub async fn estimate_job(
     .await?;
     let settings = form.settings;
     check_settings(core, &settings)?;
-    let bytes = tokio::fs::read(&form.upload.temp)
-        .await
-        .map_err(ApiError::internal)?;
-    drop(form.upload.temp);
-    // Refused for the same reasons an upload would be, so the estimate never promises a job
-    // that cannot start.
-    let requirements = Requirements {
+    let task = Task::Measure {
+        settings: Box::new(settings.clone()),
+        plan: core.config.plan(),
         max_pages: core.config.max_pages,
-        text_layer: settings.input_mode == InputMode::Text,
     };
-    let plan_cfg = core.config.plan();
-    let models = priced_models(core);
-    let job_settings = settings.clone();
-    let estimated = tokio::task::spawn_blocking(move || {
-        pdf::inspect(&bytes, requirements)?;
-        estimate(&bytes, &job_settings, &plan_cfg, &models)
-    })
-    .await
-    .map_err(ApiError::internal)??;
+    // Refused for the same reasons an upload would be, so the estimate never promises a job
+    // that cannot start; read in the sandbox, like a job's book.
+    let measured: Measured = core
+        .sandbox
+        .run(&task, Input::File(&form.upload.temp))
+        .await?;
+    let estimated = price(measured, &priced_models(core));
     Ok(HttpResponse::Ok().json(json!({
         "file_name": form.upload.file_name,
         "file_size": form.upload.size,

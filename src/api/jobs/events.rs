@@ -3,8 +3,6 @@
 //! stored events come first, then live ones, each exactly once and in order. The stream ends
 //! after the job's final event.
 
-use std::collections::VecDeque;
-use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::http::header;
@@ -14,19 +12,15 @@ use futures_util::stream;
 use serde::Deserialize;
 
 use super::owned_job;
-use crate::actors::hub::Membership;
-use crate::actors::outbox::Outbox;
+use crate::actors::subscription::{Next, Options, Overflow, Room, Subscription};
 use crate::api::AppState;
 use crate::api::error::ApiError;
 use crate::auth::Caller;
-use crate::db::Db;
 use crate::events::JobEvent;
 use crate::metrics::Open;
-use crate::status::JobStatus;
 
 /// A comment line this often keeps proxies from closing an idle stream.
 const HEARTBEAT: Duration = Duration::from_secs(15);
-const REPLAY_BATCH: i64 = 500;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -62,25 +56,34 @@ pub async fn job_events(
             format!("the job's last event is {}", job.event_seq),
         ));
     }
-    // Join the job's room before reading the table, so nothing committed in between is missed.
-    let outbox = Arc::new(Outbox::new(
-        usize::try_from(state.core.config.ws_buffer_events).unwrap_or(usize::MAX),
-    ));
-    let room = Membership::join(&state.core.hub, &job.id, &outbox)
-        .await
-        .map_err(|e| ApiError::internal(format!("progress hub: {e}")))?;
-    let ended =
-        JobStatus::parse(&job.status).is_some_and(JobStatus::is_terminal) && after >= job.event_seq;
+    let subscription = match job.status {
+        // The client has the final event already: nothing will follow.
+        status if status.is_terminal() && after >= job.event_seq => None,
+        _ => {
+            // Joined after the job was read, but before its log is: whatever was committed
+            // meanwhile is in the log, and what comes later reaches the room.
+            let room = Room::join(
+                &state.core.hub,
+                &job.id,
+                usize::try_from(state.core.config.ws_buffer_events).unwrap_or(usize::MAX),
+            )
+            .await
+            .map_err(|e| ApiError::internal(format!("progress hub: {e}")))?;
+            let subscription = room.follow(
+                state.core.db.clone(),
+                after,
+                Options {
+                    overflow: Overflow::Replay,
+                    until_final: true,
+                    keep_alive: Some(HEARTBEAT),
+                },
+            );
+            Some(Box::new(subscription))
+        }
+    };
     let feed = Feed {
-        db: state.core.db.clone(),
-        job_id: job.id,
-        last: after,
-        pending: VecDeque::new(),
-        caught_up: false,
-        outbox,
-        _room: room,
+        subscription,
         _open: Open::track(&state.core.metrics.sse_streams),
-        finished: ended,
     };
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "text/event-stream"))
@@ -89,83 +92,37 @@ pub async fn job_events(
 }
 
 struct Feed {
-    db: Db,
-    job_id: String,
-    /// The last seq sent (or the one the client resumed after).
-    last: i64,
-    pending: VecDeque<JobEvent>,
-    /// Nothing stored after `last` is left unread: new events come from the outbox alone.
-    caught_up: bool,
-    outbox: Arc<Outbox>,
-    _room: Membership,
+    /// `None` once nothing more will come.
+    subscription: Option<Box<Subscription>>,
     /// Counted in the open-streams gauge until the client goes and the stream is dropped.
     _open: Open,
-    finished: bool,
 }
 
 impl Feed {
     async fn next(mut self) -> Option<(Result<Bytes, actix_web::Error>, Self)> {
-        loop {
-            if self.finished {
+        let subscription = self.subscription.as_mut()?;
+        let bytes = match subscription.next().await {
+            Ok(Next::Events(events)) => frames(events.iter().map(|live| &live.event)),
+            // A comment line keeps proxies from closing an idle stream.
+            Ok(Next::Idle) => Bytes::from_static(b": keep-alive\n\n"),
+            Ok(Next::Ended) => return None,
+            Err(e) => {
+                tracing::error!(job = %subscription.job_id(), error = %e, "event replay failed");
                 return None;
             }
-            if let Some(event) = self.pending.pop_front() {
-                if event.seq <= self.last {
-                    continue;
-                }
-                self.last = event.seq;
-                self.finished = event.is_final();
-                return Some((Ok(frame(&event)), self));
-            }
-            // The table holds every committed event in order: catch up from it first, a
-            // batch at a time, so a slow reader never makes the server hold its whole log.
-            if !self.caught_up {
-                match self
-                    .db
-                    .events_after(&self.job_id, self.last, REPLAY_BATCH)
-                    .await
-                {
-                    Ok(events) => {
-                        self.caught_up = (events.len() as i64) < REPLAY_BATCH;
-                        self.pending.extend(events);
-                        continue;
-                    }
-                    Err(e) => {
-                        tracing::error!(job = %self.job_id, error = %e, "event replay failed");
-                        return None;
-                    }
-                }
-            }
-            // Live: what the hub left, unless it skipped something (coalesced for a slow
-            // reader, or lagged), in which case the table fills the gap. The heartbeat keeps
-            // its own deadline however busy the outbox is.
-            let deadline = tokio::time::Instant::now() + HEARTBEAT;
-            loop {
-                let waiting = self.outbox.take(&self.job_id);
-                if !waiting.events.is_empty() || waiting.lagged {
-                    if waiting.continues(self.last) {
-                        self.pending
-                            .extend(waiting.events.iter().map(|live| live.event.clone()));
-                    } else {
-                        self.caught_up = false;
-                    }
-                    break;
-                }
-                if tokio::time::timeout_at(deadline, self.outbox.ready())
-                    .await
-                    .is_err()
-                {
-                    return Some((Ok(Bytes::from_static(b": keep-alive\n\n")), self));
-                }
-            }
-        }
+        };
+        Some((Ok(bytes), self))
     }
 }
 
-fn frame(event: &JobEvent) -> Bytes {
-    let data = serde_json::to_string(event).unwrap_or_default();
-    Bytes::from(format!(
-        "id: {}\nevent: progress\ndata: {data}\n\n",
-        event.seq
-    ))
+fn frames<'a>(events: impl IntoIterator<Item = &'a JobEvent>) -> Bytes {
+    let mut out = String::new();
+    for event in events {
+        let data = serde_json::to_string(event).unwrap_or_default();
+        out.push_str(&format!(
+            "id: {}\nevent: progress\ndata: {data}\n\n",
+            event.seq
+        ));
+    }
+    Bytes::from(out)
 }

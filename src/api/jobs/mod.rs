@@ -1,14 +1,16 @@
 //! `/api/v1/jobs`: one handler per file, and the job's JSON view.
 
-pub mod cancel;
-pub mod chapters;
-pub mod create;
-pub mod estimate;
-pub mod events;
-pub mod get;
-pub mod list;
-pub mod result;
-pub mod retry;
+pub(crate) mod cancel;
+pub(crate) mod chapters;
+pub(crate) mod create;
+pub(crate) mod delete;
+pub(crate) mod estimate;
+pub(crate) mod events;
+pub(crate) mod get;
+pub(crate) mod list;
+pub(crate) mod rerun;
+pub(crate) mod result;
+pub(crate) mod retry;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -18,7 +20,7 @@ use super::AppState;
 use super::error::ApiError;
 use crate::db::models::{HistoryRow, JobRow};
 use crate::events::JobProgress;
-use crate::status::JobStatus;
+use crate::lifecycle::JobStatus;
 
 #[derive(Debug, Serialize)]
 pub struct JobView {
@@ -55,7 +57,11 @@ impl From<JobRow> for JobView {
             message: row.error_message.unwrap_or_default(),
         });
         Self {
-            settings: serde_json::from_str(&row.settings).unwrap_or(Value::Null),
+            settings: row
+                .settings
+                .settings()
+                .and_then(|s| serde_json::to_value(s).ok())
+                .unwrap_or(Value::Null),
             progress,
             id: row.id,
             page_count: row.page_count,
@@ -81,9 +87,9 @@ async fn finished_entry(
     job: &JobRow,
     owner: &str,
 ) -> Result<HistoryRow, ApiError> {
-    match JobStatus::parse(&job.status) {
-        Some(JobStatus::Completed | JobStatus::Partial) => {}
-        Some(JobStatus::Queued | JobStatus::Running) => {
+    match job.status {
+        JobStatus::Completed | JobStatus::Partial => {}
+        JobStatus::Queued | JobStatus::Running => {
             return Err(ApiError::conflict(
                 "job_not_finished",
                 format!("the job is {}; its result is not ready yet", job.status),

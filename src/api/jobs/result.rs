@@ -10,11 +10,12 @@ use crate::api::AppState;
 use crate::api::book::{self, PageQuery, PageView};
 use crate::api::error::ApiError;
 use crate::auth::Caller;
+use crate::lifecycle::JobStatus;
 
 #[derive(Serialize)]
 struct ResultView {
     job_id: String,
-    status: String,
+    status: JobStatus,
     #[serde(flatten)]
     page: PageView,
 }

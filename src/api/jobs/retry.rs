@@ -7,7 +7,7 @@ use super::{JobView, owned_job};
 use crate::api::AppState;
 use crate::api::error::ApiError;
 use crate::auth::Caller;
-use crate::db::jobs::RetryOutcome;
+use crate::lifecycle::transition::RetryOutcome;
 
 pub async fn retry_job(
     state: web::Data<AppState>,

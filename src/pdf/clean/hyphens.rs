@@ -11,7 +11,7 @@ use crate::lexicon::lexicon;
 /// ("après-midi", "nouveau-né"), a word it lists is joined ("madame", "aujourd'hui"). Names it
 /// does not know are joined ("Bré-ville" is Bréville), unless both halves are words on their
 /// own and the whole is not ("ex-paresseuse").
-pub(crate) fn keeps_line_end_hyphen(head: &str, tail: &str) -> bool {
+pub fn keeps_line_end_hyphen(head: &str, tail: &str) -> bool {
     let Some(first) = tail.chars().next() else {
         return true;
     };

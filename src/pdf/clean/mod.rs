@@ -15,7 +15,8 @@ mod hyphens;
 mod initials;
 mod layout;
 
-pub(crate) use hyphens::keeps_line_end_hyphen;
+// Public for fnt-testkit's PDF writer: it hyphenates only where this clean-up undoes it.
+pub use hyphens::keeps_line_end_hyphen;
 
 #[derive(Debug, Clone, Copy)]
 pub struct CleanOptions {
