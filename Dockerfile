@@ -10,14 +10,24 @@ WORKDIR /app
 # source edit recompiles one crate instead of ~400. Cargo reads every target the manifest
 # declares before it builds any, so the declared ones get empty stand-ins here (the tests are
 # never built; they only have to exist). Auto-discovered targets (examples/, tests/*.rs) are
-# simply absent and so ignored.
+# simply absent and so ignored. Cargo also reads every workspace member's manifest (the fakes
+# and the fixture kit under crates/, which the image never builds): their manifests come in
+# with stand-ins for their library and binaries, and stay so for the real build.
 COPY Cargo.toml Cargo.lock ./
-RUN mkdir -p src tests/api tests/api_pg benches \
+COPY crates/fnt-testkit/Cargo.toml crates/fnt-testkit/
+COPY crates/fnt-fake-gemini/Cargo.toml crates/fnt-fake-gemini/
+COPY crates/fnt-fake-google/Cargo.toml crates/fnt-fake-google/
+RUN mkdir -p src tests/api tests/api_pg benches crates/fnt-testkit/src/bin \
+      crates/fnt-fake-gemini/src crates/fnt-fake-google/src \
  && echo 'fn main() {}' > src/main.rs \
  && : > src/lib.rs \
  && for target in tests/api/main.rs tests/api_pg/main.rs benches/upload.rs \
       benches/end_to_end.rs benches/fanout.rs benches/instances.rs benches/memory.rs \
-      benches/extract.rs; do echo 'fn main() {}' > "$target"; done \
+      benches/extract.rs benches/results_view.rs \
+      crates/fnt-testkit/src/bin/fnt-sample-pdf.rs crates/fnt-fake-gemini/src/main.rs \
+      crates/fnt-fake-google/src/main.rs; do echo 'fn main() {}' > "$target"; done \
+ && for lib in crates/fnt-testkit/src/lib.rs crates/fnt-fake-gemini/src/lib.rs \
+      crates/fnt-fake-google/src/lib.rs; do : > "$lib"; done \
  && cargo build --release --locked --bin fnt \
  && rm -rf src
 

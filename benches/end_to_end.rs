@@ -1,5 +1,5 @@
 //! End to end with Gemini's wire format: a book uploaded to a real server (SQLite) whose
-//! Gemini engine talks to `fake-gemini` answering every call after a fixed latency L. The
+//! Gemini engine talks to `fnt-fake-gemini` answering every call after a fixed latency L. The
 //! ideal is ⌈chunks / P⌉ · L: every wave of P chunks waits exactly one call. The ratio to it
 //! is what the service adds (upload, extraction, storing, scheduling).
 //!
@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use fnt::app::Application;
 use fnt::config::{Config, Secret, ServeConfig};
 use fnt::engine::Engines;
-use fnt::fake_gemini::{FakeGemini, FakeGeminiArgs};
+use fnt_fake_gemini::{FakeGemini, FakeGeminiArgs};
 
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
@@ -47,6 +47,7 @@ async fn main() -> anyhow::Result<()> {
             gemini_rpm: 100_000,
             gemini_tpm: 1_000_000_000,
             gemini_concurrency: 64,
+            sandbox_program: Some(env!("CARGO_BIN_EXE_fnt").into()),
             ..Config::default()
         };
         core.database_url = std::env::var("FNT_DATABASE_URL").ok();

@@ -30,8 +30,8 @@ use fnt::pdf::Requirements;
 use fnt::pdf::clean::CleanOptions;
 use fnt::pdf::plan::{PlanConfig, chunk_inputs, plan};
 use fnt::settings::Settings;
-use fnt::testkit::novel;
-use fnt::testkit::pdf::{FixtureOptions, book_pdf};
+use fnt_testkit::novel;
+use fnt_testkit::pdf::{FixtureOptions, book_pdf};
 
 const DEFAULT_ROUNDS: usize = 5;
 const SAMPLE_PAGES: usize = 300;

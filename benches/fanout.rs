@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 mod common;
 
 use common::{Server, book, proc_kb, upload, wait_finished};
-use fnt::fake_gemini::{FakeGemini, FakeGeminiArgs};
+use fnt_fake_gemini::{FakeGemini, FakeGeminiArgs};
 
 type Socket = Framed<BoxedSocket, Codec>;
 

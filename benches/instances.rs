@@ -1,5 +1,5 @@
 //! One instance against two on the same PostgreSQL database: J jobs of a P-page book
-//! uploaded at once, Gemini answering every call after L ms (`fake-gemini` in this process),
+//! uploaded at once, Gemini answering every call after L ms (`fnt-fake-gemini` in this process),
 //! and the time until all have completed. Each instance runs `fnt serve` in its own process
 //! with the default limits (4 jobs, 8 chunks at a time).
 //!
@@ -12,7 +12,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::{Server, book, upload, wait_finished};
-use fnt::fake_gemini::{FakeGemini, FakeGeminiArgs};
+use fnt_fake_gemini::{FakeGemini, FakeGeminiArgs};
 
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {

@@ -3,8 +3,13 @@
 //! arrive). Reports the server's own time (its `Server-Timing` header: from the request head
 //! to the response) and what the clients saw, p50/p95/p99.
 //!
-//! cargo bench --bench upload -- [concurrent uploads] [pad to MB]
-//! (defaults: 50 uploads, the PDF unpadded; FNT_DATABASE_URL=postgres://… for PostgreSQL)
+//! cargo bench --bench upload -- [concurrent uploads] [pad to MB | BOOK.pdf]
+//! (defaults: 50 uploads of the generated sample, unpadded; a path uploads that book instead;
+//! FNT_DATABASE_URL=postgres://… for PostgreSQL)
+//!
+//! cargo bench --bench upload -- rejected [rounds]
+//! uploads a scanned book (no text layer) one at a time and reports, besides the 202, how
+//! long after it the job is `rejected` (polled every 5 ms; default 20 rounds).
 //!
 //! cargo bench --bench upload -- versus BOOK.pdf [rounds]
 //! uploads the generated 300-page sample and BOOK.pdf one at a time, in turns, each job
@@ -16,11 +21,12 @@ mod common;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use common::pct;
 use fnt::app::Application;
 use fnt::config::{Config, ServeConfig};
 use fnt::engine::Engines;
-use fnt::testkit::novel;
-use fnt::testkit::pdf::{FixtureOptions, book_pdf};
+use fnt_testkit::novel;
+use fnt_testkit::pdf::{FixtureOptions, book_pdf};
 
 const BOUNDARY: &str = "bench-boundary";
 
@@ -37,17 +43,28 @@ async fn main() -> anyhow::Result<()> {
         let rounds = args.get(2).and_then(|n| n.parse().ok()).unwrap_or(15);
         return versus(Path::new(book), rounds).await;
     }
+    if args.first().map(String::as_str) == Some("rejected") {
+        let rounds = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(20);
+        return rejected(rounds).await;
+    }
     let uploads: usize = args.first().and_then(|n| n.parse().ok()).unwrap_or(50);
     let pad_mb: Option<usize> = args.get(1).and_then(|n| n.parse().ok());
-    let fixture = book_pdf(
-        &novel::novel(300),
-        &FixtureOptions {
-            pad_to_bytes: pad_mb.map(|mb| mb * 1000 * 1000),
-            ..FixtureOptions::default()
-        },
-    );
+    let (pdf, name) = match args.get(1).filter(|a| a.ends_with(".pdf")) {
+        Some(path) => (std::fs::read(path)?, path.clone()),
+        None => (
+            book_pdf(
+                &novel::novel(300),
+                &FixtureOptions {
+                    pad_to_bytes: pad_mb.map(|mb| mb * 1000 * 1000),
+                    ..FixtureOptions::default()
+                },
+            )
+            .pdf,
+            "the generated 300-page sample".to_owned(),
+        ),
+    };
     let (url, _dir) = start_server().await?;
-    let body = multipart(&fixture.pdf);
+    let body = multipart(&pdf);
     let client = client();
     let requests = (0..uploads).map(|_| upload(&client, &url, body.clone()));
     let results = futures_util::future::join_all(requests).await;
@@ -60,9 +77,8 @@ async fn main() -> anyhow::Result<()> {
     server.sort();
     client_seen.sort();
     println!(
-        "pdf: {} pages, {:.2} MB; {uploads} concurrent uploads",
-        fixture.page_count,
-        fixture.pdf.len() as f64 / 1e6
+        "pdf: {name}, {:.2} MB; {uploads} concurrent uploads",
+        pdf.len() as f64 / 1e6
     );
     for (what, times) in [("server", &server), ("client", &client_seen)] {
         println!(
@@ -121,6 +137,46 @@ async fn versus(book: &Path, rounds: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Scans (no text layer: only reading pages tells) uploaded one at a time: the 202, then the
+/// time until the sandboxed check has rejected the job.
+async fn rejected(rounds: usize) -> anyhow::Result<()> {
+    let scan = fnt_testkit::pdf::image_only_pdf(40);
+    let (url, _dir) = start_server().await?;
+    let client = client();
+    let body = multipart(&scan);
+    let (mut accepted, mut rejected) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        let (server, _, job) = upload(&client, &url, body.clone()).await?;
+        let since = Instant::now();
+        loop {
+            let mut res = client
+                .get(format!("{url}/{job}"))
+                .send()
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let job: serde_json::Value = res.json().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            match job["status"].as_str() {
+                Some("rejected") => break,
+                Some("queued" | "running") => {}
+                other => anyhow::bail!("the scan ended {other:?}: {job}"),
+            }
+            actix_web::rt::time::sleep(Duration::from_millis(5)).await;
+        }
+        rejected.push(since.elapsed());
+        accepted.push(server);
+    }
+    accepted.sort();
+    rejected.sort();
+    println!(
+        "a 40-page scan, {rounds} rounds: 202 after p50 {:.1} ms (server), rejected p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms after the 202",
+        ms(pct(&accepted, 0.5)),
+        ms(pct(&rejected, 0.5)),
+        ms(pct(&rejected, 0.95)),
+        ms(rejected[rejected.len() - 1])
+    );
+    Ok(())
+}
+
 async fn start_server() -> anyhow::Result<(String, tempfile::TempDir)> {
     let dir = tempfile::tempdir()?;
     let app = Application::build(
@@ -130,6 +186,12 @@ async fn start_server() -> anyhow::Result<(String, tempfile::TempDir)> {
             core: Config {
                 data_dir: dir.path().to_owned(),
                 database_url: std::env::var("FNT_DATABASE_URL").ok(),
+                sandbox_program: Some(env!("CARGO_BIN_EXE_fnt").into()),
+                // `FNT_MAX_RUNNING_JOBS=0`: the upload path alone, no job running beside it.
+                max_running_jobs: std::env::var("FNT_MAX_RUNNING_JOBS")
+                    .ok()
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(Config::default().max_running_jobs),
                 ..Config::default()
             },
         },
@@ -149,7 +211,7 @@ fn client() -> awc::Client {
 }
 
 fn multipart(pdf: &[u8]) -> actix_web::web::Bytes {
-    actix_web::web::Bytes::from(fnt::testkit::multipart::form(
+    actix_web::web::Bytes::from(fnt_testkit::multipart::form(
         BOUNDARY,
         &[],
         Some(("book.pdf", pdf)),
@@ -174,20 +236,10 @@ async fn upload(
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let seen = start.elapsed();
     anyhow::ensure!(res.status().as_u16() == 202, "status {}", res.status());
-    let server_ms: f64 = res
-        .headers()
-        .get("server-timing")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("app;dur="))
-        .and_then(|ms| ms.parse().ok())
-        .ok_or_else(|| anyhow::anyhow!("no Server-Timing header"))?;
+    let server = common::server_time(res.headers())?;
     let json: serde_json::Value = res.json().await.map_err(|e| anyhow::anyhow!("{e}"))?;
     let job = json["job_id"].as_str().unwrap_or_default().to_owned();
-    Ok((Duration::from_secs_f64(server_ms / 1000.0), seen, job))
-}
-
-fn pct(times: &[Duration], p: f64) -> Duration {
-    times[((times.len() as f64 - 1.0) * p).round() as usize]
+    Ok((server, seen, job))
 }
 
 fn ms(d: Duration) -> f64 {

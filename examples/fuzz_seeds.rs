@@ -7,9 +7,9 @@
 
 use std::path::PathBuf;
 
-use fnt::testkit::hostile;
-use fnt::testkit::novel;
-use fnt::testkit::pdf::{FixtureOptions, FontKind, book_pdf, image_only_pdf};
+use fnt_testkit::hostile;
+use fnt_testkit::novel;
+use fnt_testkit::pdf::{FixtureOptions, FontKind, book_pdf, image_only_pdf};
 
 /// libFuzzer runs with `-max_len=65536`: a longer seed would only be cut short.
 const MAX_SEED_BYTES: usize = 64 * 1024;

@@ -13,9 +13,9 @@ use prometheus::{
     Registry, TextEncoder,
 };
 
-use crate::db::{Db, DbError};
-use crate::estimate::Price;
-use crate::status::JobStatus;
+use crate::lifecycle::JobStatus;
+use crate::lifecycle::transition::Metric;
+use crate::price::Price;
 
 /// What one call to an engine's API came to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -460,7 +460,14 @@ impl Metrics {
         self.actor_restarts.with_label_values(&["chunk"]);
     }
 
-    pub fn job_finished(&self, status: JobStatus, took: Duration) {
+    /// A job transition's metric, as `db` reports it after the commit.
+    pub fn count(&self, metric: Metric, took: Duration) {
+        match metric {
+            Metric::JobFinished(status) => self.job_finished(status, took),
+        }
+    }
+
+    fn job_finished(&self, status: JobStatus, took: Duration) {
         self.jobs_finished
             .with_label_values(&[status.as_str()])
             .inc();
@@ -498,9 +505,10 @@ impl Metrics {
             .inc();
     }
 
-    pub fn engine_repair(&self, engine: &str, repair: crate::engine::Repair, sentences: i64) {
+    /// `action` and `reason` as the engine names them (`engine::Repair`).
+    pub fn engine_repair(&self, engine: &str, action: &str, reason: &str, sentences: i64) {
         self.repairs
-            .with_label_values(&[engine, repair.action.as_str(), repair.reason])
+            .with_label_values(&[engine, action, reason])
             .inc_by(u64::try_from(sentences).unwrap_or(0));
     }
 
@@ -544,8 +552,7 @@ impl Metrics {
 
     /// Refreshes the gauges read at scrape time, then renders everything in Prometheus's
     /// text format.
-    pub async fn render(&self, db: &Db) -> Result<String, RenderError> {
-        let queue = db.queue_snapshot().await?;
+    pub fn render(&self, queue: &Queue, pool: Pool) -> Result<String, RenderError> {
         for (status, count) in &queue.jobs {
             self.jobs.with_label_values(&[status.as_str()]).set(*count);
             match status {
@@ -559,7 +566,6 @@ impl Metrics {
         self.chunks_queued.set(queue.chunks_queued);
         self.job_stalled_seconds
             .set(queue.stalled_ms as f64 / 1000.0);
-        let pool = db.pool_usage();
         self.db_pool_connections
             .with_label_values(&["in_use"])
             .set(gauge_value(pool.in_use));
@@ -583,10 +589,30 @@ fn gauge_value(n: usize) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
+/// The queue as the database sees it at scrape time (read by the caller: metrics know nothing
+/// of storage).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Queue {
+    /// Jobs by status, every status present (zero when none).
+    pub jobs: Vec<(JobStatus, i64)>,
+    /// How long the oldest queued job has waited, in milliseconds (0 when none waits).
+    pub oldest_queued_ms: i64,
+    /// Chunks of queued or running jobs that still have to be rewritten.
+    pub chunks_queued: i64,
+    /// The longest time a running job has gone without progress, in milliseconds.
+    pub stalled_ms: i64,
+}
+
+/// The database pool's connections at scrape time.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pool {
+    pub in_use: usize,
+    pub idle: usize,
+    pub max: usize,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
-    #[error(transparent)]
-    Db(#[from] DbError),
     #[error("metrics could not be encoded: {0}")]
     Encode(String),
 }

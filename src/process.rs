@@ -12,12 +12,12 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use crate::config::Config;
 use crate::core::Core;
 use crate::db::LOCAL_USER_ID;
-use crate::db::jobs::Quota;
 use crate::db::models::{ChapterRow, HistoryRow, SentenceEntry};
 use crate::engine::Engines;
 use crate::export::{self, ExportChapter, ExportDoc, ExportSentence, Format};
-use crate::settings::Settings;
-use crate::status::JobStatus;
+use crate::lifecycle::JobStatus;
+use crate::lifecycle::admission::Quota;
+use crate::settings::{Setting, SettingError, Settings};
 use crate::submit::{Upload, sanitize_file_name, submit};
 
 #[derive(Debug, Clone, clap::Args)]
@@ -65,26 +65,35 @@ pub struct ProcessArgs {
 }
 
 impl ProcessArgs {
-    fn settings(&self, default_engine: &str) -> Settings {
-        Settings {
-            sentence_length_limit: self.sentence_length_limit,
-            min_sentence_length: self.min_sentence_length,
-            ignore_dialogue: self.ignore_dialogue,
-            preserve_formatting: !self.strip_formatting,
-            fix_hyphenation: !self.keep_hyphenation,
-            engine: self
-                .engine
-                .as_deref()
-                .unwrap_or(default_engine)
-                .to_ascii_lowercase(),
-            ..Settings::default()
+    /// The job's settings: each option is the same [`Setting`] change, checked the same way,
+    /// as a form field or the settings API would make.
+    fn settings(&self, default_engine: &str) -> Result<Settings, SettingError> {
+        let mut settings = Settings::default();
+        for change in [
+            Setting::SentenceLengthLimit(self.sentence_length_limit),
+            Setting::MinSentenceLength(self.min_sentence_length),
+            Setting::IgnoreDialogue(self.ignore_dialogue),
+            Setting::PreserveFormatting(!self.strip_formatting),
+            Setting::FixHyphenation(!self.keep_hyphenation),
+            Setting::engine(self.engine.as_deref().unwrap_or(default_engine)),
+        ] {
+            settings.change(change)?;
         }
+        Ok(settings)
     }
 }
 
 /// Runs the job and writes the CSV; returns how many sentences were written.
 pub async fn run(args: &ProcessArgs) -> anyhow::Result<usize> {
-    let scratch = tempfile::tempdir().context("creating a scratch directory")?;
+    // Before anything starts: a wrong path is a one-line answer, not a book's worth of work.
+    check_input(&args.pdf)?;
+    check_output(&args.output)?;
+    let scratch = tempfile::tempdir().with_context(|| {
+        format!(
+            "cannot create a scratch directory in {} (set TMPDIR)",
+            std::env::temp_dir().display()
+        )
+    })?;
     let config = Config {
         data_dir: scratch.path().to_owned(),
         max_pages: args.max_pages,
@@ -94,19 +103,17 @@ pub async fn run(args: &ProcessArgs) -> anyhow::Result<usize> {
         gemini_base_url: args.gemini_base_url.clone(),
         ..Config::default()
     };
+    // Also before anything starts: a value out of range is refused here, not after the book
+    // has been copied. Submitting checks the whole set again (the engine must exist).
+    let settings = args
+        .settings(config.default_engine())
+        .map_err(|e| anyhow::anyhow!("{}: {e}", args.pdf.display()))?;
     let engines = Engines::from_config(&config).map_err(anyhow::Error::msg)?;
-    let default_engine = config.default_engine();
     let core = Core::start(config, engines).await?;
     let upload = stage(&args.pdf, &core.config.uploads_dir()).await?;
-    let job_id = submit(
-        &core,
-        LOCAL_USER_ID,
-        upload,
-        args.settings(default_engine),
-        Quota::default(),
-    )
-    .await
-    .map_err(|e| anyhow::anyhow!("{}: {e}", args.pdf.display()))?;
+    let job_id = submit(&core, LOCAL_USER_ID, upload, settings, Quota::default())
+        .await
+        .map_err(|e| anyhow::anyhow!("{}: {e}", args.pdf.display()))?;
 
     let bar = if args.quiet {
         ProgressBar::hidden()
@@ -125,7 +132,7 @@ pub async fn run(args: &ProcessArgs) -> anyhow::Result<usize> {
             .context("the job disappeared")?;
         bar.set_position(u64::try_from(job.progress_percent).unwrap_or(0));
         bar.set_message(job.current_step.clone());
-        if JobStatus::parse(&job.status).is_some_and(JobStatus::is_terminal) {
+        if job.status.is_terminal() {
             break job;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -133,11 +140,11 @@ pub async fn run(args: &ProcessArgs) -> anyhow::Result<usize> {
     bar.finish_and_clear();
     core.halt_workers();
 
-    let status = JobStatus::parse(&job.status);
-    if !matches!(status, Some(JobStatus::Completed | JobStatus::Partial)) {
+    if !matches!(job.status, JobStatus::Completed | JobStatus::Partial) {
         bail!(
             "processing failed: {}",
-            job.error_message.unwrap_or_else(|| job.status.clone())
+            job.error_message
+                .unwrap_or_else(|| job.status.as_str().to_owned())
         );
     }
     let entry = core
@@ -149,13 +156,52 @@ pub async fn run(args: &ProcessArgs) -> anyhow::Result<usize> {
     let count = sentences.len();
     let chapters = core.db.chapters(&entry.id).await?;
     write_csv(&args.output, &entry, sentences, chapters)?;
-    if status == Some(JobStatus::Partial) {
+    if job.status == JobStatus::Partial {
         eprintln!(
             "warning: {} of {} chunks failed; their pages are missing from the output",
             job.failed_chunks, job.total_chunks
         );
     }
     Ok(count)
+}
+
+/// Checks that `pdf` names a file this process may read; the error names the path and says
+/// what is wrong with it in words ("is a directory", "no such file").
+pub fn check_input(pdf: &Path) -> anyhow::Result<()> {
+    let shown = pdf.display();
+    match std::fs::metadata(pdf) {
+        Ok(meta) if meta.is_dir() => bail!("{shown} is a directory, not a PDF file"),
+        Ok(_) => std::fs::File::open(pdf)
+            .map(drop)
+            .map_err(|e| anyhow::anyhow!("cannot read {shown}: {}", io_reason(&e))),
+        Err(e) => bail!("cannot read {shown}: {}", io_reason(&e)),
+    }
+}
+
+/// Checks that the CSV can be written where asked, so that a typo does not cost a whole run.
+fn check_output(output: &Path) -> anyhow::Result<()> {
+    let shown = output.display();
+    if output.is_dir() {
+        bail!("cannot write {shown}: it is a directory (give a file name with -o)");
+    }
+    if let Some(dir) = output.parent().filter(|d| !d.as_os_str().is_empty())
+        && !dir.is_dir()
+    {
+        bail!(
+            "cannot write {shown}: the directory {} does not exist",
+            dir.display()
+        );
+    }
+    Ok(())
+}
+
+/// An I/O error in words, without the OS error number.
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
 }
 
 /// Copies the PDF into the uploads directory the way an HTTP upload arrives.
@@ -166,22 +212,32 @@ async fn stage(pdf: &Path, uploads: &Path) -> anyhow::Result<Upload> {
     let (file, temp) = tempfile::Builder::new()
         .prefix(".upload-")
         .suffix(".part")
-        .tempfile_in(uploads)?
+        .tempfile_in(uploads)
+        .with_context(|| format!("cannot create a file in {}", uploads.display()))?
         .into_parts();
     let mut target = tokio::fs::File::from_std(file);
     let mut hasher = Sha256::new();
     let mut size = 0u64;
     let mut buf = vec![0u8; 256 * 1024];
     loop {
-        let n = source.read(&mut buf).await?;
+        let n = source
+            .read(&mut buf)
+            .await
+            .with_context(|| format!("cannot read {}", pdf.display()))?;
         if n == 0 {
             break;
         }
         hasher.update(&buf[..n]);
-        target.write_all(&buf[..n]).await?;
+        target
+            .write_all(&buf[..n])
+            .await
+            .with_context(|| format!("cannot write to {}", uploads.display()))?;
         size += n as u64;
     }
-    target.flush().await?;
+    target
+        .flush()
+        .await
+        .with_context(|| format!("cannot write to {}", uploads.display()))?;
     Ok(Upload {
         temp,
         file_name: sanitize_file_name(&pdf.to_string_lossy()),
@@ -214,4 +270,56 @@ fn write_csv(
     };
     let bytes = export::render(Format::Csv, &doc)?;
     std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: ProcessArgs,
+    }
+
+    fn settings(args: &[&str]) -> Result<Settings, SettingError> {
+        let cli = Cli::try_parse_from(["fnt", "livre.pdf"].iter().chain(args)).unwrap();
+        cli.args.settings(crate::engine::LOCAL)
+    }
+
+    #[test]
+    fn the_options_are_the_settings_a_form_would_give() {
+        assert_eq!(settings(&[]), Ok(Settings::default()));
+        let mut form = Settings::default();
+        for (name, value) in [
+            ("sentence_length_limit", "12"),
+            ("ignore_dialogue", "true"),
+            ("preserve_formatting", "false"),
+            ("fix_hyphenation", "false"),
+            ("engine", "local"),
+        ] {
+            form.set(name, value).unwrap();
+        }
+        let cli = settings(&[
+            "--sentence-length-limit",
+            "12",
+            "--ignore-dialogue",
+            "--strip-formatting",
+            "--keep-hyphenation",
+            "--engine",
+            "LOCAL",
+        ]);
+        assert_eq!(cli, Ok(form));
+    }
+
+    #[test]
+    fn a_value_out_of_range_is_refused_as_a_form_would_refuse_it() {
+        let cli = settings(&["--sentence-length-limit", "2"]).unwrap_err();
+        let form = Settings::default()
+            .set("sentence_length_limit", "2")
+            .unwrap_err();
+        assert_eq!(cli, form);
+    }
 }

@@ -370,6 +370,82 @@ fn the_dependency_layer_stubs_every_declared_target() {
     }
 }
 
+/// Cargo loads every workspace member before it builds any package, so the dependency layer
+/// must copy each member's manifest and stand in for the targets it declares (the image never
+/// builds the members: they are the service's dev-dependencies).
+#[test]
+fn the_dependency_layer_has_every_workspace_member() {
+    let docker = Dockerfile::load();
+    let copy_src = docker
+        .instructions
+        .iter()
+        .position(|i| is_copy_of(i, "src"))
+        .expect("the Dockerfile never copies src/");
+    let before = &docker.instructions[..copy_src];
+    let deps = before
+        .iter()
+        .find(|i| i.keyword == "RUN" && i.args.contains("cargo build"))
+        .expect("a dependency build");
+    let stands_in_for = |path: &str| {
+        deps.args
+            .split_whitespace()
+            .any(|word| word.trim_matches([';', '"', '\'']) == path)
+    };
+    let manifest: toml::Table = read("Cargo.toml").parse().expect("Cargo.toml parses");
+    let members: Vec<&str> = manifest
+        .get("workspace")
+        .and_then(|w| w.get("members"))
+        .and_then(toml::Value::as_array)
+        .expect("Cargo.toml lists its workspace members")
+        .iter()
+        .map(|m| m.as_str().expect("a member path"))
+        .filter(|&m| m != ".")
+        .collect();
+    assert!(!members.is_empty(), "the workspace has no member crates");
+    for member in members {
+        let member_manifest = format!("{member}/Cargo.toml");
+        assert!(
+            before.iter().any(|i| is_copy_of(i, &member_manifest)),
+            "{member_manifest} is not copied before src/: Cargo would not find the workspace member"
+        );
+        let table: toml::Table = read(&member_manifest)
+            .parse()
+            .unwrap_or_else(|e| panic!("{member_manifest}: {e}"));
+        let mut targets = vec![
+            table
+                .get("lib")
+                .and_then(|lib| lib.get("path"))
+                .and_then(toml::Value::as_str)
+                .unwrap_or("src/lib.rs")
+                .to_owned(),
+        ];
+        for bin in table
+            .get("bin")
+            .and_then(toml::Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let path = bin
+                .get("path")
+                .and_then(toml::Value::as_str)
+                .unwrap_or_else(|| panic!("{member_manifest}: a [[bin]] without a path"));
+            targets.push(path.to_owned());
+        }
+        for target in targets {
+            let path = format!("{member}/{target}");
+            assert!(
+                root().join(&path).exists(),
+                "{member_manifest} declares {path}, which does not exist"
+            );
+            assert!(
+                stands_in_for(&path),
+                "the dependency layer (line {}) does not stand in for {path}",
+                deps.line
+            );
+        }
+    }
+}
+
 #[test]
 fn the_runtime_stage_is_small_and_unprivileged() {
     let docker = Dockerfile::load();

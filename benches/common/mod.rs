@@ -9,8 +9,8 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use serde_json::Value;
 
-use fnt::testkit::novel;
-use fnt::testkit::pdf::{FixtureOptions, book_pdf};
+use fnt_testkit::novel;
+use fnt_testkit::pdf::{FixtureOptions, book_pdf};
 
 /// `fnt serve` in its own process; killed however the benchmark ends.
 pub struct Server {
@@ -88,7 +88,7 @@ pub async fn upload(
     fields: &[(&str, &str)],
 ) -> anyhow::Result<String> {
     let boundary = "bench-boundary";
-    let body = fnt::testkit::multipart::form(boundary, fields, Some(("b.pdf", pdf)));
+    let body = fnt_testkit::multipart::form(boundary, fields, Some(("b.pdf", pdf)));
     let mut res = http
         .post(format!("http://{addr}/api/v1/jobs"))
         .insert_header((
@@ -129,4 +129,22 @@ pub fn proc_kb(pid: u32, field: &str) -> anyhow::Result<u64> {
         .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .with_context(|| format!("no {field}"))
+}
+
+/// The server's own time for a response: its `Server-Timing: app;dur=<ms>` header.
+pub fn server_time(headers: &awc::http::header::HeaderMap) -> anyhow::Result<Duration> {
+    let ms: f64 = headers
+        .get("server-timing")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("app;dur="))
+        .and_then(|ms| ms.parse().ok())
+        .context("no Server-Timing header")?;
+    Ok(Duration::from_secs_f64(ms / 1000.0))
+}
+
+/// The `p` quantile (0 to 1) of sorted `times`, rounded to the nearest rank.
+pub fn pct(times: &[Duration], p: f64) -> Duration {
+    let last = times.len().saturating_sub(1);
+    let rank = (last as f64 * p).round() as usize;
+    times[rank.min(last)]
 }

@@ -11,6 +11,7 @@ use super::error::ApiError;
 use crate::db::Db;
 use crate::db::history::BookPage;
 use crate::db::models::{PieceEntry, SentenceEntry, SourceRow};
+use crate::engine::local::reads_as_sentence;
 
 const DEFAULT_LIMIT: i64 = 100;
 pub(crate) const MAX_LIMIT: i64 = 1000;
@@ -91,6 +92,9 @@ pub(crate) struct PieceView {
     pub engine_text: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub edited_at: Option<DateTime<Utc>>,
+    /// Whether it reads as a complete sentence (a main clause, opening and closing like one),
+    /// judged on the text as it stands now, edits included.
+    pub complete: bool,
 }
 
 impl From<&SentenceEntry> for PieceView {
@@ -104,12 +108,14 @@ impl From<&SentenceEntry> for PieceView {
             edited: s.edited,
             engine_text: s.engine_text.clone(),
             edited_at: s.edited_at.and_then(DateTime::from_timestamp_millis),
+            complete: reads_as_sentence(&s.normalized),
         }
     }
 }
 
 impl From<PieceEntry> for PieceView {
     fn from(p: PieceEntry) -> Self {
+        let complete = reads_as_sentence(&p.normalized);
         Self {
             position: p.position + 1,
             normalized: p.normalized,
@@ -118,6 +124,7 @@ impl From<PieceEntry> for PieceView {
             model: p.model,
             edited: p.edited,
             engine_text: p.engine_text,
+            complete,
             edited_at: p.edited_at.and_then(DateTime::from_timestamp_millis),
         }
     }

@@ -8,7 +8,7 @@ use actix_web::{HttpResponse, ResponseError};
 use serde_json::json;
 
 use crate::db::DbError;
-use crate::db::jobs::Admission;
+use crate::lifecycle::admission::Admission;
 use crate::pdf::PdfError;
 use crate::settings::SettingError;
 use crate::submit::SubmitError;
@@ -147,6 +147,17 @@ impl From<SubmitError> for ApiError {
             SubmitError::Io(e) => Self::internal(e),
             SubmitError::Db(e) => e.into(),
             SubmitError::Limit(admission) => admission.into(),
+        }
+    }
+}
+
+impl From<crate::sandbox::SandboxError> for ApiError {
+    fn from(e: crate::sandbox::SandboxError) -> Self {
+        match e {
+            crate::sandbox::SandboxError::Refused(e) => e.into(),
+            unavailable @ crate::sandbox::SandboxError::Unavailable(_) => {
+                Self::internal(unavailable)
+            }
         }
     }
 }

@@ -1,18 +1,20 @@
 //! The HTTP API under `/api/v1`, plus health probes. Routes are wired here, in one place.
 
-pub mod auth;
+pub(crate) mod auth;
 pub(crate) mod book;
-pub mod error;
-pub mod google;
-pub mod health;
-pub mod history;
-pub mod jobs;
-pub mod metrics;
-pub mod observe;
-pub mod settings;
-pub mod system;
-pub mod upload;
-pub mod ws;
+pub(crate) mod error;
+mod extract;
+pub(crate) mod google;
+pub(crate) mod health;
+pub(crate) mod history;
+pub(crate) mod jobs;
+pub(crate) mod metrics;
+pub(crate) mod observe;
+pub(crate) mod settings;
+pub(crate) mod system;
+mod ui;
+pub(crate) mod upload;
+pub(crate) mod ws;
 
 use actix_web::middleware::from_fn;
 use actix_web::web;
@@ -43,7 +45,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .service(resource("/healthz").route(web::get().to(health::healthz)))
     .service(resource("/readyz").route(web::get().to(health::readyz)))
     // The web UI, at `/` and `/assets/*` only: any other unknown path stays a JSON 404.
-    .configure(crate::web::routes)
+    .configure(ui::routes)
     .service(
         web::scope("/api/v1")
             .service(resource("/auth/register").route(web::post().to(auth::register::register)))
@@ -62,7 +64,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .service(
                 web::scope("/jobs/{id}")
                     .wrap(from_fn(observe::name_job))
-                    .service(resource("").route(web::get().to(jobs::get::get_job)))
+                    .service(
+                        resource("")
+                            .route(web::get().to(jobs::get::get_job))
+                            .route(web::delete().to(jobs::delete::delete_job)),
+                    )
                     .service(resource("/cancel").route(web::post().to(jobs::cancel::cancel_job)))
                     .service(resource("/result").route(web::get().to(jobs::result::job_result)))
                     .service(
@@ -73,6 +79,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         resource("/chapters").route(web::get().to(jobs::chapters::job_chapters)),
                     )
                     .service(resource("/retry").route(web::post().to(jobs::retry::retry_job)))
+                    .service(resource("/rerun").route(web::post().to(jobs::rerun::rerun_job)))
                     .service(resource("/events").route(web::get().to(jobs::events::job_events)))
                     .default_service(web::to(not_found_route)),
             )
@@ -133,9 +140,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .default_service(web::to(not_found_route));
 }
 
-/// `GET /metrics`, on the public listener or on one of its own.
+/// `GET /metrics` on a listener of its own (`--metrics-bind`).
 pub fn metrics_routes(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/metrics").route(web::get().to(metrics::metrics)));
+}
+
+/// `GET /metrics` on the API's listener, for whom `access` lets in.
+pub fn public_metrics_routes(cfg: &mut web::ServiceConfig, access: metrics::MetricsAccess) {
+    cfg.service(
+        resource("/metrics")
+            .app_data(web::Data::new(access))
+            .route(web::get().to(metrics::guarded_metrics)),
+    );
 }
 
 /// A resource that answers a wrong method with our 405 instead of an empty one.

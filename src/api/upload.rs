@@ -13,7 +13,9 @@ use crate::submit::{Upload, sanitize_file_name};
 // Settings are short; anything longer is not a setting.
 const MAX_FIELD_BYTES: usize = 1024;
 const MAX_FIELDS: usize = 32;
-const WRITE_BUFFER: usize = 1024 * 1024;
+// Large enough to batch the small pieces multipart hands over into few writes; small enough
+// that fifty uploads arriving at once hold little (see `upload_memory`).
+const WRITE_BUFFER: usize = 256 * 1024;
 
 /// A job request as it came in: the stored file and the settings sent beside it.
 pub struct JobForm {

@@ -8,7 +8,7 @@ use actix_web_actors::ws;
 
 use super::AppState;
 use super::error::ApiError;
-use crate::actors::ws_session::{SessionConfig, WsSession};
+use crate::actors::ws_session::{SessionConfig, SessionOwner, WsSession};
 use crate::auth::Caller;
 use crate::metrics::Open;
 
@@ -32,7 +32,10 @@ pub async fn progress_socket(
     let session = WsSession::new(
         state.core.db.clone(),
         state.core.hub.clone(),
-        caller.user_id,
+        SessionOwner {
+            user_id: caller.user_id,
+            session_id: caller.session_id,
+        },
         SessionConfig {
             ping_every: Duration::from_millis(config.ws_ping_interval_ms),
             client_timeout: Duration::from_millis(config.ws_client_timeout_ms),

@@ -5,26 +5,39 @@
 
 use std::sync::Arc;
 
+use futures_util::future::BoxFuture;
 use sha2::{Digest, Sha256};
 
-use crate::db::Db;
 use crate::metrics::Metrics;
+
+/// Where cached results are kept: the database, in the service. A trait, so that engines do
+/// not depend on the storage layer that depends on their types.
+pub trait CacheStore: Send + Sync {
+    fn cached_output<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<String>, String>>;
+
+    fn store_output<'a>(
+        &'a self,
+        key: &'a str,
+        engine: &'a str,
+        output: String,
+    ) -> BoxFuture<'a, Result<(), String>>;
+}
 
 /// The store an engine reads and writes its results through.
 #[derive(Clone)]
 pub struct ResultCache {
-    db: Db,
+    store: Arc<dyn CacheStore>,
     metrics: Arc<Metrics>,
 }
 
 impl ResultCache {
-    pub fn new(db: Db, metrics: Arc<Metrics>) -> Self {
-        Self { db, metrics }
+    pub fn new(store: Arc<dyn CacheStore>, metrics: Arc<Metrics>) -> Self {
+        Self { store, metrics }
     }
 
     /// The stored result, if any; a failing lookup is a miss (the engine then asks again).
     pub async fn get(&self, key: &str) -> Option<String> {
-        match self.db.cached_output(key).await {
+        match self.store.cached_output(key).await {
             Ok(found) => {
                 self.metrics.cache_lookup(found.is_some());
                 found
@@ -39,7 +52,7 @@ impl ResultCache {
 
     /// Stores a result; failing to is logged, not fatal (the result itself is not lost).
     pub async fn put(&self, key: &str, engine: &str, value: String) {
-        if let Err(e) = self.db.store_output(key, engine, value).await {
+        if let Err(e) = self.store.store_output(key, engine, value).await {
             tracing::warn!(error = %e, "could not cache a result");
         }
     }

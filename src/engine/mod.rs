@@ -1,10 +1,10 @@
 //! Engines rewrite one chunk of a book into short sentences, behind one trait.
 
-pub mod cache;
+pub(crate) mod cache;
 pub mod gemini;
 mod kind;
 pub mod local;
-pub mod rate_gate;
+pub(crate) mod rate_gate;
 mod stored;
 
 use std::collections::BTreeMap;
@@ -18,7 +18,7 @@ pub use kind::{Kinds, PieceKind};
 use crate::settings::Settings;
 
 /// The offline engine's name: the embedded default.
-pub const LOCAL: &str = "local";
+pub const LOCAL: &str = crate::settings::LOCAL_ENGINE;
 
 /// One output sentence, linked to the original sentence it came from.
 ///
@@ -195,7 +195,7 @@ impl Meter {
         }
         self.add(usage);
         if let Some(metrics) = &self.metrics {
-            metrics.engine_repair(engine, repair, n);
+            metrics.engine_repair(engine, repair.action.as_str(), repair.reason, n);
         }
     }
 
@@ -387,15 +387,6 @@ impl Engines {
         engines
     }
 
-    /// The built-in engines plus those the configuration enables (Gemini, with a key).
-    pub fn from_config(config: &crate::config::Config) -> Result<Self, String> {
-        let mut engines = Self::builtin();
-        if let Some(gemini) = config.gemini() {
-            engines.insert(Arc::new(gemini::GeminiEngine::new(gemini)?));
-        }
-        Ok(engines)
-    }
-
     /// Adds an engine, replacing one of the same name.
     pub fn insert(&mut self, engine: Arc<dyn Engine>) {
         self.by_name.insert(engine.name().to_owned(), engine);
@@ -413,10 +404,17 @@ impl Engines {
         self.by_name.keys().map(String::as_str).collect()
     }
 
-    /// Lets every engine keep its results in the database's cache.
-    pub fn with_cache(self, db: &crate::db::Db, metrics: &Arc<crate::metrics::Metrics>) -> Self {
+    /// Lets every engine keep its results in `store` (the database's cache).
+    pub fn with_cache(
+        self,
+        store: Arc<dyn cache::CacheStore>,
+        metrics: &Arc<crate::metrics::Metrics>,
+    ) -> Self {
         for engine in self.by_name.values() {
-            engine.use_cache(cache::ResultCache::new(db.clone(), Arc::clone(metrics)));
+            engine.use_cache(cache::ResultCache::new(
+                Arc::clone(&store),
+                Arc::clone(metrics),
+            ));
         }
         self
     }

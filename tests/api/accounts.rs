@@ -1,6 +1,6 @@
 //! Accounts: sign-up, sign-in, rotating refresh tokens, logout; expired, forged and revoked
-//! tokens; ownership on every route and on the WebSocket; admin-only system endpoints; the
-//! limits; and the single-user mode.
+//! tokens; ownership on every route and on the WebSocket; WebSockets closed when their session
+//! ends; admin-only system endpoints; the limits; and the single-user mode.
 
 use std::time::Duration;
 
@@ -15,8 +15,10 @@ use fnt::auth::AuthMode;
 use fnt::config::{Config, ServeConfig};
 use fnt::engine::Engines;
 
-use crate::helpers::{Act, ScriptedEngine, TestApp, multipart_body, novel_pdf, spawn_app_with};
-use crate::ws_client::WsClient;
+use crate::helpers::{
+    Act, ScriptedEngine, TestApp, eventually, multipart_body, novel_pdf, spawn_app_with,
+};
+use crate::ws_client::{WsClient, assert_closed_for_ended_session};
 
 async fn accounts_app(configure: impl FnOnce(&mut Config), engines: Engines) -> TestApp {
     spawn_app_with(
@@ -232,12 +234,16 @@ async fn expired_forged_and_garbage_tokens_are_refused() {
         assert_eq!(body["error"]["code"], "unauthorized");
     }
 
-    tokio::time::sleep(Duration::from_millis(2100)).await;
-    assert_eq!(
-        me_status(&app, Some(&access)).await,
-        StatusCode::UNAUTHORIZED,
-        "expired"
-    );
+    // The token lives two seconds (whole seconds, as JWT counts them): wait for it to expire
+    // rather than for a fixed time.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while me_status(&app, Some(&access)).await != StatusCode::UNAUTHORIZED {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the token never expired"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let res = app
         .request(Method::GET, "/api/v1/jobs")
         .send()
@@ -322,6 +328,109 @@ async fn another_users_jobs_answer_404_on_every_route_and_on_the_websocket() {
     }
 }
 
+/// An accounts app whose jobs run long enough to have events while a socket follows them.
+async fn app_with_a_running_job() -> (TestApp, String) {
+    let engine = ScriptedEngine::new().always(Act::Delay(Duration::from_millis(200)));
+    let app = accounts_app(
+        |c| {
+            // Without pings, a socket that stays open fails the test's wait instead of
+            // keeping it waiting.
+            c.ws_ping_interval_ms = 600_000;
+            c.ws_client_timeout_ms = 600_000;
+        },
+        engine.engines(),
+    )
+    .await;
+    let (owner, _) = register(&app, "reader@example.com").await;
+    app.act_as(Some(&owner));
+    let id = app.submit(&novel_pdf(12), &[]).await;
+    (app, id)
+}
+
+/// A socket opened with `access`, following `job`.
+async fn following(app: &TestApp, access: &str, job: &str) -> WsClient {
+    let mut ws = WsClient::connect_as(&app.base, Some(access)).await;
+    let snapshot = ws.subscribe(job, Some(0)).await;
+    assert_eq!(snapshot["type"], "snapshot", "{snapshot}");
+    ws
+}
+
+#[actix_web::test]
+async fn a_websocket_closes_when_its_session_logs_out() {
+    let (app, id) = app_with_a_running_job().await;
+    let (status, body) = login(&app, "reader@example.com", "correct horse battery").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (leaving, _) = tokens(&body);
+    let (status, body) = login(&app, "reader@example.com", "correct horse battery").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (staying, _) = tokens(&body);
+    let mut ws = following(&app, &leaving, &id).await;
+    let mut other = following(&app, &staying, &id).await;
+
+    app.act_as(Some(&leaving));
+    assert_eq!(
+        app.post("/api/v1/auth/logout").await.0,
+        StatusCode::NO_CONTENT
+    );
+    // At once: the next thing the client sends is not served.
+    ws.try_send(awc::ws::Message::Text(
+        json!({"type": "subscribe", "job_id": id, "after_seq": 0})
+            .to_string()
+            .into(),
+    ))
+    .await;
+    assert_closed_for_ended_session(&mut ws).await;
+
+    // Another session's socket serves on.
+    let events = other.events_until_final(&id).await;
+    assert_eq!(events.last().unwrap()["status"], "completed");
+    assert_eq!(other.subscribe(&id, None).await["type"], "snapshot");
+}
+
+#[actix_web::test]
+async fn a_websocket_closes_when_its_session_is_revoked_for_a_reused_refresh_token() {
+    let (app, id) = app_with_a_running_job().await;
+    let (status, body) = login(&app, "reader@example.com", "correct horse battery").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, spent) = tokens(&body);
+    let (status, body) = refresh(&app, &spent).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (access, _) = tokens(&body);
+    let mut ws = following(&app, &access, &id).await;
+
+    // Someone presents the spent refresh token: the session is revoked for everyone.
+    assert_eq!(refresh(&app, &spent).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        me_status(&app, Some(&access)).await,
+        StatusCode::UNAUTHORIZED
+    );
+    ws.try_send(awc::ws::Message::Text(
+        json!({"type": "subscribe", "job_id": id})
+            .to_string()
+            .into(),
+    ))
+    .await;
+    assert_closed_for_ended_session(&mut ws).await;
+
+    // A socket the revoked token opens now is refused at the handshake.
+    let refused = awc::Client::new()
+        .ws(format!(
+            "{}/api/v1/ws?access_token={access}",
+            app.base.replacen("http", "ws", 1)
+        ))
+        .connect()
+        .await;
+    assert!(
+        matches!(
+            refused,
+            Err(awc::error::WsClientError::InvalidResponseStatus(
+                StatusCode::UNAUTHORIZED
+            ))
+        ),
+        "a revoked token opened a socket"
+    );
+}
+
 #[actix_web::test]
 async fn system_endpoints_are_for_admins() {
     let app = accounts_app(|_| {}, Engines::builtin()).await;
@@ -351,6 +460,95 @@ async fn system_endpoints_are_for_admins() {
     let (status, body) = app.get("/api/v1/system/status").await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert!(body["jobs"].is_object() && body["progress_listeners"].is_number());
+}
+
+/// An upload sent over a plain socket that stops half-way through its body: the server has
+/// admitted it and is reading it. `finish` sends the rest and returns the status line.
+struct HalfSent {
+    socket: tokio::net::TcpStream,
+    rest: Vec<u8>,
+}
+
+impl HalfSent {
+    async fn start(app: &TestApp, body: &[u8], boundary: &str) -> Self {
+        use tokio::io::AsyncWriteExt;
+        let host = app.base.trim_start_matches("http://").to_owned();
+        let mut socket = tokio::net::TcpStream::connect(&host).await.unwrap();
+        let head = format!(
+            "POST /api/v1/jobs HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {}\r\n\
+             Content-Type: multipart/form-data; boundary={boundary}\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n",
+            app.token().unwrap(),
+            body.len()
+        );
+        let half = body.len() / 2;
+        socket.write_all(head.as_bytes()).await.unwrap();
+        socket.write_all(&body[..half]).await.unwrap();
+        socket.flush().await.unwrap();
+        Self {
+            socket,
+            rest: body[half..].to_vec(),
+        }
+    }
+
+    async fn finish(mut self) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        self.socket.write_all(&self.rest).await.unwrap();
+        let mut answer = Vec::new();
+        self.socket.read_to_end(&mut answer).await.unwrap();
+        let answer = String::from_utf8_lossy(&answer).into_owned();
+        answer.lines().next().unwrap_or_default().to_owned()
+    }
+}
+
+#[actix_web::test]
+async fn uploads_sent_at_once_past_the_job_limit_are_refused_before_their_bodies() {
+    let engine = ScriptedEngine::new().always(Act::Hang);
+    let app = accounts_app(|c| c.jobs_per_user = Some(3), engine.engines()).await;
+    let (alice, _) = register(&app, "alice@example.com").await;
+    app.act_as(Some(&alice));
+    let boundary = "half-sent";
+    let body = multipart_body(boundary, &[], Some(("book.pdf", &novel_pdf(6))));
+
+    // Three uploads admitted and half received: none is a job yet.
+    let mut uploads = Vec::new();
+    for _ in 0..3 {
+        uploads.push(HalfSent::start(&app, &body, boundary).await);
+    }
+    eventually("three bodies being received", || async {
+        let parts = app
+            .stored_uploads()
+            .iter()
+            .filter(|f| f.ends_with(".part"))
+            .count();
+        (parts == 3).then_some(())
+    })
+    .await;
+
+    // A fourth is refused at once, its body never read, though no job exists yet.
+    let (status, body_of_fourth, _) = upload_with_headers(&app, &body[..0]).await;
+    assert_eq!(
+        (status, body_of_fourth["error"]["code"].as_str()),
+        (StatusCode::TOO_MANY_REQUESTS, Some("too_many_jobs"))
+    );
+    assert_eq!(
+        app.stored_uploads()
+            .iter()
+            .filter(|f| f.ends_with(".part"))
+            .count(),
+        3
+    );
+
+    // The three finish and become jobs.
+    for upload in uploads {
+        assert_eq!(upload.finish().await, "HTTP/1.1 202 Accepted");
+    }
+    // Their places are jobs now, not uploads in flight: still three at once.
+    let (status, refused, _) = upload_with_headers(&app, &novel_pdf(6)).await;
+    assert_eq!(
+        (status, refused["error"]["code"].as_str()),
+        (StatusCode::TOO_MANY_REQUESTS, Some("too_many_jobs"))
+    );
 }
 
 #[actix_web::test]

@@ -5,11 +5,11 @@
 use crate::helpers::{BookResult, spawn_app_with};
 use fnt::config::{Config, Secret};
 use fnt::engine::Engines;
-use fnt::fake_gemini::{FakeGemini, FakeGeminiArgs};
 use fnt::pdf::clean::{Book, CleanOptions};
 use fnt::pdf::plan::{PlanConfig, plan};
-use fnt::testkit::novel::{self, Chapter};
-use fnt::testkit::pdf::{FixtureOptions, book_pdf};
+use fnt_fake_gemini::{FakeGemini, FakeGeminiArgs};
+use fnt_testkit::novel::{self, Chapter};
+use fnt_testkit::pdf::{FixtureOptions, book_pdf};
 
 /// Clauses of [`long_sentence`] on a page of the test layout (measured: 67).
 const CLAUSES_PER_PAGE: f64 = 67.0;

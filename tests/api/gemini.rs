@@ -1,4 +1,4 @@
-//! The Gemini engine against `fnt fake-gemini`, which speaks the real wire format (errors,
+//! The Gemini engine against `fnt-fake-gemini`, which speaks the real wire format (errors,
 //! quota details, blocks that arrive as HTTP 200) and rewrites deterministically.
 
 use std::sync::Arc;
@@ -8,13 +8,13 @@ use std::time::Duration;
 use actix_web::http::StatusCode;
 use futures_util::future::LocalBoxFuture;
 
-use crate::helpers::{TestApp, metric, novel_pdf, spawn_app_with};
+use crate::helpers::{TestApp, eventually, metric, novel_pdf, spawn_app_with};
 use fnt::clock::Clock;
 use fnt::config::{Config, Secret};
 use fnt::engine::gemini::GeminiEngine;
 use fnt::engine::{ChunkInput, ChunkOutput, Engine, EngineError, Engines, Meter};
-use fnt::fake_gemini::{FakeGemini, FakeGeminiArgs, Fault, ModelError, ModelSpec};
 use fnt::settings::Settings;
+use fnt_fake_gemini::{FakeGemini, FakeGeminiArgs, Fault, ModelError, ModelSpec};
 
 /// Gemini tests keep production's timeouts, backoffs and retry budget, on a clock where 50
 /// virtual seconds pass per real second (the fake waits on the same speed).
@@ -291,9 +291,10 @@ async fn a_daily_quota_parks_the_chunk_without_spending_attempts_and_it_resumes(
         "a quota wait is not a failure: {parked}"
     );
     // Let it hit the quota a few more times than it has attempts, then lift the quota.
-    while fake.state.attempts_for_first_page(1) < 4 {
-        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
-    }
+    eventually("four attempts at the quota", || async {
+        (fake.state.attempts_for_first_page(1) >= 4).then_some(())
+    })
+    .await;
     fake.state.clear_first_page_faults();
 
     let job = app.wait_until_finished(&id).await;
@@ -729,13 +730,12 @@ async fn pdf_input_accounts_for_every_page_and_doubles_nothing_from_context_page
 async fn a_book_without_a_text_layer_is_accepted_only_for_pdf_input_with_gemini() {
     let fake = fake(|_| {}).await;
     let app = gemini_app(&fake, |_| {}).await;
-    let scan = fnt::testkit::pdf::image_only_pdf(3);
+    let scan = fnt_testkit::pdf::image_only_pdf(3);
 
-    let (status, body) = app.upload(&scan, &[("engine", "local")]).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    assert_eq!(body["error"]["code"], "no_text_layer");
-    let (status, body) = app.upload(&scan, &[("input_mode", "text")]).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let refusal = app.upload_refused(&scan, &[("engine", "local")]).await;
+    assert_eq!(refusal.code(), "no_text_layer", "{refusal:?}");
+    let refusal = app.upload_refused(&scan, &[("input_mode", "text")]).await;
+    assert_eq!(refusal.code(), "no_text_layer", "{refusal:?}");
     let (status, body) = app
         .upload(&scan, &[("engine", "local"), ("input_mode", "pdf")])
         .await;

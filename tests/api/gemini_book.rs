@@ -11,9 +11,9 @@ use serde_json::Value;
 
 use crate::gemini::{SPEED, fake, gemini_app};
 use crate::helpers::TestApp;
+use fnt::engine::local::clause_is_complete as is_complete;
 use fnt::engine::local::words::word_count;
-use fnt::fake_gemini::{FakeGemini, Fault, ModelError};
-use fnt::testkit::sentences::is_complete;
+use fnt_fake_gemini::{FakeGemini, Fault, ModelError};
 
 /// A real 294-page novel typeset by Chromium (see benches/books/README.md).
 fn real_novel() -> Vec<u8> {

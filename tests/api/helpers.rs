@@ -1,8 +1,9 @@
 //! Test helpers: `spawn_app()` on port 0 with its own temporary database, a scriptable engine
-//! that can panic, hang or fail on chosen chunks, and a small HTTP client.
+//! that can panic, hang, fail or be held on chosen chunks (or kill its job actor), and a
+//! small HTTP client.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -18,8 +19,8 @@ use fnt::engine::{
     ChunkInput, ChunkOutput, Engine, EngineError, Engines, Meter, Repair, RepairAction,
 };
 use fnt::settings::Settings;
-use fnt::testkit::novel;
-use fnt::testkit::pdf::{FixtureOptions, book_pdf};
+use fnt_testkit::novel;
+use fnt_testkit::pdf::{FixtureOptions, book_pdf};
 
 use crate::postgres;
 
@@ -92,7 +93,30 @@ pub fn test_config(dir: &std::path::Path) -> Config {
         chunk_timeout_secs: 2,
         poll_interval_ms: 100,
         lease_secs: 2,
+        // The test binary is not `fnt`: PDFs are read by the one Cargo built beside it.
+        sandbox_program: Some(env!("CARGO_BIN_EXE_fnt").into()),
         ..Config::default()
+    }
+}
+
+/// How an upload was refused (see [`TestApp::upload_refused`]).
+#[derive(Debug)]
+pub struct Refusal {
+    /// The upload's own answer: a 4xx, or 202 when the job was rejected afterwards.
+    pub status: StatusCode,
+    /// `{code, message}`, from the 4xx or from the rejected job.
+    pub error: Value,
+    /// The rejected job.
+    pub job: Option<String>,
+}
+
+impl Refusal {
+    pub fn code(&self) -> &str {
+        self.error["code"].as_str().unwrap_or_default()
+    }
+
+    pub fn message(&self) -> &str {
+        self.error["message"].as_str().unwrap_or_default()
     }
 }
 
@@ -273,8 +297,18 @@ impl TestApp {
 
     /// `POST /api/v1/jobs` with the PDF and settings fields.
     pub async fn upload(&self, pdf: &[u8], fields: &[(&str, &str)]) -> (StatusCode, Value) {
+        self.upload_as(pdf, fields, "book.pdf").await
+    }
+
+    /// Uploads `pdf` under the file name `name`.
+    pub async fn upload_as(
+        &self,
+        pdf: &[u8],
+        fields: &[(&str, &str)],
+        name: &str,
+    ) -> (StatusCode, Value) {
         let boundary = "fnt-test-boundary-7d3c";
-        let body = multipart_body(boundary, fields, Some(("book.pdf", pdf)));
+        let body = multipart_body(boundary, fields, Some((name, pdf)));
         self.post_raw(
             "/api/v1/jobs",
             &format!("multipart/form-data; boundary={boundary}"),
@@ -288,6 +322,42 @@ impl TestApp {
         let (status, body) = self.upload(pdf, fields).await;
         assert_eq!(status, StatusCode::ACCEPTED, "{body}");
         body["job_id"].as_str().expect("job_id").to_owned()
+    }
+
+    /// Uploads a PDF the server must refuse and says how it did: at once, with a 4xx from
+    /// the request's cheap checks, or after a 202, by moving the job to `rejected` once the
+    /// sandboxed reader has read the file.
+    pub async fn upload_refused(&self, pdf: &[u8], fields: &[(&str, &str)]) -> Refusal {
+        self.upload_refused_as(pdf, fields, "book.pdf").await
+    }
+
+    /// [`Self::upload_refused`] under the file name `name`.
+    pub async fn upload_refused_as(
+        &self,
+        pdf: &[u8],
+        fields: &[(&str, &str)],
+        name: &str,
+    ) -> Refusal {
+        let (status, body) = self.upload_as(pdf, fields, name).await;
+        if status != StatusCode::ACCEPTED {
+            return Refusal {
+                status,
+                error: body["error"].clone(),
+                job: None,
+            };
+        }
+        let id = body["job_id"].as_str().expect("job_id").to_owned();
+        let job = self.wait_until_finished(&id).await;
+        assert_eq!(
+            job["status"], "rejected",
+            "{} was not refused: {job}",
+            job["file_name"]
+        );
+        Refusal {
+            status,
+            error: job["error"].clone(),
+            job: Some(id),
+        }
     }
 
     pub async fn job(&self, id: &str) -> Value {
@@ -485,7 +555,7 @@ async fn read(
     (status, value)
 }
 
-pub use fnt::testkit::multipart::form as multipart_body;
+pub use fnt_testkit::multipart::form as multipart_body;
 
 /// A multi-page French novel PDF of about `pages` pages.
 pub fn novel_pdf(pages: usize) -> Vec<u8> {
@@ -502,6 +572,40 @@ pub enum Act {
     /// Reports these repairs (action, source sentences) through the meter, then answers as
     /// the local engine does: what an engine that mended the model's answers leaves.
     Mend(Vec<(RepairAction, usize)>),
+    /// Holds the attempt inside the engine until the test lets it go (see [`Gate`]).
+    Gate(Arc<Gate>),
+}
+
+/// Freezes one attempt inside the engine, as crates.io's worker tests freeze a job with a
+/// `tokio::sync::Barrier`: the test meets the attempt at `entered`, looks at the runtime
+/// while the attempt cannot move, then lets it answer with `release` (or never does).
+#[derive(Debug)]
+pub struct Gate {
+    entered: tokio::sync::Barrier,
+    release: tokio::sync::Barrier,
+}
+
+impl Gate {
+    pub fn new() -> Arc<Self> {
+        Arc::new(Self {
+            entered: tokio::sync::Barrier::new(2),
+            release: tokio::sync::Barrier::new(2),
+        })
+    }
+
+    /// Returns once the attempt is held inside the engine.
+    pub async fn entered(&self) {
+        tokio::time::timeout(Duration::from_secs(30), self.entered.wait())
+            .await
+            .expect("the held attempt never reached the engine");
+    }
+
+    /// Lets the held attempt answer.
+    pub async fn release(&self) {
+        tokio::time::timeout(Duration::from_secs(30), self.release.wait())
+            .await
+            .expect("the held attempt was no longer waiting");
+    }
 }
 
 /// The local engine, except where a script says otherwise: `script[(chunk, attempt)]`.
@@ -512,6 +616,8 @@ pub struct ScriptedEngine {
     default: Mutex<Option<Act>>,
     calls: Mutex<HashMap<u32, u32>>,
     pub in_flight: Arc<AtomicUsize>,
+    /// Job actors still to kill (see [`ScriptedEngine::kill_job_actor`]).
+    job_deaths: AtomicU32,
 }
 
 impl ScriptedEngine {
@@ -531,6 +637,12 @@ impl ScriptedEngine {
     pub fn always(self: &Arc<Self>, act: Act) -> Arc<Self> {
         *self.default.lock().expect("lock") = Some(act);
         Arc::clone(self)
+    }
+
+    /// The next `times` times a job actor stores chunk changes, it panics in that handler: it
+    /// asks its engine which model wrote them, and this engine panics instead of answering.
+    pub fn kill_job_actor(&self, times: u32) {
+        self.job_deaths.store(times, Ordering::SeqCst);
     }
 
     /// Attempts made at each chunk.
@@ -557,6 +669,15 @@ impl Engine for ScriptedEngine {
     fn name(&self) -> &str {
         // It stands in for the local engine, so jobs need no special settings.
         "local"
+    }
+
+    fn model(&self, _: &Settings) -> Option<String> {
+        let dies = self
+            .job_deaths
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        assert!(!dies, "scripted death of the job actor");
+        None
     }
 
     fn rewrite(
@@ -587,6 +708,10 @@ impl Engine for ScriptedEngine {
                 Some(Act::Hang) => std::future::pending::<()>().await,
                 Some(Act::Fail(e)) => return Err(e),
                 Some(Act::Delay(d)) => actix_web::rt::time::sleep(d).await,
+                Some(Act::Gate(gate)) => {
+                    gate.entered.wait().await;
+                    gate.release.wait().await;
+                }
                 Some(Act::Mend(repairs)) => {
                     for (action, sentences) in repairs {
                         let repair = Repair {
@@ -600,6 +725,23 @@ impl Engine for ScriptedEngine {
             }
             Ok(rewrite_chunk(&input, &settings))
         })
+    }
+}
+
+/// Polls `probe` every 20 ms until it answers `Some`, or fails naming `what` after a generous
+/// deadline: how a test waits for something to happen, instead of sleeping a fixed time.
+pub async fn eventually<T, F, Fut>(what: &str, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(found) = probe().await {
+            return found;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        actix_web::rt::time::sleep(Duration::from_millis(20)).await;
     }
 }
 

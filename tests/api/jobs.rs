@@ -1,10 +1,10 @@
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use actix_web::http::StatusCode;
 use serde_json::Value;
 
-use crate::helpers::{Act, ScriptedEngine, novel_pdf, spawn_app, spawn_app_with};
-use fnt::engine::Engines;
+use crate::helpers::{Act, ScriptedEngine, eventually, novel_pdf, spawn_app, spawn_app_with};
+use fnt::engine::{EngineError, Engines};
 
 #[actix_web::test]
 async fn upload_answers_202_with_a_job_id_before_any_processing() {
@@ -53,7 +53,7 @@ async fn a_job_runs_to_completion_with_every_field_and_sentences_in_book_order()
             .await
             .unwrap()
             .iter()
-            .map(|c| (c.idx, c.status.clone(), c.attempts))
+            .map(|c| (c.idx, c.status, c.attempts))
             .collect::<Vec<_>>()
     );
     assert_eq!(job["failed_chunks"], 0);
@@ -85,7 +85,7 @@ async fn a_job_runs_to_completion_with_every_field_and_sentences_in_book_order()
         .unwrap()
         .expect("history entry");
     assert_eq!(entry.sentence_count as usize, sentences.len());
-    assert_eq!(entry.status, "completed");
+    assert_eq!(entry.status, fnt::lifecycle::JobStatus::Completed);
 }
 
 #[actix_web::test]
@@ -209,25 +209,66 @@ async fn uploads_are_deleted_after_the_retention_period_once_their_job_ended() {
     )
     .await;
     let running = busy.submit(&novel_pdf(12), &[]).await;
+    eventually("the running job's first chunk to hang", || async {
+        hanging.calls().get(&0).map(|_| ())
+    })
+    .await;
+    // A job that ends on the busy server beside the one that stays running: its upload going
+    // is the sign that a sweep ran there past the retention period.
+    let ended = busy.submit(&novel_pdf(3), &[]).await;
 
     assert_eq!(
         app.wait_until_finished(&finished).await["status"],
         "completed"
     );
-    let start = Instant::now();
-    while app.core.db.upload(&finished).await.unwrap().is_some() {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "the upload was kept"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
+    for (server, job) in [(&app, &finished), (&busy, &ended)] {
+        eventually("the ended job's upload to be deleted", || async {
+            server
+                .core
+                .db
+                .upload(job)
+                .await
+                .unwrap()
+                .is_none()
+                .then_some(())
+        })
+        .await;
     }
     assert!(!app.sentences(&finished).await.is_empty(), "results stay");
 
-    tokio::time::sleep(Duration::from_millis(2500)).await;
     assert_eq!(busy.job(&running).await["status"], "running");
     assert!(
         busy.core.db.upload(&running).await.unwrap().is_some(),
         "a job still running keeps its upload"
     );
+}
+
+/// A chunk parked until the engine's daily quota resets holds the ETA: the job cannot end
+/// before the park does, however quick its other chunk was.
+#[actix_web::test]
+async fn a_chunk_parked_for_the_daily_quota_pushes_the_eta_past_its_park() {
+    const PARK_SECS: i64 = 20 * 3600;
+    let until = chrono::Utc::now() + chrono::Duration::seconds(PARK_SECS);
+    let engine = ScriptedEngine::new().on(1, 1, Act::Fail(EngineError::QuotaExhausted { until }));
+    let app = spawn_app_with(|_| {}, engine.engines()).await;
+    // 40 pages: two chunks, run side by side.
+    let id = app.submit(&novel_pdf(40), &[]).await;
+    let (status, mut events) = app.sse(&id, None).await;
+    assert_eq!(status, StatusCode::OK);
+
+    let (mut parked, mut done) = (false, false);
+    let event = loop {
+        let (_, event) = events.next_event().await.expect("the job's events go on");
+        let chunk = &event["chunk"];
+        parked |= chunk["index"] == 1 && chunk["status"] == "waiting";
+        done |= chunk["index"] == 0 && chunk["status"] == "done";
+        if parked && done {
+            break event;
+        }
+    };
+    assert_eq!(event["status"], "running", "{event}");
+    let eta = event["eta_seconds"].as_i64().unwrap_or_default();
+    // The park, less the moments the test took to get here.
+    assert!(eta >= PARK_SECS - 60, "{event}");
+    app.post(&format!("/api/v1/jobs/{id}/cancel")).await;
 }

@@ -11,8 +11,8 @@ use fnt::config::ServeConfig;
 use fnt::engine::Engines;
 
 use crate::helpers::{
-    Act, ScriptedEngine, TestApp, TestDir, get_text, metric, novel_pdf, spawn_app, spawn_app_in,
-    spawn_app_with, test_config,
+    Act, ScriptedEngine, TestApp, TestDir, eventually, get_text, metric, novel_pdf, spawn_app,
+    spawn_app_in, spawn_app_with, test_config,
 };
 use crate::ws_client::WsClient;
 
@@ -50,9 +50,11 @@ async fn a_finished_job_shows_in_every_family_that_counts_it() {
     for (series, value) in [
         (r#"fnt_jobs_finished_total{status="completed"}"#, 1.0),
         (r#"fnt_jobs_finished_total{status="failed"}"#, 0.0),
+        (r#"fnt_jobs_finished_total{status="rejected"}"#, 0.0),
         (r#"fnt_job_duration_seconds_count{status="completed"}"#, 1.0),
         (r#"fnt_jobs{status="completed"}"#, 1.0),
         (r#"fnt_jobs{status="queued"}"#, 0.0),
+        (r#"fnt_jobs{status="rejected"}"#, 0.0),
         ("fnt_queue_depth", 0.0),
         ("fnt_jobs_running", 0.0),
         ("fnt_chunks_queued", 0.0),
@@ -160,10 +162,20 @@ async fn queue_gauges_come_from_the_database() {
         );
         actix_web::rt::time::sleep(Duration::from_millis(50)).await;
     }
-    // Let the stall clock pass a whole second: the running jobs have made no progress.
-    actix_web::rt::time::sleep(Duration::from_millis(1100)).await;
-
-    let (a, b) = (scrape(&first).await, scrape(&second).await);
+    // Until the stall clock has passed a whole second on both: the running jobs make no
+    // progress, and the queued one waits. A job is `running` from its claim, but its chunk
+    // rows exist only once its actor has read the book, so those are waited for too.
+    let (a, b) = eventually("a second of stall and of queueing on both", || async {
+        let (a, b) = (scrape(&first).await, scrape(&second).await);
+        let waited = |text: &str| {
+            ["fnt_queue_oldest_seconds", "fnt_job_stalled_seconds"]
+                .iter()
+                .all(|series| metric(text, series).is_some_and(|s| s >= 1.0))
+                && metric(text, "fnt_chunks_queued").is_some_and(|n| n >= 2.0)
+        };
+        (waited(&a) && waited(&b)).then_some((a, b))
+    })
+    .await;
     for text in [&a, &b] {
         assert!(has_metric(text, "fnt_queue_depth", 1.0), "{text}");
         assert!(has_metric(text, "fnt_jobs_running", 2.0), "{text}");
@@ -694,4 +706,52 @@ async fn json_logs_carry_the_request_and_the_job() {
             "a job line without its id: {line}"
         );
     }
+}
+
+/// `GET /metrics` with an optional bearer token: its status and body.
+async fn metrics_with(app: &TestApp, token: Option<&str>) -> (StatusCode, String) {
+    let mut request = awc::Client::default().get(format!("{}/metrics", app.base));
+    if let Some(token) = token {
+        request = request.insert_header(("authorization", format!("Bearer {token}")));
+    }
+    let mut res = request.send().await.expect("response");
+    let body = res.body().limit(4 << 20).await.expect("body");
+    (res.status(), String::from_utf8_lossy(&body).into_owned())
+}
+
+#[actix_web::test]
+async fn with_accounts_the_public_metrics_need_the_token() {
+    use fnt::auth::AuthMode;
+    use fnt::config::Secret;
+
+    // No token configured: not served on the public port at all.
+    let closed = spawn_app_with(|c| c.auth = Some(AuthMode::Accounts), Engines::builtin()).await;
+    let (status, body) = metrics_with(&closed, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert!(
+        body.contains("\"not_found\""),
+        "the one error shape: {body}"
+    );
+
+    // A token: only a request bearing it reads them.
+    let guarded = spawn_app_with(
+        |c| {
+            c.auth = Some(AuthMode::Accounts);
+            c.metrics_token = Some(Secret::new("scrape-me-7f3a"));
+        },
+        Engines::builtin(),
+    )
+    .await;
+    for wrong in [None, Some("guess"), Some("scrape-me-7f3")] {
+        let (status, body) = metrics_with(&guarded, wrong).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{wrong:?}: {body}");
+        assert!(!body.contains("fnt_http_requests_total"), "{body}");
+    }
+    let (status, body) = metrics_with(&guarded, Some("scrape-me-7f3a")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("fnt_http_requests_total"), "{body}");
+
+    // Without accounts (loopback), as before: open.
+    let open = spawn_app().await;
+    assert_eq!(metrics_with(&open, None).await.0, StatusCode::OK);
 }

@@ -49,5 +49,65 @@ async fn a_crashed_job_resumes_from_its_stored_chunks() {
     assert!(calls.contains_key(&2));
     assert_eq!(second.sentences(&id).await, expected);
     let rows = second.core.db.chunks(&id).await.unwrap();
-    assert!(rows.iter().all(|r| r.status == "done"));
+    assert!(
+        rows.iter()
+            .all(|r| r.status == fnt::lifecycle::ChunkStatus::Done)
+    );
+}
+
+#[actix_web::test]
+async fn hand_backs_never_add_up_to_the_claim_limit_but_deaths_do() {
+    use fnt::lifecycle::transition::Release;
+
+    // This instance runs no jobs: the test plays the workers.
+    let app =
+        crate::helpers::spawn_app_with(|c| c.max_running_jobs = 0, fnt::engine::Engines::builtin())
+            .await;
+    let id = app.submit(&novel_pdf(3), &[]).await;
+    let db = &app.core.db;
+    let limit = app.core.config.max_job_claims;
+    // Ten rolling restarts, each handing the job back: it stays claimable, never "crashed".
+    for restart in 0..10 {
+        let claimed = db
+            .claim_next_job("restarting-worker", 30_000)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("restart {restart}: the job was not claimable"));
+        assert_eq!(claimed.id, id);
+        assert_eq!(
+            claimed.claims, 1,
+            "restart {restart}: only this claim counts"
+        );
+        db.release_lease(&id, "restarting-worker", Release::HandedBack)
+            .await
+            .unwrap();
+    }
+    // A worker whose job actor died keeps its claim counted, as a lost lease does.
+    for death in 1..=2 {
+        db.claim_next_job("dying-worker", 30_000)
+            .await
+            .unwrap()
+            .expect("claimable");
+        db.release_lease(&id, "dying-worker", Release::Died)
+            .await
+            .unwrap();
+        let job = db
+            .job(&id, fnt::db::LOCAL_USER_ID)
+            .await
+            .unwrap()
+            .expect("the job");
+        assert_eq!(job.claims, death, "{limit}");
+    }
+    // A hand-back by a worker that no longer holds the job changes nothing.
+    db.release_lease(&id, "someone-else", Release::HandedBack)
+        .await
+        .unwrap();
+    assert_eq!(
+        db.job(&id, fnt::db::LOCAL_USER_ID)
+            .await
+            .unwrap()
+            .expect("the job")
+            .claims,
+        2
+    );
 }

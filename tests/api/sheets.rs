@@ -1,12 +1,12 @@
 //! Google Sheets: connecting a Google account (OAuth code flow) and exporting history entries,
-//! against `fake_google`, which speaks Google's wire format and errors.
+//! against `fnt-fake-google`, which speaks Google's wire format and errors.
 
 use actix_web::http::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, novel_pdf, spawn_app, spawn_app_with};
 use fnt::engine::Engines;
-use fnt::fake_google::{self, Consent, FakeGoogle, FakeGoogleArgs, TokenFault, TokenKind};
+use fnt_fake_google::{self, Consent, FakeGoogle, FakeGoogleArgs, TokenFault, TokenKind};
 
 /// Where Google sends the browser back; the port is the app's, which only exists once it runs,
 /// so the test delivers the redirect to the app itself.
@@ -19,7 +19,7 @@ async fn app_with_google() -> (TestApp, FakeGoogle) {
 async fn app_with_google_and(
     configure: impl FnOnce(&mut fnt::config::Config),
 ) -> (TestApp, FakeGoogle) {
-    let fake = fake_google::start(FakeGoogleArgs::default())
+    let fake = fnt_fake_google::start(FakeGoogleArgs::default())
         .await
         .expect("fake Google starts");
     let app = spawn_app_with(
@@ -359,9 +359,16 @@ async fn without_a_google_client_the_export_says_it_is_not_configured() {
         export(&app, &id, &json!({})).await,
         app.get("/api/v1/google/callback?state=abc&code=def").await,
     ] {
-        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+        // A feature this server does not offer is the learner's to know, not a server error.
+        assert_eq!(status, StatusCode::CONFLICT, "{body}");
         assert_eq!(body["error"]["code"], "google_not_configured");
     }
+    let metrics = app.metrics().await;
+    let server_errors: Vec<&str> = metrics
+        .lines()
+        .filter(|l| l.starts_with("fnt_http_requests_total") && l.contains("status=\"5"))
+        .collect();
+    assert!(server_errors.is_empty(), "{server_errors:?}");
 }
 
 #[actix_web::test]

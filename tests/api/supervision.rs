@@ -111,12 +111,65 @@ async fn a_job_whose_chunks_all_fail_is_failed_with_a_reason() {
     let job = app.wait_until_finished(&id).await;
     assert_eq!(job["status"], "failed");
     assert_eq!(job["error"]["code"], "all_chunks_failed");
+    // The kind of failure, in the service's words; the engine's own text stays in the log.
+    let message = job["error"]["message"].as_str().unwrap();
     assert!(
-        job["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("refused")
+        message.contains("the engine could not rewrite this chunk"),
+        "{message}"
     );
+    // Its final event says the same, for clients that follow the events only.
+    let events = app.core.db.events_after(&id, 0, 100_000).await.unwrap();
+    let last = serde_json::to_value(events.last().expect("events")).unwrap();
+    assert_eq!(last["status"], "failed", "{last}");
+    assert_eq!(last["error"], job["error"], "{last}");
     let (status, body) = app.get(&format!("/api/v1/jobs/{id}/result")).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
+}
+
+#[actix_web::test]
+async fn clients_are_told_the_kind_of_a_chunk_failure_not_its_text() {
+    let engine = ScriptedEngine::new().on(1, 1, Act::Panic).on(
+        2,
+        1,
+        Act::Fail(EngineError::Unavailable(
+            "503 from upstream: <html>internal-host-17 stack trace</html>".into(),
+        )),
+    );
+    let app = spawn_app_with(|c| c.retry_base_ms = 1, engine.engines()).await;
+    let id = app.submit(&novel_pdf(12), &[]).await;
+    let job = app.wait_until_finished(&id).await;
+    assert_eq!(job["status"], "completed", "{job}");
+
+    let (status, mut events) = app.sse(&id, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let errors: Vec<String> = events
+        .rest()
+        .await
+        .into_iter()
+        .filter_map(|(_, event)| event["chunk"]["error"].as_str().map(str::to_owned))
+        .collect();
+    assert!(
+        errors.iter().any(|e| e.contains("panicked")),
+        "the panic is named: {errors:?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|e| e == "the model service is unavailable"),
+        "the outage is named: {errors:?}"
+    );
+    for error in &errors {
+        assert!(
+            !error.contains("scripted panic") && !error.contains("internal-host-17"),
+            "{error}"
+        );
+    }
+    // The stored chunk says the same, no more.
+    for chunk in app.core.db.chunks(&id).await.unwrap() {
+        let stored = chunk.last_error.unwrap_or_default();
+        assert!(
+            !stored.contains("scripted panic") && !stored.contains("internal-host-17"),
+            "{stored}"
+        );
+    }
 }

@@ -105,8 +105,13 @@ async fn a_reconnect_with_after_seq_gets_exactly_what_it_missed() {
     }
     drop(first);
     let last_seen = seen.last().unwrap()["seq"].as_i64().unwrap();
-    // Events go on while the client is away.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Events go on while the client is away: wait for one to be stored rather than for a fixed
+    // time, which a loaded machine may not fill.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while stored_after(&app, &id, last_seen).await.is_empty() {
+        assert!(std::time::Instant::now() < deadline, "no event while away");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 
     let mut second = WsClient::connect(&app.base).await;
     let resumed = second.subscribe(&id, Some(last_seen)).await;
@@ -344,18 +349,18 @@ async fn other_users_job(app: &TestApp) -> String {
         NewJob {
             id: id.clone(),
             owner_id: "other-user".into(),
-            status: "completed".into(),
+            status: fnt::lifecycle::JobStatus::Completed,
             file_name: "theirs.pdf".into(),
             input_hash: "0".repeat(64),
             file_size: 1,
             page_count: 1,
-            settings: "{}".into(),
+            settings: fnt::settings::Settings::default().into(),
             engine: "local".into(),
             current_step: "done".into(),
             created_at: 0,
         },
         b"%PDF-1.7".to_vec(),
-        fnt::db::jobs::Quota::default(),
+        fnt::lifecycle::admission::Quota::default(),
     )
     .await
     .unwrap();

@@ -46,6 +46,26 @@ impl WsClient {
         self.framed.send(message).await.expect("frame sent");
     }
 
+    /// Sends a frame; `false` if the socket is already gone.
+    pub async fn try_send(&mut self, message: Message) -> bool {
+        self.framed.send(message).await.is_ok()
+    }
+
+    /// The messages the server sends until it closes the socket, and the reason it gave.
+    pub async fn until_closed(&mut self) -> (Vec<Value>, Option<awc::ws::CloseReason>) {
+        let mut messages = Vec::new();
+        loop {
+            match self.next_frame().await {
+                Some(Frame::Text(bytes)) => {
+                    messages.push(serde_json::from_slice(&bytes).expect("JSON message"))
+                }
+                Some(Frame::Close(reason)) => return (messages, reason),
+                None => panic!("the socket ended without a close frame"),
+                Some(other) => panic!("unexpected frame {other:?}"),
+            }
+        }
+    }
+
     pub async fn send_json(&mut self, value: Value) {
         self.send(Message::Text(value.to_string().into())).await;
     }
@@ -106,10 +126,30 @@ impl WsClient {
     }
 }
 
+/// The server closed `ws` because its sign-in session ended: with a policy-violation close
+/// frame, after nothing but events of the jobs followed before (no snapshot, no answer to a
+/// later subscribe), and then the connection ends.
+pub async fn assert_closed_for_ended_session(ws: &mut WsClient) {
+    let (messages, reason) = ws.until_closed().await;
+    for message in &messages {
+        assert_eq!(
+            message["type"], "event",
+            "served after the session ended: {message}"
+        );
+    }
+    let reason = reason.expect("a close reason");
+    assert_eq!(reason.code, awc::ws::CloseCode::Policy);
+    assert_eq!(
+        reason.description.as_deref(),
+        Some("the session has ended: sign in again")
+    );
+    assert!(ws.next_frame().await.is_none(), "the connection ended");
+}
+
 pub fn is_final(event: &Value) -> bool {
     matches!(
         event["status"].as_str(),
-        Some("completed" | "partial" | "failed" | "cancelled")
+        Some("completed" | "partial" | "failed" | "cancelled" | "rejected")
     )
 }
 

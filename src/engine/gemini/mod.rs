@@ -8,12 +8,12 @@
 //! with the reason; what still fails, and what the model refuses to write, is written by the
 //! local engine and says so.
 
-pub mod client;
-pub mod generation;
+pub(crate) mod client;
+pub(crate) mod generation;
 mod models;
 mod pages;
 pub mod protocol;
-pub mod sources;
+pub(crate) mod sources;
 mod text;
 pub mod wire;
 
@@ -30,8 +30,8 @@ use super::{
     ChunkInput, ChunkOutput, Engine, EngineError, Meter, PdfPages, Repair, RepairAction, Usage,
 };
 use crate::clock::Clock;
-use crate::config::Secret;
 use crate::metrics::{CallOutcome, EngineCall};
+use crate::secret::Secret;
 use crate::settings::{ModelPreference, Settings};
 use client::{CallFailure, Client};
 use models::{Models, Move};

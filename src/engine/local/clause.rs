@@ -39,6 +39,35 @@ pub(crate) fn is_complete(piece: &str) -> bool {
     complete(&toks, Ending::of(piece, true))
 }
 
+/// Whether a reader takes `piece` for a sentence of its own: [`is_complete`], or an "Et" or
+/// "Ou" opening a complete one ("Et il se tut de nouveau."). The engine's own pieces never
+/// open so (it drops the word), but the book's sentences do, and a learner reads them whole.
+pub(crate) fn reads_as_sentence(piece: &str) -> bool {
+    if is_complete(piece) {
+        return true;
+    }
+    let Some(start) = piece.find(char::is_alphabetic) else {
+        return false;
+    };
+    let (before, word) = piece.split_at(start);
+    let rest = ["Et ", "et ", "Ou ", "ou "]
+        .iter()
+        .find_map(|opening| word.strip_prefix(opening));
+    let Some(rest) = rest.map(str::trim_start) else {
+        return false;
+    };
+    let mut chars = rest.chars();
+    let Some(first) = chars.next() else {
+        return false;
+    };
+    let capitalised: String = before
+        .chars()
+        .chain(first.to_uppercase())
+        .chain(chars)
+        .collect();
+    is_complete(&capitalised)
+}
+
 /// How a piece ends.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Ending {
@@ -438,11 +467,17 @@ pub(crate) enum Subject {
 pub(crate) fn subject_of(toks: &[&Tok], i: usize) -> Option<Subject> {
     let mut j = i;
     let mut skipped_modifiers = 0;
+    // Whether an apposition ("…, dérouté, …") was stepped over to get here.
+    let mut past_apposition = false;
     while j > 0 {
         j -= 1;
         if matches!(toks[j], Tok::Punct(',')) {
             // "Tout, dans l'appartement, sembla…": an incise between the subject and its verb.
             j = incise_start(toks, j)?;
+            past_apposition |= toks
+                .get(j + 1)
+                .and_then(|t| word(t))
+                .is_some_and(|w| matches!(w.class, Class::Participle | Class::Adjective));
             continue;
         }
         let w = word(toks[j])?;
@@ -453,6 +488,17 @@ pub(crate) fn subject_of(toks: &[&Tok], i: usize) -> Option<Subject> {
             Class::Noun | Class::ProperNoun | Class::Pronoun | Class::Number => {
                 let start = phrase_start(toks, j);
                 let before = toks[..start].last().and_then(|t| word(t));
+                // "…eut remonté sa garde-robe, fait…, pris…": behind a series of participles
+                // the phrase is a verb's object, and the last participle has no subject.
+                let object = before.is_some_and(|b| {
+                    matches!(
+                        b.class,
+                        Class::Finite | Class::Participle | Class::Infinitive
+                    )
+                });
+                if past_apposition && object {
+                    return None;
+                }
                 if before.is_some_and(|b| b.class == Class::Preposition) {
                     // A complement ("la lettre de mon frère arriva"): the subject is further left.
                     j = start.saturating_sub(1);
@@ -479,9 +525,14 @@ fn incise_start(toks: &[&Tok], close: usize) -> Option<usize> {
         .rev()
         .find(|&k| matches!(toks[k], Tok::Punct(',')))?;
     let inside = &toks[open + 1..close];
+    // "Le prêtre, dérouté, la regardait", "La montagne, fendue du haut en bas, s'entrouvrait":
+    // an apposition opens with its participle or adjective.
     let opens_adverbially = matches!(
         inside.first().and_then(|t| word(t)),
-        Some(w) if matches!(w.class, Class::Preposition | Class::Adverb)
+        Some(w) if matches!(
+            w.class,
+            Class::Preposition | Class::Adverb | Class::Participle | Class::Adjective
+        )
     );
     let verbless = inside
         .iter()
@@ -650,6 +701,35 @@ mod tests {
             "Quand il arriva.",
         ] {
             assert!(!is_complete(fragment), "{fragment}");
+        }
+    }
+
+    #[test]
+    fn a_reader_takes_more_for_a_sentence_than_the_engine_makes() {
+        for whole in [
+            "Et il se tut de nouveau.",
+            "« Et je ne risque rien. »",
+            "Ou bien il partit.",
+            "Ce fut un grand soulagement.",
+            "Le prêtre, dérouté, la regardait.",
+            "La montagne, fendue du haut en bas, s'entrouvrait.",
+        ] {
+            assert!(reads_as_sentence(whole), "{whole}");
+        }
+        assert!(
+            !is_complete("Et il se tut de nouveau."),
+            "the engine's pieces never open so"
+        );
+        for fragment in [
+            "Et cette région.",
+            "Et.",
+            "Et puis dans la",
+            "Ou que.",
+            // Participles in a row are not an apposition to the object before them.
+            "Quand Léon eut remonté sa garde-robe, fait rembourrer ses trois fauteuils, acheté une \
+             provision de foulards, pris en un mot plus de dispositions que pour un voyage.",
+        ] {
+            assert!(!reads_as_sentence(fragment), "{fragment}");
         }
     }
 

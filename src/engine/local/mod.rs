@@ -8,8 +8,8 @@ mod clause;
 mod golden;
 pub mod segment;
 pub mod shorten;
-pub mod split;
-pub(crate) mod tag;
+pub(crate) mod split;
+pub mod tag;
 pub mod words;
 
 use std::sync::Arc;
@@ -60,9 +60,15 @@ impl Engine for LocalEngine {
     }
 }
 
-/// [`clause::is_complete`], for the test kit.
-pub(crate) fn clause_is_complete(piece: &str) -> bool {
+/// [`clause::is_complete`]: the rule the integration tests hold a whole book's output to.
+pub fn clause_is_complete(piece: &str) -> bool {
     clause::is_complete(piece)
+}
+
+/// [`clause::reads_as_sentence`]: whether a learner takes a piece for a complete sentence
+/// (the results view's "complete sentences only" judges by it).
+pub(crate) fn reads_as_sentence(piece: &str) -> bool {
+    clause::reads_as_sentence(piece)
 }
 
 /// How the local engine finds sentences for these settings; chunk plans cut the book the

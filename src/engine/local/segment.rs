@@ -389,7 +389,7 @@ fn is_heading(p: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testkit::lcg::Lcg;
+    use fnt_testkit::lcg::Lcg;
 
     fn segs(text: &str, keep: bool) -> Vec<&str> {
         segment(

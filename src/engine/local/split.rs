@@ -41,6 +41,7 @@ const MAX_PIECE_WORDS: usize = 400;
 /// Cuts one sentence into complete sentences of at most `max_words` words where it can (see
 /// the module doc). A sentence within the limit comes back whole; a blank one gives nothing.
 /// With `keep_dialogue_whole`, text inside « … », “ … ” or "…" is never cut.
+#[cfg(test)]
 pub fn split_sentence(sentence: &str, opts: SplitOptions) -> Vec<Piece> {
     split_quoted(sentence, opts, false)
 }
@@ -936,7 +937,7 @@ fn ends_with_sentence_punct(s: &str) -> bool {
 mod tests {
     use super::super::golden::contract_breach;
     use super::*;
-    use crate::testkit::lcg::Lcg;
+    use fnt_testkit::lcg::Lcg;
 
     fn opts(max_words: usize, keep: bool) -> SplitOptions {
         SplitOptions {

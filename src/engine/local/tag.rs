@@ -11,26 +11,26 @@ use crate::lexicon::{Gender, Mood, Number, Pos, lexicon};
 
 /// A text cut into words and the punctuation between them.
 #[derive(Debug, Clone)]
-pub(crate) struct Tagged {
-    pub(crate) toks: Vec<Tok>,
+pub struct Tagged {
+    pub toks: Vec<Tok>,
     /// For each tok, which whitespace-separated token of the text it comes from.
-    pub(crate) ws: Vec<usize>,
+    pub ws: Vec<usize>,
 }
 
 #[derive(Debug, Clone)]
-pub(crate) enum Tok {
+pub enum Tok {
     Word(Word),
     /// One punctuation char standing between words (`,` `;` `«` `—` `.` …).
     Punct(char),
 }
 
 #[derive(Debug, Clone)]
-pub(crate) struct Word {
+pub struct Word {
     /// The lowercase form, apostrophes as '.
     pub(crate) lower: String,
     /// As written (case kept), without surrounding punctuation.
     pub(crate) text: String,
-    pub(crate) class: Class,
+    pub class: Class,
     pub(crate) feats: Feats,
     /// A verb with its subject pronoun hyphened after it ("dit-il", "a-t-on").
     pub(crate) inverted: bool,
@@ -39,7 +39,7 @@ pub(crate) struct Word {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Class {
+pub enum Class {
     /// je, tu, il, elle, on, nous, vous, ils, elles.
     Subject,
     /// c', and ce before a verb.
@@ -330,7 +330,7 @@ enum RawTok {
 }
 
 /// Tags `text`, which may be a whole sentence or a piece of one.
-pub(crate) fn tag(text: &str) -> Tagged {
+pub fn tag(text: &str) -> Tagged {
     let mut raw = Vec::new();
     let mut ws = Vec::new();
     let mut initial = true;
@@ -571,6 +571,12 @@ fn classify(mut raw: Vec<RawTok>) -> Vec<Tok> {
     toks
 }
 
+/// Forms of être that follow "ce" as its verb; some are nouns elsewhere ("fut", "sera").
+const CE_VERBS: &[&str] = &[
+    "est", "était", "fut", "fût", "sera", "serait", "soit", "sont", "étaient", "furent", "seront",
+    "seraient", "fussent",
+];
+
 fn class_of(
     w: &Raw,
     [prev, prev2]: [Option<&Word>; 2],
@@ -616,7 +622,9 @@ fn class_of(
     }
     if l == "ce" {
         let verbish = next.is_some_and(|n| {
-            n.feats.finite && !n.feats.noun && !n.feats.adjective
+            // "Ce fut…": être after "ce" is its verb, whatever else the form can be.
+            CE_VERBS.contains(&n.lower.as_str())
+                || n.feats.finite && !n.feats.noun && !n.feats.adjective
                 || matches!(
                     n.lower.as_str(),
                     "qui" | "que" | "qu'" | "dont" | "ne" | "n'"
