@@ -748,7 +748,9 @@ pub fn heavy_form_drawn_often_pdf() -> Vec<u8> {
     page.extend_from_slice(&b"/W Do ".repeat(9_999));
     pdf.stream(4, "/Filter /FlateDecode", &zlib(&page));
     pdf.obj(5, helvetica());
-    let words = b"BT /F1 11 Tf 0 0 Td ".iter().copied().chain(b"(mot) Tj ".repeat(100_000)).chain(b"ET".iter().copied()).collect::<Vec<u8>>();
+    let mut words = b"BT /F1 11 Tf 0 0 Td ".to_vec();
+    words.extend_from_slice(&b"(mot) Tj ".repeat(100_000));
+    words.extend_from_slice(b"ET");
     pdf.stream(
         6,
         "/Type /XObject /Subtype /Form /BBox [0 0 10 10] /Resources << /Font << /F1 5 0 R >> >> /Filter /FlateDecode",
