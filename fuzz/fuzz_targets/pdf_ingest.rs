@@ -113,7 +113,10 @@ async fn in_the_sandbox(data: &[u8], config: &Config) -> Result<(), SandboxError
             Err(SandboxError::Refused(_)) => continue,
             Err(e) => return Err(e),
         };
-        assert_eq!(planned.pages, info.page_count, "the plan and the check disagree");
+        assert_eq!(
+            planned.pages, info.page_count,
+            "the plan and the check disagree"
+        );
         let mut next = 1;
         for chunk in &planned.inputs {
             assert_eq!(chunk.first_page, next, "chunks skip or repeat pages");
