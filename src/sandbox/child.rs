@@ -25,6 +25,11 @@ pub fn main() -> ExitCode {
         eprintln!("fnt sandbox: the request is not a task");
         return ExitCode::from(EXIT_NO_REQUEST);
     };
+    // Nothing of the PDF is read before the limits hold.
+    if let Err(e) = request.limits.apply() {
+        eprintln!("fnt sandbox: cannot set the limits: {e}");
+        return ExitCode::from(EXIT_NO_REQUEST);
+    }
     let bytes = match std::fs::read(&request.pdf) {
         Ok(bytes) => bytes,
         Err(e) => {

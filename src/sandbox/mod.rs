@@ -9,8 +9,9 @@
 //! hostile file than its bytes.
 //!
 //! The parent sends one [`Task`] as JSON on the child's standard input with the path of the
-//! PDF; the child writes its answer as JSON to a file in its directory (not to its standard
-//! output, which a library may print to) and exits.
+//! PDF and the limits, which the child sets on itself before it opens the PDF; the child
+//! writes its answer as JSON to a file in its directory (not to its standard output, which a
+//! library may print to) and exits.
 
 mod child;
 mod limits;
@@ -134,6 +135,7 @@ impl Sandbox {
         let request = protocol::Request {
             pdf,
             task: task.clone(),
+            limits: self.limits.for_child(),
         };
         let request = serde_json::to_vec(&request).map_err(unavailable)?;
         let mut command = tokio::process::Command::new(&*self.program);
@@ -150,7 +152,6 @@ impl Sandbox {
         if self.strict {
             command.env(protocol::STRICT_ENV, "1");
         }
-        self.limits.apply_to(&mut command);
         let mut child = command.spawn().map_err(unavailable)?;
         let (Some(mut stdin), Some(stderr)) = (child.stdin.take(), child.stderr.take()) else {
             return Err(SandboxError::Unavailable("the child has no pipes".into()));

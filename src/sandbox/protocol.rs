@@ -8,6 +8,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::SandboxError;
+use super::limits::ChildLimits;
 use crate::engine::ChunkInput;
 use crate::pdf::plan::PlanConfig;
 use crate::pdf::{PdfError, Requirements};
@@ -16,8 +17,8 @@ use crate::settings::Settings;
 /// Where the child leaves its answer, in its own directory.
 pub(super) const ANSWER_FILE: &str = "answer.json";
 
-/// Exit status of a child that could not read its request or its PDF: nothing about the
-/// PDF was decided.
+/// Exit status of a child that could not read its request or its PDF, or could not set its
+/// limits: nothing about the PDF was decided.
 pub(super) const EXIT_NO_REQUEST: u8 = 3;
 
 /// Exit status of a strict child (see [`super::Sandbox::strict`]) whose own code panicked.
@@ -30,6 +31,8 @@ pub(super) const STRICT_ENV: &str = "FNT_SANDBOX_STRICT";
 pub(super) struct Request {
     pub pdf: PathBuf,
     pub task: Task,
+    /// Set by the child on itself before it opens `pdf`.
+    pub limits: ChildLimits,
 }
 
 /// One piece of work on a PDF.
