@@ -11,7 +11,8 @@
 //!   `rewrite_chunk` (sentence segmentation + clause splits) on every chunk;
 //! - pdftotext: the child's CPU and wall time for `pdftotext -q FILE /dev/null`;
 //! - the fallback rate: pages pdf-extract read instead of our reader;
-//! - the upload check (`pdf::inspect`), wall time;
+//! - the request's cheap checks (`pdf::precheck`, run before the 202), wall time;
+//! - the upload check after the 202 (`pdf::inspect`, in the sandboxed child), wall time;
 //! - for the long books, `fnt process --engine local` end to end as a subprocess (process
 //!   start, SQLite and the actor system included), CPU of the child.
 //!
@@ -88,6 +89,7 @@ struct Row {
     fallback: usize,
     fnt: Cost,
     pdftotext: Option<Cost>,
+    precheck: Duration,
     inspect: Duration,
     process: Option<Cost>,
 }
@@ -225,6 +227,7 @@ fn measure(pdf: &Pdf, rounds: usize, tools: &Tools, scratch: &Path) -> anyhow::R
         fallback: pages.iter().filter(|p| p.fallback).count(),
         fnt: Cost::WORST,
         pdftotext: None,
+        precheck: Duration::MAX,
         inspect: Duration::MAX,
         process: None,
     };
@@ -233,6 +236,9 @@ fn measure(pdf: &Pdf, rounds: usize, tools: &Tools, scratch: &Path) -> anyhow::R
             .with_context(|| pdf.name.clone())?;
         black_box(sentences);
         row.fnt = row.fnt.best(cost);
+        row.precheck = row
+            .precheck
+            .min(precheck(&pdf.bytes).with_context(|| pdf.name.clone())?);
         row.inspect = row
             .inspect
             .min(inspect(&pdf.bytes).with_context(|| pdf.name.clone())?);
@@ -269,7 +275,14 @@ fn text_path(bytes: &[u8], settings: &Settings) -> anyhow::Result<usize> {
         .sum())
 }
 
-/// The upload check's server time.
+/// The request's cheap checks, in the server before the 202.
+fn precheck(bytes: &[u8]) -> anyhow::Result<Duration> {
+    let start = Instant::now();
+    black_box(fnt::pdf::precheck(bytes, UPLOAD.max_pages)?);
+    Ok(start.elapsed())
+}
+
+/// The upload check after the 202, as the sandboxed child runs it (here in this process).
 fn inspect(bytes: &[u8]) -> anyhow::Result<Duration> {
     let start = Instant::now();
     black_box(fnt::pdf::inspect(bytes, UPLOAD)?);
@@ -338,9 +351,9 @@ fn timeval(t: libc::timeval) -> Duration {
 fn header() -> String {
     [
         "| pdf | pages | fallback | fnt CPU ms | pdftotext CPU ms | fnt / pdftotext CPU \
-         | fnt wall ms | pdftotext wall ms | inspect ms | `fnt process` CPU ms \
+         | fnt wall ms | pdftotext wall ms | precheck ms | inspect ms | `fnt process` CPU ms \
          | `fnt process` / pdftotext CPU |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     .join("\n")
 }
@@ -362,6 +375,7 @@ impl Row {
             pdftotext.map_or_else(dash, |c| ratio(self.fnt.cpu, c.cpu)),
             ms(self.fnt.wall),
             pdftotext.map_or_else(dash, |c| ms(c.wall)),
+            ms(self.precheck),
             ms(self.inspect),
             self.process.map_or_else(dash, |c| ms(c.cpu)),
             match (self.process, pdftotext) {
