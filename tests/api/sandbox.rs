@@ -129,3 +129,38 @@ async fn a_child_that_cannot_run_decides_nothing_about_the_pdf() {
         "{outcome:?}"
     );
 }
+
+/// The child sets its limits on itself before it opens the PDF; one that cannot (here its
+/// hard file-size limit, lowered by `prlimit` before it starts, is below the one asked for)
+/// reads nothing and decides nothing about the PDF.
+#[actix_web::test]
+async fn a_child_that_cannot_set_its_limits_reads_nothing() {
+    let scratch = tempfile::tempdir().unwrap();
+    let wrapper = scratch.path().join("fnt-with-low-hard-limits");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\nexec prlimit --fsize=4096:4096 -- {} \"$@\"\n",
+            env!("CARGO_BIN_EXE_fnt")
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        &wrapper,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let book = fnt_testkit::pdf::book_pdf(
+        &fnt_testkit::novel::novel(2),
+        &fnt_testkit::pdf::FixtureOptions::default(),
+    )
+    .pdf;
+    let sandbox = Sandbox::new(wrapper, GENEROUS, 1).with_scratch_root(scratch.path().into());
+    let outcome: Result<PdfInfo, _> = sandbox.run(&check(), Input::Bytes(&book)).await;
+    match outcome {
+        Err(SandboxError::Unavailable(detail)) => {
+            assert!(detail.contains("cannot set the limits"), "{detail}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
