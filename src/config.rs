@@ -630,6 +630,40 @@ mod tests {
         assert!(!format!("{:?}", config.gemini()).contains("very-secret"));
     }
 
+    /// The PDF-reading children's limits and the upload memory budget refuse at start what
+    /// would disable them (zero, an address space a process cannot start in) or is no number.
+    #[test]
+    fn limits_out_of_range_or_garbage_are_refused_at_start() {
+        for (flag, bad) in [
+            ("--sandbox-memory-mb", "0"),
+            ("--sandbox-memory-mb", "63"),
+            ("--sandbox-memory-mb", "abc"),
+            ("--sandbox-cpu-secs", "0"),
+            ("--sandbox-cpu-secs", "-1"),
+            ("--sandbox-wall-secs", "0"),
+            ("--sandbox-processes", "0"),
+            ("--sandbox-processes", "70000"),
+            ("--upload-memory-mb", "0"),
+            ("--upload-memory-mb", "1e3"),
+        ] {
+            assert!(
+                Cli::try_parse_from(["fnt", flag, bad]).is_err(),
+                "{flag} {bad} was accepted"
+            );
+        }
+        let good = Cli::try_parse_from([
+            "fnt",
+            "--sandbox-memory-mb",
+            "64",
+            "--sandbox-processes",
+            "1",
+        ])
+        .unwrap()
+        .serve
+        .core;
+        assert_eq!((good.sandbox_memory_mb, good.sandbox_processes), (64, 1));
+    }
+
     #[test]
     fn hand_written_defaults_match_the_flag_defaults() {
         let parsed = Cli::parse_from(["fnt"]).serve;
