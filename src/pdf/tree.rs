@@ -55,14 +55,18 @@ pub(super) fn check_page_tree(doc: &Document) -> Result<(), PdfError> {
     Ok(())
 }
 
-/// Follows `node`'s /Parent links up: they must end within the tree's depth, without a loop.
+/// Follows `node`'s /Parent links up: they must end without a loop (malformed), within the
+/// depth the upload's cheap checks allow a tree they walk (too complex past it).
 fn check_parents(doc: &Document, id: ObjectId, node: &Dictionary) -> Result<(), PdfError> {
     let mut visited = HashSet::from([id]);
     let mut parent = node.get(b"Parent").and_then(Object::as_reference).ok();
     while let Some(up) = parent {
-        if !visited.insert(up) || visited.len() > MAX_PAGE_TREE_DEPTH {
-            return Err(malformed(format!(
-                "the /Parent links above {id:?} loop or never end"
+        if !visited.insert(up) {
+            return Err(malformed(format!("the /Parent links above {id:?} loop")));
+        }
+        if visited.len() > MAX_PAGE_TREE_DEPTH {
+            return Err(too_complex(format!(
+                "a page tree deeper than {MAX_PAGE_TREE_DEPTH} levels"
             )));
         }
         parent = doc
@@ -219,6 +223,26 @@ mod tests {
         let doc = Document::load_mem(pdf).unwrap();
         let page = *doc.get_pages().values().next().unwrap();
         check_page_for_pdf_extract(&doc, page)
+    }
+
+    /// What the upload's cheap walk of a page tree would refuse, the sandbox refuses the same
+    /// way when the tree's root declared a count and the cheap checks did not walk it.
+    #[test]
+    fn a_tree_too_deep_is_too_complex_and_a_loop_malformed() {
+        let tree = |pdf: &[u8]| check_page_tree(&Document::load_mem(pdf).unwrap());
+        assert!(matches!(
+            tree(&hostile::deep_page_tree_pdf(500)),
+            Err(PdfError::TooComplex { .. })
+        ));
+        tree(&hostile::deep_page_tree_pdf(20)).unwrap();
+        assert!(matches!(
+            tree(&hostile::parent_cycle_pdf()),
+            Err(PdfError::Malformed { .. })
+        ));
+        assert!(matches!(
+            tree(&hostile::page_tree_cycle_pdf()),
+            Err(PdfError::Malformed { .. })
+        ));
     }
 
     #[test]
