@@ -1,6 +1,6 @@
 //! Turning a stored upload into a queued job: the one path shared by the HTTP API and
-//! `fnt process`. Nothing is half-stored: the job row and its PDF are written in one
-//! transaction. Only the cheap checks run before the 202; the rest runs in the sandbox.
+//! `fnt process`. Nothing is half-stored: a job row is never written without its PDF (see
+//! `Db::insert_job`). Only the cheap checks run before the 202; the rest runs in the sandbox.
 
 use tempfile::TempPath;
 
@@ -14,7 +14,7 @@ use crate::sandbox::{Input, SandboxError, Task};
 use crate::settings::{InputMode, SettingError, Settings};
 
 /// An uploaded file, staged under the uploads directory under a temporary name that is
-/// deleted when this is dropped (the job keeps its own copy in the database).
+/// deleted when this is dropped (the job keeps its own copy, see `Db::insert_job`).
 pub struct Upload {
     pub temp: TempPath,
     pub file_name: String,
@@ -71,8 +71,8 @@ pub enum Staged {
 }
 
 /// Runs the cheap checks on a PDF and stores a queued job for it; the settings must have
-/// passed [`check_settings`]. The bytes are held in memory only from here to the insert, and
-/// only as many at once as [`Core::upload_memory`] allows.
+/// passed [`check_settings`]. The bytes are held in memory only for the cheap checks (and,
+/// on PostgreSQL, the insert), and only as many at once as [`Core::upload_memory`] allows.
 pub async fn enqueue(
     core: &Core,
     owner: &str,
@@ -83,7 +83,9 @@ pub async fn enqueue(
 ) -> Result<String, SubmitError> {
     let requirements = crate::book_plan::requirements(&settings, core.config.max_pages);
     let (id, file) = {
-        let _held = core.upload_memory.hold(pdf.size).await;
+        // PostgreSQL's driver copies the bytes it stores; SQLite keeps the staged file.
+        let copies = if core.db.is_postgres() { 2 } else { 1 };
+        let _held = core.upload_memory.hold(pdf.size, copies).await;
         let (bytes, file) = match staged {
             Staged::File(path) => (tokio::fs::read(&path).await?, Some(path)),
             Staged::Bytes(bytes) => (bytes, None),
@@ -106,16 +108,17 @@ pub async fn enqueue(
             current_step: "queued".to_owned(),
             created_at: now_ms(),
         };
-        // The sandbox reads a file: a stored PDF is staged again for it.
+        // The sandbox and the store take a file: a stored PDF is staged again for them.
         let file = match file {
             Some(file) => file,
             None => stage(core, &bytes).await?,
         };
-        // The job and its PDF are stored in one transaction.
-        match core.db.insert_job(job, bytes, quota).await? {
+        drop(bytes);
+        match core.db.insert_job(job, &file, quota).await? {
             Admission::Admitted => {}
             refused => return Err(SubmitError::Limit(refused)),
         }
+
         (id, file)
     };
     core.wake_workers();
@@ -161,8 +164,8 @@ async fn check_after_the_202(core: Core, id: String, file: TempPath, requirement
             tracing::error!(job_id = %id, error = %e, "the PDF could not be checked");
         }
     }
-    // The job keeps its own copy in the database; the staged file goes once the check has
-    // had its say, which is how a caller can tell it has.
+    // The job keeps its own copy; the staged file goes once the check has had its say,
+    // which is how a caller can tell it has.
     drop(file);
 }
 

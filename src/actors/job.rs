@@ -15,6 +15,7 @@ use super::chunk::{ChunkActor, ChunkSpec};
 use super::messages::{Cancel, ChunkEvent, ChunkReport, DrainJob, Halt, JobEnded, StopChunk};
 use super::retry::RetryPolicy;
 use crate::book_plan;
+use crate::db::StoredPdf;
 use crate::db::chunks::ChunkChange;
 use crate::db::jobs::Book;
 use crate::db::models::{ChapterRow, ChunkRow, HistoryRow, JobRow, NewChunk, PieceRow, SourceRow};
@@ -124,7 +125,7 @@ impl JobActor {
             let parallelism = book_plan::parallelism(job.page_count, &plan_cfg);
             return Ok(Ok((stored, parallelism)));
         }
-        let Some(bytes) = deps.db.upload(&job.id).await? else {
+        let Some(stored) = deps.db.upload(&job.id).await? else {
             return Ok(Err(PdfError::Malformed {
                 detail: "the upload is no longer stored".into(),
             }));
@@ -135,7 +136,11 @@ impl JobActor {
             plan: plan_cfg,
             max_pages: deps.config.max_pages,
         };
-        let planned: Planned = match deps.sandbox.run(&task, Input::Bytes(&bytes)).await {
+        let pdf = match &stored {
+            StoredPdf::File(path) => Input::File(path),
+            StoredPdf::Bytes(bytes) => Input::Bytes(bytes),
+        };
+        let planned: Planned = match deps.sandbox.run(&task, pdf).await {
             Ok(planned) => planned,
             Err(SandboxError::Refused(e)) => return Ok(Err(e)),
             // Nothing was decided about the PDF: the job is resumed, here or elsewhere.
@@ -143,7 +148,7 @@ impl JobActor {
                 return Err(DbError::Task(e.to_string()).into());
             }
         };
-        drop(bytes);
+        drop(stored);
         let (parallelism, inputs) = (planned.parallelism, planned.inputs);
         let mut rows = Vec::with_capacity(inputs.len());
         for input in &inputs {

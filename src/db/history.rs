@@ -328,7 +328,7 @@ impl Db {
     /// stored PDF go with it, so nothing of the book is left behind.
     pub async fn delete_history(&self, id: &str, owner: &str) -> Result<Deletion, DbError> {
         let (id, owner) = (id.to_owned(), owner.to_owned());
-        in_transaction!(self, |conn| {
+        let (deletion, job_id) = in_transaction!(self, |conn| {
             let Some(job_id) = history::table
                 .filter(history::id.eq(&id))
                 .filter(history::owner_id.eq(&owner))
@@ -337,7 +337,7 @@ impl Db {
                 .await
                 .optional()?
             else {
-                return Ok(Deletion::NotFound);
+                return Ok((Deletion::NotFound, None));
             };
             // A job being retried is a worker's until it ends; however it ended otherwise
             // (even cancelled or failed after a retry), it goes.
@@ -350,11 +350,15 @@ impl Db {
             .execute(conn)
             .await?;
             Ok(if jobs_deleted == 1 {
-                Deletion::Deleted
+                (Deletion::Deleted, Some(job_id))
             } else {
-                Deletion::JobRunning
+                (Deletion::JobRunning, None)
             })
-        })
+        })?;
+        if let Some(job_id) = job_id {
+            self.forget_pdf_file(&job_id);
+        }
+        Ok(deletion)
     }
 
     /// Replaces a sentence's text. The engine's text is kept the first time; writing it back

@@ -4,6 +4,8 @@
 //! that was cancelled (or taken over after its lease expired) can never be moved by a worker
 //! that has not noticed yet: a cancelled job never becomes anything else.
 
+use std::path::Path;
+
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
@@ -54,6 +56,43 @@ macro_rules! admission {
         }
         admission
     }};
+}
+
+/// Inside a transaction: job `$job` (a `&NewJob`) inserted as queued if its owner's quota
+/// allows it. Evaluates to its first event, or the refusal.
+macro_rules! insert_one {
+    ($conn:expr, $job:expr, $quota:expr) => {{
+        let job: &NewJob = $job;
+        $conn.lock_owner(&job.owner_id).await?;
+        match admission!($conn, &job.owner_id, $quota, 0) {
+            Admission::Admitted => {
+                diesel::insert_into(jobs::table)
+                    .values(job)
+                    .execute($conn)
+                    .await?;
+                announce_job_ready!($conn);
+                Ok(append_event!($conn, &job.id, None))
+            }
+            refused => Err(refused),
+        }
+    }};
+}
+
+/// A job waiting for the next group commit, and where its outcome goes.
+pub(crate) struct NewJobRequest {
+    job: NewJob,
+    quota: Quota,
+    reply: tokio::sync::oneshot::Sender<Result<Result<(), Admission>, DbError>>,
+}
+
+/// The waiting jobs; a panic elsewhere cannot leave them half-changed (pushes and takes are
+/// whole), so a poisoned lock is taken as it is.
+fn lock_queue(
+    queue: &std::sync::Mutex<Vec<NewJobRequest>>,
+) -> std::sync::MutexGuard<'_, Vec<NewJobRequest>> {
+    queue
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// The columns a transition sets; `None` leaves a column as it is.
@@ -208,34 +247,66 @@ impl Db {
         quota: Quota,
         pending: usize,
     ) -> Result<Admission, DbError> {
+        // Nothing to count: no connection taken, none waited for in a burst of uploads.
+        if quota == Quota::default() {
+            return Ok(Admission::Admitted);
+        }
         let owner = owner.to_owned();
         on_conn!(self, |conn| {
             Ok(admission!(conn, &owner, quota, pending))
         })
     }
 
-    /// Stores a queued job together with its PDF, so that any instance can run it, if the
-    /// owner's quota allows it: counting and inserting are one transaction, so two uploads
-    /// at once cannot both take the last place.
+    /// Stores a queued job together with its PDF, staged at `staged`, if the owner's quota
+    /// allows it: counting and inserting are one transaction, so two uploads at once cannot
+    /// both take the last place. On PostgreSQL the bytes go into that transaction, for any
+    /// instance to run the job; on SQLite the staged file is kept beside the database before
+    /// it (see `pdf_files`), and deleted again if the job is refused.
     pub async fn insert_job(
         &self,
         job: NewJob,
-        pdf: Vec<u8>,
+        staged: &Path,
         quota: Quota,
     ) -> Result<Admission, DbError> {
         // Once committed, its events go out even if the caller is dropped meanwhile.
         let db = self.clone();
+        let staged = staged.to_owned();
         self.detach(async move {
-            let event = in_transaction!(db, |conn| {
-                conn.lock_owner(&job.owner_id).await?;
-                let admission = admission!(conn, &job.owner_id, quota, 0);
-                if admission != Admission::Admitted {
-                    return Ok(Err(admission));
+            let id = job.id.clone();
+            let inserted = if db.keep_pdf_file(&staged, &id).await? {
+                db.insert_with_others(job, quota).await
+            } else {
+                let pdf = tokio::fs::read(&staged)
+                    .await
+                    .map_err(|e| DbError::Task(format!("reading the staged PDF failed: {e}")))?;
+                db.insert_with_bytes(job, pdf, quota).await
+            };
+            match inserted {
+                Ok(Ok(())) => Ok(Admission::Admitted),
+                Ok(Err(refused)) => {
+                    db.forget_pdf_file(&id);
+                    Ok(refused)
                 }
-                diesel::insert_into(jobs::table)
-                    .values(&job)
-                    .execute(conn)
-                    .await?;
+                Err(e) => {
+                    db.forget_pdf_file(&id);
+                    Err(e)
+                }
+            }
+        })
+        .await
+    }
+
+    /// PostgreSQL: the job and its PDF's bytes in a transaction of their own (instances write
+    /// in parallel there).
+    async fn insert_with_bytes(
+        &self,
+        job: NewJob,
+        pdf: Vec<u8>,
+        quota: Quota,
+    ) -> Result<Result<(), Admission>, DbError> {
+        let inserted = in_transaction!(self, |conn| {
+            let inserted = insert_one!(conn, &job, quota);
+            if inserted.is_ok() {
                 diesel::insert_into(uploads::table)
                     .values((
                         uploads::job_id.eq(&job.id),
@@ -244,19 +315,63 @@ impl Db {
                     ))
                     .execute(conn)
                     .await?;
-                announce_job_ready!(conn);
-                Ok(Ok(append_event!(conn, &job.id, None)))
-            })?;
-            match event {
-                Ok(event) => {
-                    db.publish([event]);
-                    db.jobs_ready();
-                    Ok(Admission::Admitted)
-                }
-                Err(refused) => Ok(refused),
             }
-        })
-        .await
+            Ok(inserted)
+        })?;
+        Ok(self.made_known_inserted(inserted))
+    }
+
+    /// SQLite, which writes one transaction at a time: the jobs of uploads that arrive
+    /// together are inserted in one transaction (a group commit), each counted against its
+    /// owner's quota after those before it. Whoever takes the writers' turn first inserts
+    /// every job waiting then, its own among them; the others find theirs done when their
+    /// turn comes.
+    async fn insert_with_others(
+        &self,
+        job: NewJob,
+        quota: Quota,
+    ) -> Result<Result<(), Admission>, DbError> {
+        let (reply, mut answer) = tokio::sync::oneshot::channel();
+        lock_queue(&self.new_jobs).push(NewJobRequest { job, quota, reply });
+        let turn = self.writers.lock().await;
+        if let Ok(done) = answer.try_recv() {
+            return done;
+        }
+        let batch = std::mem::take(&mut *lock_queue(&self.new_jobs));
+        let rows: Vec<(NewJob, Quota)> = batch.iter().map(|r| (r.job.clone(), r.quota)).collect();
+        let inserted = in_transaction!(on_turn, self, |conn| {
+            let mut inserted = Vec::with_capacity(rows.len());
+            for (job, quota) in &rows {
+                inserted.push(insert_one!(conn, job, *quota));
+            }
+            Ok(inserted)
+        });
+        // Answered before the turn passes on: whoever takes it next finds its job done.
+        match inserted {
+            Ok(inserted) => {
+                for (request, inserted) in batch.into_iter().zip(inserted) {
+                    let _ = request.reply.send(Ok(self.made_known_inserted(inserted)));
+                }
+            }
+            Err(e) => {
+                let shared = e.to_string();
+                for request in batch {
+                    let _ = request.reply.send(Err(DbError::Task(shared.clone())));
+                }
+            }
+        }
+        drop(turn);
+        answer
+            .await
+            .map_err(|_| DbError::Task("the job's insert was dropped".into()))?
+    }
+
+    /// After the commit that inserted a job (or refused it): its event goes out.
+    fn made_known_inserted(&self, inserted: Result<JobEvent, Admission>) -> Result<(), Admission> {
+        let event = inserted?;
+        self.publish([event]);
+        self.jobs_ready();
+        Ok(())
     }
 
     pub async fn job(&self, id: &str, owner: &str) -> Result<Option<JobRow>, DbError> {
@@ -353,6 +468,7 @@ impl Db {
         };
         // Once committed, its events go out even if the caller is dropped meanwhile.
         let db = self.clone();
+        let file_of = id.clone();
         self.detach(async move {
             let applied = in_transaction!(db, |conn| {
                 let reject = transition::reject(error, now_ms());
@@ -387,6 +503,9 @@ impl Db {
                 }
                 Ok(applied)
             })?;
+            if applied.moved {
+                db.forget_pdf_file(&file_of);
+            }
             Ok(db.made_known(applied))
         })
         .await
@@ -416,7 +535,8 @@ impl Db {
     /// or running job stays: it must be cancelled first.
     pub async fn delete_job(&self, id: &str, owner: &str) -> Result<Deletion, DbError> {
         let (id, owner) = (id.to_owned(), owner.to_owned());
-        in_transaction!(self, |conn| {
+        let file_of = id.clone();
+        let deletion = in_transaction!(self, |conn| {
             let active = [JobStatus::Queued, JobStatus::Running];
             let deleted = diesel::delete(owned_by(&id, &owner).filter(jobs::status.ne_all(active)))
                 .execute(conn)
@@ -434,7 +554,11 @@ impl Db {
             } else {
                 Deletion::NotFound
             })
-        })
+        })?;
+        if deletion == Deletion::Deleted {
+            self.forget_pdf_file(&file_of);
+        }
+        Ok(deletion)
     }
 
     /// Queues a partial (or failed) job again with only its failed chunks pending: chunks that
@@ -866,9 +990,9 @@ mod tests {
             current_step: "queued".into(),
             created_at: now_ms(),
         };
-        db.insert_job(job, b"pdf".to_vec(), Quota::default())
-            .await
-            .unwrap();
+        let pdf = dir.path().join("staged.pdf");
+        std::fs::write(&pdf, b"pdf").unwrap();
+        db.insert_job(job, &pdf, Quota::default()).await.unwrap();
         let stored: String = {
             let id = id.clone();
             on_conn!(db, |conn| {

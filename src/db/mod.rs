@@ -35,13 +35,17 @@ macro_rules! on_conn {
 /// PostgreSQL's default isolation elsewhere). On SQLite the writers of this process first take
 /// their turn on `Db::writers`.
 macro_rules! in_transaction {
-    ($db:expr, |$conn:ident| $body:block) => {{
+    (@turn $take_turn:expr, $db:expr, |$conn:ident| $body:block) => {{
         let pool = $db.pool.clone();
         let writers = std::sync::Arc::clone(&$db.writers);
         $db.detach(async move {
             match pool {
                 $crate::db::Pool::Sqlite(pool) => {
-                    let _turn = writers.lock().await;
+                    let _turn = if $take_turn {
+                        Some(writers.lock().await)
+                    } else {
+                        None
+                    };
                     let mut guard = pool.get().await?;
                     guard
                         .immediate_transaction(
@@ -63,6 +67,13 @@ macro_rules! in_transaction {
         })
         .await
     }};
+    // For a caller that already holds its turn on `Db::writers`.
+    (on_turn, $db:expr, |$conn:ident| $body:block) => {
+        in_transaction!(@turn false, $db, |$conn| $body)
+    };
+    ($db:expr, |$conn:ident| $body:block) => {
+        in_transaction!(@turn true, $db, |$conn| $body)
+    };
 }
 
 /// Inside a transaction: bumps the job's event sequence and stores the event describing the
@@ -148,10 +159,12 @@ pub(crate) mod history;
 pub mod jobs;
 pub mod models;
 mod notify;
+pub(crate) mod pdf_files;
 pub(crate) mod schema;
 pub(crate) mod sessions;
 pub mod stats;
 pub(crate) mod uploads;
+pub use uploads::StoredPdf;
 pub(crate) mod user_settings;
 pub(crate) mod users;
 
@@ -227,6 +240,10 @@ pub struct Db {
     /// Counts the metric of each transition this process makes (see `lifecycle::transition`).
     /// Set once by whoever owns the metrics, which themselves read the database.
     counter: Arc<std::sync::OnceLock<Counter>>,
+    /// Where a SQLite database keeps its jobs' PDFs; PostgreSQL keeps them in a table.
+    pdf_files: Option<Arc<pdf_files::PdfFiles>>,
+    /// New jobs waiting to be inserted together (SQLite; see `Db::insert_job`).
+    new_jobs: Arc<std::sync::Mutex<Vec<jobs::NewJobRequest>>>,
 }
 
 type Counter = Box<dyn Fn(crate::lifecycle::transition::Metric, std::time::Duration) + Send + Sync>;
@@ -301,6 +318,7 @@ impl Db {
         let (events, _) = broadcast::channel(EVENT_BUFFER);
         let (jobs_ready, _) = broadcast::channel(16);
         let (sessions_ended, _) = broadcast::channel(64);
+        let mut kept_pdfs = None;
         let pool = match url {
             DatabaseUrl::Sqlite(path) => {
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -308,6 +326,13 @@ impl Db {
                         DbError::Url(format!("cannot create {}: {e}", dir.display()))
                     })?;
                 }
+                let files = pdf_files::PdfFiles::beside(path).map_err(|e| {
+                    DbError::Url(format!(
+                        "cannot create the PDFs' directory beside {}: {e}",
+                        path.display()
+                    ))
+                })?;
+                kept_pdfs = Some(Arc::new(files));
                 let path = path.to_string_lossy().into_owned();
                 let migrate_path = path.clone();
                 runtime
@@ -381,6 +406,8 @@ impl Db {
             sessions_ended,
             writers: Arc::new(tokio::sync::Mutex::new(())),
             counter: Arc::new(std::sync::OnceLock::new()),
+            pdf_files: kept_pdfs,
+            new_jobs: Arc::default(),
         };
         db.ping().await?;
         Ok(db)

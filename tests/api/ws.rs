@@ -345,6 +345,8 @@ async fn other_users_job(app: &TestApp) -> String {
     .await
     .unwrap();
     let id = uuid::Uuid::new_v4().to_string();
+    let staged = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(staged.path(), b"%PDF-1.7").unwrap();
     db.insert_job(
         NewJob {
             id: id.clone(),
@@ -359,7 +361,7 @@ async fn other_users_job(app: &TestApp) -> String {
             current_step: "done".into(),
             created_at: 0,
         },
-        b"%PDF-1.7".to_vec(),
+        staged.path(),
         fnt::lifecycle::admission::Quota::default(),
     )
     .await

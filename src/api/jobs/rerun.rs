@@ -67,7 +67,7 @@ pub(crate) async fn run_again(
         Admission::Admitted => {}
         refused => return Err(refused.into()),
     }
-    let Some(bytes) = core.db.upload(&job.id).await? else {
+    let Some(stored) = core.db.upload(&job.id).await? else {
         return Err(ApiError::new(
             StatusCode::GONE,
             "upload_expired",
@@ -87,7 +87,7 @@ pub(crate) async fn run_again(
         core,
         &caller.user_id,
         pdf,
-        Staged::Bytes(bytes),
+        Staged::Bytes(stored.into_bytes().await.map_err(ApiError::internal)?),
         settings,
         quota,
     )
