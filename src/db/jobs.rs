@@ -58,43 +58,6 @@ macro_rules! admission {
     }};
 }
 
-/// Inside a transaction: job `$job` (a `&NewJob`) inserted as queued if its owner's quota
-/// allows it. Evaluates to its first event, or the refusal.
-macro_rules! insert_one {
-    ($conn:expr, $job:expr, $quota:expr) => {{
-        let job: &NewJob = $job;
-        $conn.lock_owner(&job.owner_id).await?;
-        match admission!($conn, &job.owner_id, $quota, 0) {
-            Admission::Admitted => {
-                diesel::insert_into(jobs::table)
-                    .values(job)
-                    .execute($conn)
-                    .await?;
-                announce_job_ready!($conn);
-                Ok(append_event!($conn, &job.id, None))
-            }
-            refused => Err(refused),
-        }
-    }};
-}
-
-/// A job waiting for the next group commit, and where its outcome goes.
-pub(crate) struct NewJobRequest {
-    job: NewJob,
-    quota: Quota,
-    reply: tokio::sync::oneshot::Sender<Result<Result<(), Admission>, DbError>>,
-}
-
-/// The waiting jobs; a panic elsewhere cannot leave them half-changed (pushes and takes are
-/// whole), so a poisoned lock is taken as it is.
-fn lock_queue(
-    queue: &std::sync::Mutex<Vec<NewJobRequest>>,
-) -> std::sync::MutexGuard<'_, Vec<NewJobRequest>> {
-    queue
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
 /// The columns a transition sets; `None` leaves a column as it is.
 #[derive(AsChangeset)]
 #[diesel(table_name = jobs)]
@@ -273,16 +236,43 @@ impl Db {
         let staged = staged.to_owned();
         self.detach(async move {
             let id = job.id.clone();
-            let inserted = if db.keep_pdf_file(&staged, &id).await? {
-                db.insert_with_others(job, quota).await
+            let as_file = db.keep_pdf_file(&staged, &id).await?;
+            let pdf = if as_file {
+                Vec::new()
             } else {
-                let pdf = tokio::fs::read(&staged)
+                tokio::fs::read(&staged)
                     .await
-                    .map_err(|e| DbError::Task(format!("reading the staged PDF failed: {e}")))?;
-                db.insert_with_bytes(job, pdf, quota).await
+                    .map_err(|e| DbError::Task(format!("reading the staged PDF failed: {e}")))?
             };
+            let inserted = in_transaction!(db, |conn| {
+                conn.lock_owner(&job.owner_id).await?;
+                let admission = admission!(conn, &job.owner_id, quota, 0);
+                if admission != Admission::Admitted {
+                    return Ok(Err(admission));
+                }
+                diesel::insert_into(jobs::table)
+                    .values(&job)
+                    .execute(conn)
+                    .await?;
+                if !as_file {
+                    diesel::insert_into(uploads::table)
+                        .values((
+                            uploads::job_id.eq(&job.id),
+                            uploads::bytes.eq(&pdf),
+                            uploads::created_at.eq(job.created_at),
+                        ))
+                        .execute(conn)
+                        .await?;
+                }
+                announce_job_ready!(conn);
+                Ok(Ok(append_event!(conn, &job.id, None)))
+            });
             match inserted {
-                Ok(Ok(())) => Ok(Admission::Admitted),
+                Ok(Ok(event)) => {
+                    db.publish([event]);
+                    db.jobs_ready();
+                    Ok(Admission::Admitted)
+                }
                 Ok(Err(refused)) => {
                     db.forget_pdf_file(&id);
                     Ok(refused)
@@ -294,84 +284,6 @@ impl Db {
             }
         })
         .await
-    }
-
-    /// PostgreSQL: the job and its PDF's bytes in a transaction of their own (instances write
-    /// in parallel there).
-    async fn insert_with_bytes(
-        &self,
-        job: NewJob,
-        pdf: Vec<u8>,
-        quota: Quota,
-    ) -> Result<Result<(), Admission>, DbError> {
-        let inserted = in_transaction!(self, |conn| {
-            let inserted = insert_one!(conn, &job, quota);
-            if inserted.is_ok() {
-                diesel::insert_into(uploads::table)
-                    .values((
-                        uploads::job_id.eq(&job.id),
-                        uploads::bytes.eq(&pdf),
-                        uploads::created_at.eq(job.created_at),
-                    ))
-                    .execute(conn)
-                    .await?;
-            }
-            Ok(inserted)
-        })?;
-        Ok(self.made_known_inserted(inserted))
-    }
-
-    /// SQLite, which writes one transaction at a time: the jobs of uploads that arrive
-    /// together are inserted in one transaction (a group commit), each counted against its
-    /// owner's quota after those before it. Whoever takes the writers' turn first inserts
-    /// every job waiting then, its own among them; the others find theirs done when their
-    /// turn comes.
-    async fn insert_with_others(
-        &self,
-        job: NewJob,
-        quota: Quota,
-    ) -> Result<Result<(), Admission>, DbError> {
-        let (reply, mut answer) = tokio::sync::oneshot::channel();
-        lock_queue(&self.new_jobs).push(NewJobRequest { job, quota, reply });
-        let turn = self.writers.lock().await;
-        if let Ok(done) = answer.try_recv() {
-            return done;
-        }
-        let batch = std::mem::take(&mut *lock_queue(&self.new_jobs));
-        let rows: Vec<(NewJob, Quota)> = batch.iter().map(|r| (r.job.clone(), r.quota)).collect();
-        let inserted = in_transaction!(on_turn, self, |conn| {
-            let mut inserted = Vec::with_capacity(rows.len());
-            for (job, quota) in &rows {
-                inserted.push(insert_one!(conn, job, *quota));
-            }
-            Ok(inserted)
-        });
-        // Answered before the turn passes on: whoever takes it next finds its job done.
-        match inserted {
-            Ok(inserted) => {
-                for (request, inserted) in batch.into_iter().zip(inserted) {
-                    let _ = request.reply.send(Ok(self.made_known_inserted(inserted)));
-                }
-            }
-            Err(e) => {
-                let shared = e.to_string();
-                for request in batch {
-                    let _ = request.reply.send(Err(DbError::Task(shared.clone())));
-                }
-            }
-        }
-        drop(turn);
-        answer
-            .await
-            .map_err(|_| DbError::Task("the job's insert was dropped".into()))?
-    }
-
-    /// After the commit that inserted a job (or refused it): its event goes out.
-    fn made_known_inserted(&self, inserted: Result<JobEvent, Admission>) -> Result<(), Admission> {
-        let event = inserted?;
-        self.publish([event]);
-        self.jobs_ready();
-        Ok(())
     }
 
     pub async fn job(&self, id: &str, owner: &str) -> Result<Option<JobRow>, DbError> {

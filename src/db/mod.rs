@@ -35,17 +35,13 @@ macro_rules! on_conn {
 /// PostgreSQL's default isolation elsewhere). On SQLite the writers of this process first take
 /// their turn on `Db::writers`.
 macro_rules! in_transaction {
-    (@turn $take_turn:expr, $db:expr, |$conn:ident| $body:block) => {{
+    ($db:expr, |$conn:ident| $body:block) => {{
         let pool = $db.pool.clone();
         let writers = std::sync::Arc::clone(&$db.writers);
         $db.detach(async move {
             match pool {
                 $crate::db::Pool::Sqlite(pool) => {
-                    let _turn = if $take_turn {
-                        Some(writers.lock().await)
-                    } else {
-                        None
-                    };
+                    let _turn = writers.lock().await;
                     let mut guard = pool.get().await?;
                     guard
                         .immediate_transaction(
@@ -67,13 +63,6 @@ macro_rules! in_transaction {
         })
         .await
     }};
-    // For a caller that already holds its turn on `Db::writers`.
-    (on_turn, $db:expr, |$conn:ident| $body:block) => {
-        in_transaction!(@turn false, $db, |$conn| $body)
-    };
-    ($db:expr, |$conn:ident| $body:block) => {
-        in_transaction!(@turn true, $db, |$conn| $body)
-    };
 }
 
 /// Inside a transaction: bumps the job's event sequence and stores the event describing the
@@ -242,8 +231,6 @@ pub struct Db {
     counter: Arc<std::sync::OnceLock<Counter>>,
     /// Where a SQLite database keeps its jobs' PDFs; PostgreSQL keeps them in a table.
     pdf_files: Option<Arc<pdf_files::PdfFiles>>,
-    /// New jobs waiting to be inserted together (SQLite; see `Db::insert_job`).
-    new_jobs: Arc<std::sync::Mutex<Vec<jobs::NewJobRequest>>>,
 }
 
 type Counter = Box<dyn Fn(crate::lifecycle::transition::Metric, std::time::Duration) + Send + Sync>;
@@ -407,7 +394,6 @@ impl Db {
             writers: Arc::new(tokio::sync::Mutex::new(())),
             counter: Arc::new(std::sync::OnceLock::new()),
             pdf_files: kept_pdfs,
-            new_jobs: Arc::default(),
         };
         db.ping().await?;
         Ok(db)

@@ -286,11 +286,10 @@ mod tests {
         assert_eq!(names, [format!("{A}.pdf")]);
     }
 
-    /// Uploads that arrive together are inserted together, and still one at a time against
-    /// the quota: of twelve at once for an owner allowed three, three become jobs and nine
+    /// Of twelve uploads at once for an owner allowed three jobs, three become jobs and nine
     /// are refused, each told its own outcome, with no file left for a refused one.
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-    async fn jobs_inserted_together_are_each_counted_against_the_quota() {
+    async fn uploads_at_once_are_counted_against_the_quota_and_a_refused_one_keeps_no_file() {
         let (dir, db) = sqlite().await;
         let quota = Quota {
             uploads_per_hour: None,
