@@ -26,7 +26,8 @@ impl PdfFiles {
             .parent()
             .filter(|d| !d.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
-        let dir = parent.join("pdfs");
+        // Absolute: the sandbox's children read these files from directories of their own.
+        let dir = std::path::absolute(parent.join("pdfs"))?;
         fs::create_dir_all(&dir)?;
         Ok(Self { dir })
     }

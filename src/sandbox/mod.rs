@@ -125,7 +125,9 @@ impl Sandbox {
         }
         .map_err(unavailable)?;
         let pdf = match pdf {
-            Input::File(path) => path.to_path_buf(),
+            // The child works in its own directory: a path relative to ours (the default
+            // data directory is `./data`) would name nothing there.
+            Input::File(path) => std::path::absolute(path).map_err(unavailable)?,
             Input::Bytes(bytes) => {
                 let path = scratch.path().join("input.pdf");
                 tokio::fs::write(&path, bytes).await.map_err(unavailable)?;

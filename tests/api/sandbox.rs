@@ -45,6 +45,18 @@ fn too_complex(outcome: Result<PdfInfo, SandboxError>) -> String {
     }
 }
 
+/// The server names files relative to its own directory (the default data directory is
+/// `./data`); the child, working in a directory of its own, reads them all the same.
+#[actix_web::test]
+async fn a_file_named_relative_to_the_server_is_read_by_the_child() {
+    let scratch = tempfile::tempdir().unwrap();
+    let relative = Path::new("benches/books/lualatex-long.pdf");
+    assert!(relative.is_relative() && relative.is_file());
+    let sandbox = sandbox(GENEROUS, scratch.path());
+    let info: PdfInfo = sandbox.run(&check(), Input::File(relative)).await.unwrap();
+    assert_eq!(info.page_count, 276);
+}
+
 #[actix_web::test]
 async fn a_book_is_read_in_a_directory_of_its_own_that_is_removed_after() {
     let scratch = tempfile::tempdir().unwrap();
