@@ -137,6 +137,9 @@ async fn stage(core: &Core, bytes: &[u8]) -> Result<TempPath, std::io::Error> {
     let (file, path) = file.into_parts();
     let mut file = tokio::fs::File::from_std(file);
     tokio::io::AsyncWriteExt::write_all(&mut file, bytes).await?;
+    // tokio writes in the background: without waiting, whoever reads the file next (the
+    // store, the sandbox's check) may find it empty.
+    tokio::io::AsyncWriteExt::flush(&mut file).await?;
     Ok(path)
 }
 
