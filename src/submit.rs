@@ -113,8 +113,7 @@ pub async fn enqueue(
             Some(file) => file,
             None => stage(core, &bytes).await?,
         };
-        drop(bytes);
-        match core.db.insert_job(job, &file, quota).await? {
+        match core.db.insert_job(job, bytes, &file, quota).await? {
             Admission::Admitted => {}
             refused => return Err(SubmitError::Limit(refused)),
         }

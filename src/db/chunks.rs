@@ -321,7 +321,9 @@ mod tests {
         let id = job.id.clone();
         let pdf = dir.path().join("staged.pdf");
         std::fs::write(&pdf, b"pdf").unwrap();
-        db.insert_job(job, &pdf, Quota::default()).await.unwrap();
+        db.insert_job(job, b"pdf".to_vec(), &pdf, Quota::default())
+            .await
+            .unwrap();
         db.claim_next_job(WORKER, 60_000).await.unwrap().unwrap();
         let plan = (0..2)
             .map(|idx| NewChunk {

@@ -220,14 +220,15 @@ impl Db {
         })
     }
 
-    /// Stores a queued job together with its PDF, staged at `staged`, if the owner's quota
-    /// allows it: counting and inserting are one transaction, so two uploads at once cannot
-    /// both take the last place. On PostgreSQL the bytes go into that transaction, for any
-    /// instance to run the job; on SQLite the staged file is kept beside the database before
-    /// it (see `pdf_files`), and deleted again if the job is refused.
+    /// Stores a queued job together with its PDF (`pdf`, staged at `staged`), if the owner's
+    /// quota allows it: counting and inserting are one transaction, so two uploads at once
+    /// cannot both take the last place. On PostgreSQL the bytes go into that transaction, for
+    /// any instance to run the job; on SQLite the staged file is kept beside the database
+    /// before it (see `pdf_files`), and deleted again if the job is refused.
     pub async fn insert_job(
         &self,
         job: NewJob,
+        pdf: Vec<u8>,
         staged: &Path,
         quota: Quota,
     ) -> Result<Admission, DbError> {
@@ -237,13 +238,8 @@ impl Db {
         self.detach(async move {
             let id = job.id.clone();
             let as_file = db.keep_pdf_file(&staged, &id).await?;
-            let pdf = if as_file {
-                Vec::new()
-            } else {
-                tokio::fs::read(&staged)
-                    .await
-                    .map_err(|e| DbError::Task(format!("reading the staged PDF failed: {e}")))?
-            };
+            // The file is the PDF's copy there: the bytes are not held through the insert.
+            let pdf = if as_file { Vec::new() } else { pdf };
             let inserted = in_transaction!(db, |conn| {
                 conn.lock_owner(&job.owner_id).await?;
                 let admission = admission!(conn, &job.owner_id, quota, 0);
@@ -904,7 +900,9 @@ mod tests {
         };
         let pdf = dir.path().join("staged.pdf");
         std::fs::write(&pdf, b"pdf").unwrap();
-        db.insert_job(job, &pdf, Quota::default()).await.unwrap();
+        db.insert_job(job, b"pdf".to_vec(), &pdf, Quota::default())
+            .await
+            .unwrap();
         let stored: String = {
             let id = id.clone();
             on_conn!(db, |conn| {

@@ -223,7 +223,10 @@ mod tests {
     async fn insert(db: &Db, dir: &Path, id: &str, bytes: &[u8], quota: Quota) -> Admission {
         let staged = dir.join(format!(".upload-{id}.part"));
         std::fs::write(&staged, bytes).unwrap();
-        let admission = db.insert_job(job(id), &staged, quota).await.unwrap();
+        let admission = db
+            .insert_job(job(id), bytes.to_vec(), &staged, quota)
+            .await
+            .unwrap();
         std::fs::remove_file(staged).unwrap();
         admission
     }

@@ -361,6 +361,7 @@ async fn other_users_job(app: &TestApp) -> String {
             current_step: "done".into(),
             created_at: 0,
         },
+        b"%PDF-1.7".to_vec(),
         staged.path(),
         fnt::lifecycle::admission::Quota::default(),
     )
