@@ -67,6 +67,36 @@ impl Db {
     }
 }
 
+/// An event as the `job_events` table stores it.
+#[derive(Insertable)]
+#[diesel(table_name = job_events)]
+pub(crate) struct StoredEvent {
+    pub(crate) job_id: String,
+    pub(crate) seq: i64,
+    pub(crate) payload: String,
+    pub(crate) created_at: i64,
+}
+
+impl StoredEvent {
+    /// The event `row` (its `event_seq` already counted) makes now, and how it is stored.
+    pub(crate) fn of(
+        row: &JobRow,
+        chunk: Option<ChunkNote>,
+        chunks: &[ChunkTiming],
+    ) -> Result<(JobEvent, Self), DbError> {
+        let at = Utc::now();
+        let event = JobEvent::from_row(row, chunk, chunks, at);
+        let payload = serde_json::to_string(&event).map_err(|e| DbError::Decode(e.to_string()))?;
+        let stored = Self {
+            job_id: row.id.clone(),
+            seq: row.event_seq,
+            payload,
+            created_at: at.timestamp_millis(),
+        };
+        Ok((event, stored))
+    }
+}
+
 // Built here, where the rows are: the event types themselves know nothing of storage.
 impl JobProgress {
     pub fn of(row: &JobRow) -> Self {

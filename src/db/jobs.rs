@@ -14,7 +14,7 @@ use super::models::{ChapterRow, HistoryRow, JobRow, NewJob, PieceRow, SourceRow}
 use super::schema::{chapters, history, job_chunks, jobs, pieces, source_sentences, uploads};
 use super::{Db, DbError, Dialect, now_ms};
 use crate::events::{ChunkTiming, JobEvent};
-use crate::lifecycle::admission::{self, Admission, Quota};
+use crate::lifecycle::admission::{Admission, Quota};
 use crate::lifecycle::outcome::Outcome;
 use crate::lifecycle::transition::{
     self, CancelOutcome, Claims, Guard, JobError, Lease, Metric, Release, RetryOutcome, RowChange,
@@ -23,40 +23,6 @@ use crate::lifecycle::transition::{
 use crate::lifecycle::{ChunkStatus, JobStatus};
 use diesel::expression::SqlLiteral;
 use diesel::sql_types::{BigInt, Integer, Nullable};
-
-/// Inside `on_conn!`/`in_transaction!`: the owner's admission under `quota`, decided by
-/// `lifecycle::admission` from what the owner has running and uploaded this hour.
-macro_rules! admission {
-    ($conn:expr, $owner:expr, $quota:expr, $pending:expr) => {{
-        let quota: Quota = $quota;
-        // Uploads of the owner still being received: jobs (and uploads) in a moment.
-        let pending: usize = $pending;
-        let mut admission = Admission::Admitted;
-        if quota.active_jobs.is_some() {
-            let active: i64 = jobs::table
-                .filter(jobs::owner_id.eq($owner))
-                .filter(jobs::status.eq_any([JobStatus::Queued, JobStatus::Running]))
-                .count()
-                .get_result($conn)
-                .await?;
-            let pending_jobs = i64::try_from(pending).unwrap_or(i64::MAX);
-            admission = admission::by_active_jobs(quota, active.saturating_add(pending_jobs));
-        }
-        if admission == Admission::Admitted && quota.uploads_per_hour.is_some() {
-            let now = now_ms();
-            let mut recent: Vec<i64> = jobs::table
-                .filter(jobs::owner_id.eq($owner))
-                .filter(jobs::created_at.gt(now - admission::HOUR_MS))
-                .order(jobs::created_at.asc())
-                .select(jobs::created_at)
-                .load($conn)
-                .await?;
-            recent.extend(std::iter::repeat_n(now, pending));
-            admission = admission::by_recent_uploads(quota, &recent, now);
-        }
-        admission
-    }};
-}
 
 /// The columns a transition sets; `None` leaves a column as it is.
 #[derive(AsChangeset)]
@@ -216,7 +182,7 @@ impl Db {
         }
         let owner = owner.to_owned();
         on_conn!(self, |conn| {
-            Ok(admission!(conn, &owner, quota, pending))
+            Ok(admission!(conn, &owner, quota, pending, await))
         })
     }
 
@@ -224,7 +190,8 @@ impl Db {
     /// quota allows it: counting and inserting are one transaction, so two uploads at once
     /// cannot both take the last place. On PostgreSQL the bytes go into that transaction, for
     /// any instance to run the job; on SQLite the staged file is kept beside the database
-    /// before it (see `pdf_files`), and deleted again if the job is refused.
+    /// before it (see `pdf_files`), deleted again if the job is refused, and the job is stored
+    /// with the others arriving meanwhile (see `new_jobs`).
     pub async fn insert_job(
         &self,
         job: NewJob,
@@ -237,38 +204,17 @@ impl Db {
         let staged = staged.to_owned();
         self.detach(async move {
             let id = job.id.clone();
-            let as_file = db.keep_pdf_file(&staged, &id).await?;
-            // The file is the PDF's copy there: the bytes are not held through the insert.
-            let pdf = if as_file { Vec::new() } else { pdf };
-            let inserted = in_transaction!(db, |conn| {
-                conn.lock_owner(&job.owner_id).await?;
-                let admission = admission!(conn, &job.owner_id, quota, 0);
-                if admission != Admission::Admitted {
-                    return Ok(Err(admission));
+            let inserted = match &db.pool {
+                super::Pool::Sqlite(pool) => {
+                    db.keep_pdf_file(&staged, &id).await?;
+                    // The file is the PDF's copy there: the bytes are not held through the insert.
+                    drop(pdf);
+                    db.store_with_others(pool, job, quota).await
                 }
-                diesel::insert_into(jobs::table)
-                    .values(&job)
-                    .execute(conn)
-                    .await?;
-                if !as_file {
-                    diesel::insert_into(uploads::table)
-                        .values((
-                            uploads::job_id.eq(&job.id),
-                            uploads::bytes.eq(&pdf),
-                            uploads::created_at.eq(job.created_at),
-                        ))
-                        .execute(conn)
-                        .await?;
-                }
-                announce_job_ready!(conn);
-                Ok(Ok(append_event!(conn, &job.id, None)))
-            });
+                super::Pool::Postgres(_) => db.insert_with_pdf(job, pdf, quota).await,
+            };
             match inserted {
-                Ok(Ok(event)) => {
-                    db.publish([event]);
-                    db.jobs_ready();
-                    Ok(Admission::Admitted)
-                }
+                Ok(Ok(_)) => Ok(Admission::Admitted),
                 Ok(Err(refused)) => {
                     db.forget_pdf_file(&id);
                     Ok(refused)
@@ -280,6 +226,41 @@ impl Db {
             }
         })
         .await
+    }
+
+    /// PostgreSQL: the job and its PDF's bytes in one transaction.
+    async fn insert_with_pdf(
+        &self,
+        job: NewJob,
+        pdf: Vec<u8>,
+        quota: Quota,
+    ) -> Result<Result<JobEvent, Admission>, DbError> {
+        let inserted = in_transaction!(self, |conn| {
+            conn.lock_owner(&job.owner_id).await?;
+            let admission = admission!(conn, &job.owner_id, quota, 0, await);
+            if admission != Admission::Admitted {
+                return Ok(Err(admission));
+            }
+            diesel::insert_into(jobs::table)
+                .values(&job)
+                .execute(conn)
+                .await?;
+            diesel::insert_into(uploads::table)
+                .values((
+                    uploads::job_id.eq(&job.id),
+                    uploads::bytes.eq(&pdf),
+                    uploads::created_at.eq(job.created_at),
+                ))
+                .execute(conn)
+                .await?;
+            announce_job_ready!(conn);
+            Ok(Ok(append_event!(conn, &job.id, None)))
+        })?;
+        if let Ok(event) = &inserted {
+            self.publish([event.clone()]);
+            self.jobs_ready();
+        }
+        Ok(inserted)
     }
 
     pub async fn job(&self, id: &str, owner: &str) -> Result<Option<JobRow>, DbError> {

@@ -103,33 +103,64 @@ macro_rules! append_event {
         .returning($crate::db::models::JobRow::as_returning())
         .get_result($conn)
         .await?;
-        let at = chrono::Utc::now();
-        let now = at.timestamp_millis();
         // Only a running job has an ETA, and only it needs its chunks' times.
         let timings = if row.status == $crate::lifecycle::JobStatus::Running {
             chunk_timings!($conn, &row.id)
         } else {
             Vec::new()
         };
-        let event = $crate::events::JobEvent::from_row(&row, $chunk, &timings, at);
-        let payload = serde_json::to_string(&event)
-            .map_err(|e| $crate::db::DbError::Decode(e.to_string()))?;
+        let (event, stored) = $crate::db::events::StoredEvent::of(&row, $chunk, &timings)?;
         diesel::insert_into($crate::db::schema::job_events::table)
-            .values((
-                $crate::db::schema::job_events::job_id.eq(&row.id),
-                $crate::db::schema::job_events::seq.eq(row.event_seq),
-                $crate::db::schema::job_events::payload.eq(&payload),
-                $crate::db::schema::job_events::created_at.eq(now),
-            ))
+            .values(&stored)
             .execute($conn)
             .await?;
         $crate::db::Dialect::announce(
             $conn,
             $crate::db::notify::EVENTS_CHANNEL,
-            &$crate::db::notify::event_payload(&payload, &row.id, row.event_seq),
+            &$crate::db::notify::event_payload(&stored.payload, &row.id, row.event_seq),
         )
         .await?;
         event
+    }};
+}
+
+/// Inside `on_conn!`/`in_transaction!` (ending in `await`), or on a synchronous SQLite
+/// connection: the owner's admission under `quota`, decided by `lifecycle::admission` from what
+/// the owner has running and uploaded this hour.
+macro_rules! admission {
+    ($conn:expr, $owner:expr, $quota:expr, $pending:expr $(, $aw:tt)?) => {{
+        use $crate::lifecycle::admission::{self, Admission};
+        use $crate::db::schema::jobs;
+        let quota: $crate::lifecycle::admission::Quota = $quota;
+        // Uploads of the owner still being received: jobs (and uploads) in a moment.
+        let pending: usize = $pending;
+        let mut admission = Admission::Admitted;
+        if quota.active_jobs.is_some() {
+            let active: i64 = jobs::table
+                .filter(jobs::owner_id.eq($owner))
+                .filter(jobs::status.eq_any([
+                    $crate::lifecycle::JobStatus::Queued,
+                    $crate::lifecycle::JobStatus::Running,
+                ]))
+                .count()
+                .get_result($conn)
+                $(.$aw)??;
+            let pending_jobs = i64::try_from(pending).unwrap_or(i64::MAX);
+            admission = admission::by_active_jobs(quota, active.saturating_add(pending_jobs));
+        }
+        if admission == Admission::Admitted && quota.uploads_per_hour.is_some() {
+            let now = $crate::db::now_ms();
+            let mut recent: Vec<i64> = jobs::table
+                .filter(jobs::owner_id.eq($owner))
+                .filter(jobs::created_at.gt(now - admission::HOUR_MS))
+                .order(jobs::created_at.asc())
+                .select(jobs::created_at)
+                .load($conn)
+                $(.$aw)??;
+            recent.extend(std::iter::repeat_n(now, pending));
+            admission = admission::by_recent_uploads(quota, &recent, now);
+        }
+        admission
     }};
 }
 
@@ -147,6 +178,7 @@ pub(crate) mod google;
 pub(crate) mod history;
 pub mod jobs;
 pub mod models;
+mod new_jobs;
 mod notify;
 pub(crate) mod pdf_files;
 pub(crate) mod schema;
@@ -226,6 +258,8 @@ pub struct Db {
     /// in order, and are woken the moment the previous one commits; left to SQLite's busy
     /// handler they would sleep and poll, for up to 100 ms a round under load.
     writers: Arc<tokio::sync::Mutex<()>>,
+    /// SQLite: new jobs waiting for the writers' turn, stored together by whoever gets it.
+    new_jobs: Arc<new_jobs::NewJobs>,
     /// Counts the metric of each transition this process makes (see `lifecycle::transition`).
     /// Set once by whoever owns the metrics, which themselves read the database.
     counter: Arc<std::sync::OnceLock<Counter>>,
@@ -392,6 +426,7 @@ impl Db {
             jobs_ready,
             sessions_ended,
             writers: Arc::new(tokio::sync::Mutex::new(())),
+            new_jobs: Arc::default(),
             counter: Arc::new(std::sync::OnceLock::new()),
             pdf_files: kept_pdfs,
         };

@@ -83,18 +83,18 @@ impl Db {
     }
 
     /// On SQLite, keeps the staged file as job `job_id`'s PDF before its row is written
-    /// (blocking work, off the database's threads). `false` on PostgreSQL, where the bytes go
+    /// (blocking work, off the database's threads). PostgreSQL keeps no files: the bytes go
     /// into the job's transaction.
-    pub(crate) async fn keep_pdf_file(&self, staged: &Path, job_id: &str) -> Result<bool, DbError> {
-        let Some(files) = self.pdf_files.clone() else {
-            return Ok(false);
-        };
+    pub(crate) async fn keep_pdf_file(&self, staged: &Path, job_id: &str) -> Result<(), DbError> {
+        let files = self
+            .pdf_files
+            .clone()
+            .ok_or_else(|| DbError::Task("this database keeps no PDF files".into()))?;
         let (staged, job_id) = (staged.to_owned(), job_id.to_owned());
         tokio::task::spawn_blocking(move || files.put(&staged, &job_id))
             .await
             .map_err(|e| DbError::Task(e.to_string()))?
-            .map_err(|e| DbError::Task(format!("keeping the PDF failed: {e}")))?;
-        Ok(true)
+            .map_err(|e| DbError::Task(format!("keeping the PDF failed: {e}")))
     }
 
     /// After a commit that deleted job `job_id`'s row or its PDF: its file goes too (a failure
