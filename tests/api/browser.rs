@@ -10,6 +10,7 @@
 //! `FNT_REQUIRE_BROWSER=1` (set by `.ci/run`) makes that a failure; the same goes for npm,
 //! which installs axe-core (pinned in `tests/browser/package-lock.json`) on first use.
 
+use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
@@ -124,7 +125,12 @@ pub(crate) struct Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        // Killing chromedriver takes its Chromium with it; the session need not be closed.
+        // chromedriver killed alone leaves its Chromium running, orphaned (120 processes after
+        // one run of the suite): the whole process group goes, Chromium's included.
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.driver.id())])
+            .stderr(Stdio::null())
+            .status();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
@@ -147,6 +153,8 @@ impl Browser {
         let port = free_port();
         let driver = Command::new(chromedriver_path())
             .arg(format!("--port={port}"))
+            // Its own group, for `drop` to end it with everything it started.
+            .process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
