@@ -48,7 +48,7 @@ for i in $(seq "$uploads"); do
         if ((i < uploads)); then echo next; fi
     } >>"$config"
 done
-curl -s -S --parallel --parallel-immediate --parallel-max "$uploads" -K "$config" >"$work/times"
+curl -s -S --no-progress-meter --parallel --parallel-immediate --parallel-max "$uploads" -K "$config" >"$work/times"
 
 python3 - "$work/times" "$pdf" "$uploads" <<'PY'
 import os, sys
