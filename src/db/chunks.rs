@@ -305,19 +305,7 @@ mod tests {
         let db = Db::connect(&DatabaseUrl::sqlite_in(dir.path()), 2)
             .await
             .unwrap();
-        let job = NewJob {
-            id: "7d1c2b1e-0000-4000-8000-0000000000a1".into(),
-            owner_id: LOCAL_USER_ID.into(),
-            status: crate::lifecycle::JobStatus::Queued,
-            file_name: "livre.pdf".into(),
-            input_hash: "abc".into(),
-            file_size: 3,
-            page_count: 2,
-            settings: crate::settings::Settings::default().into(),
-            engine: "local".into(),
-            current_step: "queued".into(),
-            created_at: now_ms(),
-        };
+        let job = NewJob::queued("7d1c2b1e-0000-4000-8000-0000000000a1", LOCAL_USER_ID);
         let id = job.id.clone();
         let pdf = dir.path().join("staged.pdf");
         std::fs::write(&pdf, b"pdf").unwrap();

@@ -856,29 +856,15 @@ mod tests {
 
         use crate::db::models::NewJob;
         use crate::db::schema::jobs;
-        use crate::db::{DatabaseUrl, Db, LOCAL_USER_ID, now_ms};
-        use crate::lifecycle::JobStatus;
+        use crate::db::{DatabaseUrl, Db, LOCAL_USER_ID};
         use crate::lifecycle::admission::Quota;
-        use crate::settings::Settings;
 
         let dir = tempfile::tempdir().unwrap();
         let db = Db::connect(&DatabaseUrl::sqlite_in(dir.path()), 2)
             .await
             .unwrap();
         let id = "5f0c2b1e-0000-4000-8000-00000000beef".to_owned();
-        let job = NewJob {
-            id: id.clone(),
-            owner_id: LOCAL_USER_ID.into(),
-            status: JobStatus::Queued,
-            file_name: "livre.pdf".into(),
-            input_hash: "abc".into(),
-            file_size: 3,
-            page_count: 2,
-            settings: Settings::default().into(),
-            engine: "local".into(),
-            current_step: "queued".into(),
-            created_at: now_ms(),
-        };
+        let job = NewJob::queued(&id, LOCAL_USER_ID);
         let pdf = dir.path().join("staged.pdf");
         std::fs::write(&pdf, b"pdf").unwrap();
         db.insert_job(job, b"pdf".to_vec(), &pdf, Quota::default())

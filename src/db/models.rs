@@ -98,6 +98,26 @@ pub struct NewJob {
     pub created_at: i64,
 }
 
+#[cfg(test)]
+impl NewJob {
+    /// A queued job of `owner` for the database's tests (a 2-page `livre.pdf`, default settings).
+    pub(crate) fn queued(id: &str, owner: &str) -> Self {
+        Self {
+            id: id.into(),
+            owner_id: owner.into(),
+            status: JobStatus::Queued,
+            file_name: "livre.pdf".into(),
+            input_hash: "abc".into(),
+            file_size: 3,
+            page_count: 2,
+            settings: crate::settings::Settings::default().into(),
+            engine: "local".into(),
+            current_step: "queued".into(),
+            created_at: super::now_ms(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = job_chunks)]
 pub struct ChunkRow {

@@ -166,24 +166,10 @@ mod tests {
     use std::path::Path;
 
     use super::*;
-    use crate::db::{DatabaseUrl, LOCAL_USER_ID, now_ms};
-    use crate::lifecycle::JobStatus;
-    use crate::settings::Settings;
+    use crate::db::{DatabaseUrl, LOCAL_USER_ID};
 
     fn job(n: usize, owner: &str) -> NewJob {
-        NewJob {
-            id: format!("c0000000-0000-4000-8000-{n:012}"),
-            owner_id: owner.into(),
-            status: JobStatus::Queued,
-            file_name: "livre.pdf".into(),
-            input_hash: "abc".into(),
-            file_size: 9,
-            page_count: 2,
-            settings: Settings::default().into(),
-            engine: "local".into(),
-            current_step: "queued".into(),
-            created_at: now_ms(),
-        }
+        NewJob::queued(&format!("c0000000-0000-4000-8000-{n:012}"), owner)
     }
 
     fn quota(active_jobs: u32) -> Quota {

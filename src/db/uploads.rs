@@ -193,7 +193,6 @@ mod tests {
     use crate::db::pdf_files::ORPHAN_AFTER;
     use crate::db::{DatabaseUrl, LOCAL_USER_ID};
     use crate::lifecycle::admission::{Admission, Quota};
-    use crate::settings::Settings;
 
     async fn sqlite() -> (tempfile::TempDir, Db) {
         let dir = tempfile::tempdir().unwrap();
@@ -204,19 +203,7 @@ mod tests {
     }
 
     fn job(id: &str) -> NewJob {
-        NewJob {
-            id: id.into(),
-            owner_id: LOCAL_USER_ID.into(),
-            status: JobStatus::Queued,
-            file_name: "livre.pdf".into(),
-            input_hash: "abc".into(),
-            file_size: 9,
-            page_count: 2,
-            settings: Settings::default().into(),
-            engine: "local".into(),
-            current_step: "queued".into(),
-            created_at: now_ms(),
-        }
+        NewJob::queued(id, LOCAL_USER_ID)
     }
 
     /// Inserts job `id` with a PDF reading `bytes`, under `quota`.
