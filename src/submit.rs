@@ -66,8 +66,11 @@ pub struct PdfFile {
 pub enum Staged {
     /// An upload, staged under the uploads directory.
     File(TempPath),
-    /// The stored PDF of an earlier job.
+    /// The stored PDF of an earlier job, as bytes (PostgreSQL).
     Bytes(Vec<u8>),
+    /// The stored PDF of an earlier job, as the file SQLite keeps: staged under a second
+    /// name, not written again.
+    Kept(std::path::PathBuf),
 }
 
 /// Runs the cheap checks on a PDF and stores a queued job for it; the settings must have
@@ -89,6 +92,10 @@ pub async fn enqueue(
         let (bytes, file) = match staged {
             Staged::File(path) => (tokio::fs::read(&path).await?, Some(path)),
             Staged::Bytes(bytes) => (bytes, None),
+            Staged::Kept(kept) => {
+                let path = stage_link(core, kept).await?;
+                (tokio::fs::read(&path).await?, Some(path))
+            }
         };
         let precheck = pdf::precheck(&bytes, requirements.max_pages)?;
         let id = uuid::Uuid::new_v4().to_string();
@@ -140,6 +147,25 @@ async fn stage(core: &Core, bytes: &[u8]) -> Result<TempPath, std::io::Error> {
     // store, the sandbox's check) may find it empty.
     tokio::io::AsyncWriteExt::flush(&mut file).await?;
     Ok(path)
+}
+
+/// Gives `kept` a second name under the uploads directory (a copy where links cannot be made).
+async fn stage_link(core: &Core, kept: std::path::PathBuf) -> Result<TempPath, std::io::Error> {
+    let dir = core.config.uploads_dir();
+    let staged = tokio::task::spawn_blocking(move || {
+        tempfile::Builder::new()
+            .prefix(".upload-")
+            .suffix(".part")
+            .make_in(&dir, |path| match std::fs::hard_link(&kept, path) {
+                // Taken: `make_in` tries another name.
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(e),
+                Err(_) => std::fs::copy(&kept, path).map(drop),
+                Ok(()) => Ok(()),
+            })
+    })
+    .await
+    .map_err(std::io::Error::other)??;
+    Ok(staged.into_temp_path())
 }
 
 /// The expensive checks of a new job's PDF, in the sandbox: what they refuse moves the job to

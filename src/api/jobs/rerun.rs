@@ -10,6 +10,7 @@ use super::owned_job;
 use crate::api::AppState;
 use crate::api::error::ApiError;
 use crate::auth::Caller;
+use crate::db::StoredPdf;
 use crate::db::models::JobRow;
 use crate::lifecycle::JobStatus;
 use crate::lifecycle::admission::Admission;
@@ -87,7 +88,10 @@ pub(crate) async fn run_again(
         core,
         &caller.user_id,
         pdf,
-        Staged::Bytes(stored.into_bytes().await.map_err(ApiError::internal)?),
+        match stored {
+            StoredPdf::File(path) => Staged::Kept(path),
+            StoredPdf::Bytes(bytes) => Staged::Bytes(bytes),
+        },
         settings,
         quota,
     )
